@@ -1,0 +1,1 @@
+"""The running application: watchers, pipeline, scheduler, notifiers, threads."""

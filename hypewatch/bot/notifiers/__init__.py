@@ -1,0 +1,1 @@
+"""Where status threads and digests go: Discord, Slack, email, console."""

@@ -1,0 +1,1 @@
+"""Sources of posts: X (tweepy), Reddit (praw), Hugging Face (huggingface_hub)."""

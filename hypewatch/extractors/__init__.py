@@ -1,0 +1,1 @@
+"""Claim extraction: spaCy matchers, benchmark registry, model cards, launch resolution."""

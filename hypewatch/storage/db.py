@@ -1,0 +1,78 @@
+"""Opening the SQLite database: pragmas, migrations, write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from hypewatch.storage.migrations import MIGRATIONS
+
+
+class StorageError(Exception):
+    """The database cannot be opened or used; the message says why and what to do."""
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database at `path`.
+
+    WAL with synchronous=NORMAL survives process crashes; busy_timeout lets
+    the daemon and a CLI command share the file; foreign keys are enforced.
+    The driver is put in autocommit mode so that `write()` controls
+    transactions explicitly (sqlite-utils nests its own as savepoints).
+    """
+    target = str(path)
+    if target != ":memory:":
+        parent = Path(target).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise StorageError(
+                f"cannot create database {path}: directory {parent} does not exist; "
+                "create it or set general.database to another path"
+            )
+    try:
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=5000")
+        if target != ":memory:":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        db = sqlite_utils.Database(conn)
+        MIGRATIONS.apply(db)
+    except sqlite3.DatabaseError as error:
+        raise StorageError(
+            f"cannot open database {path}: {error}. If the file is not a hypewatch database, "
+            "point general.database (or --db) elsewhere"
+        ) from None
+    return db
+
+
+@contextmanager
+def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction taken with BEGIN IMMEDIATE (so it never fails half-way
+    on a read lock upgrade). Nested calls become savepoints."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+    else:
+        yield from _immediate(db)
+
+
+def _immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """How many migrations this database has applied."""
+    return len(MIGRATIONS.applied(db))

@@ -1,0 +1,209 @@
+"""Ordered schema migrations, applied on open (sqlite-utils `Migrations`).
+
+`_sqlite_migrations` is the schema version table: one row per applied
+migration. Never edit a migration that has shipped: add a new one at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+MIGRATIONS = Migrations("hypewatch")
+
+_CLAIM_KINDS = "'score','base_model','comparison','open_weights','endpoint'"
+_CLAIM_STATUSES = "'claimed','verifying','replicated','failed','inconclusive','unverifiable'"
+
+
+def _run(db: sqlite_utils.Database, statements: list[str]) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@MIGRATIONS(name="m001_core")
+def m001_core(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        [
+            """CREATE TABLE launches (
+                id INTEGER PRIMARY KEY,
+                slug TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                org TEXT NOT NULL DEFAULT '',
+                params_b REAL,
+                base_model TEXT NOT NULL DEFAULT '',
+                hf_repo TEXT NOT NULL DEFAULT '',
+                endpoint TEXT NOT NULL DEFAULT '',
+                first_seen TEXT NOT NULL,
+                hype REAL NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX launches_hf_repo ON launches(hf_repo)",
+            """CREATE TABLE posts (
+                key TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                native_id TEXT NOT NULL,
+                author TEXT NOT NULL DEFAULT '',
+                url TEXT NOT NULL DEFAULT '',
+                text TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                engagement TEXT NOT NULL DEFAULT '{}',
+                raw TEXT NOT NULL DEFAULT '{}',
+                stored_at TEXT NOT NULL,
+                launch_id INTEGER REFERENCES launches(id),
+                is_claim INTEGER,
+                extraction TEXT
+            )""",
+            "CREATE INDEX posts_launch ON posts(launch_id)",
+            "CREATE INDEX posts_unprocessed ON posts(is_claim) WHERE is_claim IS NULL",
+            f"""CREATE TABLE claims (
+                id INTEGER PRIMARY KEY,
+                launch_id INTEGER NOT NULL REFERENCES launches(id),
+                kind TEXT NOT NULL CHECK (kind IN ({_CLAIM_KINDS})),
+                key TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'claimed' CHECK (status IN ({_CLAIM_STATUSES})),
+                benchmark TEXT NOT NULL DEFAULT '',
+                setting TEXT NOT NULL DEFAULT '',
+                value REAL,
+                subject TEXT NOT NULL DEFAULT '',
+                post_key TEXT REFERENCES posts(key),
+                flags TEXT NOT NULL DEFAULT '[]',
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (launch_id, key)
+            )""",
+            "CREATE INDEX claims_status ON claims(status)",
+            """CREATE TABLE verifications (
+                id INTEGER PRIMARY KEY,
+                claim_id INTEGER NOT NULL REFERENCES claims(id),
+                verifier TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued','running','done','error')),
+                priority REAL NOT NULL DEFAULT 0,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                verdict TEXT,
+                error TEXT,
+                queued_at TEXT NOT NULL,
+                started_at TEXT,
+                finished_at TEXT
+            )""",
+            "CREATE INDEX verifications_queue ON verifications(state, priority)",
+            """CREATE TABLE artifacts (
+                id INTEGER PRIMARY KEY,
+                verification_id INTEGER NOT NULL REFERENCES verifications(id),
+                seq INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                UNIQUE (verification_id, seq)
+            )""",
+            """CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                launch_id INTEGER NOT NULL REFERENCES launches(id),
+                claim_id INTEGER REFERENCES claims(id),
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX events_launch ON events(launch_id, id)",
+            """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+               BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+            """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+               BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+            """CREATE TABLE subscriptions (
+                id INTEGER PRIMARY KEY,
+                platform TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                filters TEXT NOT NULL DEFAULT '{}',
+                created_by TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                UNIQUE (platform, channel)
+            )""",
+            """CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY,
+                event_id INTEGER NOT NULL REFERENCES events(id),
+                destination TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending','sending','sent','failed','disabled')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                message_id TEXT,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                UNIQUE (event_id, destination)
+            )""",
+            "CREATE INDEX outbox_pending ON outbox(state, next_attempt_at)",
+            """CREATE TABLE cursors (
+                source TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (source, key)
+            )""",
+            """CREATE TABLE endpoint_probes (
+                id INTEGER PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                model TEXT NOT NULL DEFAULT '',
+                probed_at TEXT NOT NULL,
+                tokenizer_match TEXT,
+                verdict TEXT,
+                signature TEXT,
+                result TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX endpoint_probes_endpoint ON endpoint_probes(endpoint, id)",
+            """CREATE TABLE repo_revisions (
+                id INTEGER PRIMARY KEY,
+                repo TEXT NOT NULL,
+                revision TEXT NOT NULL,
+                seen_at TEXT NOT NULL,
+                committed_at TEXT,
+                files TEXT NOT NULL DEFAULT '[]',
+                UNIQUE (repo, revision)
+            )""",
+        ],
+    )
+
+
+@MIGRATIONS(name="m002_delivery_and_health")
+def m002_delivery_and_health(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        [
+            """CREATE TABLE source_health (
+                source TEXT PRIMARY KEY,
+                last_success TEXT,
+                last_error TEXT,
+                last_error_at TEXT,
+                backoff_until TEXT,
+                consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                budget_used INTEGER NOT NULL DEFAULT 0,
+                budget_period TEXT NOT NULL DEFAULT ''
+            )""",
+            """CREATE TABLE threads (
+                destination TEXT NOT NULL,
+                launch_id INTEGER NOT NULL REFERENCES launches(id),
+                root_message_id TEXT,
+                thread_id TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (destination, launch_id)
+            )""",
+            """CREATE TABLE destinations (
+                name TEXT PRIMARY KEY,
+                state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active','disabled')),
+                reason TEXT NOT NULL DEFAULT '',
+                updated_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE digest_sends (
+                iso_week TEXT PRIMARY KEY,
+                sent_at TEXT NOT NULL,
+                recipients TEXT NOT NULL DEFAULT '[]',
+                message_id TEXT NOT NULL DEFAULT ''
+            )""",
+            """CREATE TABLE fingerprint_references (
+                label TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                model TEXT NOT NULL DEFAULT '',
+                enrolled_at TEXT NOT NULL,
+                signature TEXT NOT NULL
+            )""",
+        ],
+    )

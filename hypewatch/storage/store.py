@@ -1,0 +1,488 @@
+"""Typed accessors over the database: posts, launches, claims, events, verifications.
+
+Every method that writes takes its own `write()` transaction, which nests
+as a savepoint when the caller already holds one, so a caller can group
+several calls (a post, its claims and their events) into one transaction:
+
+    with store.transaction():
+        store.upsert_post(post)
+        store.add_claim(...)
+
+Delivery (outbox, threads), cursors and source health live in sibling
+modules that take a `Store`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from hypewatch import lifecycle
+from hypewatch.models import (
+    JSON,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Event,
+    EventKind,
+    Launch,
+    LaunchStatus,
+    Post,
+    Verdict,
+    utcnow,
+)
+from hypewatch.storage.db import connect, schema_version, write
+
+
+class NotFoundError(LookupError):
+    """A launch, claim or post that was asked for does not exist."""
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _dt(value: str | None) -> datetime:
+    return datetime.fromisoformat(value) if value else utcnow()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _post(row: dict[str, Any]) -> Post:
+    return Post(
+        source=row["source"],
+        native_id=row["native_id"],
+        text=row["text"],
+        author=row["author"],
+        url=row["url"],
+        created_at=_dt(row["created_at"]),
+        engagement=json.loads(row["engagement"]),
+        raw=json.loads(row["raw"]),
+    )
+
+
+def _launch(row: dict[str, Any]) -> Launch:
+    return Launch(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        org=row["org"],
+        params_b=row["params_b"],
+        base_model=row["base_model"],
+        hf_repo=row["hf_repo"],
+        endpoint=row["endpoint"],
+        first_seen=_dt(row["first_seen"]),
+        hype=row["hype"],
+    )
+
+
+def _claim(row: dict[str, Any]) -> Claim:
+    return Claim(
+        id=row["id"],
+        launch_id=row["launch_id"],
+        kind=ClaimKind(row["kind"]),
+        key=row["key"],
+        status=ClaimStatus(row["status"]),
+        benchmark=row["benchmark"],
+        setting=row["setting"],
+        value=row["value"],
+        subject=row["subject"],
+        post_key=row["post_key"] or "",
+        flags=tuple(json.loads(row["flags"])),
+        created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def _event(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        launch_id=row["launch_id"],
+        claim_id=row["claim_id"],
+        kind=EventKind(row["kind"]),
+        payload=json.loads(row["payload"]),
+        created_at=_dt(row["created_at"]),
+    )
+
+
+_LAUNCH_FIELDS = frozenset({"name", "org", "params_b", "base_model", "hf_repo", "endpoint", "hype"})
+
+
+class Store:
+    """The database, opened and migrated, with typed accessors."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        return cls(connect(path))
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with write(self.db):
+            yield self
+
+    def schema_version(self) -> int:
+        return schema_version(self.db)
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    # -- posts ---------------------------------------------------------------
+
+    def upsert_post(self, post: Post) -> bool:
+        """Store a post once per `source:native_id`; returns True when it is new.
+
+        A post seen again refreshes its engagement counts only: the text first
+        stored is the text that was claimed.
+        """
+        with write(self.db):
+            existed = self._one("SELECT 1 AS x FROM posts WHERE key = ?", (post.key,))
+            self.db.execute(
+                """INSERT INTO posts (key, source, native_id, author, url, text, created_at,
+                       engagement, raw, stored_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET engagement = excluded.engagement""",
+                (
+                    post.key,
+                    post.source,
+                    post.native_id,
+                    post.author,
+                    post.url,
+                    post.text,
+                    _ts(post.created_at),
+                    _dumps(post.engagement),
+                    _dumps(post.raw),
+                    _ts(utcnow()),
+                ),
+            )
+        return existed is None
+
+    def get_post(self, key: str) -> Post:
+        row = self._one("SELECT * FROM posts WHERE key = ?", (key,))
+        if row is None:
+            raise NotFoundError(f"no post {key!r}")
+        return _post(row)
+
+    def unprocessed_posts(self, limit: int = 500) -> list[Post]:
+        rows = self.db.query(
+            "SELECT * FROM posts WHERE is_claim IS NULL ORDER BY created_at LIMIT ?", (limit,)
+        )
+        return [_post(r) for r in rows]
+
+    def mark_post_processed(
+        self, key: str, *, is_claim: bool, launch_id: int | None, extraction: JSON
+    ) -> None:
+        with write(self.db):
+            self.db.execute(
+                "UPDATE posts SET is_claim = ?, launch_id = ?, extraction = ? WHERE key = ?",
+                (int(is_claim), launch_id, _dumps(extraction), key),
+            )
+
+    def posts_for_launch(self, launch_id: int) -> list[Post]:
+        rows = self.db.query(
+            "SELECT * FROM posts WHERE launch_id = ? ORDER BY created_at", (launch_id,)
+        )
+        return [_post(r) for r in rows]
+
+    def count_posts(self) -> int:
+        row = self._one("SELECT count(*) AS n FROM posts")
+        return int(row["n"]) if row else 0
+
+    # -- launches ------------------------------------------------------------
+
+    def create_launch(self, slug: str, name: str, **fields: Any) -> Launch:
+        unknown = set(fields) - _LAUNCH_FIELDS
+        if unknown:
+            raise TypeError(f"unknown launch fields: {sorted(unknown)}")
+        now = utcnow()
+        with write(self.db):
+            cursor = self.db.execute(
+                "INSERT INTO launches (slug, name, first_seen) VALUES (?, ?, ?)",
+                (slug, name, _ts(fields.pop("first_seen", now))),
+            )
+            launch_id = int(cursor.lastrowid or 0)
+            if fields:
+                self.update_launch(launch_id, **fields)
+            self.append_event(launch_id, EventKind.FIRST_SEEN, {"name": name, "slug": slug})
+        return self.get_launch(launch_id)
+
+    def update_launch(self, launch_id: int, **fields: Any) -> Launch:
+        unknown = set(fields) - _LAUNCH_FIELDS
+        if unknown:
+            raise TypeError(f"unknown launch fields: {sorted(unknown)}")
+        if fields:
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            with write(self.db):
+                self.db.execute(
+                    f"UPDATE launches SET {assignments} WHERE id = ?",  # noqa: S608 - names are checked
+                    (*fields.values(), launch_id),
+                )
+        return self.get_launch(launch_id)
+
+    def get_launch(self, launch_id: int) -> Launch:
+        row = self._one("SELECT * FROM launches WHERE id = ?", (launch_id,))
+        if row is None:
+            raise NotFoundError(f"no launch with id {launch_id}")
+        return _launch(row)
+
+    def find_launch(self, ref: str) -> Launch:
+        """A launch by id, slug, name (case-insensitive) or Hugging Face repo."""
+        if ref.isdigit():
+            row = self._one("SELECT * FROM launches WHERE id = ?", (int(ref),))
+        else:
+            row = self._one(
+                """SELECT * FROM launches WHERE slug = ? OR lower(name) = lower(?)
+                   OR lower(hf_repo) = lower(?) ORDER BY id LIMIT 1""",
+                (ref, ref, ref),
+            )
+        if row is None:
+            raise NotFoundError(f"no launch matches {ref!r}; 'hypewatch status' lists the launches")
+        return _launch(row)
+
+    def launches(self) -> list[Launch]:
+        return [_launch(r) for r in self.db.query("SELECT * FROM launches ORDER BY id")]
+
+    # -- claims --------------------------------------------------------------
+
+    def add_claim(
+        self,
+        launch_id: int,
+        kind: ClaimKind,
+        key: str,
+        *,
+        benchmark: str = "",
+        setting: str = "",
+        value: float | None = None,
+        subject: str = "",
+        post_key: str = "",
+        flags: tuple[str, ...] = (),
+    ) -> tuple[Claim, bool]:
+        """Add a claim unless the launch already has one with this key.
+
+        Returns the claim and whether it is new; a new claim is an event."""
+        existing = self._one(
+            "SELECT * FROM claims WHERE launch_id = ? AND key = ?", (launch_id, key)
+        )
+        if existing is not None:
+            return _claim(existing), False
+        now = _ts(utcnow())
+        with write(self.db):
+            cursor = self.db.execute(
+                """INSERT INTO claims (launch_id, kind, key, benchmark, setting, value, subject,
+                       post_key, flags, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    launch_id,
+                    str(kind),
+                    key,
+                    benchmark,
+                    setting,
+                    value,
+                    subject,
+                    post_key or None,
+                    _dumps(list(flags)),
+                    now,
+                    now,
+                ),
+            )
+            claim = self.get_claim(int(cursor.lastrowid or 0))
+            self.append_event(
+                launch_id,
+                EventKind.CLAIM_ADDED,
+                {
+                    "kind": str(kind),
+                    "key": key,
+                    "benchmark": benchmark,
+                    "setting": setting,
+                    "value": value,
+                    "subject": subject,
+                    "flags": list(flags),
+                    "post": post_key,
+                },
+                claim_id=claim.id,
+            )
+        return claim, True
+
+    def get_claim(self, claim_id: int) -> Claim:
+        row = self._one("SELECT * FROM claims WHERE id = ?", (claim_id,))
+        if row is None:
+            raise NotFoundError(f"no claim with id {claim_id}")
+        return _claim(row)
+
+    def claims(
+        self, *, launch_id: int | None = None, status: ClaimStatus | None = None
+    ) -> list[Claim]:
+        where: list[str] = []
+        params: list[Any] = []
+        if launch_id is not None:
+            where.append("launch_id = ?")
+            params.append(launch_id)
+        if status is not None:
+            where.append("status = ?")
+            params.append(str(status))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self.db.query(f"SELECT * FROM claims {clause} ORDER BY id", params)  # noqa: S608
+        return [_claim(r) for r in rows]
+
+    def transition_claim(
+        self, claim_id: int, target: ClaimStatus, *, reason: str = "", payload: JSON | None = None
+    ) -> Claim:
+        """Move a claim along a lifecycle edge and record the change as an event.
+
+        Raises `lifecycle.IllegalTransitionError` for an edge that does not exist."""
+        with write(self.db):
+            claim = self.get_claim(claim_id)
+            lifecycle.check_transition(claim_id, claim.status, target)
+            self.db.execute(
+                "UPDATE claims SET status = ?, updated_at = ? WHERE id = ?",
+                (str(target), _ts(utcnow()), claim_id),
+            )
+            body = {"from": str(claim.status), "to": str(target), "reason": reason}
+            body.update(payload or {})
+            self.append_event(claim.launch_id, EventKind.STATUS_CHANGED, body, claim_id=claim_id)
+        return self.get_claim(claim_id)
+
+    def headline_status(self, launch_id: int) -> LaunchStatus:
+        return lifecycle.headline_status(self.claims(launch_id=launch_id))
+
+    # -- events --------------------------------------------------------------
+
+    def append_event(
+        self, launch_id: int, kind: EventKind, payload: JSON, *, claim_id: int | None = None
+    ) -> Event:
+        with write(self.db):
+            cursor = self.db.execute(
+                """INSERT INTO events (launch_id, claim_id, kind, payload, created_at)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (launch_id, claim_id, str(kind), _dumps(payload), _ts(utcnow())),
+            )
+        row = self._one("SELECT * FROM events WHERE id = ?", (cursor.lastrowid,))
+        assert row is not None
+        return _event(row)
+
+    def events(self, launch_id: int | None = None, *, after_id: int = 0) -> list[Event]:
+        if launch_id is None:
+            rows = self.db.query("SELECT * FROM events WHERE id > ? ORDER BY id", (after_id,))
+        else:
+            rows = self.db.query(
+                "SELECT * FROM events WHERE launch_id = ? AND id > ? ORDER BY id",
+                (launch_id, after_id),
+            )
+        return [_event(r) for r in rows]
+
+    # -- verifications -------------------------------------------------------
+
+    def enqueue_verification(self, claim_id: int, verifier: str, priority: float = 0.0) -> int:
+        """Queue a verification unless one for this claim and verifier is already waiting."""
+        with write(self.db):
+            waiting = self._one(
+                """SELECT id FROM verifications WHERE claim_id = ? AND verifier = ?
+                   AND state IN ('queued', 'running')""",
+                (claim_id, verifier),
+            )
+            if waiting is not None:
+                return int(waiting["id"])
+            cursor = self.db.execute(
+                """INSERT INTO verifications (claim_id, verifier, priority, queued_at)
+                   VALUES (?, ?, ?, ?)""",
+                (claim_id, verifier, priority, _ts(utcnow())),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def queued_verifications(self, limit: int = 100) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                """SELECT * FROM verifications WHERE state = 'queued'
+                   ORDER BY priority DESC, id LIMIT ?""",
+                (limit,),
+            )
+        )
+
+    def start_verification(self, verification_id: int) -> None:
+        with write(self.db):
+            self.db.execute(
+                """UPDATE verifications SET state = 'running', attempts = attempts + 1,
+                   started_at = ? WHERE id = ?""",
+                (_ts(utcnow()), verification_id),
+            )
+
+    def requeue_running(self) -> int:
+        """Put verifications left running by a crash or shutdown back on the queue."""
+        with write(self.db):
+            cursor = self.db.execute(
+                "UPDATE verifications SET state = 'queued' WHERE state = 'running'"
+            )
+        return cursor.rowcount
+
+    def finish_verification(self, verification_id: int, verdict: Verdict) -> None:
+        """Store a verdict and its artifacts (the audit trail) in one transaction."""
+        with write(self.db):
+            self.db.execute(
+                """UPDATE verifications SET state = 'done', verdict = ?, finished_at = ?
+                   WHERE id = ?""",
+                (_dumps(verdict.to_json()), _ts(utcnow()), verification_id),
+            )
+            for seq, artifact in enumerate(verdict.artifacts):
+                self.db.execute(
+                    "INSERT INTO artifacts (verification_id, seq, data) VALUES (?, ?, ?)",
+                    (verification_id, seq, _dumps(artifact)),
+                )
+
+    def fail_verification(self, verification_id: int, error: str) -> None:
+        with write(self.db):
+            self.db.execute(
+                "UPDATE verifications SET state = 'error', error = ?, finished_at = ? WHERE id = ?",
+                (error[:2000], _ts(utcnow()), verification_id),
+            )
+
+    def verdicts_for_claim(self, claim_id: int) -> list[tuple[str, Verdict]]:
+        rows = self.db.query(
+            """SELECT verifier, verdict FROM verifications
+               WHERE claim_id = ? AND state = 'done' ORDER BY id""",
+            (claim_id,),
+        )
+        return [(r["verifier"], Verdict.from_json(json.loads(r["verdict"]))) for r in rows]
+
+    def artifacts(self, verification_id: int) -> list[JSON]:
+        rows = self.db.query(
+            "SELECT data FROM artifacts WHERE verification_id = ? ORDER BY seq",
+            (verification_id,),
+        )
+        return [json.loads(r["data"]) for r in rows]
+
+    # -- cursors -------------------------------------------------------------
+
+    def get_cursor(self, source: str, key: str) -> str | None:
+        row = self._one("SELECT value FROM cursors WHERE source = ? AND key = ?", (source, key))
+        return None if row is None else str(row["value"])
+
+    def set_cursor(self, source: str, key: str, value: str) -> None:
+        with write(self.db):
+            self.db.execute(
+                """INSERT INTO cursors (source, key, value, updated_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (source, key) DO UPDATE SET value = excluded.value,
+                   updated_at = excluded.updated_at""",
+                (source, key, value, _ts(utcnow())),
+            )
+
+    def integrity_ok(self) -> bool:
+        try:
+            rows = list(self.db.query("PRAGMA integrity_check"))
+        except sqlite3.DatabaseError:
+            return False
+        return [r["integrity_check"] for r in rows] == ["ok"]

@@ -1,0 +1,1 @@
+"""Verifiers: the plugin contract (base.py) and the built-ins."""

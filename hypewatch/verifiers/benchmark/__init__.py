@@ -1,0 +1,1 @@
+"""Benchmark replication against an OpenAI-compatible endpoint, anytime-valid."""

@@ -1,0 +1,1 @@
+"""Endpoint fingerprinting: which model family really answers behind an API."""

@@ -1,0 +1,1 @@
+"""Weight provenance: Hub metadata, revisions, safetensors range reads, base attribution."""
