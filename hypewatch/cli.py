@@ -304,6 +304,48 @@ def show(
 # -- commands added by later issues go below, one section each ----------------
 
 
+# -- poll, status: watchers (issue 3) --
+# (section start)
+
+# (section end)
+
+
+# -- extract: claim extraction (issue 4) --
+# (section start)
+
+# (section end)
+
+
+# -- weights, verifiers: verifier framework and weights (issue 5) --
+# (section start)
+
+# (section end)
+
+
+# -- fingerprint: endpoint fingerprinting (issue 6) --
+# (section start)
+
+# (section end)
+
+
+# -- bench: benchmark replication (issue 7) --
+# (section start)
+
+# (section end)
+
+
+# -- digest: notifiers and digest (issue 8) --
+# (section start)
+
+# (section end)
+
+
+# -- run, verify, demo: daemon and demo (issue 9) --
+# (section start)
+
+# (section end)
+
+
 def main() -> None:
     app()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -117,11 +117,22 @@ def _event(row: dict[str, Any]) -> Event:
 _LAUNCH_FIELDS = frozenset({"name", "org", "params_b", "base_model", "hf_repo", "endpoint", "hype"})
 
 
+EventHook = Callable[["Store", Event], None]
+
+
 class Store:
-    """The database, opened and migrated, with typed accessors."""
+    """The database, opened and migrated, with typed accessors.
+
+    Event hooks run inside the transaction that appends an event, so work
+    derived from an event (outbox rows) commits or rolls back with it.
+    """
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self._event_hooks: list[EventHook] = []
+
+    def add_event_hook(self, hook: EventHook) -> None:
+        self._event_hooks.append(hook)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -371,9 +382,12 @@ class Store:
                    VALUES (?, ?, ?, ?, ?)""",
                 (launch_id, claim_id, str(kind), _dumps(payload), _ts(utcnow())),
             )
-        row = self._one("SELECT * FROM events WHERE id = ?", (cursor.lastrowid,))
-        assert row is not None
-        return _event(row)
+            row = self._one("SELECT * FROM events WHERE id = ?", (cursor.lastrowid,))
+            assert row is not None
+            event = _event(row)
+            for hook in self._event_hooks:
+                hook(self, event)
+        return event
 
     def events(self, launch_id: int | None = None, *, after_id: int = 0) -> list[Event]:
         if launch_id is None:
