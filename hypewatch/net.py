@@ -179,7 +179,11 @@ def check_url(url: str, config: NetConfig, resolver: Resolver | None = None) -> 
     The transport checks again at connect time; this exists so a command can
     say "refused" before it starts work.
     """
-    if origin_of(url) in config.trusted_origins:
+    try:
+        origin = origin_of(url)
+    except httpx.InvalidURL as error:
+        raise BlockedDestinationError(url, f"not a valid URL ({error})") from None
+    if origin in config.trusted_origins:
         return
     policy = build_policy(config)
     try:
