@@ -1,0 +1,309 @@
+"""From a stored post to verdicts: extract -> resolve launch -> store claims -> verify.
+
+`Pipeline.process_pending()` turns stored, unprocessed posts into launches and
+claims, one transaction per post, and queues a verification for every
+(claim, verifier) pair whose verifier accepts the claim's kind.
+`Pipeline.run_verification()` runs one queued verification: it builds the
+verifier's context (Hub repo, endpoint, model access), moves the claim
+through the lifecycle and records the verdict as an event.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hypewatch.config import Settings, optional_secret
+from hypewatch.models import (
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Cost,
+    EventKind,
+    Launch,
+    Post,
+    Verdict,
+    VerdictStatus,
+)
+from hypewatch.net import NET_ERRORS, NetConfig
+from hypewatch.storage import Store
+from hypewatch.verifiers.base import (
+    RegisteredVerifier,
+    VerifierContext,
+    build,
+    verifiers_for,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ClaimSpecLike(Protocol):
+    kind: ClaimKind
+    key: str
+    benchmark: str
+    setting: str
+    value: float | None
+    subject: str
+    flags: tuple[str, ...]
+
+
+class ExtractionLike(Protocol):
+    is_claim: bool
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def claim_specs(self) -> Sequence[ClaimSpecLike]: ...
+
+
+class ClaimExtractor(Protocol):
+    def extract(self, text: str, source: str, post_id: str = "") -> ExtractionLike: ...
+
+
+class LaunchResolver(Protocol):
+    def resolve(self, store: Store, post: Post, extraction: Any) -> Launch | None: ...
+
+
+class PriorityScorer(Protocol):
+    def priority(self, store: Store, claim: Claim, launch: Launch) -> float: ...
+
+
+@dataclass
+class ProcessReport:
+    posts: int = 0
+    claims_posts: int = 0
+    launches: set[int] = field(default_factory=set)
+    new_claims: int = 0
+    queued: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VerificationOutcome:
+    verification_id: int
+    claim_id: int
+    verifier: str
+    verdict: Verdict
+
+
+def combine(statuses: Sequence[VerdictStatus]) -> ClaimStatus:
+    """One claim status from several verifiers' verdicts: any failure fails the claim;
+    it is replicated when every verifier that could decide replicated it."""
+    decided = [s for s in statuses if s is not VerdictStatus.UNVERIFIABLE]
+    if not decided:
+        return ClaimStatus.UNVERIFIABLE
+    if VerdictStatus.FAILED in decided:
+        return ClaimStatus.FAILED
+    if all(s is VerdictStatus.REPLICATED for s in decided):
+        return ClaimStatus.REPLICATED
+    return ClaimStatus.INCONCLUSIVE
+
+
+class Pipeline:
+    """Wires extraction, launch resolution, storage and verifiers together."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        extractor: ClaimExtractor,
+        resolver: LaunchResolver,
+        registry: dict[str, RegisteredVerifier],
+        *,
+        scorer: PriorityScorer | None = None,
+        net: NetConfig | None = None,
+        context_extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.extractor = extractor
+        self.resolver = resolver
+        self.registry = registry
+        self.scorer = scorer
+        self.net = net or NetConfig.from_settings(
+            settings.network, trusted_origins=[settings.hub.endpoint]
+        )
+        self.context_extra = dict(context_extra or {})
+
+    # -- posts -> launches and claims ----------------------------------------
+
+    def process_pending(self, limit: int = 500) -> ProcessReport:
+        report = ProcessReport()
+        while True:
+            posts = self.store.unprocessed_posts(limit)
+            if not posts:
+                return report
+            for post in posts:
+                self._process_one(post, report)
+
+    def _process_one(self, post: Post, report: ProcessReport) -> None:
+        report.posts += 1
+        try:
+            extraction = self.extractor.extract(post.text, post.source, post.key)
+        except Exception as error:  # a bug in extraction must not stall the queue
+            log.exception("extraction failed for %s", post.key)
+            report.errors.append(f"{post.key}: {type(error).__name__}: {error}")
+            self.store.mark_post_processed(
+                post.key, is_claim=False, launch_id=None, extraction={"error": str(error)}
+            )
+            return
+        with self.store.transaction():
+            launch = (
+                self.resolver.resolve(self.store, post, extraction) if extraction.is_claim else None
+            )
+            if launch is not None:
+                report.claims_posts += 1
+                report.launches.add(launch.id)
+                for spec in extraction.claim_specs():
+                    self._store_claim(launch, post, spec, report)
+            self.store.mark_post_processed(
+                post.key,
+                is_claim=launch is not None,
+                launch_id=launch.id if launch else None,
+                extraction=extraction.to_json(),
+            )
+
+    def _store_claim(
+        self, launch: Launch, post: Post, spec: ClaimSpecLike, report: ProcessReport
+    ) -> None:
+        claim, new = self.store.add_claim(
+            launch.id,
+            spec.kind,
+            spec.key,
+            benchmark=spec.benchmark,
+            setting=spec.setting,
+            value=spec.value,
+            subject=spec.subject,
+            post_key=post.key,
+            flags=tuple(spec.flags),
+        )
+        if not new:
+            return
+        report.new_claims += 1
+        report.queued += self.queue_claim(claim, launch)
+
+    def queue_claim(self, claim: Claim, launch: Launch, verifier: str | None = None) -> int:
+        """Queue the verifiers that accept this claim; a claim none accepts is unverifiable."""
+        chosen = [r for r in verifiers_for(claim, self.registry) if verifier in (None, r.name)]
+        if not chosen:
+            if claim.status is ClaimStatus.CLAIMED and verifier is None:
+                self.store.transition_claim(
+                    claim.id,
+                    ClaimStatus.UNVERIFIABLE,
+                    reason=f"no enabled verifier accepts {claim.kind} claims",
+                )
+            return 0
+        priority = self.scorer.priority(self.store, claim, launch) if self.scorer else 0.0
+        for registered in chosen:
+            self.store.enqueue_verification(claim.id, registered.name, priority)
+        return len(chosen)
+
+    # -- verification --------------------------------------------------------
+
+    def context_for(self, claim: Claim, launch: Launch) -> VerifierContext:
+        """What a verifier needs for this claim: the repo, the endpoint, model access."""
+        endpoint, model, api_key_env = self._model_access(claim, launch)
+        return VerifierContext(
+            settings=self.settings,
+            net=self.net,
+            launch=launch,
+            store=self.store,
+            hf_repo=launch.hf_repo,
+            endpoint=endpoint,
+            model=model,
+            api_key=optional_secret(api_key_env),
+            extra=dict(self.context_extra),
+        )
+
+    def _model_access(self, claim: Claim, launch: Launch) -> tuple[str, str, str | None]:
+        if claim.kind is ClaimKind.ENDPOINT:
+            fp = self.settings.verifiers.fingerprint
+            return claim.subject or launch.endpoint, launch.name, fp.api_key_env
+        for configured in self.settings.verifiers.benchmark.endpoints:
+            if launch.hf_repo and fnmatch.fnmatch(launch.hf_repo, configured.repo_pattern):
+                return configured.url, configured.model, configured.api_key_env
+        if launch.endpoint:  # the claimant's own API
+            return launch.endpoint, launch.name, self.settings.verifiers.fingerprint.api_key_env
+        return "", "", None
+
+    async def run_next(self) -> VerificationOutcome | None:
+        rows = self.store.queued_verifications(limit=1)
+        return await self.run_verification(int(rows[0]["id"])) if rows else None
+
+    async def run_verification(self, verification_id: int) -> VerificationOutcome:
+        row = next(
+            iter(
+                self.store.db.query("SELECT * FROM verifications WHERE id = ?", (verification_id,))
+            )
+        )
+        claim = self.store.get_claim(int(row["claim_id"]))
+        launch = self.store.get_launch(claim.launch_id)
+        name = str(row["verifier"])
+        with self.store.transaction():
+            self.store.start_verification(verification_id)
+            if claim.status is not ClaimStatus.VERIFYING:
+                self.store.transition_claim(claim.id, ClaimStatus.VERIFYING, reason=name)
+            self.store.append_event(
+                launch.id, EventKind.VERIFICATION_STARTED, {"verifier": name}, claim_id=claim.id
+            )
+        verdict = await self._verify(name, self.store.get_claim(claim.id), launch)
+        self._record(verification_id, claim.id, launch, name, verdict)
+        return VerificationOutcome(verification_id, claim.id, name, verdict)
+
+    async def _verify(self, name: str, claim: Claim, launch: Launch) -> Verdict:
+        registered = self.registry.get(name)
+        if registered is None or not registered.enabled:
+            reason = registered.disabled_reason if registered else "not installed"
+            return Verdict(VerdictStatus.UNVERIFIABLE, f"verifier {name} unavailable: {reason}")
+        started = time.monotonic()
+        try:
+            verifier = build(registered, self.settings)
+            return await verifier.verify(claim, self.context_for(claim, launch))
+        except NET_ERRORS as error:
+            summary = f"network error: {type(error).__name__}: {error}"
+        except Exception as error:  # a verifier bug becomes an inconclusive verdict, not a crash
+            log.exception("verifier %s failed on claim %s", name, claim.id)
+            summary = f"verifier error: {type(error).__name__}: {error}"
+        return Verdict(
+            VerdictStatus.INCONCLUSIVE,
+            summary[:500],
+            label="error",
+            cost=Cost(seconds=time.monotonic() - started),
+        )
+
+    def _record(
+        self, verification_id: int, claim_id: int, launch: Launch, name: str, verdict: Verdict
+    ) -> None:
+        with self.store.transaction():
+            self.store.finish_verification(verification_id, verdict)
+            self.store.append_event(
+                launch.id,
+                EventKind.VERDICT,
+                {"verifier": name, "verification_id": verification_id, **verdict.to_json()},
+                claim_id=claim_id,
+            )
+            current = self.store.get_claim(claim_id)
+            if current.status is not ClaimStatus.VERIFYING or self._others_running(
+                claim_id, verification_id
+            ):
+                return  # the last verifier of this round decides
+            target = combine([v.status for _, v in self._round_verdicts(claim_id)])
+            self.store.transition_claim(claim_id, target, reason=f"{name}: {verdict.summary}")
+
+    def _round_verdicts(self, claim_id: int) -> list[tuple[str, Verdict]]:
+        """The latest verdict of each verifier for this claim."""
+        latest: dict[str, Verdict] = {}
+        for name, verdict in self.store.verdicts_for_claim(claim_id):
+            latest[name] = verdict
+        return list(latest.items())
+
+    def _others_running(self, claim_id: int, verification_id: int) -> bool:
+        rows = self.store.db.query(
+            """SELECT count(*) AS n FROM verifications WHERE claim_id = ? AND id != ?
+               AND state IN ('queued', 'running')""",
+            (claim_id, verification_id),
+        )
+        return int(next(iter(rows))["n"]) > 0
