@@ -15,12 +15,12 @@ from hypewatch.bot.scheduler import Daemon
 
 
 def _summary(daemon: Daemon) -> dict[str, Any]:
-    queue = dict(
-        (row["state"], row["n"])
+    queue = {
+        row["state"]: row["n"]
         for row in daemon.pipeline.store.db.query(
             "SELECT state, count(*) AS n FROM verifications GROUP BY state"
         )
-    )
+    }
     return {
         "status": "stopping" if daemon.stopping.is_set() else "ok",
         "started_at": daemon.state.started_at.isoformat(),
