@@ -98,7 +98,7 @@ def serve(handler: type[StandinHandler], **state: Any) -> Iterator[Standin]:
     server.state = state
     server.requests = []
     server.lock = threading.Lock()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield Standin(server, thread, server.requests)
