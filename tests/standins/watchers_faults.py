@@ -2,7 +2,7 @@
 
 - `Fault`: a scripted misbehaviour (status, headers, body, delay) served
   instead of the real answer to the next `times` requests whose path starts
-  with `path`. Stand-ins call `take_fault(handler)` first in every route.
+  with `path` (and contains `contains`). Stand-ins call `take_fault(handler)` first in every route.
 - `dump_json`: JSON encoding where a `bytes` value is written raw inside its
   quotes, so a stand-in can send invalid UTF-8 the way a broken server does.
 """
@@ -26,13 +26,18 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     content_type: str = "application/json"
+    #: Also required somewhere in the request path + query (e.g. "next_token=").
+    contains: str = ""
+
+    def matches(self, path: str) -> bool:
+        return path.startswith(self.path) and self.contains in path
 
 
 def take_fault(handler: StandinHandler) -> bool:
     """Serve the first matching scripted fault, if any; True when one was served."""
     faults: list[Fault] = handler.state.setdefault("faults", [])
     with handler.server.lock:
-        fault = next((f for f in faults if handler.path.startswith(f.path)), None)
+        fault = next((f for f in faults if f.matches(handler.path)), None)
         if fault is not None:
             fault.times -= 1
             if fault.times <= 0:
