@@ -7,7 +7,9 @@ retries 429/5xx/timeouts five times with `time.sleep`, honouring any
 `Retry-After` uncapped. A bot must not hang or sleep for an hour inside a
 library call, so the client installed here:
 
-- sets connect/read timeouts and `Accept-Encoding: identity`;
+- enforces connect/read timeouts on every request (some calls pass
+  `timeout=None`, which would disable a client default) and sends
+  `Accept-Encoding: identity`;
 - turns 429, 5xx and timeouts into `HubUnavailableError`, which is not an
   httpx2 error, so the library does not retry it: the watcher decides
   (health, backoff, next pass);
@@ -52,11 +54,27 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
 class HubTransport(httpx2.BaseTransport):
     """See the module docstring."""
 
-    def __init__(self, inner: httpx2.BaseTransport, max_bytes: int) -> None:
+    def __init__(self, inner: httpx2.BaseTransport, net: NetConfig) -> None:
         self._inner = inner
-        self._max_bytes = max_bytes
+        self._max_bytes = net.max_response_bytes
+        self._limits = {
+            "connect": net.connect_timeout,
+            "read": net.read_timeout,
+            "write": net.read_timeout,
+            "pool": net.read_timeout,
+        }
+
+    def _bound_timeouts(self, request: httpx2.Request) -> None:
+        """Some HfApi calls pass `timeout=None` per request, which disables the
+        client's timeout; put ours back (the shorter one wins)."""
+        asked = dict(request.extensions.get("timeout") or {})
+        for name, limit in self._limits.items():
+            value = asked.get(name)
+            asked[name] = limit if value is None else min(float(value), limit)
+        request.extensions["timeout"] = asked
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        self._bound_timeouts(request)
         try:
             response = self._inner.handle_request(request)
         except httpx2.TimeoutException as error:
@@ -110,7 +128,7 @@ class HubTransport(httpx2.BaseTransport):
 def hub_client(net: NetConfig) -> httpx2.Client:
     """A client for huggingface_hub with the safeguards above."""
     return httpx2.Client(
-        transport=HubTransport(httpx2.HTTPTransport(trust_env=False), net.max_response_bytes),
+        transport=HubTransport(httpx2.HTTPTransport(trust_env=False), net),
         timeout=httpx2.Timeout(net.read_timeout, connect=net.connect_timeout),
         follow_redirects=True,
         max_redirects=net.max_redirects,

@@ -10,7 +10,7 @@ one is the seam hypewatch controls:
 - the outbound guard of `hypewatch.net`: each origin (redirect hops too) is checked once
   with `net.check_url` (loopback/private refused unless allowed) before any byte
   is sent to it;
-- a default (connect, read) timeout -- tweepy sets none;
+- a (connect, read) timeout: tweepy sets none, prawcore 16 s; the shorter wins;
 - a byte cap on every response body, applied while reading.
 """
 
@@ -38,6 +38,15 @@ class WatcherSession(requests.Session):
             return self.rewrite[1] + url[len(self.rewrite[0]) :]
         return url
 
+    def _timeout(self, asked: Any) -> tuple[float, float]:
+        """(connect, read): the client's own timeout, never longer than ours (prawcore asks 16 s)."""
+        connect, read = self.net.connect_timeout, self.net.read_timeout
+        if isinstance(asked, int | float):
+            return min(connect, float(asked)), min(read, float(asked))
+        if isinstance(asked, tuple) and len(asked) == 2:
+            return min(connect, asked[0] or connect), min(read, asked[1] or read)
+        return connect, read
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Every hop, redirects included, passes the guard before it is sent."""
         url = request.url or ""
@@ -51,8 +60,7 @@ class WatcherSession(requests.Session):
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         target = self._target(url.decode() if isinstance(url, bytes) else url)
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = (self.net.connect_timeout, self.net.read_timeout)
+        kwargs["timeout"] = self._timeout(kwargs.get("timeout"))
         kwargs["stream"] = True
         response = super().request(method, target, *args, **kwargs)
         _read_capped(response, self.net.max_response_bytes)
