@@ -306,12 +306,6 @@ def show(
 
 # -- poll, status: watchers (issue 3) --
 # (section start)
-class PollSource(str, enum.Enum):
-    x = "x"
-    reddit = "reddit"
-    hf = "hf"
-
-
 def _poll_line(report: Any) -> str:
     if report.skipped:
         return f"{report.source}: skipped ({report.skipped})"
@@ -341,7 +335,9 @@ def poll(
     from hypewatch.bot.watchers import SOURCE_ALIASES, build_watchers, poll_once
 
     if source is not None and source.lower() not in SOURCE_ALIASES:
-        raise typer.BadParameter(f"{source!r} is not a source; use x, reddit or hf", param_hint="--source")
+        raise typer.BadParameter(
+            f"{source!r} is not a source; use x, reddit or hf", param_hint="--source"
+        )
     watchers = build_watchers(
         state.settings, [source] if source else None, allow_private=allow_private
     )
@@ -397,6 +393,7 @@ def status(json_out: JsonOpt = False) -> None:
             budget,
         )
     out.print(table)
+
 
 # (section end)
 

@@ -71,7 +71,7 @@ class HubRepo:
         """A new commit on main with these files; returns its sha."""
         when = date or (self.history[-1].date + timedelta(hours=1))
         seed = f"{self.id}:{len(self.history)}:{sorted(files)}".encode()
-        sha = hashlib.sha1(seed + b"".join(files.values())).hexdigest()  # noqa: S324 - an id, like git
+        sha = hashlib.sha1(seed + b"".join(files.values())).hexdigest()
         self.history.append(Revision(sha, dict(files), when))
         self.files = dict(files)
         return sha
@@ -107,7 +107,7 @@ class HubRepo:
         rev = rev or self.history[-1]
         card = self.card_data(rev.files)
         doc: dict[str, Any] = {
-            "_id": hashlib.md5(self.id.encode()).hexdigest()[:24],  # noqa: S324 - an id
+            "_id": hashlib.md5(self.id.encode()).hexdigest()[:24],
             "id": self.id,
             "modelId": self.id,
             "author": self.author,
@@ -137,8 +137,19 @@ class HubRepo:
     def listed(self, expand: Sequence[str]) -> dict[str, Any]:
         if expand:
             return self.info(expand=expand)
-        keys = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
-                "pipeline_tag", "library_name", "createdAt", "modelId")
+        keys = (
+            "_id",
+            "id",
+            "likes",
+            "trendingScore",
+            "private",
+            "downloads",
+            "tags",
+            "pipeline_tag",
+            "library_name",
+            "createdAt",
+            "modelId",
+        )
         full = self.info()
         return {k: full[k] for k in keys if k in full}
 
@@ -220,8 +231,13 @@ class HubHandler(StandinHandler):
             self.send_json(200, {"branches": [main], "tags": [], "converts": []})
         elif rest.startswith("commits/"):
             commits = [
-                {"id": r.sha, "title": r.title, "message": "", "date": _ts(r.date),
-                 "authors": [{"user": repo.author}]}
+                {
+                    "id": r.sha,
+                    "title": r.title,
+                    "message": "",
+                    "date": _ts(r.date),
+                    "authors": [{"user": repo.author}],
+                }
                 for r in reversed(repo.history)
             ]
             self.send_json(200, commits)
@@ -245,7 +261,9 @@ class HubHandler(StandinHandler):
 
     def _not_found(self, code: str, message: str) -> None:
         body = json.dumps({"error": message}).encode()
-        self.send_bytes(404, body, "application/json", {"X-Error-Code": code, "X-Error-Message": message})
+        self.send_bytes(
+            404, body, "application/json", {"X-Error-Code": code, "X-Error-Message": message}
+        )
 
 
 def model_card(front_matter: dict[str, Any] | None, body: str) -> bytes:

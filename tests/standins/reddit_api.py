@@ -61,10 +61,19 @@ def make_submission(
     }
 
 
-def make_comment(number: int, body: str, *, score: int = 1, author: str = "commenter") -> dict[str, Any]:
+def make_comment(
+    number: int, body: str, *, score: int = 1, author: str = "commenter"
+) -> dict[str, Any]:
     cid = _base36(number + 36**5)
-    return {"id": cid, "name": f"t1_{cid}", "body": body, "score": score, "author": author,
-            "created_utc": 1_725_600_000.0 + number, "replies": ""}
+    return {
+        "id": cid,
+        "name": f"t1_{cid}",
+        "body": body,
+        "score": score,
+        "author": author,
+        "created_utc": 1_725_600_000.0 + number,
+        "replies": "",
+    }
 
 
 def _base36(value: int) -> str:
@@ -98,7 +107,10 @@ class RedditHandler(StandinHandler):
             return
         expected = f"{self.state['client_id']}:{self.state['client_secret']}".encode()
         given = self.headers.get("Authorization", "")
-        if given != "Basic " + base64.b64encode(expected).decode() or b"client_credentials" not in body:
+        if (
+            given != "Basic " + base64.b64encode(expected).decode()
+            or b"client_credentials" not in body
+        ):
             self.send_json(401, {"message": "Unauthorized", "error": 401})
             return
         self.send_json(

@@ -158,8 +158,12 @@ class XHandler(StandinHandler):
         missing = wanted - {u["username"].lower() for u in found}
         if missing:
             doc["errors"] = [
-                {"value": n, "detail": f"Could not find user with usernames: [{n}].",
-                 "title": "Not Found Error", "type": "https://api.twitter.com/2/problems/resource-not-found"}
+                {
+                    "value": n,
+                    "detail": f"Could not find user with usernames: [{n}].",
+                    "title": "Not Found Error",
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
                 for n in sorted(missing)
             ]
         self.send_json(200, doc, self._limits())

@@ -84,7 +84,7 @@ def test_cursor_survives_restart_and_authors_are_watched(
     tmp_path: Path, clock: Clock, hub_http: Any
 ) -> None:
     path = tmp_path / "db.sqlite"
-    repos = _repos(6) + [HubRepo("watched/base-model", pipeline_tag="feature-extraction")]
+    repos = [*_repos(6), HubRepo("watched/base-model", pipeline_tag="feature-extraction")]
     with hub_standin(repos) as standin:
         hub_http(standin)
         store = Store.open(path)
@@ -112,13 +112,16 @@ def test_trending_skips_known_repos_and_records_new_revisions(
         assert len(standin.requests) - before == 2  # the two listings only
         new_sha = repos[3].add_revision({"README.md": b"# re-uploaded"})
         report = poll_once(store, watcher, clock=clock)
-    assert report.stored == 0 and report.error == ""
+    assert report.stored == 0
+    assert report.error == ""
     revisions = [
         r["revision"]
-        for r in store.db.query("SELECT revision FROM repo_revisions WHERE repo = ? ORDER BY id",
-                                (repos[3].id,))
+        for r in store.db.query(
+            "SELECT revision FROM repo_revisions WHERE repo = ? ORDER BY id", (repos[3].id,)
+        )
     ]
-    assert revisions[-1] == new_sha and len(revisions) == 2
+    assert revisions[-1] == new_sha
+    assert len(revisions) == 2
 
 
 def test_rate_limit_backs_off_for_retry_after_without_library_sleeps(
@@ -126,7 +129,9 @@ def test_rate_limit_backs_off_for_retry_after_without_library_sleeps(
 ) -> None:
     with hub_standin(_repos(3)) as standin:
         hub_http(standin)
-        standin.server.state["faults"].append(Fault("/api/models", 429, headers={"Retry-After": "600"}))
+        standin.server.state["faults"].append(
+            Fault("/api/models", 429, headers={"Retry-After": "600"})
+        )
         report = poll_once(store, hub_watcher(standin), clock=clock)
         assert report.error_kind == "rate_limited"
         assert report.backoff_until is not None
@@ -172,11 +177,13 @@ def test_empty_listing_missing_card_oversized_and_non_utf8(
             {
                 "a/no-card": HubRepo("a/no-card", files={"config.json": b"{}"}),
                 "b/huge": HubRepo(
-                    "b/huge", files={"README.md": b"# Huge\n" + b"z" * 50_000},
+                    "b/huge",
+                    files={"README.md": b"# Huge\n" + b"z" * 50_000},
                     created_at=BASE + timedelta(hours=1),
                 ),
                 "c/latin1": HubRepo(
-                    "c/latin1", files={"README.md": b"---\nlicense: mit\n---\nCaf\xe9 \xff model"},
+                    "c/latin1",
+                    files={"README.md": b"---\nlicense: mit\n---\nCaf\xe9 \xff model"},
                     created_at=BASE + timedelta(hours=2),
                 ),
             }
@@ -186,4 +193,5 @@ def test_empty_listing_missing_card_oversized_and_non_utf8(
     assert store.get_post("huggingface:a/no-card").text == "a/no-card"
     assert len(store.get_post("huggingface:b/huge").text) == 1000
     latin = store.get_post("huggingface:c/latin1")
-    assert "Caf\ufffd" in latin.text and latin.raw["license"] == "mit"
+    assert "Caf\ufffd" in latin.text
+    assert latin.raw["license"] == "mit"

@@ -66,7 +66,10 @@ def test_claims_get_top_comments_and_removed_posts_keep_their_title(
     claim = make_submission(1, "Introducing Reflection 70B: MMLU 89.9", selftext="weights soon")
     chat = make_submission(2, "what GPU do you use?")
     gone = make_submission(
-        3, "Reflection 70B API is Claude?", selftext="[removed]", author="[deleted]",
+        3,
+        "Reflection 70B API is Claude?",
+        selftext="[removed]",
+        author="[deleted]",
         removed_by_category="moderator",
     )
     link = make_submission(4, "Paper", url="https://arxiv.org/abs/2409.00001")
@@ -77,14 +80,17 @@ def test_claims_get_top_comments_and_removed_posts_keep_their_title(
     with reddit_standin([claim, chat, gone, link], comments) as standin:
         poll_once(store, reddit_watcher(standin, top_comments=2), clock=clock)
         fetched = [r.path for r in standin.requests if r.path.startswith("/comments/")]
-    assert len(fetched) == 1 and f"/comments/{claim['id']}" in fetched[0]
+    assert len(fetched) == 1
+    assert f"/comments/{claim['id']}" in fetched[0]
     post = store.get_post(f"reddit:{claim['name']}")
     assert [c["body"] for c in post.raw["top_comments"]] == ["it is 3.0", "doubt it"]
     assert post.text == "Introducing Reflection 70B: MMLU 89.9\n\nweights soon"
     removed = store.get_post(f"reddit:{gone['name']}")
     assert removed.text == "Reflection 70B API is Claude?"
     assert (removed.author, removed.raw["removed"]) == ("[deleted]", "moderator")
-    assert store.get_post(f"reddit:{link['name']}").text.endswith("https://arxiv.org/abs/2409.00001")
+    assert store.get_post(f"reddit:{link['name']}").text.endswith(
+        "https://arxiv.org/abs/2409.00001"
+    )
 
 
 def test_5xx_then_success_is_retried_by_prawcore(store: Store, clock: Clock) -> None:
@@ -101,7 +107,8 @@ def test_persistent_server_error_and_rate_limit_become_health(store: Store, cloc
         standin.server.state["submissions"] += _subs(2, start=4)
         standin.server.state["faults"].append(Fault("/r/", 429, headers={"Retry-After": "120"}))
         limited = poll_once(store, watcher, clock=clock)
-        assert limited.error_kind == "rate_limited" and limited.backoff_until is not None
+        assert limited.error_kind == "rate_limited"
+        assert limited.backoff_until is not None
         assert store.count_posts() == 3
         clock.advance(200)
         standin.server.state["faults"].append(Fault("/r/", 404))
@@ -133,7 +140,8 @@ def test_bad_credentials_are_an_auth_error(store: Store, clock: Clock) -> None:
     with reddit_standin(_subs(2), client_secret="the-real-one") as standin:
         report = poll_once(store, reddit_watcher(standin), clock=clock)
     assert report.error_kind == "auth"
-    assert "the-real-one" not in report.error and "standin-secret" not in report.error
+    assert "the-real-one" not in report.error
+    assert "standin-secret" not in report.error
 
 
 def test_empty_subreddit_oversized_and_non_utf8_text(store: Store, clock: Clock) -> None:
@@ -147,4 +155,5 @@ def test_empty_subreddit_oversized_and_non_utf8_text(store: Store, clock: Clock)
     assert (report.stored, report.error) == (2, "")
     assert len(store.get_post(f"reddit:{big['name']}").text) == 300
     text = store.get_post(f"reddit:{broken['name']}").text
-    assert text.startswith("café\n\nbad ") and "\ufffd" in text
+    assert text.startswith("café\n\nbad ")
+    assert "\ufffd" in text

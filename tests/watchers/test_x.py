@@ -82,13 +82,18 @@ def test_rate_limit_waits_for_the_reset_then_continues(store: Store, clock: Cloc
     reset = int(clock.epoch()) + 30
     with x_standin(_tweets(15), USERS) as standin:
         standin.server.state["faults"].append(
-            Fault("/2/tweets/search/recent", 429, b'{"title":"Too Many Requests"}',
-                  {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
+            Fault(
+                "/2/tweets/search/recent",
+                429,
+                b'{"title":"Too Many Requests"}',
+                {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+            )
         )
         report = poll_once(store, x_watcher(standin, clock), clock=clock)
     assert report.error == ""
     assert report.stored == 15
-    assert len(clock.slept) == 1 and 29 <= clock.slept[0] <= 31
+    assert len(clock.slept) == 1
+    assert 29 <= clock.slept[0] <= 31
 
 
 def test_rate_limit_beyond_the_cap_backs_off_and_loses_nothing(store: Store, clock: Clock) -> None:
@@ -97,8 +102,13 @@ def test_rate_limit_beyond_the_cap_backs_off_and_loses_nothing(store: Store, clo
         watcher = x_watcher(standin, clock, rate_limit_max_wait=60)
         # Page 1 is served, page 2 is rate limited for an hour.
         standin.server.state["faults"].append(
-            Fault("/2/tweets/search/recent", 429, b"{}", {"x-rate-limit-reset": str(reset)},
-                  contains="next_token=")
+            Fault(
+                "/2/tweets/search/recent",
+                429,
+                b"{}",
+                {"x-rate-limit-reset": str(reset)},
+                contains="next_token=",
+            )
         )
         limited = poll_once(store, watcher, clock=clock)
         assert limited.error_kind == "rate_limited"
@@ -139,7 +149,8 @@ def test_5xx_then_success(store: Store, clock: Clock) -> None:
         watcher = x_watcher(standin, clock)
         standin.server.state["faults"].append(Fault("/2/tweets", 500))
         failed = poll_once(store, watcher, clock=clock)
-        assert failed.error_kind == "server" and store.count_posts() == 0
+        assert failed.error_kind == "server"
+        assert store.count_posts() == 0
         assert store.get_cursor("x", "search:*") is None
         clock.advance(120)
         ok = poll_once(store, watcher, clock=clock)
@@ -185,7 +196,9 @@ def test_oversized_and_non_utf8_text_is_capped_and_decoded(store: Store, clock: 
     assert len(store.get_post("x:1").text) == 200
     assert store.get_post("x:1").raw["truncated_from_chars"] > 200
     text = store.get_post("x:2").text
-    assert text.startswith("Reflection caf") and "\ufffd" in text and text.endswith("70B")
+    assert text.startswith("Reflection caf")
+    assert "\ufffd" in text
+    assert text.endswith("70B")
 
 
 def test_monthly_budget_is_respected_and_reported(store: Store, clock: Clock) -> None:
@@ -197,10 +210,12 @@ def test_monthly_budget_is_respected_and_reported(store: Store, clock: Clock) ->
         assert any("budget" in n for n in first.notes)
         assert standin.server.state["served"] == 20
         second = poll_once(store, watcher, clock=clock)
-        assert second.stored == 0 and standin.server.state["served"] == 20
+        assert second.stored == 0
+        assert standin.server.state["served"] == 20
         bigger = x_watcher(standin, clock, monthly_budget=45, per_page=100)
         third = poll_once(store, bigger, clock=clock)
-        assert third.stored == 25 and standin.server.state["served"] == 45
+        assert third.stored == 25
+        assert standin.server.state["served"] == 45
     assert get_health(store, "x").budget_used == 45
 
 

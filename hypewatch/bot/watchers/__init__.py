@@ -47,9 +47,7 @@ def resolve_source(name: str) -> str:
     try:
         return SOURCE_ALIASES[name.lower()]
     except KeyError:
-        raise ConfigError(
-            f"unknown source {name!r}; use one of: x, reddit, hf"
-        ) from None
+        raise ConfigError(f"unknown source {name!r}; use one of: x, reddit, hf") from None
 
 
 def build_watcher(settings: Settings, source: str, *, allow_private: bool = False) -> Watcher:
@@ -81,7 +79,6 @@ def build_watchers(
     Raises ConfigError naming the env var when a needed credential is missing."""
     names = [resolve_source(s) for s in sources] if sources else enabled_sources(settings)
     return [build_watcher(settings, name, allow_private=allow_private) for name in names]
-
 
 
 __all__ = [

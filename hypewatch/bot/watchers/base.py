@@ -53,14 +53,14 @@ class Batch:
 
     `cursors` are set and `clear_cursors` deleted (keys within the watcher's
     source) in the same transaction as `posts`; `reads` are billed reads
-    counted against the monthly budget; `extra` writes further rows
+    counted against the monthly budget; `extra_writes` writes further rows
     (for example repo revisions) inside that transaction."""
 
     posts: Sequence[Post] = ()
     cursors: Mapping[str, str] = field(default_factory=dict)
     clear_cursors: Sequence[str] = ()
     reads: int = 0
-    extra: Callable[[Store], None] | None = None
+    extra_writes: Callable[[Store], None] | None = None
 
 
 class PollContext:
@@ -147,7 +147,9 @@ def backoff_after(failures: int, now: datetime) -> datetime:
     return now + timedelta(seconds=seconds)
 
 
-def _store_batch(store: Store, source: str, batch: Batch, report: PollReport, now: datetime) -> None:
+def _store_batch(
+    store: Store, source: str, batch: Batch, report: PollReport, now: datetime
+) -> None:
     with store.transaction():
         for post in batch.posts:
             if store.upsert_post(post):
@@ -161,8 +163,8 @@ def _store_batch(store: Store, source: str, batch: Batch, report: PollReport, no
             store.db.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, key))
         if batch.reads:
             health_db.add_budget(store, source, batch.reads, at=now)
-        if batch.extra is not None:
-            batch.extra(store)
+        if batch.extra_writes is not None:
+            batch.extra_writes(store)
     report.fetched += len(batch.posts)
     report.reads += batch.reads
     report.batches += 1
@@ -174,7 +176,9 @@ def _describe(error: Exception) -> tuple[str, str, datetime | None]:
     return f"unexpected {type(error).__name__}: {error}", "unexpected", None
 
 
-def _fail(store: Store, watcher: Watcher, report: PollReport, error: Exception, now: datetime) -> None:
+def _fail(
+    store: Store, watcher: Watcher, report: PollReport, error: Exception, now: datetime
+) -> None:
     message, kind, retry_at = _describe(error)
     failures = health_db.get_health(store, watcher.source).consecutive_failures + 1
     until = retry_at if retry_at is not None and retry_at > now else backoff_after(failures, now)
@@ -210,7 +214,7 @@ def poll_once(
             except StopIteration:
                 health_db.record_success(store, watcher.source, at=clock())
                 break
-            except Exception as error:  # noqa: BLE001 - every source failure becomes health
+            except Exception as error:
                 _fail(store, watcher, report, error, clock())
                 break
             _store_batch(store, watcher.source, batch, report, now)

@@ -23,8 +23,8 @@ private-address guard of `hypewatch.net` does not apply to it.
 
 from __future__ import annotations
 
-import huggingface_hub
 import httpx2
+import huggingface_hub
 from huggingface_hub.utils._http import hf_request_event_hook
 
 from hypewatch.net import NetConfig, ResponseTooLargeError
@@ -95,7 +95,9 @@ class HubTransport(httpx2.BaseTransport):
         encoded = response.headers.get("content-encoding", "identity").lower()
         if "json" in response.headers.get("content-type", "") and encoded == "identity":
             body = body.decode("utf-8", errors="replace").encode("utf-8")
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+        headers = [
+            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"
+        ]
         headers.append(("content-length", str(len(body))))
         return httpx2.Response(
             response.status_code,

@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
-from huggingface_hub import HfApi, RepoCard, hf_hub_url
+from huggingface_hub import HfApi, RepoCard, get_session, hf_hub_url, hf_raise_for_status
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
-from huggingface_hub.hf_api import ModelInfo
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+from huggingface_hub.hf_api import ExpandModelProperty_T, ModelInfo
+from huggingface_hub.utils._headers import build_hf_headers
 
 from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, clean_json, make_post
 from hypewatch.bot.watchers.hub_http import HubUnavailableError, configure_hub_http
@@ -38,7 +38,17 @@ from hypewatch.storage import Store
 
 BATCH_SIZE = 50
 #: Properties asked of the listing: enough to tell new from known without a second call.
-LIST_EXPAND = ["author", "createdAt", "sha", "likes", "downloads", "tags", "pipeline_tag", "trendingScore"]
+Sort = Literal["created_at", "trending_score"]
+LIST_EXPAND: list[ExpandModelProperty_T] = [
+    "author",
+    "createdAt",
+    "sha",
+    "likes",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "trendingScore",
+]
 CARD_KEYS = ("base_model", "base_model_relation", "model-index", "license", "datasets", "language")
 
 
@@ -88,13 +98,19 @@ class HuggingFaceWatcher:
                 yield from self._trending(ctx)
         except SourceError:
             raise
-        except Exception as error:  # noqa: BLE001 - classified for health
+        except Exception as error:
             raise _classify(error) from None
 
     # -- lists -------------------------------------------------------------------
 
-    def _list(self, sort: str, filters: Mapping[str, str]) -> Iterable[ModelInfo]:
-        return self.api.list_models(sort=sort, limit=self.limit, expand=LIST_EXPAND, **filters)
+    def _list(self, sort: Sort, filters: Mapping[str, str]) -> Iterable[ModelInfo]:
+        return self.api.list_models(
+            sort=sort,
+            limit=self.limit,
+            expand=LIST_EXPAND,
+            author=filters.get("author"),
+            pipeline_tag=filters.get("pipeline_tag"),
+        )
 
     def _created(self, ctx: PollContext, key: str, filters: Mapping[str, str]) -> Iterator[Batch]:
         saved = json.loads(ctx.cursor(key) or "{}")
@@ -115,12 +131,14 @@ class HuggingFaceWatcher:
         listed = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
         for start in range(0, len(listed), BATCH_SIZE):
             batch = self._batch(ctx, listed[start : start + BATCH_SIZE], {})
-            if batch.posts or batch.extra is not None:
+            if batch.posts or batch.extra_writes is not None:
                 yield batch
 
     # -- repos -------------------------------------------------------------------
 
-    def _batch(self, ctx: PollContext, infos: Sequence[ModelInfo], cursors: dict[str, str]) -> Batch:
+    def _batch(
+        self, ctx: PollContext, infos: Sequence[ModelInfo], cursors: dict[str, str]
+    ) -> Batch:
         repos: list[_Repo] = []
         for listed in infos:
             known_post = _has_post(ctx.store, f"{self.source}:{listed.id}")
@@ -137,7 +155,9 @@ class HuggingFaceWatcher:
             repos.append(_Repo(info, self._post(info)))
         posts = [r.post for r in repos if r.post is not None]
         infos_seen = [r.info for r in repos]
-        return Batch(posts, cursors, extra=lambda store: _record_revisions(store, infos_seen))
+        return Batch(
+            posts, cursors, extra_writes=lambda store: _record_revisions(store, infos_seen)
+        )
 
     def _post(self, info: ModelInfo) -> Post:
         readme, card_error = self._readme(info)
@@ -145,10 +165,10 @@ class HuggingFaceWatcher:
         body = readme
         try:
             card = RepoCard(readme, ignore_metadata_errors=True)
-            front, body = card.data.to_dict(), card.text
-        except Exception as error:  # noqa: BLE001 - an unparsable card is still text
+            front, body = card.data.to_dict(), card.text  # type: ignore[no-untyped-call]
+        except Exception as error:
             card_error = card_error or f"front matter unreadable: {error}"
-        listed_data = info.card_data.to_dict() if info.card_data is not None else {}
+        listed_data = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
         meta = {**listed_data, **front}
         raw: dict[str, Any] = {
             "repo": info.id,

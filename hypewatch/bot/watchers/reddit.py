@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import praw
 import prawcore
 import requests
-from praw.models import Submission
+from praw.models import Comment, Submission
 
 from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_post
 from hypewatch.bot.watchers.session import WatcherSession
@@ -78,7 +78,7 @@ class RedditWatcher:
                 yield from self._subreddit(ctx, name)
             except SourceError:
                 raise
-            except Exception as error:  # noqa: BLE001 - classified for health
+            except Exception as error:
                 raise _classify(error, name) from None
 
     def _subreddit(self, ctx: PollContext, name: str) -> Iterator[Batch]:
@@ -136,8 +136,10 @@ class RedditWatcher:
         submission.comment_sort = "top"
         submission.comment_limit = self.top_comments
         try:
-            comments = list(submission.comments)[: self.top_comments]
-        except Exception as error:  # noqa: BLE001 - comments are secondary
+            forest = submission.comments
+            picked = [forest[i] for i in range(min(len(forest), self.top_comments))]
+            comments = [c for c in picked if isinstance(c, Comment)]
+        except Exception as error:
             return {"top_comments_error": f"{type(error).__name__}: {error}"}
         return {
             "top_comments": [
@@ -148,7 +150,6 @@ class RedditWatcher:
                     "score": c.score,
                 }
                 for c in comments
-                if hasattr(c, "body")
             ]
         }
 
@@ -226,4 +227,3 @@ def build_reddit_watcher(settings: Settings, *, allow_private: bool = False) -> 
         top_comments=r.top_comments,
         max_text_chars=settings.extraction.max_text_chars,
     )
-

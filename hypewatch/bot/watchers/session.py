@@ -39,7 +39,7 @@ class WatcherSession(requests.Session):
         return url
 
     def _timeout(self, asked: Any) -> tuple[float, float]:
-        """(connect, read): the client's own timeout, never longer than ours (prawcore asks 16 s)."""
+        """(connect, read): the client's timeout, capped by ours (prawcore asks 16 s)."""
         connect, read = self.net.connect_timeout, self.net.read_timeout
         if isinstance(asked, int | float):
             return min(connect, float(asked)), min(read, float(asked))
@@ -56,8 +56,8 @@ class WatcherSession(requests.Session):
             self._checked.add(origin)
         return super().send(request, **kwargs)
 
-    def request(  # type: ignore[override]
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         target = self._target(url.decode() if isinstance(url, bytes) else url)
         kwargs["timeout"] = self._timeout(kwargs.get("timeout"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -137,7 +137,7 @@ class XWatcher:
         since = ctx.cursor(key)
         resume = json.loads(ctx.cursor(key + RESUME) or "{}")
         token, newest = resume.get("next_token"), resume.get("newest_id")
-        smallest = MIN_SEARCH_PAGE if token_param == "next_token" else MIN_TIMELINE_PAGE
+        smallest = MIN_TIMELINE_PAGE if token_param.startswith("pagination") else MIN_SEARCH_PAGE
         assert self.monthly_budget is not None
         for _ in range(self.max_pages):
             left = self.monthly_budget - ctx.budget_used()
@@ -209,7 +209,7 @@ class XWatcher:
 
     # -- accounts --------------------------------------------------------------
 
-    def _user_ids(self, ctx: PollContext) -> Iterator[Batch]:
+    def _user_ids(self, ctx: PollContext) -> Generator[Batch, None, dict[str, str]]:
         """Resolve account names to ids once (cached in cursors); returns name -> id."""
         ids = {n.lower(): ctx.cursor(f"user_id:{n.lower()}") for n in self.accounts}
         missing = [n for n in self.accounts if not ids[n.lower()]]
@@ -247,7 +247,7 @@ class XWatcher:
                     ) from None
                 self.sleep(max(1.0, wait))
                 waited = True
-            except Exception as error:  # noqa: BLE001 - classified below
+            except Exception as error:
                 raise _classify(error) from None
 
 
@@ -298,4 +298,3 @@ def build_x_watcher(
         max_text_chars=settings.extraction.max_text_chars,
         sleep=sleep,
     )
-
