@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import yaml
 
@@ -277,7 +277,3 @@ def model_card(front_matter: dict[str, Any] | None, body: str) -> bytes:
 def hub_standin(repos: Sequence[HubRepo] = (), max_page: int = 1000) -> Iterator[Standin]:
     with serve(HubHandler, repos={r.id: r for r in repos}, faults=[], max_page=max_page) as s:
         yield s
-
-
-def quote_rev(rev: str) -> str:
-    return quote(rev, safe="")
