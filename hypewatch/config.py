@@ -93,6 +93,7 @@ class HubSettings(Section):
 class XSourceSettings(Section):
     enabled: bool = False
     bearer_token_env: EnvName = "X_BEARER_TOKEN"
+    api_url: str = "https://api.twitter.com"
     queries: list[str] = Field(
         default_factory=lambda: [
             '("open weights" OR "open-source model" OR "new model" OR "we release" OR '
@@ -113,6 +114,8 @@ class RedditSourceSettings(Section):
     client_id_env: EnvName = "REDDIT_CLIENT_ID"
     client_secret_env: EnvName = "REDDIT_CLIENT_SECRET"
     user_agent: str = "hypewatch/0.1 (launch-claim watcher)"
+    oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
     subreddits: list[str] = Field(
         default_factory=lambda: ["LocalLLaMA", "MachineLearning", "singularity"]
     )
@@ -127,6 +130,7 @@ class HuggingFaceSourceSettings(Section):
     interval_minutes: float = Field(30.0, gt=0)
     limit: int = Field(50, ge=1, le=1000)
     pipeline_tag: str = "text-generation"
+    trending: bool = True
 
 
 class SourcesSettings(Section):

@@ -1,0 +1,290 @@
+"""The Hugging Face Hub through huggingface_hub's `HfApi`: new and trending
+repos of a pipeline tag, and every new repo of watched authors/orgs.
+
+Cursors (source "huggingface"): `new` and `author:<name>` hold
+`{"created_at", "id"}` of the newest repo stored from that list (sorted by
+`createdAt`, newest first). As on Reddit, a pass reads until it meets the
+cursor, then stores oldest first, each batch moving the cursor with it.
+The trending list has no order to keep a cursor on: a repo already stored
+at the same revision costs nothing more.
+
+For each repo seen the first time: `model_info` (tags, downloads, likes,
+sha, card data) and its README at that sha. The Post carries the card body
+(so the extractor reads it) and, in `raw`, the front matter -- `base_model`,
+`base_model_relation`, `model-index` -- with the rest of the metadata. Every
+sha seen is recorded in `repo_revisions` in the batch's transaction; a known
+repo at a new sha adds a revision row only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import httpx2
+from huggingface_hub import HfApi, RepoCard, get_session, hf_hub_url, hf_raise_for_status
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.hf_api import ExpandModelProperty_T, ModelInfo
+from huggingface_hub.utils._headers import build_hf_headers
+
+from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, clean_json, make_post
+from hypewatch.bot.watchers.hub_http import HubUnavailableError, configure_hub_http
+from hypewatch.config import Settings, optional_secret
+from hypewatch.models import Post, Source, utcnow
+from hypewatch.net import NetConfig, NetError
+from hypewatch.storage import Store
+
+BATCH_SIZE = 50
+#: Properties asked of the listing: enough to tell new from known without a second call.
+Sort = Literal["created_at", "trending_score"]
+LIST_EXPAND: list[ExpandModelProperty_T] = [
+    "author",
+    "createdAt",
+    "sha",
+    "likes",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "trendingScore",
+]
+CARD_KEYS = ("base_model", "base_model_relation", "model-index", "license", "datasets", "language")
+
+
+def _iso(value: datetime | None) -> str:
+    """A fixed-width UTC timestamp, so cursors compare as strings."""
+    when = value or datetime(1970, 1, 1, tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _Repo:
+    """What one batch needs to know about one repo."""
+
+    def __init__(self, info: ModelInfo, post: Post | None) -> None:
+        self.info = info
+        self.post = post
+
+
+class HuggingFaceWatcher:
+    """Hub repos via an injected `HfApi` (its `endpoint` may be a mirror or stand-in)."""
+
+    source = str(Source.HUGGINGFACE)
+    monthly_budget: int | None = None
+
+    def __init__(
+        self,
+        api: HfApi,
+        *,
+        pipeline_tag: str = "text-generation",
+        limit: int = 50,
+        watch_authors: Sequence[str] = (),
+        trending: bool = True,
+        max_text_chars: int = 100_000,
+    ) -> None:
+        self.api = api
+        self.pipeline_tag = pipeline_tag
+        self.limit = limit
+        self.watch_authors = list(watch_authors)
+        self.trending = trending
+        self.max_text_chars = max_text_chars
+
+    def fetch(self, ctx: PollContext) -> Iterator[Batch]:
+        try:
+            yield from self._created(ctx, "new", {"pipeline_tag": self.pipeline_tag})
+            for author in self.watch_authors:
+                yield from self._created(ctx, f"author:{author.lower()}", {"author": author})
+            if self.trending:
+                yield from self._trending(ctx)
+        except SourceError:
+            raise
+        except Exception as error:
+            raise _classify(error) from None
+
+    # -- lists -------------------------------------------------------------------
+
+    def _list(self, sort: Sort, filters: Mapping[str, str]) -> Iterable[ModelInfo]:
+        return self.api.list_models(
+            sort=sort,
+            limit=self.limit,
+            expand=LIST_EXPAND,
+            author=filters.get("author"),
+            pipeline_tag=filters.get("pipeline_tag"),
+        )
+
+    def _created(self, ctx: PollContext, key: str, filters: Mapping[str, str]) -> Iterator[Batch]:
+        saved = json.loads(ctx.cursor(key) or "{}")
+        seen = (str(saved.get("created_at", "")), str(saved.get("id", "")))
+        fresh: list[ModelInfo] = []
+        for info in self._list("created_at", filters):
+            if (_iso(info.created_at), info.id) <= seen:
+                break
+            fresh.append(info)
+        fresh.reverse()
+        for start in range(0, len(fresh), BATCH_SIZE):
+            chunk = fresh[start : start + BATCH_SIZE]
+            last = chunk[-1]
+            cursor = json.dumps({"created_at": _iso(last.created_at), "id": last.id})
+            yield self._batch(ctx, chunk, {key: cursor})
+
+    def _trending(self, ctx: PollContext) -> Iterator[Batch]:
+        listed = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
+        for start in range(0, len(listed), BATCH_SIZE):
+            batch = self._batch(ctx, listed[start : start + BATCH_SIZE], {})
+            if batch.posts or batch.extra_writes is not None:
+                yield batch
+
+    # -- repos -------------------------------------------------------------------
+
+    def _batch(
+        self, ctx: PollContext, infos: Sequence[ModelInfo], cursors: dict[str, str]
+    ) -> Batch:
+        repos: list[_Repo] = []
+        for listed in infos:
+            known_post = _has_post(ctx.store, f"{self.source}:{listed.id}")
+            if known_post and _has_revision(ctx.store, listed.id, listed.sha):
+                continue
+            if known_post:
+                repos.append(_Repo(listed, None))
+                continue
+            try:
+                info = self.api.model_info(listed.id)
+            except RepositoryNotFoundError:
+                ctx.note(f"{listed.id} was listed but is gone (deleted or private)")
+                continue
+            repos.append(_Repo(info, self._post(info)))
+        posts = [r.post for r in repos if r.post is not None]
+        infos_seen = [r.info for r in repos]
+        return Batch(
+            posts, cursors, extra_writes=lambda store: _record_revisions(store, infos_seen)
+        )
+
+    def _post(self, info: ModelInfo) -> Post:
+        readme, card_error = self._readme(info)
+        front: dict[str, Any] = {}
+        body = readme
+        try:
+            card = RepoCard(readme, ignore_metadata_errors=True)
+            front, body = card.data.to_dict(), card.text  # type: ignore[no-untyped-call]
+        except Exception as error:
+            card_error = card_error or f"front matter unreadable: {error}"
+        listed_data = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
+        meta = {**listed_data, **front}
+        raw: dict[str, Any] = {
+            "repo": info.id,
+            "sha": info.sha,
+            "author": info.author,
+            "created_at": _iso(info.created_at) if info.created_at else None,
+            "last_modified": _iso(info.last_modified) if info.last_modified else None,
+            "tags": info.tags or [],
+            "pipeline_tag": info.pipeline_tag,
+            "library_name": info.library_name,
+            "gated": info.gated,
+            "base_models": info.base_models,
+            "card_data": meta,
+            "files": [s.rfilename for s in info.siblings or []],
+            "links": [f"{self.api.endpoint}/{info.id}"],
+        }
+        raw.update({k: meta[k] for k in CARD_KEYS if k in meta})
+        if info.model_index and "model-index" not in raw:
+            raw["model-index"] = info.model_index
+        if card_error:
+            raw["card_error"] = card_error
+        return make_post(
+            self.source,
+            info.id,
+            f"{info.id}\n\n{body}".strip(),
+            limit=self.max_text_chars,
+            author=info.author or info.id.split("/")[0],
+            url=f"{self.api.endpoint}/{info.id}",
+            created_at=info.created_at or utcnow(),
+            engagement={
+                "downloads": info.downloads or 0,
+                "likes": info.likes or 0,
+                "trending_score": info.trending_score or 0,
+            },
+            raw=raw,
+        )
+
+    def _readme(self, info: ModelInfo) -> tuple[str, str]:
+        """The README at the repo's sha ("" when there is none) and a note if unreadable."""
+        url = hf_hub_url(info.id, "README.md", revision=info.sha, endpoint=self.api.endpoint)
+        response = get_session().get(url, headers=build_hf_headers(token=self.api.token))
+        if response.status_code == 404:
+            return "", ""
+        if response.status_code in (401, 403):
+            return "", f"README not readable ({response.status_code})"
+        hf_raise_for_status(response)
+        return response.content.decode("utf-8", errors="replace"), ""
+
+
+def _has_post(store: Store, key: str) -> bool:
+    return bool(list(store.db.query("SELECT 1 FROM posts WHERE key = ?", (key,))))
+
+
+def _has_revision(store: Store, repo: str, sha: str | None) -> bool:
+    if not sha:
+        return True  # nothing to record
+    rows = store.db.query(
+        "SELECT 1 FROM repo_revisions WHERE repo = ? AND revision = ?", (repo, sha)
+    )
+    return bool(list(rows))
+
+
+def _record_revisions(store: Store, infos: Sequence[ModelInfo]) -> None:
+    now = utcnow().isoformat()
+    for info in infos:
+        if not info.sha:
+            continue
+        files = clean_json([{"path": s.rfilename} for s in info.siblings or []], 1000)
+        store.db.execute(
+            """INSERT INTO repo_revisions (repo, revision, seen_at, committed_at, files)
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo, revision) DO NOTHING""",
+            (
+                info.id,
+                info.sha,
+                now,
+                _iso(info.last_modified) if info.last_modified else None,
+                json.dumps(files),
+            ),
+        )
+
+
+def _classify(error: Exception) -> SourceError:
+    if isinstance(error, HubUnavailableError):
+        if error.status == 429:
+            wait = min(error.retry_after or 60.0, 3600.0)
+            retry_at = datetime.fromtimestamp(utcnow().timestamp() + wait, UTC)
+            return SourceError(f"Hub rate limit: {error}", kind="rate_limited", retry_at=retry_at)
+        kind = "timeout" if error.status is None else "server"
+        return SourceError(str(error), kind=kind)
+    if isinstance(error, HfHubHTTPError):
+        status = error.response.status_code if error.response is not None else 0
+        kind = "auth" if status in (401, 403) else "client"
+        return SourceError(f"the Hub refused the request: {error}", kind=kind)
+    if isinstance(error, ValueError | KeyError | TypeError):
+        return SourceError(f"the Hub sent a malformed reply: {error!r}", kind="malformed")
+    if isinstance(error, httpx2.HTTPError | NetError):
+        return SourceError(f"cannot reach the Hub: {error}", kind="network")
+    return SourceError(f"Hub watcher failed: {type(error).__name__}: {error}", kind="unexpected")
+
+
+def build_huggingface_watcher(
+    settings: Settings, *, allow_private: bool = False
+) -> HuggingFaceWatcher:
+    """A HuggingFaceWatcher with a real HfApi on `hub.endpoint` (token optional)."""
+    endpoint = settings.hub.endpoint.rstrip("/")
+    net = NetConfig.from_settings(
+        settings.network, allow_private=allow_private, trusted_origins=[endpoint]
+    )
+    configure_hub_http(net)
+    token = optional_secret(settings.hub.token_env)
+    hf = settings.sources.huggingface
+    return HuggingFaceWatcher(
+        HfApi(endpoint=endpoint, token=token.reveal() if token else False),
+        pipeline_tag=hf.pipeline_tag,
+        limit=hf.limit,
+        watch_authors=hf.watch_authors,
+        trending=hf.trending,
+        max_text_chars=settings.extraction.max_text_chars,
+    )
