@@ -49,7 +49,7 @@ def _clip(value: Any) -> Any:
 def config_fields(config: JSON | None) -> JSON:
     if not config:
         return {}
-    nested = next((config[k] for k in _NESTED if isinstance(config.get(k), dict)), {})
+    nested: JSON = next((config[k] for k in _NESTED if isinstance(config.get(k), dict)), {})
     return {
         key: _clip(config.get(key, nested.get(key)))
         for key in CONFIG_KEYS

@@ -51,6 +51,7 @@ from hypewatch.verifiers.weights.safetensors_range import (
 
 MAX_CANDIDATES = 8
 PICKLE_NOTE = "not inspected: pickle"
+READ_ERRORS: tuple[type[Exception], ...] = (RangeError, BudgetExceededError, *NET_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class WeightsInspector:
         self.seed = (
             options.seed
             if options.seed is not None
-            else int(np.random.SeedSequence().entropy % 2**32)
+            else int(np.random.default_rng().integers(0, 2**32))
         )
         self.rng = np.random.default_rng(self.seed)
         self.reader = RangeReader(
@@ -185,7 +186,7 @@ class WeightsInspector:
             except HeaderError as error:
                 weights.not_inspected[path] = f"invalid header: {error}"
                 return
-            except (RangeError, BudgetExceededError, *NET_ERRORS) as error:
+            except READ_ERRORS as error:
                 weights.not_inspected[path] = f"not read: {error}"
                 return
             for name, info in header.tensors.items():
@@ -243,7 +244,7 @@ class WeightsInspector:
         for name in self.choose(target, candidate, allowance):
             try:
                 a, b = await asyncio.gather(self.sample(target, name), self.sample(candidate, name))
-            except (RangeError, BudgetExceededError, *NET_ERRORS) as error:
+            except READ_ERRORS as error:
                 stats.error = f"sampling stopped at {name}: {error}"
                 break
             stats.comparisons.append(compare_tensor(name, a, b))
