@@ -28,6 +28,7 @@ from hypewatch.verifiers.weights.attribution import (
     permutation_pvalue,
 )
 from hypewatch.verifiers.weights.hub import (
+    MAX_JSON_BYTES,
     SAFETENSORS_INDEX,
     HubClient,
     HubError,
@@ -129,21 +130,21 @@ class WeightsInspector:
             auth_headers=hub.auth_headers(),
             auth_origin=origin_of(hub.endpoint),
         )
-        self.json_bytes = 0
         self._plans: dict[str, SamplePlan] = {}
         self._samples: dict[tuple[str, str], FloatArray] = {}
 
     @property
     def bytes_fetched(self) -> int:
-        return self.reader.bytes_fetched + self.json_bytes
+        return self.reader.bytes_fetched
 
     async def _json(self, snapshot: RepoSnapshot, path: str) -> JSON | None:
         if snapshot.file(path) is None:
             return None
         headers = self.hub.auth_headers()
         url = self.hub.resolve_url(snapshot.repo, snapshot.revision, path)
-        document, size = await fetch_json(self.client, url, headers)
-        self.json_bytes += size
+        cap = min(MAX_JSON_BYTES, self.reader.remaining)
+        document, size = await fetch_json(self.client, url, headers, cap)
+        self.reader.bytes_fetched += size  # small files count against the budget too
         return document
 
     async def load(self, repo: str, revision: str | None = None) -> RepoWeights:
@@ -347,15 +348,21 @@ def candidate_repos(
 async def _compare_all(
     inspector: WeightsInspector, target: RepoWeights, repos: list[str]
 ) -> tuple[list[CandidateStats], dict[str, RepoWeights]]:
-    stats: list[CandidateStats] = []
+    """Load every candidate (headers first), then share what is left of the budget."""
+    failed: dict[str, CandidateStats] = {}
     loaded: dict[str, RepoWeights] = {}
-    for i, name in enumerate(repos):
+    for name in repos:
         try:
             loaded[name] = await inspector.load(name)
         except (NotFoundError, HubError, ValueError) as error:
-            stats.append(CandidateStats(name, error=str(error)))
+            failed[name] = CandidateStats(name, error=str(error))
+    stats: list[CandidateStats] = []
+    for name in repos:
+        if name in failed:
+            stats.append(failed[name])
             continue
-        allowance = inspector.reader.remaining // (len(repos) - i)
+        left = sum(1 for n in repos if n in loaded and n not in {s.repo for s in stats})
+        allowance = inspector.reader.remaining // max(1, left)
         stats.append(await inspector.compare(target, loaded[name], allowance))
     return stats, loaded
 

@@ -27,7 +27,7 @@ from hypewatch.net import NetError
 #: The safetensors crate's own cap on the header (huggingface_hub uses 25 MB).
 MAX_HEADER_BYTES = 100_000_000
 #: The first read of a file: the length prefix and, usually, the whole header.
-HEADER_PREFETCH = 65_536
+HEADER_PREFETCH = 16_384
 
 DTYPE_SIZES: dict[str, int] = {
     "BOOL": 1,
