@@ -16,6 +16,7 @@ real Hub redirects to its CDN), served by the same handler class.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -33,8 +34,15 @@ def is_lfs(path: str, data: bytes) -> bool:
     return path.endswith(LFS_SUFFIXES) or len(data) > 10_000
 
 
+@functools.lru_cache(maxsize=512)
 def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@functools.lru_cache(maxsize=512)
+def sha256(data: bytes) -> str:
+    """Memoised: bytes cache their own hash, so a repeated lookup costs nothing."""
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass
@@ -84,7 +92,7 @@ def sibling(path: str, data: bytes, blobs: bool) -> dict[str, Any]:
     if is_lfs(path, data):
         entry["lfs"] = {
             "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": sha256(data),
             "pointerSize": 134,
         }
     return entry
@@ -194,7 +202,7 @@ class HubHandler(StandinHandler):
         if data is None:
             self.not_found("EntryNotFound", f"{path} does not exist")
             return
-        sha = hashlib.sha256(data).hexdigest()
+        sha = sha256(data)
         headers = {"X-Repo-Commit": commit.id, "Accept-Ranges": "bytes"}
         headers["ETag"] = f'"{sha if is_lfs(path, data) else git_blob_id(data)}"'
         cdn = self.state.get("cdn")

@@ -47,7 +47,12 @@ class World:
         return [r.path for r in self.hub.requests if r.path.startswith(f"/{repo}/resolve/")]
 
     async def check(
-        self, repo: str, *, allow_private: bool = False, options: CheckOptions = OPTIONS, **kw: object
+        self,
+        repo: str,
+        *,
+        allow_private: bool = False,
+        options: CheckOptions = OPTIONS,
+        **kw: object,
     ) -> WeightsReport:
         net = NetConfig(allow_private=allow_private, trusted_origins=(origin_of(self.url),))
         async with async_client(net) as client:

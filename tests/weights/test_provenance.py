@@ -116,9 +116,10 @@ async def test_byte_budget_bounds_the_reads(world: World) -> None:
     )
     assert report.bytes_fetched <= budget
     assert 0 < by_repo(report)["meta/base"]["tensors_compared"] < 24
-    assert report.total_weight_bytes == world.repos["hype/finetune"].commits[-1].files[
-        "model.safetensors"
-    ].__len__()
+    assert (
+        report.total_weight_bytes
+        == world.repos["hype/finetune"].commits[-1].files["model.safetensors"].__len__()
+    )
 
 
 async def test_bytes_fetched_is_a_small_share_of_the_weights(world: World) -> None:
