@@ -166,6 +166,7 @@ class HubClient:
         return [CommitRecord(str(c.commit_id), c.created_at, str(c.title)[:300]) for c in items]
 
     def _call(self, repo: str, revision: str | None, call: Any) -> Any:
+        from httpx2 import HTTPError as TransportFailure
         from huggingface_hub.errors import (
             HfHubHTTPError,
             RepositoryNotFoundError,
@@ -183,7 +184,7 @@ class HubClient:
             ) from None
         except HfHubHTTPError as error:
             raise HubError(f"the Hub answered an error for {repo}: {str(error)[:300]}") from None
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (TransportFailure, OSError, ValueError, KeyError, TypeError) as error:
             raise HubError(
                 f"cannot read {repo} from {self.endpoint}: {type(error).__name__}: "
                 f"{str(error)[:300]}"
