@@ -387,16 +387,12 @@ def verifiers_cmd(json_out: JsonOpt = False) -> None:
     if json_out:
         emit_json({"verifiers": [r.to_json() for r in registry.values()]})
         return
-    table = Table("name", "kinds", "status", "distribution")
     for r in registry.values():
-        status = "enabled" if r.enabled else f"disabled: {r.disabled_reason}"
-        table.add_row(
-            escape(r.name),
-            escape(", ".join(sorted(r.kinds))),
-            escape(status),
-            escape(r.distribution),
+        kinds = ", ".join(sorted(r.kinds)) or "-"
+        out.print(
+            f"[bold]{escape(r.name):<14}[/] {escape(kinds):<26} {escape(r.status)} "
+            f"({escape(r.distribution)})"
         )
-    out.print(table)
 
 
 # (section end)

@@ -67,7 +67,7 @@ def build_world(world: World) -> None:
     world.tensors.update(base=base, sibling=sibling, finetune=finetune, other=other)
     llama31 = {"max_position_embeddings": 131072, "rope_scaling": {"rope_type": "llama3"}}
     world.add("meta/base", hm.repo_files(base, SHAPE, dtype="BF16", config=llama31))
-    world.add("lab/sibling", hm.repo_files(sibling, SHAPE, dtype="BF16"))
+    world.add("lab/sibling", hm.repo_files(sibling, SHAPE, dtype="BF16"), base_model="meta/base")
     world.add("hype/finetune", hm.repo_files(finetune, SHAPE), base_model="lab/sibling")
     world.add("copy/reupload", hm.repo_files(base, SHAPE, dtype="BF16", config=llama31))
     world.add("indie/other", hm.repo_files(other, SHAPE), base_model="meta/base")

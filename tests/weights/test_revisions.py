@@ -34,7 +34,8 @@ def test_changed_weights_make_one_event_naming_the_files(world: World, store: St
     assert [e.kind for e in events] == [EventKind.WEIGHTS_CHANGED]
     payload = events[0].payload
     assert payload["changed"] == ["model-00002-of-00002.safetensors"]
-    assert payload["files"] == payload["changed"] and payload["added"] == []
+    assert payload["files"] == payload["changed"]
+    assert payload["added"] == []
     assert payload["revision"] == repo.commits[1].id
     assert payload["previous_revision"] == repo.commits[0].id
     recorded = revisions(store, "hype/reuploaded")

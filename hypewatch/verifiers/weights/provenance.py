@@ -345,17 +345,33 @@ def candidate_repos(
     return seen[:MAX_CANDIDATES]
 
 
-async def _compare_all(
-    inspector: WeightsInspector, target: RepoWeights, repos: list[str]
-) -> tuple[list[CandidateStats], dict[str, RepoWeights]]:
-    """Load every candidate (headers first), then share what is left of the budget."""
-    failed: dict[str, CandidateStats] = {}
+async def _load_candidates(
+    inspector: WeightsInspector, repos: list[str], ancestors_of: str | None
+) -> tuple[list[str], dict[str, RepoWeights], dict[str, CandidateStats]]:
+    """Load each candidate's headers; the card bases of `ancestors_of` join the list."""
+    queue = list(repos)
     loaded: dict[str, RepoWeights] = {}
-    for name in repos:
+    failed: dict[str, CandidateStats] = {}
+    for name in queue:
         try:
             loaded[name] = await inspector.load(name)
         except (NotFoundError, HubError, ValueError) as error:
             failed[name] = CandidateStats(name, error=str(error))
+            continue
+        if ancestors_of and name.lower() == ancestors_of.lower():
+            for parent in loaded[name].snapshot.base_models:
+                known = {q.lower() for q in queue}
+                if parent.lower() not in known and len(queue) < MAX_CANDIDATES:
+                    queue.append(parent)
+    return queue, loaded, failed
+
+
+async def _compare_all(
+    inspector: WeightsInspector, target: RepoWeights, repos: list[str], ancestors_of: str | None
+) -> tuple[list[CandidateStats], dict[str, RepoWeights]]:
+    """Load every candidate (headers first), then share what is left of the budget."""
+    repos, loaded, failed = await _load_candidates(inspector, repos, ancestors_of)
+    repos = [r for r in repos if r.lower() != target.repo.lower()]
     stats: list[CandidateStats] = []
     for name in repos:
         if name in failed:
@@ -376,8 +392,14 @@ async def check_weights(
     claimed_base: str | None = None,
     bases: list[str] | None = None,
     options: CheckOptions | None = None,
+    with_ancestors: bool = False,
 ) -> WeightsReport:
     """The weights of `repo` at `revision`, attributed among the candidate bases.
+
+    Candidates: the claimed base (`claimed_base`, else the card's base_model),
+    then `bases` (else the card's base_model). `with_ancestors` adds the
+    claimed base's own card bases, so that a fine-tune of the parent that
+    claims the child is caught without a list of candidates.
 
     Raises NotFoundError when `repo` (or the revision) does not exist, HubError
     when the Hub API fails; a candidate that cannot be read is reported, not raised.
@@ -389,7 +411,9 @@ async def check_weights(
     card = target.snapshot.base_models
     claimed = claimed_base or (card[0] if card else None)
     repos = candidate_repos(target.repo, claimed, list(bases or []), card)
-    stats, loaded = await _compare_all(inspector, target, repos)
+    stats, loaded = await _compare_all(
+        inspector, target, repos, claimed if with_ancestors else None
+    )
     claimed_stats = next((s for s in stats if claimed and s.repo.lower() == claimed.lower()), None)
     label, best, reason = decide(claimed_stats, stats, options.alpha)
     if not target.tensors and label == "inconclusive":

@@ -99,7 +99,9 @@ class WeightsVerifier:
                     repo,
                     revision=ctx.revision,
                     claimed_base=claim.subject or None,
+                    bases=[str(b) for b in ctx.extra.get("bases", [])],
                     options=options_from(self.config),
+                    with_ancestors=True,
                 )
         except (NotFoundError, HubError, ValueError) as error:
             return Verdict(VerdictStatus.INCONCLUSIVE, str(error), label="inconclusive")
