@@ -151,6 +151,9 @@ class WeightsVerifierSettings(Section):
     byte_budget: int = Field(150_000_000, gt=0)
     samples_per_tensor: int = Field(4096, gt=0)
     max_tensors: int = Field(24, gt=0)
+    rows_per_tensor: int = Field(16, ge=2, le=1024)
+    alpha: float = Field(0.01, gt=0, lt=0.5)
+    seed: int | None = None
     recheck_hours: float = Field(6.0, gt=0)
 
 

@@ -93,6 +93,22 @@ class RegisteredVerifier:
     def kinds(self) -> frozenset[ClaimKind]:
         return self.cls.kinds if self.cls is not None else frozenset()
 
+    @property
+    def status(self) -> str:
+        """`enabled`, or `disabled: <reason>`."""
+        return "enabled" if self.enabled else f"disabled: {self.disabled_reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kinds": sorted(str(k) for k in self.kinds),
+            "enabled": self.enabled,
+            "status": self.status,
+            "reason": self.disabled_reason,
+            "distribution": self.distribution,
+            "target": self.target,
+        }
+
 
 def _config_data(name: str, settings: Settings) -> Any:
     builtin = getattr(settings.verifiers, name, None)
@@ -101,15 +117,31 @@ def _config_data(name: str, settings: Settings) -> Any:
     return settings.verifiers.plugins.get(name, {})
 
 
+def _import_failure(ep: importlib.metadata.EntryPoint, error: Exception) -> str:
+    if isinstance(error, ModuleNotFoundError) and error.name and error.name != ep.module:
+        top = error.name.split(".")[0]
+        return f"missing dependency {top!r} (install it, e.g. pip install {top})"
+    return f"cannot import {ep.value}: {type(error).__name__}: {error}"
+
+
+def _protocol_gaps(cls: Any) -> list[str]:
+    gaps = [] if isinstance(getattr(cls, "kinds", None), frozenset) else ["kinds"]
+    config_model = getattr(cls, "config_model", None)
+    if not (isinstance(config_model, type) and issubclass(config_model, BaseModel)):
+        gaps.append("config_model")
+    gaps += [a for a in ("verify", "unavailable") if not callable(getattr(cls, a, None))]
+    return gaps
+
+
 def _load(ep: importlib.metadata.EntryPoint, settings: Settings) -> RegisteredVerifier:
     dist = ep.dist.name if ep.dist is not None else "?"
     try:
         cls = ep.load()
     except Exception as error:  # an optional dependency missing, a broken plugin
-        reason = f"cannot import {ep.value}: {type(error).__name__}: {error}"
-        return RegisteredVerifier(ep.name, ep.value, dist, None, reason)
-    if not isinstance(getattr(cls, "kinds", None), frozenset) or not hasattr(cls, "verify"):
-        reason = f"{ep.value} does not implement the Verifier protocol (kinds, verify)"
+        return RegisteredVerifier(ep.name, ep.value, dist, None, _import_failure(ep, error))
+    gaps = _protocol_gaps(cls)
+    if gaps:
+        reason = f"{ep.value} does not implement the Verifier protocol (missing {', '.join(gaps)})"
         return RegisteredVerifier(ep.name, ep.value, dist, None, reason)
     try:
         reason = cls.unavailable(settings)

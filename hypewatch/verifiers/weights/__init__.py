@@ -1,1 +1,1 @@
-"""Weight provenance: Hub metadata, revisions, safetensors range reads, base attribution."""
+"""The weight provenance verifier: Hub metadata, revisions, Range reads, attribution."""

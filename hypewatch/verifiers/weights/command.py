@@ -1,0 +1,41 @@
+"""`hypewatch weights`: one weights check from the command line (settings -> report)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hypewatch.config import Settings
+from hypewatch.net import NetConfig, async_client
+from hypewatch.verifiers.weights.hub import HubClient
+from hypewatch.verifiers.weights.provenance import WeightsReport, check_weights
+from hypewatch.verifiers.weights.verifier import options_from
+
+
+def run_check(
+    settings: Settings,
+    repo: str,
+    *,
+    revision: str | None = None,
+    claimed_base: str | None = None,
+    bases: list[str] | None = None,
+    allow_private: bool = False,
+) -> WeightsReport:
+    """Check `repo` against the Hub of `HF_ENDPOINT` or `hub.endpoint` (trusted by the guard)."""
+    hub = HubClient.from_settings(settings)
+    net = NetConfig.from_settings(
+        settings.network, allow_private=allow_private, trusted_origins=[hub.endpoint]
+    )
+
+    async def run() -> WeightsReport:
+        async with async_client(net) as client:
+            return await check_weights(
+                hub,
+                client,
+                repo,
+                revision=revision,
+                claimed_base=claimed_base,
+                bases=bases,
+                options=options_from(settings.verifiers.weights),
+            )
+
+    return asyncio.run(run())
