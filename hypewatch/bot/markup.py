@@ -91,6 +91,8 @@ def _discord_url(url: str) -> str:
 
 
 def _discord_span(span: Span) -> str:
+    if span.style == "quote":
+        return "> "
     if span.url:
         return f"[{discord_escape(span.text)}](<{_discord_url(span.url)}>)"
     if span.style == "code":
@@ -162,6 +164,8 @@ def _slack_url(url: str) -> str:
 
 
 def _slack_span(span: Span) -> str:
+    if span.style == "quote":
+        return ">"
     if span.url:
         return f"<{_slack_url(span.url)}|{slack_escape(span.text)}>"
     if span.style == "code":

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from hypewatch.models import Claim, ClaimKind, Event, EventKind, Launch, LaunchStatus, Post, Verdict
 from hypewatch.storage import NotFoundError, Store
 
-Style = Literal["plain", "bold", "code"]
+Style = Literal["plain", "bold", "code", "quote"]
 
 #: Longest piece of untrusted text (a post quote, a verifier summary) a message carries.
 MAX_QUOTE = 500
@@ -279,7 +279,9 @@ def _new_source(store: Store, event: Event) -> list[Line]:
     lines: list[Line] = [tuple(head)]
     text = p.get("text") or (post.text if post else "")
     if text:
-        lines += [(Span("> "), Span(part)) for part in clean(text, MAX_QUOTE).split("\n")[:8]]
+        lines += [
+            (Span("> ", "quote"), Span(part)) for part in clean(text, MAX_QUOTE).split("\n")[:8]
+        ]
     return lines
 
 
