@@ -130,7 +130,7 @@ class _StopDestination(Exception):
 
 class OutboxSender:
     """Delivers outbox rows through notifiers. `crash_hook(step)` is a test seam called at
-    "marked", "accepted" and "recorded", to simulate a process dying between steps."""
+    "marked", "root-accepted", "accepted" and "recorded", to simulate a process dying between steps."""
 
     def __init__(
         self,
@@ -224,6 +224,7 @@ class OutboxSender:
             ref, posted_hash = ThreadRef(found), ""
         else:
             ref, posted_hash = await notifier.create_thread(destination, root, key), root_hash(root)
+            self._step("root-accepted")
         db.save_thread(
             self.store,
             db.ThreadRow(destination, launch_id, ref.root_message_id, ref.thread_id, posted_hash),

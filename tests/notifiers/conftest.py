@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -21,16 +22,35 @@ def net() -> NetConfig:
     return NET
 
 
-@pytest.fixture
-def discord_server() -> Iterator[Standin]:
+def _reset(standin: Standin, state: dict[str, Any]) -> Standin:
+    with standin.server.lock:
+        standin.server.state.clear()
+        standin.server.state.update(state)
+        standin.requests.clear()
+    return standin
+
+
+# One server per module (stopping one costs 0.5 s), with its state fresh for every test.
+@pytest.fixture(scope="module")
+def _discord_module() -> Iterator[Standin]:
     with serve(discord_api.DiscordHandler, **discord_api.new_state()) as standin:
         yield standin
 
 
-@pytest.fixture
-def slack_server() -> Iterator[Standin]:
+@pytest.fixture(scope="module")
+def _slack_module() -> Iterator[Standin]:
     with serve(slack_api.SlackHandler, **slack_api.new_state()) as standin:
         yield standin
+
+
+@pytest.fixture
+def discord_server(_discord_module: Standin) -> Standin:
+    return _reset(_discord_module, discord_api.new_state())
+
+
+@pytest.fixture
+def slack_server(_slack_module: Standin) -> Standin:
+    return _reset(_slack_module, slack_api.new_state())
 
 
 @pytest.fixture
@@ -84,7 +104,8 @@ def reflection() -> Scenario:
             author="mattshumer_",
             url="https://x.com/mattshumer_/status/1831767014341538166",
             text="I'm excited to announce Reflection 70B! @everyone <@&123456789012345678> "
-            "＠everyone [click](https://evil.example) <script>alert(1)</script>\r\nMMLU 89.9",
+            "＠everyone [click](https://evil.example) <script>alert(1)</script>\r\nMMLU 89.9 "
+            "<!channel> <https://evil.example|docs> & more",
             created_at=datetime(2024, 9, 5, 15, 0, tzinfo=UTC),
         )
         with store.transaction():

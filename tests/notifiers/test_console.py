@@ -21,7 +21,8 @@ async def test_console_prints_root_and_replies_with_markup_inert(store: Store, r
     print(text)
     assert report.sent == len(store.events(launch.id))
     assert pending_count(store) == 0
-    assert "Reflection-70B" in text and "failed" in text
+    assert "Reflection-70B" in text
+    assert "failed" in text
     assert "measured 61.2 (95% CI 58.1–64)" in text
     assert "[click](https://evil.example)" in text  # printed literally, not as markup
     assert "\r" not in text

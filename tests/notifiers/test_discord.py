@@ -31,7 +31,8 @@ async def test_forum_thread_created_replies_in_it_and_root_edited(
     sender = _sender(store, webhook_url, net)
     launch = reflection(store, verdicts=False)
     report = await sender.deliver_pending()
-    assert report.sent == len(store.events(launch.id)) and not report.errors
+    assert report.sent == len(store.events(launch.id))
+    assert not report.errors
     posts = _posts(discord_server)
     root, replies = posts[0], posts[1:]
     threads = discord_server.server.state["threads"]
@@ -43,8 +44,8 @@ async def test_forum_thread_created_replies_in_it_and_root_edited(
     assert all(f"thread_id={root['channel_id']}" in r.path for r in post_requests[1:])
 
     # a verdict arrives later: one reply, and the root is edited in place (inside the thread)
-    from tests.notifiers.conftest import add_verdict
     from hypewatch.models import Verdict, VerdictStatus
+    from tests.notifiers.conftest import add_verdict
 
     mmlu = store.claims(launch_id=launch.id)[0]
     add_verdict(
@@ -64,10 +65,12 @@ async def test_forum_thread_created_replies_in_it_and_root_edited(
     patch = next(r for r in discord_server.requests if r.method == "PATCH")
     assert f"thread_id={root['channel_id']}" in patch.path
     verdict_post = _posts(discord_server)[-1]
-    assert "measured 61" in verdict_post["content"] and "500 items" in verdict_post["content"]
+    assert "measured 61" in verdict_post["content"]
+    assert "500 items" in verdict_post["content"]
     # a pass with nothing new edits nothing
     report = await sender.deliver_pending()
-    assert report.sent == 0 and report.root_edits == 0
+    assert report.sent == 0
+    assert report.root_edits == 0
 
 
 async def test_mentions_and_markdown_from_posts_are_inert(
@@ -77,8 +80,10 @@ async def test_mentions_and_markdown_from_posts_are_inert(
     launch = reflection(store)
     await sender.deliver_pending()
     quote = next(p for p in _posts(discord_server) if "announce" in p["content"])["content"]
-    assert "@everyone" not in quote and "@\u200beveryone" in quote
-    assert "＠everyone" not in quote and "＠\u200beveryone" in quote
+    assert "@everyone" not in quote
+    assert "@\u200beveryone" in quote
+    assert "＠everyone" not in quote
+    assert "＠\u200beveryone" in quote
     assert re.search(r"(?<!\\)<[@#]", quote) is None
     assert "\\<@\u200b&123456789012345678\\>" in quote
     assert "[click](https://evil.example)" not in quote
@@ -112,7 +117,8 @@ async def test_429_waits_retry_after_capped_then_delivers_in_order(
     ]  # fmt: skip
     before = utcnow()
     report = await sender.deliver_pending()
-    assert report.sent == 0 and report.retrying == 1
+    assert report.sent == 0
+    assert report.retrying == 1
     assert "rate limited" in report.errors[0]
     rows = db.outbox_rows(store, DEST)
     assert all(r.state == "pending" for r in rows)
@@ -132,10 +138,12 @@ async def test_404_webhook_disables_destination_without_retrying(
     launch = reflection(store, verdicts=False)
     report = await sender.deliver_pending()
     assert report.disabled == [DEST]
-    assert "10015" in report.errors[0] and "Unknown Webhook" in report.errors[0]
+    assert "10015" in report.errors[0]
+    assert "Unknown Webhook" in report.errors[0]
     assert "tok-en" not in report.errors[0]
     state, reason = db.destination_states(store)[DEST]
-    assert state == "disabled" and "re-enable" in reason
+    assert state == "disabled"
+    assert "re-enable" in reason
     calls = len(discord_server.requests)
     assert calls == 1
     report = await sender.deliver_pending(now=utcnow() + timedelta(days=1))
@@ -155,18 +163,25 @@ async def test_too_long_text_is_cut_with_a_visible_mark(
 ) -> None:
     sender = _sender(store, webhook_url, net)
     launch = store.create_launch("big", "B" * 300, org="o" * 150, hype=1.0)
-    store.append_event(
-        launch.id, EventKind.WEIGHTS_CHANGED,
-        {"repo": "a/b", "summary": "@everyone " * 400, "changed_files": [f"f{i}" * 30 for i in range(50)]},
-    )  # fmt: skip
+    payload = {
+        "repo": "_" * 150,
+        "from_revision": "*" * 150,
+        "to_revision": "|" * 150,
+        "summary": "@everyone *" * 400,  # escaping doubles the markdown characters
+        "changed_files": [f"f{i}" * 30 for i in range(50)],
+    }
+    store.append_event(launch.id, EventKind.WEIGHTS_CHANGED, payload)
     report = await sender.deliver_pending()
-    assert report.sent == 2 and not report.errors
+    assert report.sent == 2
+    assert not report.errors
     root, reply = _posts(discord_server)
     name = discord_server.server.state["threads"][root["channel_id"]]
-    assert len(name) <= 100 and name.endswith("…")
+    assert len(name) <= 100
+    assert name.endswith("…")
     assert len(reply["content"]) <= 2000
     assert "@everyone" not in reply["content"]
-    assert "more" in reply["content"]
+    assert "[cut:" in reply["content"]
+    assert reply["content"].rstrip().endswith("more characters]")
 
 
 async def test_bot_channel_notifier_threads_and_nonce_dedupe(
@@ -182,10 +197,12 @@ async def test_bot_channel_notifier_threads_and_nonce_dedupe(
     sender = OutboxSender(store, [notifier])
     reflection(store)
     report = await sender.deliver_pending()
-    assert report.sent > 0 and not report.errors
+    assert report.sent > 0
+    assert not report.errors
     state = discord_server.server.state
     root = state["posts"][0]
-    assert root["channel_id"] == "4242" and root["id"] in state["threads"]
+    assert root["channel_id"] == "4242"
+    assert root["id"] in state["threads"]
     assert all(p["channel_id"] == root["id"] for p in state["posts"][1:])
     # the nonce makes a repeated post return the message already made
     first = [r for r in discord_server.requests if r.method == "POST"][-1]
