@@ -115,7 +115,7 @@ def png_chart(bars: Sequence[ChartBar], tolerance: float = 2.0) -> bytes:
     """A horizontal bar chart: grey = claimed, green/red = measured (red when more than
     `tolerance` below the claim), thin dark line = the interval."""
     bars = list(bars)[:12]
-    label_w, plot_w, row_h, pad = 150, 360, 34, 12
+    label_w, plot_w, row_h, pad = 210, 330, 34, 12
     width, height = label_w + plot_w + 90, pad * 2 + row_h * max(1, len(bars))
     canvas = _Canvas(width, height)
     top = _scale(bars)
@@ -123,7 +123,7 @@ def png_chart(bars: Sequence[ChartBar], tolerance: float = 2.0) -> bytes:
         canvas.rect(label_w + plot_w * tick // 4, pad, 1, height - 2 * pad, GRID)
     for i, b in enumerate(bars):
         y = pad + i * row_h
-        canvas.text(4, y + 10, b.label[:18], INK)
+        canvas.text(4, y + 10, b.label[:25], INK)
         canvas.rect(label_w, y + 4, int(plot_w * min(1.0, b.claimed / top)), 10, CLAIMED)
         canvas.text(label_w + plot_w + 6, y + 4, fmt_num(b.claimed)[:10], INK)
         if b.measured is None:
