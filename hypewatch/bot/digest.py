@@ -189,7 +189,7 @@ def _entry(store: Store, launch_id: int, start: datetime) -> LaunchEntry:
 
 _LOADER = jinja2.PackageLoader("hypewatch.bot", "templates")
 _HTML = jinja2.Environment(loader=_LOADER, autoescape=True, undefined=jinja2.StrictUndefined)
-_TEXT = jinja2.Environment(
+_TEXT = jinja2.Environment(  # noqa: S701 - the plain-text part is never HTML
     loader=_LOADER, autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
 )
 _HTML.filters["http_url"] = safe_url
@@ -228,7 +228,7 @@ def build_email(digest: Digest, settings: DigestSettings) -> EmailMessage:
         render_html(digest, image_src=f"cid:{cid[1:-1]}" if digest.chart else ""), subtype="html"
     )
     if digest.chart:
-        html_part = message.get_payload()[1]
+        html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
         assert isinstance(html_part, EmailMessage)
         html_part.add_related(
             png_chart(digest.chart), maintype="image", subtype="png", cid=cid,

@@ -129,8 +129,10 @@ class _StopDestination(Exception):
 
 
 class OutboxSender:
-    """Delivers outbox rows through notifiers. `crash_hook(step)` is a test seam called at
-    "marked", "root-accepted", "accepted" and "recorded", to simulate a process dying between steps."""
+    """Delivers outbox rows through notifiers.
+
+    `crash_hook(step)` is a test seam called at "marked", "root-accepted", "accepted" and
+    "recorded", to simulate a process dying between those steps."""
 
     def __init__(
         self,

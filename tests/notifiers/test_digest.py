@@ -130,7 +130,7 @@ def test_starttls_with_untrusted_certificate_fails_clearly(
     store: Store, cert: tuple[Path, Path]
 ) -> None:
     with smtp_server("starttls", cert) as inbox:
-        with pytest.raises(MailError, match="cannot send mail through 127.0.0.1"):
+        with pytest.raises(MailError, match=r"cannot send mail through 127\.0\.0\.1"):
             send_weekly_digest(store, _settings(inbox.port, "starttls"))
         assert inbox.messages == []
     assert not store.db.execute("SELECT count(*) FROM digest_sends").fetchone()[0]

@@ -48,8 +48,8 @@ async def test_thread_replies_and_root_update(
     assert all(
         m["unfurl_links"] is False and m["unfurl_media"] is False for m in _messages(slack_server)
     )
-    store.append_event(launch.id, EventKind.ENDPOINT_CHANGED,
-                       {"endpoint": "https://api.example/v1", "previous": "llama", "current": "claude"})  # fmt: skip
+    change = {"endpoint": "https://api.example/v1", "previous": "llama", "current": "claude"}
+    store.append_event(launch.id, EventKind.ENDPOINT_CHANGED, change)
     store.update_launch(launch.id, org="glaive")
     report = await sender.deliver_pending()
     assert report.sent == 1
