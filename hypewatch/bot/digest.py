@@ -189,8 +189,12 @@ def _entry(store: Store, launch_id: int, start: datetime) -> LaunchEntry:
 
 _LOADER = jinja2.PackageLoader("hypewatch.bot", "templates")
 _HTML = jinja2.Environment(loader=_LOADER, autoescape=True, undefined=jinja2.StrictUndefined)
-_TEXT = jinja2.Environment(  # noqa: S701 - the plain-text part is never HTML
-    loader=_LOADER, autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+# The plain-text part is never HTML: nothing to escape there.
+_TEXT = jinja2.Environment(
+    loader=_LOADER,
+    autoescape=False,  # noqa: S701
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
 )
 _HTML.filters["http_url"] = safe_url
 _TEXT.filters["http_url"] = safe_url
