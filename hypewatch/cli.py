@@ -384,6 +384,7 @@ def digest_command(
         if result.refused:
             err.print(f"refused by the server: {escape(', '.join(result.refused))}")
 
+
 # (section end)
 
 

@@ -24,12 +24,14 @@ def test_digest_prints_and_previews(tmp_path: Path, reflection) -> None:
     db = _db(tmp_path, reflection)
     result = runner.invoke(app, ["--db", str(db), "digest"])
     assert result.exit_code == 0, result.output
-    assert "CLAIMS THAT FAILED (1)" in result.output and "measured 61.2" in result.output
+    assert "CLAIMS THAT FAILED (1)" in result.output
+    assert "measured 61.2" in result.output
     page = tmp_path / "digest.html"
     result = runner.invoke(app, ["--db", str(db), "digest", "--preview", str(page), "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["preview"] == str(page) and document["sent"] is False
+    assert document["preview"] == str(page)
+    assert document["sent"] is False
     assert document["failed_claims"][0]["measured"] == "61.2"
     assert "data:image/png;base64," in page.read_text()
 
@@ -39,13 +41,14 @@ def test_digest_send_once_per_week(tmp_path: Path, reflection) -> None:
     with smtp_server("none") as inbox:
         config = tmp_path / "hw.toml"
         config.write_text(
-            "[digest]\nenabled = true\nrecipients = [\"ops@example.org\"]\n"
+            '[digest]\nenabled = true\nrecipients = ["ops@example.org"]\n'
             f'smtp_host = "127.0.0.1"\nsmtp_port = {inbox.port}\nsmtp_security = "none"\n'
         )
         args = ["--config", str(config), "--db", str(db), "digest", "--send", "--json"]
         first = json.loads(runner.invoke(app, args).output)
         second = json.loads(runner.invoke(app, args).output)
-        assert first["sent"] is True and second["already_sent"] is True
+        assert first["sent"] is True
+        assert second["already_sent"] is True
         assert len(inbox.messages) == 1
 
 
