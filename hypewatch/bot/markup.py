@@ -99,7 +99,8 @@ def _discord_span(span: Span) -> str:
         inner = span.text.replace("`", "ˋ").replace("\n", " ")
         return f"`{_AT_WORD.sub(lambda m: m.group(1) + _ZWSP, inner)}`"
     if span.style == "bold":
-        return f"**{discord_escape(span.text)}**"
+        core = span.text.rstrip()  # "**x **" does not render as bold
+        return f"**{discord_escape(core)}**{span.text[len(core) :]}" if core else span.text
     return discord_escape(span.text)
 
 
@@ -171,7 +172,8 @@ def _slack_span(span: Span) -> str:
     if span.style == "code":
         return f"`{slack_escape(span.text.replace('`', 'ˋ'))}`"
     if span.style == "bold":
-        return f"*{slack_escape(span.text)}*"
+        core = span.text.rstrip()  # "*x *" does not render as bold
+        return f"*{slack_escape(core)}*{span.text[len(core) :]}" if core else span.text
     return slack_escape(span.text)
 
 
