@@ -69,7 +69,7 @@ def _digest() -> Digest:
         end=datetime(2024, 9, 9, 9, tzinfo=UTC),
         launches=[
             LaunchEntry("Reflection-70B", "mattshumer", "failed", "2024-09-05",
-                        "https://huggingface.co/mattshumer/Reflection-Llama-3.1-70B", 6, 2, 0, True),
+                        "https://huggingface.co/mattshumer/Reflection", 6, 2, 0, True),
             LaunchEntry("<img src=x onerror=alert(1)>", "", "under review", "2024-09-06",
                         "javascript:alert(1)", 1, 0, 0, True),
         ],
