@@ -262,13 +262,15 @@ class OutboxSender:
                 ref = ThreadRef(stored.root_message_id, stored.thread_id)
                 try:
                     await notifier.edit_root(destination, ref, root)
-                except (DeliveryError, MessageRejectedError) as error:
+                    report.root_edits += 1
+                except DeliveryError as error:
                     report.errors.append(f"{destination}: root edit postponed: {error}")
-                    return
+                    return  # tried again on the next pass
+                except MessageRejectedError as error:  # e.g. the root was deleted by hand
+                    report.errors.append(f"{destination}: root edit refused: {error}")
                 except DestinationGoneError as error:
                     self._disable(destination, str(error), report)
                     return
-                report.root_edits += 1
             db.save_thread(self.store, replace(stored, root_hash=digest))
 
     def _disable(self, destination: str, error: str, report: DeliveryReport) -> None:
