@@ -211,6 +211,8 @@ class DiscordWebhookSettings(Section):
 class DiscordBotSettings(Section):
     enabled: bool = False
     token_env: EnvName = "DISCORD_BOT_TOKEN"
+    api_base: str = "https://discord.com/api/v10"
+    guild_id: int | None = None
 
 
 class SlackChannelSettings(Section):
@@ -244,6 +246,10 @@ class DigestSettings(Section):
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_username_env: EnvName | None = None
     smtp_password_env: EnvName | None = None
+    smtp_ca_file: Path | None = None
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    subject: str = "hypewatch weekly digest"
+    max_launches: int = Field(50, ge=1)
 
 
 class DaemonSettings(Section):

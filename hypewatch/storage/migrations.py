@@ -207,3 +207,9 @@ def m002_delivery_and_health(db: sqlite_utils.Database) -> None:
             )""",
         ],
     )
+
+
+@MIGRATIONS(name="m108_notifiers_root_hash")
+def m108_notifiers_root_hash(db: sqlite_utils.Database) -> None:
+    """Remember what each thread root shows, so it is edited only when it changes."""
+    _run(db, ["ALTER TABLE threads ADD COLUMN root_hash TEXT NOT NULL DEFAULT ''"])

@@ -389,6 +389,12 @@ class Store:
                 hook(self, event)
         return event
 
+    def get_event(self, event_id: int) -> Event:
+        row = self._one("SELECT * FROM events WHERE id = ?", (event_id,))
+        if row is None:
+            raise NotFoundError(f"no event with id {event_id}")
+        return _event(row)
+
     def events(self, launch_id: int | None = None, *, after_id: int = 0) -> list[Event]:
         if launch_id is None:
             rows = self.db.query("SELECT * FROM events WHERE id > ? ORDER BY id", (after_id,))

@@ -1,0 +1,278 @@
+"""The weekly digest: the week's launches, status changes and failed claims, as email.
+
+`build_digest(store, now)` collects what happened in the 7 days before `now`;
+`render_html` / `render_text` turn it into the two parts (Jinja2; the HTML
+environment autoescapes); `build_email` makes the `EmailMessage` with the
+chart (claimed vs measured) as an inline `cid:` image; `send_weekly_digest`
+sends it once per ISO week, recorded in `digest_sends` so a restart never
+sends the same week twice. The record is written after the SMTP server
+accepted the message: a crash between the two can send that week's digest
+once more (at-least-once, like the outbox); it is never silently skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+import jinja2
+
+from hypewatch.bot.chart import png_chart
+from hypewatch.bot.email import check_addresses, send_message
+from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, safe_url
+from hypewatch.config import DigestSettings, optional_secret
+from hypewatch.models import ClaimKind, EventKind, utcnow
+from hypewatch.storage import Store
+from hypewatch.storage import delivery as db
+
+WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class LaunchEntry:
+    name: str
+    org: str
+    status: str
+    first_seen: str
+    url: str
+    claims: int
+    failed: int
+    replicated: int
+    new: bool
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: str
+    launch: str
+    claim: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FailedClaim:
+    launch: str
+    claim: str
+    claimed: str
+    measured: str
+    interval: str
+    items: str
+    verifier: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    iso_week: str
+    start: datetime
+    end: datetime
+    launches: list[LaunchEntry] = field(default_factory=list)
+    changes: list[StatusChange] = field(default_factory=list)
+    failed: list[FailedClaim] = field(default_factory=list)
+    chart: tuple[ChartBar, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "iso_week": self.iso_week,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "launches": [entry.__dict__ for entry in self.launches],
+            "status_changes": [change.__dict__ for change in self.changes],
+            "failed_claims": [claim.__dict__ for claim in self.failed],
+        }
+
+
+def iso_week(when: datetime) -> str:
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _claim_text(store: Store, claim_id: int | None) -> tuple[str, float | None, str]:
+    if claim_id is None:
+        return "", None, ""
+    claim = store.get_claim(claim_id)
+    if claim.kind is ClaimKind.SCORE:
+        label = f"{claim.benchmark} {claim.setting}".strip()
+        return clean_line(label, 80), claim.value, claim.benchmark
+    return clean_line(f"{claim.kind} {claim.subject}", 120), None, ""
+
+
+def _failed_claims(store: Store, launch_ids: set[int]) -> tuple[list[FailedClaim], list[ChartBar]]:
+    failed: list[FailedClaim] = []
+    bars: list[ChartBar] = []
+    for launch_id in sorted(launch_ids):
+        launch = store.get_launch(launch_id)
+        for claim in store.claims(launch_id=launch_id):
+            verdicts = store.verdicts_for_claim(claim.id)
+            if not verdicts:
+                continue
+            verifier, verdict = verdicts[-1]
+            label, value, _ = _claim_text(store, claim.id)
+            if claim.value is not None and verdict.measured is not None:
+                name = clean_line(f"{launch.name} {claim.benchmark}", 40)
+                bars.append(
+                    ChartBar(name, claim.value, verdict.measured, verdict.ci_low, verdict.ci_high)
+                )
+            if str(claim.status) != "failed":
+                continue
+            interval = ""
+            if verdict.ci_low is not None and verdict.ci_high is not None:
+                interval = f"{fmt_num(verdict.ci_low)}–{fmt_num(verdict.ci_high)}"
+            failed.append(
+                FailedClaim(
+                    launch=clean_line(launch.name, 120),
+                    claim=label,
+                    claimed=fmt_num(value) if value is not None else clean_line(claim.subject),
+                    measured=fmt_num(verdict.measured) if verdict.measured is not None else "",
+                    interval=interval,
+                    items=str(verdict.sample_size) if verdict.sample_size is not None else "",
+                    verifier=clean_line(verifier, 60),
+                    summary=clean(verdict.summary, 400),
+                )
+            )
+    return failed, bars
+
+
+def build_digest(store: Store, now: datetime | None = None, *, max_launches: int = 50) -> Digest:
+    """What happened in the 7 days before `now`."""
+    end = now or utcnow()
+    start = end - WINDOW
+    changes: list[StatusChange] = []
+    touched: set[int] = set()
+    for event in store.events():
+        if not start <= event.created_at < end:
+            continue
+        if event.kind is EventKind.FIRST_SEEN:
+            touched.add(event.launch_id)
+        elif event.kind is EventKind.STATUS_CHANGED:
+            touched.add(event.launch_id)
+            p = event.payload
+            if str(p.get("to")) == "verifying":
+                continue  # the digest reports outcomes, not every step
+            changes.append(
+                StatusChange(
+                    at=event.created_at.strftime("%Y-%m-%d %H:%M"),
+                    launch=clean_line(store.get_launch(event.launch_id).name, 120),
+                    claim=_claim_text(store, event.claim_id)[0],
+                    old=clean_line(p.get("from", ""), 20),
+                    new=clean_line(p.get("to", ""), 20),
+                    reason=clean_line(p.get("reason", ""), 200),
+                )
+            )
+    launches = [_entry(store, i, start) for i in sorted(touched)][:max_launches]
+    failed, bars = _failed_claims(store, touched)
+    return Digest(iso_week(end), start, end, launches, changes, failed, tuple(bars[:12]))
+
+
+def _entry(store: Store, launch_id: int, start: datetime) -> LaunchEntry:
+    launch = store.get_launch(launch_id)
+    claims = store.claims(launch_id=launch_id)
+    url = safe_url(f"https://huggingface.co/{launch.hf_repo}") if launch.hf_repo else ""
+    return LaunchEntry(
+        name=clean_line(launch.name, 120),
+        org=clean_line(launch.org, 80),
+        status=str(store.headline_status(launch_id)),
+        first_seen=launch.first_seen.strftime("%Y-%m-%d"),
+        url=url,
+        claims=len(claims),
+        failed=sum(1 for c in claims if str(c.status) == "failed"),
+        replicated=sum(1 for c in claims if str(c.status) == "replicated"),
+        new=launch.first_seen >= start,
+    )
+
+
+_LOADER = jinja2.PackageLoader("hypewatch.bot", "templates")
+_HTML = jinja2.Environment(loader=_LOADER, autoescape=True, undefined=jinja2.StrictUndefined)
+# The plain-text part is never HTML: nothing to escape there.
+_TEXT = jinja2.Environment(
+    loader=_LOADER,
+    autoescape=False,  # noqa: S701
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+_HTML.filters["http_url"] = safe_url
+_TEXT.filters["http_url"] = safe_url
+
+
+def render_html(digest: Digest, *, image_src: str) -> str:
+    """The HTML part; `image_src` is `cid:...` in mail or a data: URI in a preview."""
+    src = image_src if image_src.startswith(("cid:", "data:image/png;base64,")) else ""
+    return _HTML.get_template("digest.html.j2").render(d=digest, image_src=src)
+
+
+def render_text(digest: Digest) -> str:
+    return _TEXT.get_template("digest.txt.j2").render(d=digest)
+
+
+def preview_html(digest: Digest) -> str:
+    """A standalone HTML file (the chart as a data: URI), for --preview."""
+    data = base64.b64encode(png_chart(digest.chart)).decode() if digest.chart else ""
+    return render_html(digest, image_src=f"data:image/png;base64,{data}" if data else "")
+
+
+def build_email(digest: Digest, settings: DigestSettings) -> EmailMessage:
+    """multipart/alternative: text, and HTML with the chart inline (multipart/related)."""
+    recipients = check_addresses(settings.recipients, "digest.recipients")
+    sender = check_addresses([settings.sender], "digest.sender")[0]
+    message = EmailMessage()
+    message["Subject"] = f"{clean_line(settings.subject, 150)} — {digest.iso_week}"
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = format_datetime(digest.end)
+    message["Message-ID"] = make_msgid(idstring=digest.iso_week, domain="hypewatch.local")
+    message.set_content(render_text(digest))
+    cid = make_msgid(domain="hypewatch.local")
+    message.add_alternative(
+        render_html(digest, image_src=f"cid:{cid[1:-1]}" if digest.chart else ""), subtype="html"
+    )
+    if digest.chart:
+        html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
+        assert isinstance(html_part, EmailMessage)
+        html_part.add_related(
+            png_chart(digest.chart), maintype="image", subtype="png", cid=cid,
+            filename="claimed-vs-measured.png",
+        )  # fmt: skip
+    return message
+
+
+@dataclass(frozen=True)
+class SendResult:
+    iso_week: str
+    sent: bool
+    already_sent: bool
+    recipients: list[str]
+    message_id: str = ""
+    refused: list[str] = field(default_factory=list)
+
+
+def send_weekly_digest(
+    store: Store, settings: DigestSettings, now: datetime | None = None
+) -> SendResult:
+    """Send this ISO week's digest unless it was already sent (also across restarts)."""
+    digest = build_digest(store, now, max_launches=settings.max_launches)
+    if db.digest_sent(store, digest.iso_week):
+        return SendResult(digest.iso_week, False, True, list(settings.recipients))
+    message = build_email(digest, settings)
+    refused = send_message(
+        message,
+        settings,
+        username=optional_secret(settings.smtp_username_env),
+        password=optional_secret(settings.smtp_password_env),
+    )
+    message_id = str(message["Message-ID"])
+    db.record_digest(store, digest.iso_week, list(settings.recipients), message_id)
+    return SendResult(digest.iso_week, True, False, list(settings.recipients), message_id, refused)
+
+
+def digest_trigger(settings: DigestSettings) -> Any:
+    """The scheduler's trigger: day names, never a crontab string (APScheduler 3 counts
+    crontab weekdays from Monday = 0, so "0 9 * * 1" would fire on Tuesday)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=0)

@@ -1,0 +1,177 @@
+"""The Discord bot: `/hypewatch subscribe|unsubscribe|status|verify`.
+
+Subscriptions live in the `subscriptions` table (platform "discord", the
+channel id, the filters as JSON); the outbox turns each into the destination
+`discord-channel:<id>`, delivered by `DiscordChannelNotifier`. `subscribe`,
+`unsubscribe` and `verify` need Manage Channels, checked locally with
+`app_commands.checks.has_permissions` (`default_permissions` is only a hint
+to Discord's UI). Every reply is sent with mentions disabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from hypewatch.bot.markup import discord_escape, to_discord
+from hypewatch.bot.threads import clean_line, load_view, render_root
+from hypewatch.config import Filters, Settings
+from hypewatch.storage import NotFoundError, Store
+from hypewatch.storage import delivery as db
+from hypewatch.verifiers.base import discover
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def _words(text: str) -> list[str]:
+    return [clean_line(w, 60) for w in text.replace(";", ",").split(",") if w.strip()][:20]
+
+
+async def _say(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
+    await interaction.response.send_message(
+        text[:2000], ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+    )
+
+
+class HypewatchCommands(app_commands.Group):
+    """The `/hypewatch` command group; `open_store` gives a Store per command."""
+
+    def __init__(self, open_store: Callable[[], Store], settings: Settings) -> None:
+        super().__init__(
+            name="hypewatch",
+            description="Launch claims held to evidence",
+            default_permissions=None,
+        )
+        self.open_store = open_store
+        self.settings = settings
+
+    @app_commands.command(name="subscribe", description="Post launch threads in this channel")
+    @app_commands.describe(
+        min_hype="Only launches with at least this hype score",
+        min_plausibility_flags="Only launches with at least this many plausibility flags",
+        statuses="Comma-separated statuses, e.g. failed,replicated",
+        orgs="Comma-separated organisations",
+        benchmarks="Comma-separated benchmarks, e.g. MMLU,GSM8K",
+    )
+    @app_commands.checks.has_permissions(manage_channels=True)
+    @app_commands.default_permissions(manage_channels=True)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        min_hype: app_commands.Range[float, 0.0, 1000.0] = 0.0,
+        min_plausibility_flags: app_commands.Range[int, 0, 100] = 0,
+        statuses: str = "",
+        orgs: str = "",
+        benchmarks: str = "",
+    ) -> None:
+        filters = Filters(
+            min_hype=min_hype,
+            min_plausibility_flags=min_plausibility_flags,
+            statuses=[s.lower() for s in _words(statuses)],
+            orgs=_words(orgs),
+            benchmarks=_words(benchmarks),
+        )
+        channel = str(interaction.channel_id)
+        store = self.open_store()
+        try:
+            db.subscribe(
+                store, "discord", channel, filters.model_dump(), f"user:{interaction.user.id}"
+            )
+            db.reactivate_destination(store, f"discord-channel:{channel}")
+        finally:
+            store.close()
+        shown = ", ".join(f"{k}={v}" for k, v in filters.model_dump().items() if v) or "none"
+        await _say(
+            interaction,
+            f"Subscribed this channel to launch threads (filters: {discord_escape(shown)}).",
+        )
+
+    @app_commands.command(name="unsubscribe", description="Stop posting launch threads here")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    @app_commands.default_permissions(manage_channels=True)
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        store = self.open_store()
+        try:
+            removed = db.unsubscribe(store, "discord", str(interaction.channel_id))
+        finally:
+            store.close()
+        await _say(interaction, "Unsubscribed." if removed else "This channel was not subscribed.")
+
+    @app_commands.command(name="status", description="A launch's claims and their status")
+    @app_commands.describe(model="Launch name, slug, id or Hugging Face repo")
+    async def status(self, interaction: discord.Interaction, model: str) -> None:
+        store = self.open_store()
+        try:
+            launch = store.find_launch(clean_line(model, 200))
+            root = render_root(load_view(store, launch.id))
+        except NotFoundError:
+            await _say(interaction, f"No launch matches {discord_escape(clean_line(model, 100))}.")
+            return
+        finally:
+            store.close()
+        await _say(
+            interaction,
+            f"**{discord_escape(root.title)}**\n{to_discord(root, 1900)}",
+            ephemeral=False,
+        )
+
+    @app_commands.command(name="verify", description="Queue every verifier for a launch's claims")
+    @app_commands.describe(model="Launch name, slug, id or Hugging Face repo")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    @app_commands.default_permissions(manage_channels=True)
+    async def verify(self, interaction: discord.Interaction, model: str) -> None:
+        store = self.open_store()
+        try:
+            launch = store.find_launch(clean_line(model, 200))
+            queued = queue_verifications(store, self.settings, launch.id)
+        except NotFoundError:
+            await _say(interaction, f"No launch matches {discord_escape(clean_line(model, 100))}.")
+            return
+        finally:
+            store.close()
+        await _say(
+            interaction, f"Queued {queued} verification(s) for {discord_escape(launch.name)}."
+        )
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            await _say(interaction, "You need the Manage Channels permission for this command.")
+            return
+        await _say(interaction, "Something went wrong; the bot's log has the details.")
+        raise error
+
+
+def queue_verifications(store: Store, settings: Settings, launch_id: int) -> int:
+    """Queue each enabled verifier for each claim kind it accepts; returns how many."""
+    verifiers = [v for v in discover(settings).values() if v.enabled]
+    launch = store.get_launch(launch_id)
+    queued = 0
+    for claim in store.claims(launch_id=launch_id):
+        for verifier in verifiers:
+            if claim.kind in verifier.kinds:
+                store.enqueue_verification(claim.id, verifier.name, priority=launch.hype)
+                queued += 1
+    return queued
+
+
+class HypewatchBot(discord.Client):
+    """A gateway client with only the `/hypewatch` commands (no message content intent)."""
+
+    def __init__(self, open_store: Callable[[], Store], settings: Settings, **kwargs: Any) -> None:
+        super().__init__(intents=discord.Intents.none(), allowed_mentions=NO_MENTIONS, **kwargs)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(HypewatchCommands(open_store, settings))
+        self.guild_id = settings.notifiers.discord_bot.guild_id
+
+    async def setup_hook(self) -> None:
+        if self.guild_id is not None:
+            guild = discord.Object(id=self.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()

@@ -1,0 +1,78 @@
+"""Build the notifiers and destinations the daemon delivers to, from the settings."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from hypewatch.bot.notifiers.base import Notifier
+from hypewatch.bot.notifiers.console import DESTINATION as CONSOLE
+from hypewatch.bot.notifiers.console import ConsoleNotifier
+from hypewatch.bot.notifiers.discord import DiscordChannelNotifier, DiscordWebhookNotifier
+from hypewatch.bot.notifiers.slack import SlackNotifier
+from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
+from hypewatch.config import Settings, read_secret
+from hypewatch.net import NetConfig
+from hypewatch.storage import Store
+from hypewatch.storage import delivery as db
+
+
+def configured_destinations(settings: Settings) -> list[Destination]:
+    """Every destination in the config, with its filters (subscriptions come from the DB)."""
+    n = settings.notifiers
+    found = [Destination(f"discord:{h.name}", h.filters) for h in n.discord]
+    found += [Destination(f"slack:{c.name}", c.filters) for c in n.slack]
+    if n.console.enabled:
+        found.append(Destination(CONSOLE))
+    return found
+
+
+def build_notifiers(
+    settings: Settings,
+    store: Store,
+    *,
+    net: NetConfig | None = None,
+    console: Console | None = None,
+    discord_api_base: str | None = None,
+) -> list[Notifier]:
+    """One notifier per configured destination (secrets read now: ConfigError if missing),
+    plus the bot's channel notifier when the Discord bot is enabled."""
+    net = net or NetConfig.from_settings(settings.network)
+    n = settings.notifiers
+    notifiers: list[Notifier] = []
+    for i, hook in enumerate(n.discord):
+        url = read_secret(hook.webhook_url_env, f"notifiers.discord[{i}].webhook_url_env")
+        notifiers.append(DiscordWebhookNotifier(hook.name, url, net, forum=hook.forum))
+    for i, channel in enumerate(n.slack):
+        token = read_secret(channel.token_env, f"notifiers.slack[{i}].token_env")
+        notifiers.append(
+            SlackNotifier(
+                channel.name,
+                channel.channel,
+                token,
+                net,
+                base_url=channel.base_url,
+                max_retry_after=n.max_retry_after_seconds,
+            )
+        )
+    if n.discord_bot.enabled:
+        token = read_secret(n.discord_bot.token_env, "notifiers.discord_bot.token_env")
+        base = discord_api_base or n.discord_bot.api_base
+        notifiers.append(DiscordChannelNotifier(token, net, api_base=base))
+    if n.console.enabled:
+        notifiers.append(ConsoleNotifier(console))
+    for notifier in notifiers:
+        for name in notifier.destinations():
+            db.ensure_destination(store, name)
+    return notifiers
+
+
+def start_delivery(settings: Settings, store: Store, notifiers: list[Notifier]) -> OutboxSender:
+    """Install the outbox hook for the configured destinations and return the sender."""
+    install_outbox(
+        store,
+        configured_destinations(settings),
+        subscriptions=settings.notifiers.discord_bot.enabled,
+    )
+    return OutboxSender(
+        store, notifiers, max_retry_after=settings.notifiers.max_retry_after_seconds
+    )

@@ -1,0 +1,203 @@
+"""Slack: a status thread per launch in a channel, with slack_sdk's `WebClient`.
+
+Root with `chat.postMessage`, replies with `thread_ts`, the root edited with
+`chat.update`; Block Kit sections of at most 3,000 characters; `&`, `<`, `>`
+escaped; unfurling off; `link_names` off.
+
+Retry handlers: only a rate-limit handler that waits for short Retry-After
+values (capped); longer ones go back to the outbox, which reschedules. The
+default ConnectionErrorRetryHandler is removed: it re-sends `chat.postMessage`
+after a dropped connection and can post twice with no error.
+
+Every post carries message metadata (`hypewatch_post`, its delivery key), so
+after a crash the sender can look the message up (`conversations.history` /
+`conversations.replies`) instead of posting it again.
+
+slack_sdk uses urllib, not hypewatch.net: the base URL is checked against the
+network guard once, before the first call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from hypewatch.bot.markup import to_slack_blocks, to_slack_text
+from hypewatch.bot.notifiers.base import (
+    DeliveryError,
+    DestinationGoneError,
+    MessageRejectedError,
+    RateLimitedError,
+    ThreadRef,
+)
+from hypewatch.bot.threads import Message
+from hypewatch.config import Secret
+from hypewatch.net import NetConfig, NetError, check_url, retry_after_seconds
+
+METADATA_TYPE = "hypewatch_post"
+INLINE_RETRY_AFTER_SECONDS = 10.0
+
+_GONE = frozenset(
+    {
+        "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
+        "account_inactive", "token_revoked", "token_expired", "missing_scope", "no_permission",
+        "team_access_not_granted", "restricted_action", "ekm_access_denied",
+    }
+)  # fmt: skip
+_REJECTED = frozenset(
+    {
+        "msg_too_long", "invalid_blocks", "invalid_blocks_format", "no_text", "invalid_metadata",
+        "message_not_found", "cant_update_message", "edit_window_closed", "invalid_arguments",
+    }
+)  # fmt: skip
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retry a 429 inside the call only when Retry-After is short; otherwise let it surface."""
+
+    def __init__(self, max_wait: float, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+        wait = retry_after_seconds(str(values[0]))
+        return wait is not None and wait <= self.max_wait
+
+
+def _classify(error: SlackApiError) -> Exception:
+    status = error.response.status_code
+    code = str(error.response.get("error", "") or "")
+    if status == 429 or code == "ratelimited":
+        header = error.response.headers.get("Retry-After") or error.response.headers.get(
+            "retry-after"
+        )
+        return RateLimitedError(
+            f"Slack rate limited ({code or status})", retry_after_seconds(header)
+        )
+    if code in _GONE or status in (401, 403, 404, 410):
+        return DestinationGoneError(f"Slack error {code or status}")
+    if code in _REJECTED or (400 <= status < 500 and status != 408):
+        return MessageRejectedError(f"Slack error {code or status}")
+    return DeliveryError(f"Slack error {code or status}")
+
+
+class SlackNotifier:
+    """One configured channel (`[[notifiers.slack]]`), destination `slack:<name>`."""
+
+    def __init__(
+        self,
+        name: str,
+        channel: str,
+        token: Secret,
+        net: NetConfig,
+        *,
+        base_url: str = "https://slack.com/api/",
+        max_retry_after: float = 300.0,
+        timeout: int = 30,
+    ) -> None:
+        self.destination = f"slack:{name}"
+        self.channel = channel
+        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._net = net
+        self._checked = False
+        handler = CappedRateLimitRetryHandler(min(INLINE_RETRY_AFTER_SECONDS, max_retry_after))
+        self.client = WebClient(
+            token=token.reveal(),
+            base_url=self._base_url,
+            timeout=timeout,
+            retry_handlers=[handler],  # replaces the default ConnectionErrorRetryHandler
+        )
+
+    def handles(self, destination: str) -> bool:
+        return destination == self.destination
+
+    def destinations(self) -> list[str]:
+        return [self.destination]
+
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        if not self._checked:
+            try:
+                await asyncio.to_thread(check_url, self._base_url, self._net)
+            except NetError as error:
+                raise DestinationGoneError(str(error)) from None
+            self._checked = True
+        try:
+            response = await asyncio.to_thread(self.client.api_call, method, json=kwargs)
+        except SlackApiError as error:
+            raise _classify(error) from None
+        except (SlackClientError, urllib.error.URLError, OSError) as error:
+            raise DeliveryError(f"network error talking to Slack: {type(error).__name__}") from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def _post_args(self, message: Message, key: str, *, header: bool) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "text": to_slack_text(message),
+            "blocks": to_slack_blocks(message, header=header),
+            "unfurl_links": False,
+            "unfurl_media": False,
+            "link_names": False,
+            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": key}},
+        }
+
+    async def create_thread(self, destination: str, root: Message, key: str) -> ThreadRef:
+        data = await self._call("chat.postMessage", **self._post_args(root, key, header=True))
+        return ThreadRef(str(data["ts"]))
+
+    async def reply(self, destination: str, thread: ThreadRef, message: Message, key: str) -> str:
+        args = self._post_args(message, key, header=False)
+        data = await self._call("chat.postMessage", thread_ts=thread.root_message_id, **args)
+        return str(data["ts"])
+
+    async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None:
+        args = self._post_args(root, f"root-{root.launch_id}", header=True)
+        for unsupported in ("unfurl_links", "unfurl_media"):
+            args.pop(unsupported)
+        await self._call("chat.update", ts=thread.root_message_id, **args)
+
+    async def find_delivered(
+        self, destination: str, thread: ThreadRef | None, key: str
+    ) -> str | None:
+        """Look for a message carrying our metadata key (needs channels:history)."""
+        try:
+            if thread is None:
+                data = await self._call(
+                    "conversations.history", channel=self.channel, include_all_metadata=True,
+                    limit=200,
+                )  # fmt: skip
+            else:
+                data = await self._call(
+                    "conversations.replies", channel=self.channel, ts=thread.root_message_id,
+                    include_all_metadata=True, limit=200,
+                )  # fmt: skip
+        except (DeliveryError, MessageRejectedError, DestinationGoneError):
+            return None  # cannot tell: the sender posts again
+        for item in data.get("messages") or []:
+            meta = item.get("metadata") or {}
+            if (
+                meta.get("event_type") == METADATA_TYPE
+                and (meta.get("event_payload") or {}).get("key") == key
+            ):
+                return str(item.get("ts"))
+        return None
+
+    async def aclose(self) -> None:
+        return None

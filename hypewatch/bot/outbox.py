@@ -1,0 +1,290 @@
+"""The outbox: events become delivery rows atomically, and a sender delivers them.
+
+`install_outbox(store, destinations)` registers an event hook. It runs inside
+the transaction that appends an event (the same one in which the pipeline
+writes the source cursor), so the event, its outbox rows and the cursor
+commit together or not at all.
+
+`OutboxSender.deliver_pending()` delivers due rows, oldest first, in order per
+destination. Each row goes `pending -> sending` (committed) before the
+platform is called and `-> sent` with the platform's message id (committed)
+after. A crash therefore leaves a row either `pending` (nothing was sent),
+`sent` (done; never sent again) or `sending`. A `sending` row is retried; the
+notifier is first asked whether the platform already has it (Slack: message
+metadata; Discord bot channels: an enforced nonce). Where the platform cannot
+tell (Discord webhooks), the window between the platform accepting the post
+and the `sent` commit allows one duplicate per crash. Nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from hypewatch.bot.notifiers.base import (
+    DeliveryError,
+    DestinationGoneError,
+    MessageRejectedError,
+    Notifier,
+    RateLimitedError,
+    ThreadRef,
+)
+from hypewatch.bot.threads import Message, load_view, render_event, render_root
+from hypewatch.config import Filters
+from hypewatch.models import Event, utcnow
+from hypewatch.storage import Store
+from hypewatch.storage import delivery as db
+
+log = logging.getLogger(__name__)
+
+#: Subscriptions made with slash commands are destinations named like this.
+DISCORD_CHANNEL_PREFIX = "discord-channel:"
+BACKOFF_BASE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    filters: Filters = field(default_factory=Filters)
+
+
+def matches(store: Store, event: Event, filters: Filters) -> bool:
+    """Whether a launch passes a channel's filters at the time of this event."""
+    launch = store.get_launch(event.launch_id)
+    if launch.hype < filters.min_hype:
+        return False
+    if filters.orgs and launch.org.lower() not in {o.lower() for o in filters.orgs}:
+        return False
+    claims = store.claims(launch_id=launch.id)
+    if filters.min_plausibility_flags:
+        flags = sum(len(c.flags) for c in claims)
+        if flags < filters.min_plausibility_flags:
+            return False
+    if filters.benchmarks:
+        wanted = {b.lower() for b in filters.benchmarks}
+        if not any(c.benchmark.lower() in wanted for c in claims):
+            return False
+    if filters.statuses:
+        statuses = {s.lower() for s in filters.statuses}
+        headline = str(store.headline_status(launch.id))
+        if headline not in statuses and not any(str(c.status) in statuses for c in claims):
+            return False
+    return True
+
+
+def _subscribed(store: Store) -> list[Destination]:
+    found: list[Destination] = []
+    for sub in db.subscriptions(store, "discord"):
+        try:
+            filters = Filters.model_validate(sub.filters)
+        except ValueError:
+            filters = Filters()
+        found.append(Destination(DISCORD_CHANNEL_PREFIX + sub.channel, filters))
+    return found
+
+
+def install_outbox(
+    store: Store, destinations: Sequence[Destination], *, subscriptions: bool = True
+) -> None:
+    """Write one outbox row per active destination whose filters match, with each event.
+
+    `subscriptions=True` adds the Discord channels subscribed by slash command."""
+    for destination in destinations:
+        db.ensure_destination(store, destination.name)
+    configured = list(destinations)
+
+    def hook(hook_store: Store, event: Event) -> None:
+        targets = configured + (_subscribed(hook_store) if subscriptions else [])
+        for destination in targets:
+            if not db.is_active(hook_store, destination.name):
+                continue
+            if matches(hook_store, event, destination.filters):
+                db.add_outbox_row(hook_store, event.id, destination.name)
+
+    store.add_event_hook(hook)
+
+
+def pending_count(store: Store) -> int:
+    """Rows not yet delivered (pending or interrupted while sending), for `hypewatch status`."""
+    counts = db.outbox_counts(store)
+    return counts.get("pending", 0) + counts.get("sending", 0)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    disabled: list[str] = field(default_factory=list)
+    root_edits: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _StopDestination(Exception):
+    """Nothing more goes to this destination in this pass (order must be kept)."""
+
+
+class OutboxSender:
+    """Delivers outbox rows through notifiers.
+
+    `crash_hook(step)` is a test seam called at "marked", "root-accepted", "accepted" and
+    "recorded", to simulate a process dying between those steps."""
+
+    def __init__(
+        self,
+        store: Store,
+        notifiers: Sequence[Notifier],
+        *,
+        max_retry_after: float = 300.0,
+        crash_hook: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.notifiers = list(notifiers)
+        self.max_retry_after = max_retry_after
+        self._crash_hook = crash_hook
+
+    def _step(self, name: str) -> None:
+        if self._crash_hook is not None:
+            self._crash_hook(name)
+
+    def notifier_for(self, destination: str) -> Notifier | None:
+        return next((n for n in self.notifiers if n.handles(destination)), None)
+
+    async def deliver_pending(self, now: datetime | None = None) -> DeliveryReport:
+        now = now or utcnow()
+        report = DeliveryReport()
+        blocked = db.blocked_destinations(self.store, now)
+        seen: set[str] = set()
+        for row in db.due_rows(self.store, now):
+            if row.destination in blocked or not db.is_active(self.store, row.destination):
+                continue
+            notifier = self.notifier_for(row.destination)
+            if notifier is None:
+                continue  # configured elsewhere (another process) or removed: leave it waiting
+            seen.add(row.destination)
+            try:
+                await self._deliver(notifier, row, report)
+            except _StopDestination:
+                blocked.add(row.destination)
+        for destination in sorted(seen - blocked):
+            await self._refresh_roots(destination, report)
+        return report
+
+    async def _deliver(self, notifier: Notifier, row: db.OutboxRow, report: DeliveryReport) -> None:
+        event = self.store.get_event(row.event_id)
+        recovering = row.state == "sending"
+        db.mark_sending(self.store, row.id)
+        self._step("marked")
+        try:
+            message_id = await self._send(notifier, row.destination, event, recovering)
+        except RateLimitedError as error:
+            self._retry(row, report, str(error), error.retry_after)
+            raise _StopDestination from None
+        except DeliveryError as error:
+            self._retry(row, report, str(error), None)
+            raise _StopDestination from None
+        except DestinationGoneError as error:
+            self._disable(row.destination, str(error), report)
+            raise _StopDestination from None
+        except MessageRejectedError as error:
+            db.mark_failed(self.store, row.id, str(error))
+            report.failed += 1
+            report.errors.append(f"{row.destination}: event {event.id} rejected: {error}")
+            return
+        self._step("accepted")
+        db.mark_sent(self.store, row.id, message_id)
+        self._step("recorded")
+        report.sent += 1
+
+    def _retry(
+        self, row: db.OutboxRow, report: DeliveryReport, error: str, retry_after: float | None
+    ) -> None:
+        if retry_after is None:
+            wait = BACKOFF_BASE_SECONDS * 2 ** min(row.attempts, 16) * random.uniform(0.5, 1.0)
+        else:
+            wait = retry_after
+        wait = min(wait, self.max_retry_after)
+        db.mark_retry(self.store, row.id, utcnow() + timedelta(seconds=wait), error)
+        report.retrying += 1
+        report.errors.append(f"{row.destination}: {error} (next try in {wait:.1f} s)")
+
+    async def _thread(
+        self, notifier: Notifier, destination: str, launch_id: int, recovering: bool
+    ) -> ThreadRef:
+        """The launch's thread on this destination, creating it (root message) if needed."""
+        stored = db.get_thread(self.store, destination, launch_id)
+        if stored is not None:
+            return ThreadRef(stored.root_message_id, stored.thread_id)
+        root = render_root(load_view(self.store, launch_id))
+        key = f"root-{launch_id}"
+        found = await notifier.find_delivered(destination, None, key) if recovering else None
+        if found:  # posted before a crash: adopt it, and let the refresh edit it
+            ref, posted_hash = ThreadRef(found), ""
+        else:
+            ref, posted_hash = await notifier.create_thread(destination, root, key), root_hash(root)
+            self._step("root-accepted")
+        db.save_thread(
+            self.store,
+            db.ThreadRow(destination, launch_id, ref.root_message_id, ref.thread_id, posted_hash),
+        )
+        return ref
+
+    async def _send(
+        self, notifier: Notifier, destination: str, event: Event, recovering: bool
+    ) -> str:
+        thread = await self._thread(notifier, destination, event.launch_id, recovering)
+        reply = render_event(self.store, event)
+        if reply is None:
+            return thread.root_message_id
+        key = f"ev-{event.id}"
+        if recovering:
+            found = await notifier.find_delivered(destination, thread, key)
+            if found:
+                return found
+        return await notifier.reply(destination, thread, reply, key)
+
+    async def _refresh_roots(self, destination: str, report: DeliveryReport) -> None:
+        """Edit each root whose rendering changed since its last check (edits are idempotent)."""
+        notifier = self.notifier_for(destination)
+        if notifier is None:
+            return
+        for launch_id in db.stale_roots(self.store, destination):
+            stored = db.get_thread(self.store, destination, launch_id)
+            if stored is None:
+                continue
+            root = render_root(load_view(self.store, launch_id))
+            digest = root_hash(root)
+            if digest != stored.root_hash:
+                ref = ThreadRef(stored.root_message_id, stored.thread_id)
+                try:
+                    await notifier.edit_root(destination, ref, root)
+                    report.root_edits += 1
+                except DeliveryError as error:
+                    report.errors.append(f"{destination}: root edit postponed: {error}")
+                    return  # tried again on the next pass
+                except MessageRejectedError as error:  # e.g. the root was deleted by hand
+                    report.errors.append(f"{destination}: root edit refused: {error}")
+                except DestinationGoneError as error:
+                    self._disable(destination, str(error), report)
+                    return
+            db.save_thread(self.store, replace(stored, root_hash=digest))
+
+    def _disable(self, destination: str, error: str, report: DeliveryReport) -> None:
+        reason = (
+            f"disabled: {destination} answered {error}. Fix the destination (new webhook URL, "
+            "token or channel access), then re-enable it with "
+            "hypewatch.storage.delivery.reactivate_destination"
+        )
+        db.disable_destination(self.store, destination, reason)
+        report.disabled.append(destination)
+        report.errors.append(reason)
+        log.warning("%s", reason)
+
+
+def root_hash(root: Message) -> str:
+    """A fingerprint of what a root shows, to edit it only when it changes."""
+    return hashlib.sha256(repr(root).encode()).hexdigest()[:32]

@@ -1,0 +1,313 @@
+"""Accessors for delivery tables: outbox, threads, destinations, subscriptions, digest_sends.
+
+The outbox row is the unit of at-least-once delivery: one per (event,
+destination), moved `pending -> sending -> sent` (or `failed` for a message
+the platform refused for good, `disabled` while its destination is off).
+Every state change is its own committed write, so a crash leaves a row in a
+state that says exactly how far it got.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hypewatch.models import JSON, utcnow
+from hypewatch.storage.db import write
+from hypewatch.storage.store import Store
+
+ACTIVE = "active"
+DISABLED = "disabled"
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    event_id: int
+    destination: str
+    state: str
+    attempts: int
+    message_id: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    destination: str
+    launch_id: int
+    root_message_id: str
+    thread_id: str
+    root_hash: str
+
+
+def _outbox(row: dict[str, Any]) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        event_id=row["event_id"],
+        destination=row["destination"],
+        state=row["state"],
+        attempts=row["attempts"],
+        message_id=row["message_id"],
+        last_error=row["last_error"],
+    )
+
+
+# -- destinations --------------------------------------------------------------
+
+
+def ensure_destination(store: Store, name: str) -> None:
+    """Register a destination as active unless it is already known (a disabled one stays off)."""
+    with write(store.db):
+        store.db.execute(
+            """INSERT INTO destinations (name, state, reason, updated_at)
+               VALUES (?, 'active', '', ?) ON CONFLICT (name) DO NOTHING""",
+            (name, _ts(utcnow())),
+        )
+
+
+def destination_states(store: Store) -> dict[str, tuple[str, str]]:
+    """name -> (state, reason) of every known destination."""
+    rows = store.db.query("SELECT name, state, reason FROM destinations ORDER BY name")
+    return {r["name"]: (r["state"], r["reason"]) for r in rows}
+
+
+def is_active(store: Store, name: str) -> bool:
+    rows = list(store.db.query("SELECT state FROM destinations WHERE name = ?", (name,)))
+    return not rows or rows[0]["state"] == ACTIVE
+
+
+def disable_destination(store: Store, name: str, reason: str) -> None:
+    """Turn a destination off (its pending rows wait as `disabled`, nothing is dropped)."""
+    now = _ts(utcnow())
+    with write(store.db):
+        store.db.execute(
+            """INSERT INTO destinations (name, state, reason, updated_at)
+               VALUES (?, 'disabled', ?, ?) ON CONFLICT (name) DO UPDATE SET state = 'disabled',
+               reason = excluded.reason,
+               updated_at = excluded.updated_at""",
+            (name, reason[:1000], now),
+        )
+        store.db.execute(
+            """UPDATE outbox SET state = 'disabled', last_error = ?
+               WHERE destination = ? AND state IN ('pending', 'sending')""",
+            (reason[:1000], name),
+        )
+
+
+def reactivate_destination(store: Store, name: str) -> int:
+    """Turn a destination back on; its waiting rows become pending again. Returns their count."""
+    with write(store.db):
+        store.db.execute(
+            "UPDATE destinations SET state = 'active', reason = '', updated_at = ? WHERE name = ?",
+            (_ts(utcnow()), name),
+        )
+        cursor = store.db.execute(
+            """UPDATE outbox SET state = 'pending', next_attempt_at = NULL
+               WHERE destination = ? AND state = 'disabled'""",
+            (name,),
+        )
+    return cursor.rowcount
+
+
+# -- outbox --------------------------------------------------------------------
+
+
+def add_outbox_row(store: Store, event_id: int, destination: str) -> None:
+    store.db.execute(
+        """INSERT INTO outbox (event_id, destination, state, created_at)
+           VALUES (?, ?, 'pending', ?) ON CONFLICT (event_id, destination) DO NOTHING""",
+        (event_id, destination, _ts(utcnow())),
+    )
+
+
+def due_rows(store: Store, now: datetime, limit: int = 500) -> list[OutboxRow]:
+    """Rows to try now, oldest first: pending ones that are due and those left `sending`."""
+    rows = store.db.query(
+        """SELECT * FROM outbox WHERE state IN ('pending', 'sending')
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?""",
+        (_ts(now), limit),
+    )
+    return [_outbox(r) for r in rows]
+
+
+def blocked_destinations(store: Store, now: datetime) -> set[str]:
+    """Destinations with a row waiting for a later retry: nothing newer may overtake it."""
+    rows = store.db.query(
+        """SELECT DISTINCT destination FROM outbox WHERE state IN ('pending', 'sending')
+           AND next_attempt_at > ?""",
+        (_ts(now),),
+    )
+    return {r["destination"] for r in rows}
+
+
+def mark_sending(store: Store, row_id: int) -> None:
+    with write(store.db):
+        store.db.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (row_id,)
+        )
+
+
+def mark_sent(store: Store, row_id: int, message_id: str) -> None:
+    with write(store.db):
+        store.db.execute(
+            """UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL,
+               next_attempt_at = NULL WHERE id = ?""",
+            (message_id, _ts(utcnow()), row_id),
+        )
+
+
+def mark_retry(store: Store, row_id: int, when: datetime, error: str) -> None:
+    """Back to `pending`, to be tried again at `when` (the platform did not take it)."""
+    with write(store.db):
+        store.db.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (_ts(when), error[:1000], row_id),
+        )
+
+
+def mark_failed(store: Store, row_id: int, error: str) -> None:
+    with write(store.db):
+        store.db.execute(
+            "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?",
+            (error[:1000], row_id),
+        )
+
+
+def outbox_counts(store: Store) -> dict[str, int]:
+    rows = store.db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state")
+    return {r["state"]: int(r["n"]) for r in rows}
+
+
+def outbox_rows(store: Store, destination: str | None = None) -> list[OutboxRow]:
+    if destination is None:
+        rows = store.db.query("SELECT * FROM outbox ORDER BY id")
+    else:
+        rows = store.db.query(
+            "SELECT * FROM outbox WHERE destination = ? ORDER BY id", (destination,)
+        )
+    return [_outbox(r) for r in rows]
+
+
+# -- threads -------------------------------------------------------------------
+
+
+def get_thread(store: Store, destination: str, launch_id: int) -> ThreadRow | None:
+    rows = list(
+        store.db.query(
+            "SELECT * FROM threads WHERE destination = ? AND launch_id = ?",
+            (destination, launch_id),
+        )
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return ThreadRow(
+        destination=r["destination"],
+        launch_id=r["launch_id"],
+        root_message_id=r["root_message_id"] or "",
+        thread_id=r["thread_id"] or "",
+        root_hash=r["root_hash"],
+    )
+
+
+def save_thread(store: Store, thread: ThreadRow) -> None:
+    now = _ts(utcnow())
+    with write(store.db):
+        store.db.execute(
+            """INSERT INTO threads (destination, launch_id, root_message_id, thread_id,
+                   created_at, updated_at, root_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (destination, launch_id) DO UPDATE SET
+                   root_message_id = excluded.root_message_id, thread_id = excluded.thread_id,
+                   root_hash = excluded.root_hash, updated_at = excluded.updated_at""",
+            (
+                thread.destination,
+                thread.launch_id,
+                thread.root_message_id,
+                thread.thread_id,
+                now,
+                now,
+                thread.root_hash,
+            ),
+        )
+
+
+def stale_roots(store: Store, destination: str) -> list[int]:
+    """Launches whose thread on `destination` got a delivery after its root was last checked."""
+    rows = store.db.query(
+        """SELECT DISTINCT t.launch_id FROM threads t
+           JOIN events e ON e.launch_id = t.launch_id
+           JOIN outbox o ON o.event_id = e.id AND o.destination = t.destination
+           WHERE t.destination = ? AND o.state = 'sent' AND o.sent_at >= t.updated_at
+           ORDER BY t.launch_id""",
+        (destination,),
+    )
+    return [int(r["launch_id"]) for r in rows]
+
+
+# -- subscriptions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subscription:
+    platform: str
+    channel: str
+    filters: JSON
+    created_by: str
+
+
+def subscribe(
+    store: Store, platform: str, channel: str, filters: JSON, created_by: str
+) -> Subscription:
+    """Create or replace the subscription of a channel."""
+    with write(store.db):
+        store.db.execute(
+            """INSERT INTO subscriptions (platform, channel, filters, created_by, created_at)
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel) DO UPDATE SET
+               filters = excluded.filters, created_by = excluded.created_by""",
+            (platform, channel, json.dumps(filters, sort_keys=True), created_by, _ts(utcnow())),
+        )
+    return Subscription(platform, channel, filters, created_by)
+
+
+def unsubscribe(store: Store, platform: str, channel: str) -> bool:
+    with write(store.db):
+        cursor = store.db.execute(
+            "DELETE FROM subscriptions WHERE platform = ? AND channel = ?", (platform, channel)
+        )
+    return cursor.rowcount > 0
+
+
+def subscriptions(store: Store, platform: str | None = None) -> list[Subscription]:
+    if platform is None:
+        rows = store.db.query("SELECT * FROM subscriptions ORDER BY id")
+    else:
+        rows = store.db.query(
+            "SELECT * FROM subscriptions WHERE platform = ? ORDER BY id", (platform,)
+        )
+    return [
+        Subscription(r["platform"], r["channel"], json.loads(r["filters"]), r["created_by"])
+        for r in rows
+    ]
+
+
+# -- digest sends ------------------------------------------------------------------
+
+
+def digest_sent(store: Store, iso_week: str) -> bool:
+    rows = list(store.db.query("SELECT 1 AS x FROM digest_sends WHERE iso_week = ?", (iso_week,)))
+    return bool(rows)
+
+
+def record_digest(store: Store, iso_week: str, recipients: list[str], message_id: str) -> None:
+    with write(store.db):
+        store.db.execute(
+            """INSERT INTO digest_sends (iso_week, sent_at, recipients, message_id)
+               VALUES (?, ?, ?, ?) ON CONFLICT (iso_week) DO NOTHING""",
+            (iso_week, _ts(utcnow()), json.dumps(recipients), message_id),
+        )

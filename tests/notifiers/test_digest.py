@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from hypewatch.bot.digest import (
+    build_digest,
+    build_email,
+    preview_html,
+    render_html,
+    send_weekly_digest,
+)
+from hypewatch.bot.email import MailError
+from hypewatch.config import ConfigError, DigestSettings
+from hypewatch.models import EventKind, utcnow
+from hypewatch.storage import Store
+from tests.standins.smtp import make_cert, smtp_server
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_cert(tmp_path_factory.mktemp("tls"))
+
+
+def _settings(port: int, security: str = "none", **extra: object) -> DigestSettings:
+    return DigestSettings(
+        enabled=True, recipients=["a@example.org", "b@example.org"], sender="hw@example.org",
+        smtp_host="127.0.0.1", smtp_port=port, smtp_security=security, smtp_timeout_seconds=5,
+        **extra,
+    )  # fmt: skip
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def test_digest_lists_launches_changes_and_failed_claims_with_numbers(
+    store: Store, reflection
+) -> None:
+    reflection(store)
+    digest = build_digest(store)
+    assert [entry.name for entry in digest.launches] == ["Reflection-70B"]
+    assert digest.launches[0].status == "failed"
+    [failed] = digest.failed
+    assert (failed.claim, failed.claimed, failed.measured, failed.interval, failed.items) == (
+        "MMLU 0-shot", "89.9", "61.2", "58.1–64", "500",
+    )  # fmt: skip
+    assert [(c.old, c.new) for c in digest.changes] == [("verifying", "failed")]
+    # a week later nothing is in the window
+    assert build_digest(store, utcnow() + timedelta(days=8)).launches == []
+
+
+def test_html_is_escaped_and_links_are_http_only(store: Store) -> None:
+    launch = store.create_launch(
+        "evil", "<script>alert(1)</script>\r\nBcc: x@evil", org="<b>o</b>",
+        hf_repo='x" onmouseover="alert(1)', hype=1.0,
+    )  # fmt: skip
+    store.append_event(launch.id, EventKind.VERDICT, {"status": "failed"})
+    digest = build_digest(store)
+    html = render_html(digest, image_src="javascript:alert(1)")
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html
+    assert "javascript:" not in html
+    assert 'onmouseover="alert' not in html
+    assert "<b>o</b>" not in html
+
+
+def test_email_has_text_html_and_inline_chart(store: Store, reflection) -> None:
+    reflection(store)
+    message = build_email(build_digest(store), _settings(25))
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None
+    assert "claimed 89.9, measured 61.2" in text.get_content()
+    assert html is not None
+    related = message.get_payload()[1]
+    image = next(p for p in related.iter_parts() if p.get_content_type() == "image/png")
+    cid = image["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html.get_content()
+    assert image.get_content().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "data:image/png;base64," in preview_html(build_digest(store))
+
+
+def test_header_injection_through_config_is_refused(store: Store) -> None:
+    settings = DigestSettings(recipients=["a@example.org\r\nBcc: victim@example.org"])
+    with pytest.raises(ConfigError, match="recipients"):
+        build_email(build_digest(store), settings)
+    with pytest.raises(ConfigError, match="empty"):
+        build_email(build_digest(store), DigestSettings(recipients=[]))
+
+
+@pytest.mark.parametrize("security", ["none", "starttls", "ssl"])
+def test_sent_once_per_iso_week_across_restarts(
+    tmp_path: Path, reflection, cert: tuple[Path, Path], security: str
+) -> None:
+    path = tmp_path / "digest.db"
+    store = Store.open(path)
+    reflection(store)
+    store.close()
+    with smtp_server(security, cert if security != "none" else None) as inbox:
+        settings = _settings(inbox.port, security, smtp_ca_file=cert[0])
+        for _ in range(2):  # a restart between two scheduled runs in the same week
+            store = Store.open(path)
+            result = send_weekly_digest(store, settings)
+            store.close()
+        assert result.already_sent
+        assert not result.sent
+        assert len(inbox.messages) == 1
+        received = inbox.messages[0]
+        assert sorted(received.rcpt_tos) == ["a@example.org", "b@example.org"]
+        parsed = _parse(received.data)
+        assert parsed["Subject"].startswith("hypewatch weekly digest — ")
+        assert parsed.get_body(("html",)) is not None
+        store = Store.open(path)
+        later = send_weekly_digest(store, settings, utcnow() + timedelta(days=7))
+        store.close()
+        assert later.sent
+        assert len(inbox.messages) == 2
+
+
+def test_starttls_with_untrusted_certificate_fails_clearly(
+    store: Store, cert: tuple[Path, Path]
+) -> None:
+    with smtp_server("starttls", cert) as inbox:
+        with pytest.raises(MailError, match=r"cannot send mail through 127\.0\.0\.1"):
+            send_weekly_digest(store, _settings(inbox.port, "starttls"))
+        assert inbox.messages == []
+    assert not store.db.execute("SELECT count(*) FROM digest_sends").fetchone()[0]
+
+
+def test_starttls_required_but_not_offered(store: Store) -> None:
+    with smtp_server("none") as inbox, pytest.raises(MailError, match="does not offer STARTTLS"):
+        send_weekly_digest(store, _settings(inbox.port, "starttls"))
