@@ -12,6 +12,7 @@ Run alone (the bench does this): python -m tests.standins.openai_bench TASK.json
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import random
@@ -89,6 +90,11 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
 
 
 class OpenAIBenchHandler(StandinHandler):
+    def handle(self) -> None:
+        # A run that has decided cancels its requests in flight; that is not an error here.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
+
     def _fail(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self.send_json(status, {"error": {"message": message, "type": "standin"}}, headers)
 
@@ -229,10 +235,8 @@ def main(argv: list[str] | None = None) -> None:
     with serve_bench(load_task(args.task), behaviour) as standin:
         sys.stdout.write(standin.url + "\n")
         sys.stdout.flush()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()  # run until stdin closes
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

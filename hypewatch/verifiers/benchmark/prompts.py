@@ -72,7 +72,10 @@ def _instruction(item: TaskItem, cot: bool) -> str:
                 "Think step by step, then finish with the line "
                 '"The answer is (X)." where X is the letter of the correct option.'
             )
-        return 'Reply with only the line "The answer is (X)." where X is the letter of the correct option.'
+        return (
+            'Reply with only the line "The answer is (X)." '
+            "where X is the letter of the correct option."
+        )
     if cot:
         return (
             "Solve the problem step by step, then give the final answer as a plain number "

@@ -34,7 +34,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betainc, betaincc, betaln
+from scipy.special import (  # type: ignore[import-untyped]  # no stubs installed
+    betainc,
+    betaincc,
+    betaln,
+)
 
 Array = NDArray[np.float64]
 
