@@ -84,9 +84,7 @@ def progress_bar(console: Console, *, enabled: bool) -> Iterator[Callable[[RunPr
 
     def update(p: RunProgress) -> None:
         accuracy = f"{100 * p.correct / p.n:.1f}%" if p.n else "-"
-        status = (
-            f"acc {accuracy}  interval {100 * p.ci_low:.1f}–{100 * p.ci_high:.1f}  {p.decision}"
-        )
+        status = f"accuracy {accuracy}  {p.decision}"
         bar.update(task_id, completed=p.n, total=p.total, status=status)
 
     with bar:

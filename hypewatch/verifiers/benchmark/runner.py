@@ -98,8 +98,6 @@ class Progress:
     correct: int
     sent: int
     total: int
-    ci_low: float
-    ci_high: float
     decision: Decision
 
 
@@ -253,9 +251,7 @@ async def run_items(
                 fed += 1
                 if on_progress is not None:
                     t = run.test
-                    on_progress(
-                        Progress(t.n, t.correct, sent, len(order), t.low, t.high, t.decision)
-                    )
+                    on_progress(Progress(t.n, t.correct, sent, len(order), t.decision))
             if plan.stop_on_decision and run.decided:
                 break
             reason = _stop_reason(run, plan, fed, reason)
@@ -295,13 +291,14 @@ def _result(
         test.decision, "inconclusive"
     )
     ordered = [records[seq] for seq in sorted(records)]
+    low, high = test.interval()
     return RunResult(
         task=task,
         n=test.n,
         correct=test.correct,
         accuracy=None if test.accuracy is None else 100.0 * test.accuracy,
-        ci_low=100.0 * test.low,
-        ci_high=100.0 * test.high,
+        ci_low=100.0 * low,
+        ci_high=100.0 * high,
         claimed=plan.claimed,
         tolerance=plan.tolerance,
         verdict=verdict,

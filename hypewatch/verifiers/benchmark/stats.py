@@ -17,26 +17,26 @@ alpha, however often it is looked at. So:
   chance of that when the truth is < p0 is <= alpha.
 
 The upper and lower confidence bounds are the same tests inverted over p
-(each one-sided at level alpha, so the pair covers with >= 1 - 2 alpha), and
-a running intersection over time. Closed forms use the regularised incomplete
-beta function: with a = p*c, b = (1-p)*c, F = n - S,
+(each one-sided at level alpha, so the pair covers with >= 1 - 2 alpha at
+every time at once, hence also at the data-dependent time a run stops).
+Closed forms use the regularised incomplete beta function: with a = p*c, b = (1-p)*c, F = n - S,
 
     M_n(p) = B(a+S, b+F) I_p(a+S, b+F) / (B(a, b) I_p(a, b)) / (p^S (1-p)^F)
 
-for the lower tail (I_p replaced by 1 - I_p for the upper tail).
+for the lower tail (I_p replaced by 1 - I_p = I_(1-p)(b, a) for the upper tail).
 """
 
 from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import (  # type: ignore[import-untyped]  # no stubs installed
     betainc,
-    betaincc,
     betaln,
 )
 
@@ -44,7 +44,9 @@ Array = NDArray[np.float64]
 
 #: Hypothesised accuracies are kept this far inside (0, 1).
 _EPS = 1e-9
-_BISECTIONS = 48
+#: Bounds are found on a grid of _GRID points, refined _REFINE times (~1e-10 wide).
+_GRID = 257
+_REFINE = 3
 
 
 class Decision(enum.StrEnum):
@@ -55,6 +57,11 @@ class Decision(enum.StrEnum):
 
 def _clip(p: float) -> float:
     return min(max(p, _EPS), 1.0 - _EPS)
+
+
+def _clip_array(p: Array | float) -> Array:
+    clipped: Array = np.clip(np.asarray(p, float), _EPS, 1.0 - _EPS)
+    return clipped
 
 
 @dataclass(frozen=True)
@@ -79,28 +86,31 @@ class MixtureCS:
     def log_threshold(self) -> float:
         return math.log(1.0 / self.alpha)
 
-    def _log_mixture(self, p: float, n: Array, s: Array, below: bool) -> Array:
+    def _log_mixture(self, p: Array, n: Array, s: Array, below: bool) -> Array:
         a, b = p * self.prior_strength, (1.0 - p) * self.prior_strength
         f = n - s
-        tail = betainc if below else betaincc
         with np.errstate(divide="ignore"):
+            if below:
+                tail_post, tail_prior = betainc(a + s, b + f, p), betainc(a, b, p)
+            else:  # 1 - I_p(a, b) = I_(1-p)(b, a); scipy's betaincc is ~10x slower
+                tail_post, tail_prior = betainc(b + f, a + s, 1.0 - p), betainc(b, a, 1.0 - p)
             value: Array = (
                 betaln(a + s, b + f)
-                + np.log(tail(a + s, b + f, p))
+                + np.log(tail_post)
                 - betaln(a, b)
-                - np.log(tail(a, b, p))
-                - s * math.log(p)
-                - f * math.log1p(-p)
+                - np.log(tail_prior)
+                - s * np.log(p)
+                - f * np.log1p(-p)
             )
         return value
 
-    def log_evidence_below(self, p: float, n: Array | float, s: Array | float) -> Array:
+    def log_evidence_below(self, p: Array | float, n: Array | float, s: Array | float) -> Array:
         """log M_n(p) for the alternatives below p: evidence that the accuracy is < p."""
-        return self._log_mixture(_clip(p), np.asarray(n, float), np.asarray(s, float), True)
+        return self._log_mixture(_clip_array(p), np.asarray(n, float), np.asarray(s, float), True)
 
-    def log_evidence_above(self, p: float, n: Array | float, s: Array | float) -> Array:
+    def log_evidence_above(self, p: Array | float, n: Array | float, s: Array | float) -> Array:
         """log M_n(p) for the alternatives above p: evidence that the accuracy is > p."""
-        return self._log_mixture(_clip(p), np.asarray(n, float), np.asarray(s, float), False)
+        return self._log_mixture(_clip_array(p), np.asarray(n, float), np.asarray(s, float), False)
 
     def rejects_below(self, p: float, n: int, s: int) -> bool:
         return bool(self.log_evidence_below(p, n, s) >= self.log_threshold)
@@ -109,24 +119,38 @@ class MixtureCS:
         return bool(self.log_evidence_above(p, n, s) >= self.log_threshold)
 
     def upper(self, n: int, s: int) -> float:
-        """The smallest p that the `below` test rejects along with everything above it."""
-        if n == 0 or not self.rejects_below(1.0, n, s):
+        """The smallest p from which on the `below` test rejects every hypothesis."""
+        if n == 0:
             return 1.0
-        lo, hi = s / n, 1.0  # not rejected at lo (the evidence there is <= 0), rejected at hi
-        for _ in range(_BISECTIONS):
-            mid = (lo + hi) / 2
-            lo, hi = (lo, mid) if self.rejects_below(mid, n, s) else (mid, hi)
-        return hi
+        return self._edge(s / n, 1.0, lambda p: self.log_evidence_below(p, n, s), rising=True)
 
     def lower(self, n: int, s: int) -> float:
-        """The largest p that the `above` test rejects along with everything below it."""
-        if n == 0 or not self.rejects_above(0.0, n, s):
+        """The largest p up to which the `above` test rejects every hypothesis."""
+        if n == 0:
             return 0.0
-        lo, hi = 0.0, s / n
-        for _ in range(_BISECTIONS):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if self.rejects_above(mid, n, s) else (lo, mid)
-        return lo
+        return self._edge(0.0, s / n, lambda p: self.log_evidence_above(p, n, s), rising=False)
+
+    def _edge(
+        self, lo: float, hi: float, evidence: Callable[[Array], Array], rising: bool
+    ) -> float:
+        """Where rejection starts (rising: rejected from the edge up to `hi`) or ends
+        (falling: rejected from `lo` up to the edge), found on two nested grids."""
+        for _ in range(_REFINE):
+            grid = np.linspace(lo, hi, _GRID)
+            rejected = evidence(grid) >= self.log_threshold
+            if rising:
+                if not rejected[-1]:
+                    return hi
+                keep = np.flatnonzero(~rejected)
+                first = keep[-1] + 1 if keep.size else 0
+                lo, hi = grid[max(first - 1, 0)], grid[first]
+            else:
+                if not rejected[0]:
+                    return lo
+                keep = np.flatnonzero(~rejected)
+                last = keep[0] - 1 if keep.size else _GRID - 1
+                lo, hi = grid[last], grid[min(last + 1, _GRID - 1)]
+        return float(hi if rising else lo)
 
     def boundaries(self, p0: float, max_items: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Per n = 1..max_items: the most correct answers that still mean `failed` (-1: none)
@@ -157,16 +181,20 @@ class MixtureCS:
 
 @dataclass
 class SequentialTest:
-    """Feed outcomes one at a time; `decision` becomes final the first time a test rejects."""
+    """Feed outcomes one at a time; `decision` becomes final the first time a test rejects.
+
+    Each update costs two evaluations at p0. The interval is computed on demand:
+    the confidence sequence covers uniformly in time, so the interval at the
+    stopping time is valid as it stands.
+    """
 
     claimed: float  # accuracy as a fraction
     tolerance: float  # as a fraction
     cs: MixtureCS = field(default_factory=MixtureCS)
     n: int = 0
     correct: int = 0
-    low: float = 0.0
-    high: float = 1.0
     decision: Decision = Decision.UNDECIDED
+    decided_at: int | None = None
 
     @property
     def threshold(self) -> float:
@@ -176,20 +204,22 @@ class SequentialTest:
     def update(self, correct: bool) -> Decision:
         self.n += 1
         self.correct += int(correct)
-        self.low = max(self.low, self.cs.lower(self.n, self.correct))
-        self.high = min(self.high, self.cs.upper(self.n, self.correct))
         if self.decision is Decision.UNDECIDED:
             p0 = self.threshold
             if self.cs.rejects_below(p0, self.n, self.correct):
-                self.decision = Decision.FAILED
+                self.decision, self.decided_at = Decision.FAILED, self.n
             elif self.cs.rejects_above(p0, self.n, self.correct):
-                self.decision = Decision.REPLICATED
-        # The decision is exact at p0; keep the reported interval consistent with it.
-        if self.decision is Decision.FAILED:
-            self.high = min(self.high, self.threshold)
-        elif self.decision is Decision.REPLICATED:
-            self.low = max(self.low, self.threshold)
+                self.decision, self.decided_at = Decision.REPLICATED, self.n
         return self.decision
+
+    def interval(self) -> tuple[float, float]:
+        """(low, high) now; kept on the decided side of p0 once a decision is made."""
+        low, high = self.cs.lower(self.n, self.correct), self.cs.upper(self.n, self.correct)
+        if self.decision is Decision.FAILED:
+            high = min(high, self.threshold)
+        elif self.decision is Decision.REPLICATED:
+            low = max(low, self.threshold)
+        return low, high
 
     @property
     def accuracy(self) -> float | None:
