@@ -124,7 +124,11 @@ class OpenAIBenchHandler(StandinHandler):
         if status is not None:
             self._fail(status, "try again", {"Retry-After": behaviour.retry_after})
             return
-        request = json.loads(body)
+        try:
+            request = json.loads(body)
+        except ValueError:
+            self._fail(400, "the body is not JSON")
+            return
         if request.get("model") != behaviour.model:
             self._fail(404, f"model {request.get('model')!r} not found")
             return
