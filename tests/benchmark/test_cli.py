@@ -57,10 +57,15 @@ def test_json_contract_and_early_failure(task: Path) -> None:
     assert code == 0
     doc = json.loads(out)
     assert set(doc) == KEYS
-    assert doc["verdict"] == "failed" and doc["stopped_early"] is True
-    assert doc["task"] == "mini" and doc["claimed"] == 89.9 and doc["tolerance"] == 2.0
-    assert doc["ci_high"] < 87.9 and doc["ci_low"] <= doc["accuracy"] <= doc["ci_high"]
-    assert doc["correct"] <= doc["n"] < 500 and doc["requests"] >= doc["n"]
+    assert doc["verdict"] == "failed"
+    assert doc["stopped_early"] is True
+    assert doc["task"] == "mini"
+    assert doc["claimed"] == 89.9
+    assert doc["tolerance"] == 2.0
+    assert doc["ci_high"] < 87.9
+    assert doc["ci_low"] <= doc["accuracy"] <= doc["ci_high"]
+    assert doc["correct"] <= doc["n"] < 500
+    assert doc["requests"] >= doc["n"]
 
 
 def test_tolerance_and_max_items_and_human_output(task: Path) -> None:
@@ -72,9 +77,14 @@ def test_tolerance_and_max_items_and_human_output(task: Path) -> None:
         )
         human_code, human, _ = invoke(*base, "--claim", "82", "--max-items", "30")
     doc = json.loads(out)
-    assert code == 0 and doc["n"] == 30 and doc["verdict"] == "inconclusive"
-    assert doc["tolerance"] == 1.0 and doc["stopped_early"] is False
-    assert human_code == 0 and "inconclusive" in human and "30 items" in human
+    assert code == 0
+    assert doc["n"] == 30
+    assert doc["verdict"] == "inconclusive"
+    assert doc["tolerance"] == 1.0
+    assert doc["stopped_early"] is False
+    assert human_code == 0
+    assert "inconclusive" in human
+    assert "30 items" in human
 
 
 def test_loopback_without_allow_private_sends_nothing(task: Path) -> None:
@@ -133,8 +143,11 @@ def test_api_key_from_environment(task: Path) -> None:
     with serve_bench(items, Behaviour(model=MODEL, api_key="sk-test")) as server:
         missing, _, err = invoke("--endpoint", server.url, *args, env={"BENCH_TEST_KEY": ""})
         ok, out, _ = invoke("--endpoint", server.url, *args, env={"BENCH_TEST_KEY": "sk-test"})
-    assert missing == EXIT_CONFIG and "BENCH_TEST_KEY" in err and "sk-test" not in err
-    assert ok == 0 and json.loads(out)["n"] == 3
+    assert missing == EXIT_CONFIG
+    assert "BENCH_TEST_KEY" in err
+    assert "sk-test" not in err
+    assert ok == 0
+    assert json.loads(out)["n"] == 3
     assert server.requests[-1].headers["Authorization"] == "Bearer sk-test"
 
 

@@ -88,11 +88,14 @@ def test_hub_loader_reads_pinned_parquet(hub: Standin, tmp_path: Path) -> None:
         SHA,
         ("all/test-00000-of-00001.parquet",),
     )
-    assert len(mmlu.items) == 300 and mmlu.items[5].answer == 1
+    assert len(mmlu.items) == 300
+    assert mmlu.items[5].answer == 1
     gsm = load_hub_task("gsm8k", endpoint=hub.url, revision=SHA, cache_dir=tmp_path)
-    assert gsm.items[3].answer == "1003" and gsm.items[3].explanation == "Add them."
+    assert gsm.items[3].answer == "1003"
+    assert gsm.items[3].explanation == "Add them."
     arc = load_hub_task("ARC-Challenge", endpoint=hub.url, cache_dir=tmp_path)
-    assert arc.items[2].id == "arc-2" and arc.items[2].answer == 2
+    assert arc.items[2].id == "arc-2"
+    assert arc.items[2].answer == 2
     before = len(hub.requests)
     load_hub_task("MMLU", endpoint=hub.url, revision=SHA, cache_dir=tmp_path)
     assert not [r for r in hub.requests[before:] if r.method == "GET" and "/resolve/" in r.path]
@@ -138,12 +141,11 @@ async def test_verifier_runs_a_task_file_and_stores_the_audit_trail(
         ctx = context(settings, endpoint=server.url + "/v1", model=MODEL)
         verdict = await verifier.verify(score("GSM8K", 92.0, "8-shot CoT"), ctx)
     assert verdict.status is VerdictStatus.FAILED
-    assert verdict.ci_high is not None and verdict.ci_high < 90.0
+    assert verdict.ci_high is not None
+    assert verdict.ci_high < 90.0
     assert verdict.sample_size == len([a for a in verdict.artifacts if a["used"]])
-    assert (
-        verdict.evidence["source"]["kind"] == "file"
-        and verdict.evidence["setting"] == "8-shot, CoT"
-    )
+    assert verdict.evidence["source"]["kind"] == "file"
+    assert verdict.evidence["setting"] == "8-shot, CoT"
     assert verdict.cost.requests >= verdict.sample_size
     launch = store.create_launch("m", "M")
     claim, _ = store.add_claim(
@@ -192,18 +194,22 @@ async def test_unverifiable_without_endpoint_task_or_permission(tmp_path: Path) 
     settings = settings_for(tasks_dir=str(tmp_path), hub_datasets=False)
     verifier = BenchmarkVerifier(settings.verifiers.benchmark)
     no_endpoint = await verifier.verify(score("MMLU", 80.0), context(settings))
-    assert no_endpoint.status is VerdictStatus.UNVERIFIABLE and "no endpoint" in no_endpoint.summary
+    assert no_endpoint.status is VerdictStatus.UNVERIFIABLE
+    assert "no endpoint" in no_endpoint.summary
     ctx = context(settings, endpoint="http://127.0.0.1:9/v1", model=MODEL)
     no_task = await verifier.verify(score("GPQA", 50.0), ctx)
-    assert no_task.status is VerdictStatus.UNVERIFIABLE and "no task" in no_task.summary
+    assert no_task.status is VerdictStatus.UNVERIFIABLE
+    assert "no task" in no_task.summary
     guarded = VerifierContext(
         settings=settings, net=NetConfig(), endpoint="http://127.0.0.1:9/v1", model=MODEL
     )
     refused = await verifier.verify(score("MMLU", 80.0), guarded)
-    assert refused.status is VerdictStatus.UNVERIFIABLE and "--allow-private" in refused.summary
+    assert refused.status is VerdictStatus.UNVERIFIABLE
+    assert "--allow-private" in refused.summary
     (tmp_path / "bad.jsonl").write_text('{"id": 1}\n', encoding="utf-8")
     broken = await verifier.verify(score("bad", 80.0), ctx)
-    assert broken.status is VerdictStatus.UNVERIFIABLE and "bad.jsonl:1" in broken.summary
+    assert broken.status is VerdictStatus.UNVERIFIABLE
+    assert "bad.jsonl:1" in broken.summary
 
 
 def test_disabled_verifier_says_why() -> None:

@@ -72,18 +72,24 @@ async def test_an_overclaim_fails_early_with_an_audit_trail(
     progress: list[Progress] = []
     with standin(p_correct=0.6) as server:
         result = await run(server, items, net, RunPlan(claimed=89.9), progress=progress)
-    assert result.verdict == "failed" and result.stopped_early
-    assert result.n < 120 and result.ci_high < 87.9
+    assert result.verdict == "failed"
+    assert result.stopped_early
+    assert result.n < 120
+    assert result.ci_high < 87.9
     assert result.accuracy == pytest.approx(100 * result.correct / result.n)
     used = [r for r in result.records if r.used]
-    assert len(used) == result.n and [r.seq for r in used] == list(range(result.n))
+    assert len(used) == result.n
+    assert [r.seq for r in used] == list(range(result.n))
     assert all(len(r.prompt_sha256) == 64 and r.reply for r in used)
     assert sum(r.correct for r in used) == result.correct
-    assert progress[-1].n == result.n and progress[-1].decision == "failed"
+    assert progress[-1].n == result.n
+    assert progress[-1].decision == "failed"
     # in flight when it decided: at most the look-ahead window (2 x concurrency)
     assert len(bodies(server)) <= len(server.requests) <= result.requests <= result.n + 16
     body = bodies(server)[0]
-    assert body["temperature"] == 0 and body["seed"] == 1234 and body["model"] == MODEL
+    assert body["temperature"] == 0
+    assert body["seed"] == 1234
+    assert body["model"] == MODEL
     assert body["max_tokens"] == 512
 
 
@@ -92,7 +98,8 @@ async def test_an_honest_claim_replicates(
 ) -> None:
     with standin(p_correct=0.97) as server:
         result = await run(server, items, net, RunPlan(claimed=80.0))
-    assert result.verdict == "replicated" and result.ci_low > 78.0
+    assert result.verdict == "replicated"
+    assert result.ci_low > 78.0
 
 
 async def test_budget_exhausted_is_inconclusive(
@@ -100,8 +107,10 @@ async def test_budget_exhausted_is_inconclusive(
 ) -> None:
     with standin(p_correct=0.8) as server:
         result = await run(server, items, net, RunPlan(claimed=81.0, max_items=40))
-    assert result.verdict == "inconclusive" and not result.stopped_early
-    assert result.n == 40 and result.stop_reason == "items"
+    assert result.verdict == "inconclusive"
+    assert not result.stopped_early
+    assert result.n == 40
+    assert result.stop_reason == "items"
 
 
 async def test_the_seed_fixes_the_order(
@@ -122,7 +131,8 @@ async def test_rate_limits_and_server_errors_are_retried(
 ) -> None:
     with standin(p_correct=0.6, script=[429, 500, 429], retry_after="0.01", p_429=0.05) as server:
         result = await run(server, items, net, RunPlan(claimed=95.0), concurrency=1)
-    assert result.errors == 0 and result.verdict == "failed"
+    assert result.errors == 0
+    assert result.verdict == "failed"
     assert result.requests == len(server.requests) >= result.n + 3
 
 
@@ -134,7 +144,8 @@ async def test_unparseable_replies_count_as_wrong_and_are_reported(
             server, items, net, RunPlan(claimed=50.0, max_items=60, stop_on_decision=False)
         )
     bad = [r for r in result.records if r.parsed is None]
-    assert bad and sorted(result.unparseable) == sorted(r.item_id for r in bad)
+    assert bad
+    assert sorted(result.unparseable) == sorted(r.item_id for r in bad)
     assert result.correct == result.n - len(bad)
 
 
@@ -151,7 +162,8 @@ async def test_time_budget(standin: Start, items: list[TaskItem], net: NetConfig
         result = await run(
             server, items, net, RunPlan(claimed=80.0, max_seconds=0.3), concurrency=2
         )
-    assert result.stop_reason == "max_seconds" and result.verdict == "inconclusive"
+    assert result.stop_reason == "max_seconds"
+    assert result.verdict == "inconclusive"
     assert 0 < result.n < 20
 
 
@@ -171,9 +183,11 @@ async def test_wrong_key_or_model_stops_the_run(
 async def test_a_dead_endpoint_raises(
     standin: Start, items: list[TaskItem], net: NetConfig
 ) -> None:
-    with standin(p_500=1.0) as server:
-        with pytest.raises(EndpointError, match="every request failed"):
-            await run(server, items, net.with_(retries=0), RunPlan(claimed=80.0))
+    with (
+        standin(p_500=1.0) as server,
+        pytest.raises(EndpointError, match="every request failed"),
+    ):
+        await run(server, items, net.with_(retries=0), RunPlan(claimed=80.0))
 
 
 async def test_k_shot_exemplars_are_never_scored(

@@ -50,7 +50,8 @@ def test_parses_both_item_kinds_and_json_numbers(tmp_path: Path) -> None:
     )
     items = load_task(path)
     assert [i.id for i in items] == ["a", "7", "c", "d"]
-    assert items[0].is_multiple_choice and items[0].answer_label == "B"
+    assert items[0].is_multiple_choice
+    assert items[0].answer_label == "B"
     assert [i.answer for i in items[1:]] == ["42", "2.5", "1,234"]
 
 
@@ -117,7 +118,8 @@ def test_choice_extraction(reply: str, letter: str) -> None:
 )
 def test_unparseable_choices_are_wrong(reply: str) -> None:
     parsed = extract(reply, MC)
-    assert parsed.value is None and parsed.rule == "unparseable"
+    assert parsed.value is None
+    assert parsed.rule == "unparseable"
     assert not is_correct(parsed, MC)
 
 
@@ -166,5 +168,7 @@ def test_prompts_hold_the_question_verbatim_and_exemplars() -> None:
     assert messages[-1]["content"].startswith(NUM.question)
     assert messages[1]["content"] == "One plus one is two.\n#### 2"
     mc = build_messages(MC, PromptSetting(0, None), [shot])
-    assert len(mc) == 1 and "B. London" in mc[0]["content"] and "(X)" in mc[0]["content"]
+    assert len(mc) == 1
+    assert "B. London" in mc[0]["content"]
+    assert "(X)" in mc[0]["content"]
     assert prompt_hash(mc) == prompt_hash([dict(m) for m in mc]) != prompt_hash(messages)
