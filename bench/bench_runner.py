@@ -45,7 +45,8 @@ def items_to_verdict(runs: int) -> None:
         decided = sim.items[sim.failed]
         print(
             f"  overclaim {over:4.1f} pts (true {100 * truth:.1f}%): "
-            f"failed {sim.failed.mean():.3f}, median {np.median(decided):.0f}, p90 {np.percentile(decided, 90):.0f} items"
+            f"failed {sim.failed.mean():.3f}, median {np.median(decided):.0f}, "
+            f"p90 {np.percentile(decided, 90):.0f} items"
         )
 
 
