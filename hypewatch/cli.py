@@ -495,6 +495,73 @@ def verifiers_cmd(json_out: JsonOpt = False) -> None:
 # -- bench: benchmark replication (issue 7) --
 # (section start)
 
+
+@app.command()
+@handle_errors
+def bench(
+    endpoint: Annotated[
+        str,
+        typer.Option("--endpoint", help="OpenAI-compatible base URL, e.g. http://host:8000/v1."),
+    ],
+    model: Annotated[str, typer.Option("--model", help="Model name the server expects.")],
+    task: Annotated[Path, typer.Option("--task", help="Task file (JSONL; docs/benchmark.md).")],
+    claim: Annotated[
+        float, typer.Option("--claim", min=0.0, max=100.0, help="Claimed score, percent.")
+    ],
+    tolerance: Annotated[
+        float | None,
+        typer.Option("--tolerance", min=0.0, help="Points below the claim that still replicate."),
+    ] = None,
+    max_items: Annotated[int | None, typer.Option("--max-items", min=1)] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, max=256)] = None,
+    setting: Annotated[
+        str, typer.Option("--setting", help='Prompting, e.g. "0-shot", "5-shot", "8-shot CoT".')
+    ] = "",
+    seed: Annotated[int | None, typer.Option("--seed", help="Item order and request seed.")] = None,
+    allow_private: AllowPrivateOpt = False,
+    api_key_env: Annotated[
+        str | None, typer.Option("--api-key-env", help="Environment variable holding the API key.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Re-measure a claimed score on an endpoint; stop as soon as the evidence decides."""
+    import asyncio
+    import time
+
+    from hypewatch.config import read_secret
+    from hypewatch.net import NetConfig, check_url
+    from hypewatch.verifiers.benchmark import cli_support as support
+
+    started = time.monotonic()
+    settings = state.settings
+    config = settings.verifiers.benchmark
+    net = NetConfig.from_settings(settings.network, allow_private=allow_private)
+    url = support.endpoint_url(endpoint)
+    check_url(url, net)
+    api_key = read_secret(api_key_env, "--api-key-env") if api_key_env else None
+    items = support.read_task(task, InputError)
+    plan = support.make_plan(config, claim, tolerance, max_items, setting, seed)
+    with support.progress_bar(err, enabled=not json_out) as on_progress:
+        result = asyncio.run(
+            support.measure(
+                items,
+                support.Target(endpoint, model, api_key),
+                plan,
+                net=net,
+                concurrency=concurrency or config.concurrency,
+                max_tokens=config.max_tokens,
+                task=task.stem,
+                on_progress=on_progress,
+            )
+        )
+    summary = result.summary()
+    summary["seconds"] = round(time.monotonic() - started, 3)
+    if json_out:
+        emit_json(summary)
+        return
+    support.print_result(out, result, summary)
+
+
 # (section end)
 
 

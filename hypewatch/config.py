@@ -182,7 +182,12 @@ class BenchmarkVerifierSettings(Section):
     concurrency: int = Field(8, ge=1, le=256)
     seed: int = 1234
     alpha: float = Field(0.05, gt=0, lt=0.5)
+    prior_strength: float = Field(30.0, gt=0)
+    token_budget: int = Field(0, ge=0)
     tasks_dir: Path | None = None
+    hub_datasets: bool = True
+    dataset_revisions: dict[str, str] = Field(default_factory=dict)
+    dataset_cache_dir: Path | None = None
     endpoints: list[BenchmarkEndpoint] = Field(default_factory=list)
 
 

@@ -1,0 +1,186 @@
+"""An OpenAI-compatible chat-completions client for benchmark items.
+
+It sends through the guarded client from `hypewatch.net`, whose transport
+already retries 429 / 5xx / failed connections with jittered backoff and a
+capped `Retry-After`; `bench_net_config` tunes that, nothing here retries
+again. This module adds: the request body (temperature 0, a seed, max
+tokens), a semaphore bounding requests in flight, and reading the reply
+(size-capped, malformed replies reported, fatal statuses told apart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from hypewatch.config import Secret
+from hypewatch.net import (
+    NET_ERRORS,
+    BlockedDestinationError,
+    NetConfig,
+    NetError,
+    RetryTransport,
+)
+
+MAX_REPLY_CHARS = 32_000
+MAX_RESPONSE_BYTES = 4_000_000
+#: Statuses that will not get better by retrying: wrong key, no such model or route.
+FATAL_STATUSES = frozenset({401, 403, 404})
+
+
+class EndpointError(NetError):
+    """One request failed after the transport's retries (the item is skipped)."""
+
+
+class EndpointFatalError(EndpointError):
+    """The endpoint refuses the run itself (authentication, unknown model or route)."""
+
+
+def bench_net_config(
+    base: NetConfig, *, retries: int = 4, retry_max_wait: float = 30.0
+) -> NetConfig:
+    """The network settings for a benchmark run: more patience for rate limits, smaller bodies."""
+    return base.with_(
+        retries=max(base.retries, retries),
+        retry_max_wait=min(base.retry_max_wait, retry_max_wait) if base.retry_max_wait else 0.0,
+        max_response_bytes=min(base.max_response_bytes, MAX_RESPONSE_BYTES),
+    )
+
+
+def chat_url(endpoint: str) -> str:
+    """`http://h:8000` -> `.../v1/chat/completions`; `.../v1` -> `.../v1/chat/completions`."""
+    url = httpx.URL(endpoint.strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise EndpointFatalError(
+            f"endpoint {endpoint!r} is not an http(s) URL; give the server's base URL, "
+            "e.g. http://127.0.0.1:8000/v1"
+        )
+    path = url.path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        return str(url.copy_with(path=path))
+    if not path:
+        path = "/v1"
+    return str(url.copy_with(path=f"{path}/chat/completions", query=None))
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _content(message: Any) -> str:
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        parts = [p.get("text", "") for p in content if isinstance(p, dict)]
+        return "".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+def parse_reply(document: Any, seconds: float) -> ChatReply:
+    """Read a chat-completions response body; raise EndpointError if it is not one."""
+    choices = document.get("choices") if isinstance(document, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise EndpointError("the reply has no 'choices'; is this an OpenAI-compatible endpoint?")
+    first = choices[0]
+    usage = document.get("usage") if isinstance(document.get("usage"), dict) else {}
+    finish = first.get("finish_reason")
+    return ChatReply(
+        text=_content(first.get("message"))[:MAX_REPLY_CHARS],
+        finish_reason=finish if isinstance(finish, str) else "",
+        prompt_tokens=_int(usage.get("prompt_tokens")),
+        completion_tokens=_int(usage.get("completion_tokens")),
+        seconds=seconds,
+    )
+
+
+class ChatClient:
+    """POST chat completions for one model, at most `concurrency` at a time."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        endpoint: str,
+        model: str,
+        *,
+        api_key: Secret | None = None,
+        max_tokens: int = 512,
+        seed: int = 1234,
+        concurrency: int = 8,
+        temperature: float = 0.0,
+    ) -> None:
+        if not model.strip():
+            raise EndpointFatalError("no model name given; pass the name the server expects")
+        self.url = chat_url(endpoint)
+        self.model = model
+        self.max_tokens = max_tokens
+        self.seed = seed
+        self.temperature = temperature
+        self._http = http
+        self._headers = {"Authorization": f"Bearer {api_key.reveal()}"} if api_key else {}
+        self._slots = asyncio.Semaphore(concurrency)
+        self._calls = 0
+
+    @property
+    def requests(self) -> int:
+        """HTTP attempts made, retries included (falls back to calls made)."""
+        transport = getattr(self._http, "_transport", None)
+        if isinstance(transport, RetryTransport):
+            return transport.attempts_made
+        return self._calls
+
+    def body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+            "stream": False,
+        }
+
+    async def complete(self, messages: list[dict[str, str]]) -> ChatReply:
+        async with self._slots:
+            self._calls += 1
+            started = time.monotonic()
+            try:
+                response = await self._http.post(
+                    self.url, json=self.body(messages), headers=self._headers
+                )
+            except BlockedDestinationError:
+                raise
+            except NET_ERRORS as error:
+                raise EndpointError(
+                    f"request to {self.url} failed: {type(error).__name__}: {error}"
+                ) from None
+            seconds = time.monotonic() - started
+        return self._read(response, seconds)
+
+    def _read(self, response: httpx.Response, seconds: float) -> ChatReply:
+        status = response.status_code
+        if status != 200:
+            detail = response.text[:200].replace("\n", " ")
+            error = EndpointFatalError if status in FATAL_STATUSES else EndpointError
+            raise error(f"{self.url} answered HTTP {status} for model {self.model!r}: {detail}")
+        try:
+            document = response.json()
+        except ValueError:
+            raise EndpointError(f"{self.url} answered with a body that is not JSON") from None
+        return parse_reply(document, seconds)

@@ -1,0 +1,245 @@
+"""The benchmark verifier: re-measure a claimed score against an endpoint.
+
+`BenchmarkVerifier.verify` finds the task (a JSONL file in `tasks_dir`, else a
+known public test set on the Hub), the endpoint (the context's, else a
+configured server for the launch's repo), runs the items until the
+anytime-valid test decides, and returns the verdict with every item's record
+as artifacts. `measure()` is the same run for callers that already hold the
+items (the `hypewatch bench` command).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from hypewatch.config import (
+    BenchmarkVerifierSettings,
+    ConfigError,
+    Secret,
+    Settings,
+    optional_secret,
+)
+from hypewatch.models import Claim, ClaimKind, Cost, Verdict, VerdictStatus
+from hypewatch.net import BlockedDestinationError, NetConfig, Resolver, async_client, check_url
+from hypewatch.verifiers.base import VerifierContext
+from hypewatch.verifiers.benchmark.client import ChatClient, bench_net_config, chat_url
+from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError, known_dataset, load_hub_task
+from hypewatch.verifiers.benchmark.prompts import parse_setting
+from hypewatch.verifiers.benchmark.runner import Progress, RunPlan, RunResult, run_items
+from hypewatch.verifiers.benchmark.tasks import TaskFormatError, TaskItem, find_task_file, load_task
+
+_LABELS = {"replicated": "consistent", "failed": "below claim", "inconclusive": "undecided"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An OpenAI-compatible server and the model name it serves."""
+
+    url: str
+    model: str
+    api_key: Secret | None = None
+
+
+@dataclass(frozen=True)
+class LoadedTask:
+    name: str
+    items: list[TaskItem]
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+async def measure(
+    items: list[TaskItem],
+    target: Target,
+    plan: RunPlan,
+    *,
+    net: NetConfig,
+    concurrency: int,
+    max_tokens: int,
+    task: str,
+    resolver: Resolver | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RunResult:
+    """Check the endpoint against the network policy (nothing is sent if refused), then run."""
+    config = bench_net_config(net)
+    check_url(chat_url(target.url), config, resolver)
+    async with async_client(config, resolver=resolver) as http:
+        client = ChatClient(
+            http,
+            target.url,
+            target.model,
+            api_key=target.api_key,
+            max_tokens=max_tokens,
+            seed=plan.seed,
+            concurrency=concurrency,
+        )
+        return await run_items(
+            items, client, plan, task=task, on_progress=on_progress, concurrency=concurrency
+        )
+
+
+def file_source(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"kind": "file", "path": str(path), "sha256": digest}
+
+
+def resolve_target(config: BenchmarkVerifierSettings, ctx: VerifierContext) -> Target | None:
+    """The context's endpoint, else the first configured server whose pattern matches the repo."""
+    if ctx.endpoint and ctx.model:
+        return Target(ctx.endpoint, ctx.model, ctx.api_key)
+    repo = ctx.hf_repo or (ctx.launch.hf_repo if ctx.launch else "")
+    for entry in config.endpoints:
+        if repo and fnmatch.fnmatchcase(repo.lower(), entry.repo_pattern.lower()):
+            return Target(entry.url, entry.model, optional_secret(entry.api_key_env))
+    return None
+
+
+def plan_for(config: BenchmarkVerifierSettings, claim: Claim) -> RunPlan:
+    return RunPlan(
+        claimed=float(claim.value or 0.0),
+        tolerance=config.tolerance,
+        alpha=config.alpha,
+        prior_strength=config.prior_strength,
+        max_items=config.max_items,
+        max_seconds=config.max_seconds,
+        token_budget=config.token_budget,
+        seed=config.seed,
+        setting=parse_setting(claim.setting),
+    )
+
+
+def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunPlan) -> Verdict:
+    status = VerdictStatus(result.verdict)
+    measured = "no items scored" if result.accuracy is None else f"{result.accuracy:.1f}%"
+    summary = (
+        f"{task.name}: measured {measured} (interval {result.ci_low:.1f}–{result.ci_high:.1f}, "
+        f"{result.n} items) against a claimed {result.claimed:g}% with tolerance "
+        f"{result.tolerance:g} points: {result.verdict}"
+    )
+    evidence = {
+        "task": task.name,
+        "source": task.source,
+        "endpoint": target.url,
+        "model": target.model,
+        "setting": result.setting,
+        "seed": result.seed,
+        "correct": result.correct,
+        "items_available": result.available,
+        "stop_reason": result.stop_reason,
+        "stopped_early": result.stopped_early,
+        "threshold": result.claimed - result.tolerance,
+        "method": (
+            f"one-sided beta-binomial mixture confidence sequence, alpha {plan.alpha} per "
+            f"side, prior strength {plan.prior_strength:g}; items in a seeded random order"
+        ),
+        "unparseable": len(result.unparseable),
+        "unparseable_items": result.unparseable[:50],
+        "request_errors": result.errors,
+        "tokens": result.tokens,
+        "exemplars": result.exemplars,
+    }
+    return Verdict(
+        status=status,
+        summary=summary,
+        label=_LABELS[result.verdict],
+        measured=result.accuracy,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        sample_size=result.n,
+        evidence=evidence,
+        artifacts=[record.to_json() for record in result.records],
+        cost=Cost(requests=result.requests, seconds=result.seconds),
+    )
+
+
+def _unverifiable(reason: str, **evidence: Any) -> Verdict:
+    return Verdict(
+        VerdictStatus.UNVERIFIABLE,
+        reason,
+        label="unverifiable",
+        evidence={"reason": reason, **evidence},
+    )
+
+
+class BenchmarkVerifier:
+    """Re-measures SCORE claims on an OpenAI-compatible endpoint (docs/benchmark.md)."""
+
+    name: ClassVar[str] = "benchmark"
+    kinds: ClassVar[frozenset[ClaimKind]] = frozenset({ClaimKind.SCORE})
+    config_model: ClassVar[type[BenchmarkVerifierSettings]] = BenchmarkVerifierSettings
+
+    def __init__(self, config: BenchmarkVerifierSettings) -> None:
+        self.config = config
+
+    @classmethod
+    def unavailable(cls, settings: Settings) -> str | None:
+        if not settings.verifiers.benchmark.enabled:
+            return "disabled in the configuration (verifiers.benchmark.enabled = false)"
+        return None
+
+    async def load_task(self, benchmark: str, ctx: VerifierContext) -> LoadedTask | str:
+        """The task for `benchmark`, or the reason there is none."""
+        tasks_dir = self.config.tasks_dir
+        path = find_task_file(tasks_dir.expanduser(), benchmark) if tasks_dir else None
+        if path is not None:
+            return LoadedTask(path.stem, load_task(path), file_source(path))
+        if not (self.config.hub_datasets and known_dataset(benchmark)):
+            where = f"no {benchmark!r} task file in {tasks_dir}" if tasks_dir else "no tasks_dir"
+            return f"no task for benchmark {benchmark!r}: {where} and no Hub loader for it"
+        # The Hub endpoint is a trusted origin by configuration (hub.endpoint).
+        endpoint = ctx.settings.hub.endpoint
+        token = optional_secret(ctx.settings.hub.token_env)
+        revision = self.config.dataset_revisions.get(benchmark.lower())
+        hub = await asyncio.to_thread(
+            load_hub_task,
+            benchmark,
+            endpoint=endpoint,
+            revision=revision,
+            token=token.reveal() if token else None,
+            cache_dir=self.config.dataset_cache_dir,
+        )
+        source = {
+            "kind": "hub",
+            "repo": hub.repo,
+            "revision": hub.revision,
+            "files": list(hub.files),
+        }
+        return LoadedTask(hub.benchmark, hub.items, source)
+
+    async def verify(self, claim: Claim, ctx: VerifierContext) -> Verdict:
+        if claim.kind is not ClaimKind.SCORE or claim.value is None or not claim.benchmark:
+            return _unverifiable("the claim has no benchmark score to re-measure")
+        if not 0.0 <= claim.value <= 100.0:
+            return _unverifiable(f"claimed value {claim.value:g} is not a percentage")
+        target = resolve_target(self.config, ctx)
+        if target is None:
+            return _unverifiable(
+                "no endpoint to run the benchmark on: the launch links no API and no "
+                "verifiers.benchmark.endpoints entry matches its repo"
+            )
+        try:
+            task = await self.load_task(claim.benchmark, ctx)
+        except (TaskFormatError, HubDatasetError, ConfigError) as error:
+            return _unverifiable(f"the task for {claim.benchmark!r} is unusable: {error}")
+        if isinstance(task, str):
+            return _unverifiable(task)
+        plan = plan_for(self.config, claim)
+        try:
+            result = await measure(
+                task.items,
+                target,
+                plan,
+                net=ctx.net,
+                concurrency=self.config.concurrency,
+                max_tokens=self.config.max_tokens,
+                task=task.name,
+                resolver=ctx.resolver,
+            )
+        except BlockedDestinationError as error:
+            return _unverifiable(str(error), endpoint=target.url)
+        return verdict_from(result, target, task, plan)

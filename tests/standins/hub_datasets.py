@@ -1,0 +1,78 @@
+"""Stand-in Hugging Face Hub for dataset repos: dataset info and parquet file downloads.
+
+Routes (what huggingface_hub 2.x asks for):
+  GET  /api/datasets/{owner}/{name}[/revision/{rev}]   -> {id, sha, siblings: [{rfilename}]}
+  HEAD /datasets/{owner}/{name}/resolve/{rev}/{path}   -> X-Repo-Commit, ETag, Content-Length
+  GET  same                                            -> the bytes
+State: `repos` = {repo: {"sha": str, "files": {path: bytes}}}; a revision is served when
+it is the sha or "main". Unknown repo or revision -> 404 with X-Error-Code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from tests.standins.http import StandinHandler
+
+
+def parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """A small parquet file holding `rows` (built with pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), sink)
+    return sink.getvalue()
+
+
+class HubDatasetsHandler(StandinHandler):
+    def _repo(self, repo: str, revision: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.state["repos"].get(repo)
+        if found is None or revision not in (found["sha"], "main"):
+            return None
+        return found
+
+    def _not_found(self, code: str) -> None:
+        self.send_json(404, {"error": code}, {"X-Error-Code": code})
+
+    def do_GET(self) -> None:
+        self.read_body()
+        path = urlsplit(self.path).path
+        if path.startswith("/api/datasets/"):
+            self._info(path.removeprefix("/api/datasets/"))
+        elif path.startswith("/datasets/"):
+            self._file(path.removeprefix("/datasets/"))
+        else:
+            self._not_found("RepoNotFound")
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def _info(self, rest: str) -> None:
+        repo, _, revision = rest.partition("/revision/")
+        found = self._repo(unquote(repo), unquote(revision) or "main")
+        if found is None:
+            self._not_found("RevisionNotFound")
+            return
+        self.send_json(
+            200,
+            {
+                "id": unquote(repo),
+                "sha": found["sha"],
+                "private": False,
+                "siblings": [{"rfilename": name} for name in sorted(found["files"])],
+            },
+        )
+
+    def _file(self, rest: str) -> None:
+        owner, name, marker, revision, *parts = rest.split("/")
+        found = self._repo(f"{owner}/{name}", unquote(revision)) if marker == "resolve" else None
+        data = None if found is None else found["files"].get(unquote("/".join(parts)))
+        if found is None or data is None:
+            self._not_found("EntryNotFound")
+            return
+        headers = {"X-Repo-Commit": found["sha"], "ETag": f'"{hashlib.sha256(data).hexdigest()}"'}
+        self.send_bytes(200, data, headers=headers)
