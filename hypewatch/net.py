@@ -108,6 +108,7 @@ class NetConfig:
     user_agent: str = "hypewatch/0.1"
     retry_methods: frozenset[str] | None = None  # None: every method
     backoff_base: float = 0.5
+    max_connections: int = 64
 
     @classmethod
     def from_settings(
@@ -201,9 +202,13 @@ class RouteTransport(httpx.AsyncBaseTransport):
     def __init__(self, config: NetConfig, resolver: Resolver | None = None) -> None:
         self._trusted = frozenset(config.trusted_origins)
         self._hosts = _allowlisted_hosts(config)
-        self._direct = httpx.AsyncHTTPTransport(trust_env=False)
+        limits = httpx.Limits(
+            max_connections=config.max_connections,
+            max_keepalive_connections=config.max_connections,
+        )
+        self._direct = httpx.AsyncHTTPTransport(trust_env=False, limits=limits)
         self._guarded = AsyncSafeTransport(
-            policy=build_policy(config), resolver=resolver, trust_env=False
+            policy=build_policy(config), resolver=resolver, trust_env=False, limits=limits
         )
 
     def _is_trusted(self, url: httpx.URL) -> bool:

@@ -45,6 +45,7 @@ class Standin:
 class StandinServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 512  # clients opening many connections at once must not wait
     state: dict[str, Any]
     requests: list[Recorded]
     lock: threading.Lock
