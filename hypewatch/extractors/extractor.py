@@ -65,13 +65,7 @@ class Extraction:
     superlative: bool = False
     score_flags: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def hf_repo(self) -> str:
-        for link in self.links:
-            if link.kind == "hf_repo":
-                return link.url.removeprefix("https://huggingface.co/")
-        return ""
+    hf_repo: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -176,6 +170,7 @@ class Extractor:
         repos = [link.url.removeprefix("https://huggingface.co/") for link in result.links if link.kind == "hf_repo"]
         if source == "huggingface" and _REPO_ID.match(post_id):
             repos.insert(0, post_id)
+        result.hf_repo = repos[0] if repos else ""
         result.comparisons = claims.comparisons(prose)
         bases = cards.base_models(front)
         result.base_model = bases[0] if bases else claims.base_model(prose)
