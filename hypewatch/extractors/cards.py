@@ -85,18 +85,16 @@ def _number(cell: str) -> tuple[float, str] | None:
 
 
 def _label(cell: str) -> tuple[str, str]:
-    """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)`."""
+    """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
     setting = settings_norm.normalize(cell)
-    name = cell
-    for part in re.findall(r"\(([^)]*)\)", cell):
-        if settings_norm.settings_in(part) or not part.strip():
-            name = name.replace(f"({part})", " ")
-    name = _SETTING_TEXT.sub(" ", name)
-    name = re.sub(r"\bcot\b", " ", name, flags=re.I)
-    name = re.sub(r"\s+", " ", name).strip(" -:,;")
-    if registry.lookup(name) is None and registry.lookup(cell) is not None:
-        name = cell
-    return name, setting
+    bare = re.sub(r"\([^)]*\)", " ", cell)
+    bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
+    bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
+    joined = re.sub(r"[()]", " ", cell)
+    for name in (bare, joined, cell):
+        if registry.lookup(name) is not None:
+            return name, setting
+    return bare or cell.strip(), setting
 
 
 def _is_bench_label(cell: str) -> bool:

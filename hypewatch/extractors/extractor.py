@@ -121,11 +121,17 @@ class Extraction:
         return specs
 
 
-def _merge_scores(groups: list[list[Score]]) -> list[Score]:
-    """First score per (benchmark, setting) and per (benchmark, value) wins."""
+def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
+    """First score per (benchmark, setting) and per (benchmark, value) wins. A second,
+    different value for a benchmark in prose is taken to be a rival's and dropped."""
     out: list[Score] = []
-    for group in groups:
+    for group in [*groups, prose]:
         for score in group:
+            if group is prose and any(
+                s.benchmark == score.benchmark and (not score.setting or s.setting == score.setting)
+                for s in out
+            ) and all(s.value != score.value for s in out if s.benchmark == score.benchmark):
+                continue
             same_value = next(
                 (i for i, s in enumerate(out) if s.benchmark == score.benchmark and s.value == score.value),
                 -1,
@@ -181,7 +187,7 @@ class Extractor:
         result.model = result.model or claims.model_name(prose, repos, exclude)
         model_names = [n for n in (result.model, *(r.split("/", 1)[1] for r in repos)) if n]
         table_scores = [s for t in tables for s in cards.table_scores(t, model_names)]
-        result.scores = _merge_scores([index_scores, table_scores, self.finder.find(prose)])
+        result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(front or tables or index_scores)
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)

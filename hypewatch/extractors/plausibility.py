@@ -54,8 +54,15 @@ _ENGAGEMENT_WEIGHTS: dict[str, float] = {
 }
 
 
+_SUPERLATIVE_GATE = (
+    "best", "world", "every", "all ", "each", "state", "sota", "#1", "number one", "unbeatable",
+    "smartest", "most ", "strongest", "no other", "frontier",
+)
+
+
 def superlative(text: str) -> bool:
-    return _SUPERLATIVE.search(text[:20000]) is not None
+    low = text[:20000].lower()
+    return any(w in low for w in _SUPERLATIVE_GATE) and _SUPERLATIVE.search(low) is not None
 
 
 def ceiling_flags(benchmark: str, value: float) -> list[str]:

@@ -38,7 +38,7 @@ _FWD = frozenset(
     + list(":=-–—|~≈→*_")
     + "of at is was score scores scored scoring accuracy acc gets got achieves achieved reaches "
     "reached hits hit with a an elo rating rate: -> => around about approx. approx ~ "
-    "pass@1 %".split()
+    "pass@1 % benchmark bench test eval lc length-controlled leaderboard".split()
 )
 _BWD = frozenset(
     list("%(*_:")
@@ -56,10 +56,12 @@ _UNITS = frozenset(
 )
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
-_UNKNOWN_BENCH = (
-    r"^[A-Z][A-Za-z0-9]*(?:Bench|Eval|QA|Arena|Test|Math|Code)\+?$",
-    r"^[A-Z][A-Za-z0-9]*-(?:Bench|Eval|QA|Arena|Hard)\+?$",
+_UNKNOWN_BENCH = re.compile(
+    r"(?<![\w/.-])[A-Z][A-Za-z0-9]*(?:-?(?:Bench|Eval|QA|Arena|Hard))\+?(?![\w/])"
 )
+_ONE_TOKEN_SHOTS = [f"{n}{d}{w}" for n in [*map(str, range(65)), "zero", "one", "few"]
+                    for d in ("", "-") for w in ("shot", "shots")]
+_AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for k in range(1, 1025)]
 
 
 def _variants(nlp: Language, alias: str) -> list[Doc]:
@@ -76,7 +78,7 @@ def build_nlp() -> Language:
     nlp = spacy.blank("en")
     infixes = [*nlp.Defaults.infixes, r"[:=|()\[\];~≈→]"]
     prefixes = [*nlp.Defaults.prefixes, r"\|", r"~", r"≈", r"\*+"]
-    suffixes = [*nlp.Defaults.suffixes, r"\|", r"\*+", r":"]
+    suffixes = [*nlp.Defaults.suffixes, r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
@@ -94,18 +96,17 @@ class ScoreFinder:
             target = self.exact if case_sensitive else self.lower
             target.add(bench_id, _variants(self.nlp, alias))
         self.matcher = Matcher(self.nlp.vocab)
-        self.matcher.add("UNKNOWN", [[{"TEXT": {"REGEX": rx}}] for rx in _UNKNOWN_BENCH])
         shot = {"LOWER": {"IN": ["shot", "shots"]}}
         dash = {"ORTH": {"IN": ["-", "_"]}, "OP": "?"}
         self.matcher.add(
             "SETTING",
             [
-                [{"TEXT": {"REGEX": r"^\d+$"}}, dash, shot],
-                [{"LOWER": {"REGEX": r"^(\d+|zero|one|few)-?shots?$"}}],
+                [{"IS_DIGIT": True}, dash, shot],
+                [{"LOWER": {"IN": _ONE_TOKEN_SHOTS}}],
                 [{"LOWER": {"IN": ["zero", "one", "few", "five", "three"]}}, dash, shot],
                 [{"LOWER": {"IN": ["cot", "chain-of-thought"]}}],
                 [{"LOWER": "chain"}, dash, {"LOWER": "of"}, dash, {"LOWER": "thought"}],
-                [{"LOWER": {"REGEX": r"^(maj|pass|cons|avg|best|mean)@\d+$"}}],
+                [{"LOWER": {"IN": _AT_K}}],
                 [{"LOWER": {"IN": ["strict", "loose"]}}, dash, {"LOWER": {"IN": ["prompt", "inst", "instruction"]}}],
                 [{"LOWER": {"IN": ["prompt", "inst"]}}, dash, {"LOWER": "level"}, dash, {"LOWER": {"IN": ["strict", "loose"]}}],
                 [{"LOWER": "percentile"}],
@@ -116,12 +117,12 @@ class ScoreFinder:
         if not text or not any(c.isdigit() for c in text):
             return []
         doc = self.nlp.make_doc(text)
-        benches, settings = self._spans(doc)
+        benches, settings = self._spans(doc, text)
         if not benches:
             return []
         return _pair(doc, benches, settings)
 
-    def _spans(self, doc: Doc) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
+    def _spans(self, doc: Doc, text: str) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
         spans: list[Span] = []
         for match_id, start, end in [*self.lower(doc), *self.exact(doc)]:
             spans.append(Span(doc, start, end, label=match_id))
@@ -131,8 +132,11 @@ class ScoreFinder:
                 norm = settings_norm.normalize(doc[start:end].text)
                 for i in range(start, end):
                     settings[i] = norm
-            else:
-                spans.append(Span(doc, start, end, label="UNKNOWN"))
+        if "Bench" in text or "Eval" in text or "QA" in text or "Arena" in text or "Hard" in text:
+            for match in _UNKNOWN_BENCH.finditer(text):
+                span = doc.char_span(match.start(), match.end(), label="UNKNOWN", alignment_mode="expand")
+                if span is not None:
+                    spans.append(span)
         benches: list[tuple[int, int, str]] = []
         for span in sorted(filter_spans(spans), key=lambda s: s.start):
             start, end = span.start, span.end

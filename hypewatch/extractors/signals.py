@@ -61,7 +61,25 @@ _FUNDING = re.compile(
 )
 _RUMOR = re.compile(r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b", re.I)
 _OWN = re.compile(r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)", re.I)
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
+
+
+_GATES: dict[str, tuple[str, ...]] = {
+    "third": ("i ", "we ", "my ", "our ", "independent", "reproduc", "replicat", "third", "ran ",
+              "according", "couldn", "could not", "can", "unable", "fail", "didn", "did not"),
+    "debunk": ("n't", "not ", "actually", "fraud", "scam", "fake", "lie", "lying", "misleading",
+               "contaminat", "debunk", "claim", "turns out", "grift", "snake", "real ", "where ",
+               "disappointing"),
+    "speed": ("/s", "second", "tps", "$", "latency", "ttft", "throughput", "pric", "vram", "quant",
+              "_k", "gguf", "cost", "speed"),
+    "funding": ("$", "series", "seed", "valu", "fund", "invest", "ipo", "acqui"),
+    "rumor": ("leak", "rumo", "unconfirmed", "speculat", "allegedly"),
+}
+
+
+def _has(lowered: str, gate: str) -> bool:
+    """A cheap substring test that lets most posts skip an expensive pattern."""
+    return any(word in lowered for word in _GATES[gate])
 
 
 @dataclass(frozen=True)
@@ -83,18 +101,21 @@ def _question(text: str) -> bool:
 def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     """Launch cues and the first reason (if any) this post is not the launching party's claim."""
     head = text[:20000]
-    launch = is_card or _LAUNCH.search(head) is not None
-    own = is_card or _OWN.search(head) is not None
-    if _DEBUNK.search(head) or (_SHOUTED_NOT.search(head) and not is_card):
+    low = head.lower()
+    launch = is_card or _LAUNCH.search(low) is not None
+    own = is_card or _OWN.search(low) is not None
+    if (_has(low, "debunk") and _DEBUNK.search(low)) or (
+        not is_card and ("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head)
+    ):
         return Signals(launch, "debunk")
-    if _THIRD.search(head) and not own:
+    if not own and _has(low, "third") and _THIRD.search(low):
         return Signals(launch, "third_party_measurement")
-    if _RUMOR.search(head) and not own:
+    if not own and _has(low, "rumor") and _RUMOR.search(low):
         return Signals(launch, "rumor")
-    if _question(head) and not own and not is_card:
+    if "?" in head and _question(head) and not own and not is_card:
         return Signals(launch, "question")
-    if _FUNDING.search(head) and not has_scores:
+    if not has_scores and _has(low, "funding") and _FUNDING.search(low):
         return Signals(launch, "funding_news")
-    if _SPEED_PRICE.search(head) and not launch:
+    if not launch and _has(low, "speed") and _SPEED_PRICE.search(low):
         return Signals(launch, "speed_or_price_report")
     return Signals(launch, "")
