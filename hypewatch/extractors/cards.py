@@ -22,9 +22,13 @@ _CELL_NUMBER = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)(?![\w.])")
 _MARKUP = re.compile(r"\*\*|__|`|<[^>]{0,80}>|\[\^?[^\]]{0,40}\]\([^)]{0,300}\)|\[\^\w+\]|[*†‡§¹²³]")
 _LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,300}\)")
 _META = frozenset(
-    "metric metrics setting settings shots shot # shots #shots n-shot few-shot type category "
+    "metric metrics setting settings shots shot nshot nshots fewshot type category "
     "task tasks domain eval evaluation method mode protocol".split()
 )
+
+
+def _is_meta(header: str) -> bool:
+    return re.sub(r"[^a-z]", "", header.lower()) in _META
 _LABEL_HEADERS = frozenset("benchmark benchmarks dataset datasets task tasks eval model models name".split())
 _NOT_BENCH = frozenset(
     "average avg avg. mean overall params parameters size context license release date tokens "
@@ -91,7 +95,7 @@ def _label(cell: str) -> tuple[str, str]:
     bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
     joined = re.sub(r"[()]", " ", cell)
-    for name in (bare, joined, cell):
+    for name in (joined, bare, cell):
         if registry.lookup(name) is not None:
             return name, setting
     return bare or cell.strip(), setting
@@ -140,6 +144,13 @@ def _finish(raw: list[tuple[str, float, str]], all_values: list[tuple[str, float
     return out
 
 
+def _meta_setting(header: str, cell: str) -> str:
+    """The setting in a metadata cell; a bare number under a shots header is n-shot."""
+    if "shot" in header.lower() and cell.strip().isdigit():
+        return f"{int(cell)}-shot"
+    return settings_norm.normalize(cell)
+
+
 def _bench_rows(table: Table, model_names: list[str]) -> list[Score]:
     width = max(len(table.header), *(len(r) for r in table.rows))
     cols = list(range(width))
@@ -148,9 +159,9 @@ def _bench_rows(table: Table, model_names: list[str]) -> list[Score]:
     if not numeric or not text_cols:
         return []
     label_col = max(text_cols, key=lambda j: (sum(map(_is_bench_label, _column(table, j))), -j))
-    meta = [j for j in text_cols if j != label_col]
     header = table.header + [""] * (width - len(table.header))
-    models = [(j, header[j]) for j in numeric if header[j].lower() not in _META]
+    meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(header[j]))]
+    models = [(j, header[j]) for j in numeric if j not in meta]
     ours = _pick(models, model_names)
     raw: list[tuple[str, float, str]] = []
     every: list[tuple[str, float]] = []
@@ -160,7 +171,7 @@ def _bench_rows(table: Table, model_names: list[str]) -> list[Score]:
         if not name or name.lower() in _NOT_BENCH:
             continue
         bench = registry.benchmark_id(name)
-        extra = [settings_norm.normalize(row[j]) for j in meta]
+        extra = [_meta_setting(header[j], row[j]) for j in meta]
         setting = settings_norm.join([setting, *extra, settings_norm.normalize(header[ours])])
         every += [(bench, n[0]) for j, _ in models if (n := _number(row[j]))]
         found = _number(row[ours])
@@ -180,7 +191,7 @@ def _model_rows(table: Table, model_names: list[str]) -> list[Score]:
     every: list[tuple[str, float]] = []
     for j, cell in enumerate(header[1:], start=1):
         name, setting = _label(cell)
-        if not name or name.lower() in _NOT_BENCH or name.lower() in _META:
+        if not name or name.lower() in _NOT_BENCH or _is_meta(name):
             continue
         bench = registry.benchmark_id(name)
         every += [(bench, n[0]) for r in table.rows if j < len(r) and (n := _number(r[j]))]

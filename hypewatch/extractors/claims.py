@@ -22,9 +22,8 @@ NAME = (
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
 _NAME_RE = re.compile(NAME)
 _CUE = re.compile(
-    r"(?:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
-    r"meet|say hello to|welcome)\s+(?:the\s+|our\s+|new\s+|a\s+)*(" + NAME + ")",
-    re.I,
+    r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
+    r"meet|say hello to|welcome)\s+(?i:the\s+|our\s+|new\s+|a\s+)*(" + NAME + ")"
 )
 _IS_OUT = re.compile(
     r"(" + NAME + r")\s+(?:is|are|has been|just)\s+(?:now\s+)?(?:out|here|live|available|"
@@ -38,17 +37,15 @@ _FAMILIES = (
     "hermes|internlm|glm|baichuan|nemotron|granite|smollm|codestral|starcoder"
 )
 _BASE = re.compile(
-    r"(?:fine-?tuned?|fine tuned|finetuned|trained|built|based|distilled)\s+"
-    r"(?:on\s+top\s+of|from|upon|off(?:\s+of)?|on)\s+(?:the\s+)?(?:base\s+)?(" + REPO + "|" + NAME + ")"
-    r"|\ba\s+fine-?tune\s+of\s+(?:the\s+)?(" + REPO + "|" + NAME + ")",
-    re.I,
+    r"(?i:fine-?tuned?|fine tuned|finetuned|trained|built|based|distilled)\s+"
+    r"(?i:on\s+top\s+of|from|upon|off(?:\s+of)?|on)\s+(?i:the\s+)?(?i:base\s+)?(" + REPO + "|" + NAME + ")"
+    r"|\b(?i:a\s+(?:full[- ]parameter\s+)?fine-?tune\s+of)\s+(?i:the\s+)?(" + REPO + "|" + NAME + ")"
 )
 _COMPARE = re.compile(
-    r"\b(beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
+    r"\b(?i:(beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
     r"better than|ahead of|tops|edges out|crushes|destroys|outclasses|"
     r"matches|matching|rivals|rivaling|on par with|comparable to|competitive with|"
-    r"as good as|level with)\s+((?:" + NAME + r")(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:" + NAME + "))*)",
-    re.I,
+    r"as good as|level with))\s+((?:" + NAME + r")(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:" + NAME + "))*)"
 )
 _BEATS = frozenset(
     "beats beating outperforms outperforming surpasses surpassing exceeds exceeding better than "
