@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypewatch.extractors.extractor import Extractor  # noqa: E402
+from hypewatch.extractors.extractor import Extractor
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction_dev.jsonl"
 
@@ -30,7 +30,14 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def triples(post_id: str, scores: list[dict[str, Any]]) -> set[tuple[str, str, float]]:
@@ -48,7 +55,9 @@ def quality(extractor: Extractor, posts: list[dict[str, Any]], verbose: bool) ->
         cfp += got["is_claim"] and not want["is_claim"]
         cfn += want["is_claim"] and not got["is_claim"]
         if verbose and (g != w or got["is_claim"] != want["is_claim"]):
-            print(f"- {post['id']}: claim {got['is_claim']} (want {want['is_claim']}) {got['flags']}")
+            print(
+                f"- {post['id']}: claim {got['is_claim']} (want {want['is_claim']}) {got['flags']}"
+            )
             for t in sorted(g - w):
                 print(f"    extra   {t[1:]}")
             for t in sorted(w - g):
@@ -63,12 +72,18 @@ def throughput(extractor: Extractor, posts: list[dict[str, Any]], repeat: int) -
         extractor.extract(text, source, post_id)
     seconds = time.perf_counter() - start
     chars = sum(len(t) for t, _, _ in batch)
-    return {"posts": len(batch), "seconds": round(seconds, 3), "posts_per_s": round(len(batch) / seconds, 1),
-            "mean_chars": round(chars / len(batch))}
+    return {
+        "posts": len(batch),
+        "seconds": round(seconds, 3),
+        "posts_per_s": round(len(batch) / seconds, 1),
+        "mean_chars": round(chars / len(batch)),
+    }
 
 
-def with_embeddings(extractor: Extractor, posts: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
-    from hypewatch.extractors.resolve import CONTEXT_CHARS, load_embedder  # noqa: PLC0415
+def with_embeddings(
+    extractor: Extractor, posts: list[dict[str, Any]], repeat: int
+) -> dict[str, Any]:
+    from hypewatch.extractors.resolve import CONTEXT_CHARS, load_embedder
 
     start = time.perf_counter()
     embedder, reason = load_embedder()
@@ -83,8 +98,13 @@ def with_embeddings(extractor: Extractor, posts: list[dict[str, Any]], repeat: i
         texts.append(f"{found.model}. {' '.join(text.split())[:CONTEXT_CHARS]}")
     embedder.encode(texts, normalize_embeddings=True, batch_size=64)
     seconds = time.perf_counter() - start
-    return {"posts": len(batch), "seconds": round(seconds, 3), "posts_per_s": round(len(batch) / seconds, 1),
-            "model_load_s": round(load, 2), "batch_size": 64}
+    return {
+        "posts": len(batch),
+        "seconds": round(seconds, 3),
+        "posts_per_s": round(len(batch) / seconds, 1),
+        "model_load_s": round(load, 2),
+        "batch_size": 64,
+    }
 
 
 def machine() -> dict[str, Any]:
@@ -94,10 +114,19 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal"))
+        mem_kb = next(
+            int(x.split()[1])
+            for x in Path("/proc/meminfo").read_text().splitlines()
+            if x.startswith("MemTotal")
+        )
     except (OSError, StopIteration):
         mem_kb = 0
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 1e6, 1), "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(mem_kb / 1e6, 1),
+        "python": platform.python_version(),
+    }
 
 
 def main() -> None:
@@ -116,7 +145,9 @@ def main() -> None:
     report["throughput_no_embeddings"] = throughput(extractor, posts, args.repeat)
     if not args.no_embeddings:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        report["throughput_with_embeddings"] = with_embeddings(extractor, posts, max(1, args.repeat // 4))
+        report["throughput_with_embeddings"] = with_embeddings(
+            extractor, posts, max(1, args.repeat // 4)
+        )
     print(json.dumps(report, indent=2))
 
 

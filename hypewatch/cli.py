@@ -322,14 +322,18 @@ def _warn(message: str) -> None:
 @handle_errors
 def extract(
     file: Annotated[
-        Path, typer.Argument(help='JSONL of {"id","source","text"} (source x, reddit or huggingface); - for stdin.')
+        Path,
+        typer.Argument(
+            help='JSONL of {"id","source","text"} (source x, reddit or huggingface); - for stdin.'
+        ),
     ],
     json_out: JsonOpt = False,
 ) -> None:
     """Extract claims: one JSON line per post (id, is_claim, model, params_b, base_model,
     scores, comparisons, links, flags). Bad lines are skipped with a warning on stderr."""
-    from hypewatch.extractors.batch import extract_file  # noqa: PLC0415 - spaCy loads only here
-    from hypewatch.extractors.extractor import Extractor  # noqa: PLC0415
+    # Imported here so that other commands do not pay for loading spaCy.
+    from hypewatch.extractors.batch import extract_file
+    from hypewatch.extractors.extractor import Extractor
 
     del json_out  # the output is JSON lines either way (the contract)
     path = None if str(file) == "-" else file
@@ -338,6 +342,7 @@ def extract(
     extractor = Extractor(state.settings.extraction)
     for extraction in extract_file(path, extractor, _warn, stdin=sys.stdin.buffer):
         emit_json(extraction.to_json())
+
 
 # (section end)
 

@@ -41,7 +41,10 @@ def _parse(raw: bytes, where: str, warn: Warn) -> tuple[str, str, str] | None:
         warn(f"{where}: not valid JSON ({str(error)[:80]}); skipped")
         return None
     if not isinstance(data, dict):
-        warn(f'{where}: expected an object {{"id","source","text"}}, got {type(data).__name__}; skipped')
+        warn(
+            f'{where}: expected an object {{"id","source","text"}}, '
+            f"got {type(data).__name__}; skipped"
+        )
         return None
     text = data.get("text")
     if not isinstance(text, str):
@@ -55,7 +58,9 @@ def _parse(raw: bytes, where: str, warn: Warn) -> tuple[str, str, str] | None:
     return str(post_id), str(source or ""), text
 
 
-def extract_file(path: Path | None, extractor: Extractor, warn: Warn, stdin: IO[bytes] | None = None) -> Iterator[Extraction]:
+def extract_file(
+    path: Path | None, extractor: Extractor, warn: Warn, stdin: IO[bytes] | None = None
+) -> Iterator[Extraction]:
     """Extractions of every usable line of a JSONL file (`None` reads `stdin`)."""
     if path is None:
         assert stdin is not None

@@ -19,20 +19,74 @@ MAX_TABLE_ROWS = 400
 MAX_TABLES = 40
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CELL_NUMBER = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)(?![\w.])")
-_MARKUP = re.compile(r"\*\*|__|`|<[^>]{0,80}>|\[\^?[^\]]{0,40}\]\([^)]{0,300}\)|\[\^\w+\]|[*†‡§¹²³]")
+_MARKUP = re.compile(
+    r"\*\*|__|`|<[^>]{0,80}>|\[\^?[^\]]{0,40}\]\([^)]{0,300}\)|\[\^\w+\]|[*†‡§¹²³]"
+)
 _LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,300}\)")
 _META = frozenset(
-    "metric metrics setting settings shots shot nshot nshots fewshot type category "
-    "task tasks domain eval evaluation method mode protocol".split()
+    [
+        "metric",
+        "metrics",
+        "setting",
+        "settings",
+        "shots",
+        "shot",
+        "nshot",
+        "nshots",
+        "fewshot",
+        "type",
+        "category",
+        "task",
+        "tasks",
+        "domain",
+        "eval",
+        "evaluation",
+        "method",
+        "mode",
+        "protocol",
+    ]
 )
 
 
 def _is_meta(header: str) -> bool:
     return re.sub(r"[^a-z]", "", header.lower()) in _META
-_LABEL_HEADERS = frozenset("benchmark benchmarks dataset datasets task tasks eval model models name".split())
+
+
+_LABEL_HEADERS = frozenset(
+    [
+        "benchmark",
+        "benchmarks",
+        "dataset",
+        "datasets",
+        "task",
+        "tasks",
+        "eval",
+        "model",
+        "models",
+        "name",
+    ]
+)
 _NOT_BENCH = frozenset(
-    "average avg avg. mean overall params parameters size context license release date tokens "
-    "total active # params model".split()
+    [
+        "average",
+        "avg",
+        "avg.",
+        "mean",
+        "overall",
+        "params",
+        "parameters",
+        "size",
+        "context",
+        "license",
+        "release",
+        "date",
+        "tokens",
+        "total",
+        "active",
+        "#",
+        "params",
+        "model",
+    ]
 )
 _OURS = re.compile(r"\bours\b|\(ours\)|\bour model\b", re.I)
 

@@ -29,7 +29,9 @@ _IS_OUT = re.compile(
     r"(" + NAME + r")\s+(?:is|are|has been|just)\s+(?:now\s+)?(?:out|here|live|available|"
     r"released|launched|dropped|open[- ]sourced)"
 )
-_RELEASES = re.compile(r"\b(?:releases|released|launches|drops|dropped|open-sources)\s+(" + NAME + ")")
+_RELEASES = re.compile(
+    r"\b(?:releases|released|launches|drops|dropped|open-sources)\s+(" + NAME + ")"
+)
 _HEADING = re.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
 _LEAD = re.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
 _FAMILIES = (
@@ -38,18 +40,45 @@ _FAMILIES = (
 )
 _BASE = re.compile(
     r"(?i:fine-?tuned?|fine tuned|finetuned|trained|built|based|distilled)\s+"
-    r"(?i:on\s+top\s+of|from|upon|off(?:\s+of)?|on)\s+(?i:the\s+)?(?i:base\s+)?(" + REPO + "|" + NAME + ")"
-    r"|\b(?i:a\s+(?:full[- ]parameter\s+)?fine-?tune\s+of)\s+(?i:the\s+)?(" + REPO + "|" + NAME + ")"
+    r"(?i:on\s+top\s+of|from|upon|off(?:\s+of)?|on)\s+(?i:the\s+)?(?i:base\s+)?("
+    + REPO
+    + "|"
+    + NAME
+    + ")"
+    r"|\b(?i:a\s+(?:full[- ]parameter\s+)?fine-?tune\s+of)\s+(?i:the\s+)?("
+    + REPO
+    + "|"
+    + NAME
+    + ")"
 )
 _COMPARE = re.compile(
     r"\b(?i:(beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
     r"better than|ahead of|tops|edges out|crushes|destroys|outclasses|"
     r"matches|matching|rivals|rivaling|on par with|comparable to|competitive with|"
-    r"as good as|level with))\s+((?:" + NAME + r")(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:" + NAME + "))*)"
+    r"as good as|level with))\s+((?:"
+    + NAME
+    + r")(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:"
+    + NAME
+    + "))*)"
 )
 _BEATS = frozenset(
-    "beats beating outperforms outperforming surpasses surpassing exceeds exceeding better than "
-    "ahead of tops edges out crushes destroys outclasses".split(" ")
+    [
+        "beats",
+        "beating",
+        "outperforms",
+        "outperforming",
+        "surpasses",
+        "surpassing",
+        "exceeds",
+        "exceeding",
+        "better than",
+        "ahead of",
+        "tops",
+        "edges out",
+        "crushes",
+        "destroys",
+        "outclasses",
+    ]
 )
 _PARAMS_SPLIT = re.compile(
     r"(\d+(?:\.\d+)?)\s*(B|billion)\b[^.\n\d]{0,40}?(\d+(?:\.\d+)?)\s*(B|billion)\s*"
@@ -57,16 +86,19 @@ _PARAMS_SPLIT = re.compile(
     re.I,
 )
 _PARAMS = re.compile(
-    r"(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s*(B|billion|M|million)[\s-]*(?:total\s+)?param(?:eter)?s?\b", re.I
+    r"(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s*(B|billion|M|million)[\s-]*(?:total\s+)?param(?:eter)?s?\b",
+    re.I,
 )
 _URL = re.compile(r"(?:https?://|(?<![\w/.])(?:huggingface\.co|hf\.co)/)[^\s<>\"'`)\]]{1,400}")
 _OPEN = re.compile(
-    r"\bopen[- ]weights?\b|\bopen[- ]sourc(?:e|ed|ing)\b|\bweights (?:are )?(?:on|available|released)|"
+    r"\bopen[- ]weights?\b|\bopen[- ]sourc(?:e|ed|ing)\b|"
+    r"\bweights (?:are )?(?:on|available|released)|"
     r"\bdownload (?:the )?weights\b|\bpermissive(?:ly)? licen",
     re.I,
 )
 _LICENSE = re.compile(
-    r"\b(apache[- ]?(?:license[- ]?)?2(?:\.0)?|mit licen[sc]e|llama[- ]?\d(?:\.\d)? (?:community )?licen[sc]e|"
+    r"\b(apache[- ]?(?:license[- ]?)?2(?:\.0)?|mit licen[sc]e|"
+    r"llama[- ]?\d(?:\.\d)? (?:community )?licen[sc]e|"
     r"cc[- ]by(?:[- ]nc)?(?:[- ]sa)?[- ]4\.0|gpl-?3(?:\.0)?|openrail\+*\S*)",
     re.I,
 )
@@ -98,7 +130,28 @@ def _trim(name: str) -> str:
     return " ".join(words)
 
 
-_TRAILING = frozenset("is are on in at with and or the a an for to by of from it its".split())
+_TRAILING = frozenset(
+    [
+        "is",
+        "are",
+        "on",
+        "in",
+        "at",
+        "with",
+        "and",
+        "or",
+        "the",
+        "a",
+        "an",
+        "for",
+        "to",
+        "by",
+        "of",
+        "from",
+        "it",
+        "its",
+    ]
+)
 
 
 def _plausible_name(name: str) -> bool:
@@ -111,8 +164,34 @@ def _plausible_name(name: str) -> bool:
 
 
 _STOP = frozenset(
-    "we i our the this it its a an today new meet introducing mmlu gpqa humaneval math gsm8k "
-    "ifeval so and but just also here now".split()
+    [
+        "we",
+        "i",
+        "our",
+        "the",
+        "this",
+        "it",
+        "its",
+        "a",
+        "an",
+        "today",
+        "new",
+        "meet",
+        "introducing",
+        "mmlu",
+        "gpqa",
+        "humaneval",
+        "math",
+        "gsm8k",
+        "ifeval",
+        "so",
+        "and",
+        "but",
+        "just",
+        "also",
+        "here",
+        "now",
+    ]
 )
 
 
@@ -128,7 +207,11 @@ def model_name(text: str, repos: list[str], exclude: set[str]) -> str:
         return repos[0].split("/", 1)[1]
     for match in _NAME_RE.finditer(head):
         name = _trim(match.group(0))
-        if _plausible_name(name) and names.key(name) not in exclude and names.sizes(names.tokens(name)):
+        if (
+            _plausible_name(name)
+            and names.key(name) not in exclude
+            and names.sizes(names.tokens(name))
+        ):
             return name
     return ""
 
@@ -156,7 +239,9 @@ def comparisons(text: str) -> list[Comparison]:
 
 
 def params(text: str, model: str) -> tuple[float | None, float | None]:
-    """(total, active) parameters in billions: `671B total, 37B active`, `70B`, `7 billion parameters`."""
+    """(total, active) parameters in billions.
+
+    `671B total, 37B active`, a size in the model name (`70B`), `7 billion parameters`."""
     split = _PARAMS_SPLIT.search(text[:20000])
     if split:
         total, active = float(split.group(1)), float(split.group(3))
@@ -189,9 +274,19 @@ def _link_kind(url: str) -> tuple[str, str]:
         return "other", url
     if host.endswith(("arxiv.org", "openreview.net", "aclanthology.org")) or low.endswith(".pdf"):
         return "paper", url
-    if host.startswith("api.") or "/v1" in parts.path or "/api/" in parts.path or "chat/completions" in low:
+    if (
+        host.startswith("api.")
+        or "/v1" in parts.path
+        or "/api/" in parts.path
+        or "chat/completions" in low
+    ):
         return "endpoint", url
-    if "demo" in low or "playground" in low or host.startswith("chat.") or host.endswith("gradio.live"):
+    if (
+        "demo" in low
+        or "playground" in low
+        or host.startswith("chat.")
+        or host.endswith("gradio.live")
+    ):
         return "demo", url
     return "other", url
 

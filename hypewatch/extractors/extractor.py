@@ -106,7 +106,9 @@ class Extraction:
                 key += ":" + score.setting.replace(", ", "+")
             flags = (*self.score_flags.get(score.benchmark, []), *post_flags)
             specs.append(
-                ClaimSpec(ClaimKind.SCORE, key, score.benchmark, score.setting, score.value, flags=flags)
+                ClaimSpec(
+                    ClaimKind.SCORE, key, score.benchmark, score.setting, score.value, flags=flags
+                )
             )
         if self.base_model:
             specs.append(ClaimSpec(ClaimKind.BASE_MODEL, "base_model", subject=self.base_model))
@@ -117,7 +119,9 @@ class Extraction:
             subject = self.hf_repo or self.license
             specs.append(ClaimSpec(ClaimKind.OPEN_WEIGHTS, "open_weights", subject=subject))
         if self.endpoint:
-            specs.append(ClaimSpec(ClaimKind.ENDPOINT, f"endpoint:{self.endpoint}", subject=self.endpoint))
+            specs.append(
+                ClaimSpec(ClaimKind.ENDPOINT, f"endpoint:{self.endpoint}", subject=self.endpoint)
+            )
         return specs
 
 
@@ -127,13 +131,22 @@ def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
     out: list[Score] = []
     for group in [*groups, prose]:
         for score in group:
-            if group is prose and any(
-                s.benchmark == score.benchmark and (not score.setting or s.setting == score.setting)
-                for s in out
-            ) and all(s.value != score.value for s in out if s.benchmark == score.benchmark):
+            if (
+                group is prose
+                and any(
+                    s.benchmark == score.benchmark
+                    and (not score.setting or s.setting == score.setting)
+                    for s in out
+                )
+                and all(s.value != score.value for s in out if s.benchmark == score.benchmark)
+            ):
                 continue
             same_value = next(
-                (i for i, s in enumerate(out) if s.benchmark == score.benchmark and s.value == score.value),
+                (
+                    i
+                    for i, s in enumerate(out)
+                    if s.benchmark == score.benchmark and s.value == score.value
+                ),
                 -1,
             )
             if same_value >= 0:
@@ -173,7 +186,11 @@ class Extractor:
         prose = "\n".join("" if i in table_lines else line for i, line in enumerate(lines))
         index_name, index_scores = cards.model_index(front, result.warnings)
         result.links = claims.links(body)
-        repos = [link.url.removeprefix("https://huggingface.co/") for link in result.links if link.kind == "hf_repo"]
+        repos = [
+            link.url.removeprefix("https://huggingface.co/")
+            for link in result.links
+            if link.kind == "hf_repo"
+        ]
         if source == "huggingface" and _REPO_ID.match(post_id):
             repos.insert(0, post_id)
         result.hf_repo = repos[0] if repos else ""
@@ -183,7 +200,9 @@ class Extractor:
         exclude = {names.key(c.model) for c in result.comparisons}
         if result.base_model:
             exclude.add(names.key(result.base_model))
-        result.model = index_name or (repos[0].split("/", 1)[1] if source == "huggingface" and repos else "")
+        result.model = index_name or (
+            repos[0].split("/", 1)[1] if source == "huggingface" and repos else ""
+        )
         result.model = result.model or claims.model_name(prose, repos, exclude)
         model_names = [n for n in (result.model, *(r.split("/", 1)[1] for r in repos)) if n]
         table_scores = [s for t in tables for s in cards.table_scores(t, model_names)]
@@ -194,7 +213,9 @@ class Extractor:
         has_content = bool(result.scores or result.comparisons or result.base_model)
         result.is_claim = not verdict.reason and (has_content or verdict.launch)
         result.license = cards.license_of(front) or claims.license_in(prose)
-        result.open_weights = claims.open_weights(prose) or (source == "huggingface" and bool(repos))
+        result.open_weights = claims.open_weights(prose) or (
+            source == "huggingface" and bool(repos)
+        )
         self._flags(result, prose, verdict.reason)
 
     def _flags(self, result: Extraction, prose: str, reason: str) -> None:

@@ -20,7 +20,8 @@ ABOVE_VERIFIED = "above_best_verified"
 SUPERLATIVE = "superlative"
 
 _SUPERLATIVE = re.compile(
-    r"\bbest\s+(?:open[- ]?(?:source|weights?)\s+)?(?:\w+\s+){0,2}(?:model|llm)s?\s+in\s+the\s+world\b|"
+    r"\bbest\s+(?:open[- ]?(?:source|weights?)\s+)?(?:\w+\s+){0,2}(?:model|llm)s?\s+"
+    r"in\s+the\s+world\b|"
     r"\bworld'?s\s+(?:best|top|most\s+powerful|smartest|strongest)\b|"
     r"\b(?:beats?|beating|outperform(?:s|ing)?|surpass(?:es|ing)?|crush(?:es|ing)?)\s+"
     r"(?:every|all|each)\b|\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest\b.{0,40}?\bever\b|"
@@ -55,8 +56,21 @@ _ENGAGEMENT_WEIGHTS: dict[str, float] = {
 
 
 _SUPERLATIVE_GATE = (
-    "best", "world", "every", "all ", "each", "state", "sota", "#1", "number one", "unbeatable",
-    "smartest", "most ", "strongest", "no other", "frontier",
+    "best",
+    "world",
+    "every",
+    "all ",
+    "each",
+    "state",
+    "sota",
+    "#1",
+    "number one",
+    "unbeatable",
+    "smartest",
+    "most ",
+    "strongest",
+    "no other",
+    "frontier",
 )
 
 
@@ -112,7 +126,7 @@ def store_flags(
 
 
 def hype_score(engagement: Mapping[str, Any]) -> float:
-    """log10(1 + weighted engagement): 0 for nothing, ~3 for a thousand likes, ~5 for a viral post."""
+    """log10(1 + weighted engagement): 0 for nothing, ~3 for a thousand likes, ~5 viral."""
     total = 0.0
     for key, weight in _ENGAGEMENT_WEIGHTS.items():
         raw = engagement.get(key)

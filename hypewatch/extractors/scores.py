@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -32,35 +33,43 @@ class Score:
         return {"benchmark": self.benchmark, "value": self.value, "setting": self.setting}
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_FWD = frozenset(
-    ":=-–—|~≈→>*_".split()
-    + list(":=-–—|~≈→*_")
-    + "of at is was score scores scored scoring accuracy acc gets got achieves achieved reaches "
-    "reached hits hit with a an elo rating rate: -> => around about approx. approx ~ "
-    "pass@1 % benchmark bench test eval lc length-controlled leaderboard".split()
+_FWD = _words(
+    "of at is was score scores scored scoring accuracy acc gets got achieves achieved "
+    "reaches reached hits hit with a an elo rating rate: -> => around about approx. "
+    "approx ~ pass@1 % benchmark bench test eval lc length-controlled leaderboard "
+) | frozenset(":=-–—|~≈→*_")
+_BWD = _words(
+    "on in at for the of percent pct pts points elo rating accuracy acc score the "
+    "percentile win-rate winrate rate "
+) | frozenset("%(*_:")
+_VERBS = _words(
+    "scores scored gets got achieves achieved reaches reached hits hit with at of is "
+    "was around about approx "
 )
-_BWD = frozenset(
-    list("%(*_:")
-    + "on in at for the of percent pct pts points elo rating accuracy acc score the "
-    "percentile win-rate winrate rate".split()
+_NOT_OWNER = frozenset(
+    {"vs", "vs.", "versus", "than", "from", "by", "+", "'s", "’s", "$", "€", "£", "#"}
 )
-_VERBS = frozenset(
-    "scores scored gets got achieves achieved reaches reached hits hit with at of is was "
-    "around about approx".split()
-)
-_NOT_OWNER = frozenset({"vs", "vs.", "versus", "than", "from", "by", "+", "'s", "’s", "$", "€", "£", "#"})
-_UNITS = frozenset(
-    "b m k t x bn billion million trillion tokens token tok/s t/s tps params parameters gb mb "
-    "ms s sec seconds $ usd dollars hours days gpus gpu h100s h100 a100s layers experts ".split()
+_UNITS = _words(
+    "b m k t x bn billion million trillion tokens token tok/s t/s tps params "
+    "parameters gb mb ms s sec seconds $ usd dollars hours days gpus gpu h100s h100 "
+    "a100s layers experts "
 )
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
 _UNKNOWN_BENCH = re.compile(
     r"(?<![\w/.-])[A-Z][A-Za-z0-9]*(?:-?(?:Bench|Eval|QA|Arena|Hard))\+?(?![\w/])"
 )
-_ONE_TOKEN_SHOTS = [f"{n}{d}{w}" for n in [*map(str, range(65)), "zero", "one", "few"]
-                    for d in ("", "-") for w in ("shot", "shots")]
+_ONE_TOKEN_SHOTS = [
+    f"{n}{d}{w}"
+    for n in [*map(str, range(65)), "zero", "one", "few"]
+    for d in ("", "-")
+    for w in ("shot", "shots")
+]
 _AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for k in range(1, 1025)]
 
 
@@ -76,12 +85,13 @@ def _variants(nlp: Language, alias: str) -> list[Doc]:
 def build_nlp() -> Language:
     """A blank English pipeline whose tokenizer also splits `MMLU:89.9` and `IFEval(strict`."""
     nlp = spacy.blank("en")
-    infixes = [*nlp.Defaults.infixes, r"[:=|()\[\];~≈→]"]
-    prefixes = [*nlp.Defaults.prefixes, r"\|", r"~", r"≈", r"\*+"]
-    suffixes = [*nlp.Defaults.suffixes, r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→]"]
+    prefixes = [*(nlp.Defaults.prefixes or ()), r"\|", r"~", r"≈", r"\*+"]
+    suffixes = [*(nlp.Defaults.suffixes or ()), r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     return nlp
 
 
@@ -107,8 +117,18 @@ class ScoreFinder:
                 [{"LOWER": {"IN": ["cot", "chain-of-thought"]}}],
                 [{"LOWER": "chain"}, dash, {"LOWER": "of"}, dash, {"LOWER": "thought"}],
                 [{"LOWER": {"IN": _AT_K}}],
-                [{"LOWER": {"IN": ["strict", "loose"]}}, dash, {"LOWER": {"IN": ["prompt", "inst", "instruction"]}}],
-                [{"LOWER": {"IN": ["prompt", "inst"]}}, dash, {"LOWER": "level"}, dash, {"LOWER": {"IN": ["strict", "loose"]}}],
+                [
+                    {"LOWER": {"IN": ["strict", "loose"]}},
+                    dash,
+                    {"LOWER": {"IN": ["prompt", "inst", "instruction"]}},
+                ],
+                [
+                    {"LOWER": {"IN": ["prompt", "inst"]}},
+                    dash,
+                    {"LOWER": "level"},
+                    dash,
+                    {"LOWER": {"IN": ["strict", "loose"]}},
+                ],
                 [{"LOWER": "percentile"}],
             ],
         )
@@ -134,14 +154,21 @@ class ScoreFinder:
                     settings[i] = norm
         if "Bench" in text or "Eval" in text or "QA" in text or "Arena" in text or "Hard" in text:
             for match in _UNKNOWN_BENCH.finditer(text):
-                span = doc.char_span(match.start(), match.end(), label="UNKNOWN", alignment_mode="expand")
+                span = doc.char_span(
+                    match.start(), match.end(), label="UNKNOWN", alignment_mode="expand"
+                )
                 if span is not None:
                     spans.append(span)
         benches: list[tuple[int, int, str]] = []
         for span in sorted(filter_spans(spans), key=lambda s: s.start):
             start, end = span.start, span.end
-            while end + 1 < len(doc) and doc[end - 1].whitespace_ == "" and doc[end].text == "-" \
-                    and doc[end].whitespace_ == "" and doc[end + 1].is_alpha:
+            while (
+                end + 1 < len(doc)
+                and doc[end - 1].whitespace_ == ""
+                and doc[end].text == "-"
+                and doc[end].whitespace_ == ""
+                and doc[end + 1].is_alpha
+            ):
                 end += 2
             if end < len(doc) and doc[end].text == "+" and doc[end - 1].whitespace_ == "":
                 end += 1
@@ -342,8 +369,8 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
     segments = _segment_ids(doc)
     bench_tokens = frozenset(i for start, end, _ in benches for i in range(start, end))
     groups: dict[int, list[tuple[int, int, str]]] = {}
-    for bench in benches:
-        groups.setdefault(segments[bench[0]], []).append(bench)
+    for item in benches:
+        groups.setdefault(segments[item[0]], []).append(item)
     scores: list[Score] = []
     for group in groups.values():
         fwd = _Pairing(doc, settings, bench_tokens).assign(group, True)

@@ -27,7 +27,8 @@ _THIRD = re.compile(
     r"\bin my (?:testing|tests|experience|runs)\b|\bindependent(?:ly)?\b|"
     r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
     r"(?:reproduce|replicate|match|confirm)|\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
-    r"\bthird[- ]party\b|\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b|"
+    r"\bthird[- ]party\b|"
+    r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b|"
     r"\b(?:we|i)\s+(?:found|measured|see|saw)\b|\baccording to (?:our|my)\b|"
     r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b",
     re.I,
@@ -37,8 +38,9 @@ _DEBUNK = re.compile(
     r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
     r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b|\blying\b|\bmisleading\b|\bcontaminat|\bdebunk|"
     r"\bclaimed\b.{0,120}?\b(?:but|actually|only|instead)\b|\bclaims?\b.{0,120}?\bbut\b|"
-    r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|\bnot what (?:they|was)\b|"
-    r"\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|\bdisappointing\b|\bworse than claimed\b",
+    r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
+    r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"
+    r"\bdisappointing\b|\bworse than claimed\b",
     re.I | re.S,
 )
 _SHOUTED_NOT = re.compile(r"\bNOT\b|\bNOWHERE\b")
@@ -51,7 +53,8 @@ _SPEED_PRICE = re.compile(
     r"\btok(?:en)?s?\s*/\s*s(?:ec)?\b|\bt/s\b|\btokens? (?:per|a) second\b|\btps\b|"
     r"\$\s?\d+(?:\.\d+)?\s*(?:/|per)\s*(?:1?m\b|million|1k|k\b|mtok|m tokens|hour|hr|month)|"
     r"\bper (?:million|1m|1k) tokens\b|\blatency\b|\bttft\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|"
-    r"\bvram\b|\bquant(?:ized|ization|s)?\b|\bq\d_k(?:_[ms])?\b|\bgguf\b|\bcost[s]?\b|\binference speed\b",
+    r"\bvram\b|\bquant(?:ized|ization|s)?\b|\bq\d_k(?:_[ms])?\b|\bgguf\b|\bcost[s]?\b|"
+    r"\binference speed\b",
     re.I,
 )
 _FUNDING = re.compile(
@@ -59,19 +62,72 @@ _FUNDING = re.compile(
     r"\bfunding\b|\binvestors?\b|\bipo\b|\bacqui(?:re[ds]?|ring|sition)\b|\bvalued at\b",
     re.I,
 )
-_RUMOR = re.compile(r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b", re.I)
-_OWN = re.compile(r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)", re.I)
+_RUMOR = re.compile(
+    r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b", re.I
+)
+_OWN = re.compile(
+    r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)",
+    re.I,
+)
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
 
 
 _GATES: dict[str, tuple[str, ...]] = {
-    "third": ("i ", "we ", "my ", "our ", "independent", "reproduc", "replicat", "third", "ran ",
-              "according", "couldn", "could not", "can", "unable", "fail", "didn", "did not"),
-    "debunk": ("n't", "not ", "actually", "fraud", "scam", "fake", "lie", "lying", "misleading",
-               "contaminat", "debunk", "claim", "turns out", "grift", "snake", "real ", "where ",
-               "disappointing"),
-    "speed": ("/s", "second", "tps", "$", "latency", "ttft", "throughput", "pric", "vram", "quant",
-              "_k", "gguf", "cost", "speed"),
+    "third": (
+        "i ",
+        "we ",
+        "my ",
+        "our ",
+        "independent",
+        "reproduc",
+        "replicat",
+        "third",
+        "ran ",
+        "according",
+        "couldn",
+        "could not",
+        "can",
+        "unable",
+        "fail",
+        "didn",
+        "did not",
+    ),
+    "debunk": (
+        "n't",
+        "not ",
+        "actually",
+        "fraud",
+        "scam",
+        "fake",
+        "lie",
+        "lying",
+        "misleading",
+        "contaminat",
+        "debunk",
+        "claim",
+        "turns out",
+        "grift",
+        "snake",
+        "real ",
+        "where ",
+        "disappointing",
+    ),
+    "speed": (
+        "/s",
+        "second",
+        "tps",
+        "$",
+        "latency",
+        "ttft",
+        "throughput",
+        "pric",
+        "vram",
+        "quant",
+        "_k",
+        "gguf",
+        "cost",
+        "speed",
+    ),
     "funding": ("$", "series", "seed", "valu", "fund", "invest", "ipo", "acqui"),
     "rumor": ("leak", "rumo", "unconfirmed", "speculat", "allegedly"),
 }

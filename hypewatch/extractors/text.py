@@ -59,7 +59,9 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         return {}, text
     raw, body = match.group(1), text[match.end() :]
     if len(raw) > MAX_FRONT_MATTER_CHARS:
-        warnings.append(f"front matter is longer than {MAX_FRONT_MATTER_CHARS:,} characters; ignored")
+        warnings.append(
+            f"front matter is longer than {MAX_FRONT_MATTER_CHARS:,} characters; ignored"
+        )
         return {}, body
     try:
         data = yaml.safe_load(raw)
@@ -67,7 +69,8 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 2}" if where is not None else ""
         warnings.append(
-            f"malformed YAML front matter{line} ({getattr(error, 'problem', None) or 'parse error'}); "
+            f"malformed YAML front matter{line} "
+            f"({getattr(error, 'problem', None) or 'parse error'}); "
             "front matter ignored, the rest of the card was read"
         )
         return {}, body

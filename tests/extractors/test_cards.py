@@ -38,7 +38,8 @@ def test_metric_and_shot_columns_give_the_setting(extractor: Extractor) -> None:
     card = (
         "# Baz-70B\n\n| Category | Benchmark | # Shots | Metric | Other-70B | Baz-70B |\n"
         "|---|---|---|---|---|---|\n| General | MMLU | 5 | acc | 80.0 | 82.5 |\n"
-        "| Code | HumanEval | 0 | pass@1 | 70.1 | 75.0 |\n| Math | Weird-Bench | 4 | em | 1.0 | 33.3 |\n"
+        "| Code | HumanEval | 0 | pass@1 | 70.1 | 75.0 |\n"
+        "| Math | Weird-Bench | 4 | em | 1.0 | 33.3 |\n"
     )
     assert triples(extractor, card, "org/Baz-70B") == [
         ("mmlu", 82.5, "5-shot"),
@@ -75,7 +76,11 @@ Body text.
 
 def test_bullet_lists_in_cards(extractor: Extractor) -> None:
     card = "# Zed-2B\n\n* ARC-Easy 74.3\n* Winogrande: 63.5\n- MMLU — 48.9\n"
-    assert triples(extractor, card) == [("arc-easy", 74.3, ""), ("winogrande", 63.5, ""), ("mmlu", 48.9, "")]
+    assert triples(extractor, card) == [
+        ("arc-easy", 74.3, ""),
+        ("winogrande", 63.5, ""),
+        ("mmlu", 48.9, ""),
+    ]
 
 
 def test_malformed_front_matter_warns_and_reads_the_rest(extractor: Extractor) -> None:

@@ -8,7 +8,17 @@ from hypothesis import strategies as st
 from hypewatch.config import ExtractionSettings
 from hypewatch.extractors.extractor import Extractor
 
-CONTRACT_KEYS = {"id", "is_claim", "model", "params_b", "base_model", "scores", "comparisons", "links", "flags"}
+CONTRACT_KEYS = {
+    "id",
+    "is_claim",
+    "model",
+    "params_b",
+    "base_model",
+    "scores",
+    "comparisons",
+    "links",
+    "flags",
+}
 
 
 def test_empty_text_warns(extractor: Extractor) -> None:
@@ -36,7 +46,9 @@ def test_binary_junk_warns(extractor: Extractor) -> None:
 
 
 def test_deeply_nested_markdown(extractor: Extractor) -> None:
-    nested = "".join(">" * i + " - " * i + f"[{'(' * i}MMLU 5{')' * i}](x)\n" for i in range(1, 400))
+    nested = "".join(
+        ">" * i + " - " * i + f"[{'(' * i}MMLU 5{')' * i}](x)\n" for i in range(1, 400)
+    )
     found = extractor.extract(nested + "| a |\n|---|\n" * 500, "huggingface")
     assert set(found.to_json()) == CONTRACT_KEYS
 
@@ -44,18 +56,41 @@ def test_deeply_nested_markdown(extractor: Extractor) -> None:
 def test_front_matter_that_is_not_a_mapping(extractor: Extractor) -> None:
     found = extractor.extract("---\n- just\n- a list\n---\nMMLU 50.0", "huggingface")
     assert any("not a mapping" in w for w in found.warnings)
-    alias_bomb = "---\na: &a [1,1,1,1]\nb: &b [*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b]\nmodel-index: *c\n---\n"
+    alias_bomb = (
+        "---\na: &a [1,1,1,1]\nb: &b [*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b]\nmodel-index: *c\n---\n"
+    )
     assert set(extractor.extract(alias_bomb, "huggingface").to_json()) == CONTRACT_KEYS
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(
         st.one_of(
             st.text(max_size=40),
             st.sampled_from(
-                ["MMLU", "GSM8K", "89.9", "%", "(", ")", "|", "---\n", "\n| x | y |\n|---|---|\n", "5-shot",
-                 "maj@8", "on", "beats", "https://huggingface.co/a/b", "70B", "?", "NOT", "model-index:", ": ["]
+                [
+                    "MMLU",
+                    "GSM8K",
+                    "89.9",
+                    "%",
+                    "(",
+                    ")",
+                    "|",
+                    "---\n",
+                    "\n| x | y |\n|---|---|\n",
+                    "5-shot",
+                    "maj@8",
+                    "on",
+                    "beats",
+                    "https://huggingface.co/a/b",
+                    "70B",
+                    "?",
+                    "NOT",
+                    "model-index:",
+                    ": [",
+                ]
             ),
         ),
         max_size=30,
@@ -67,6 +102,7 @@ def test_fuzz_never_crashes(extractor: Extractor, parts: list[str], source: str)
     data = found.to_json()
     assert set(data) == CONTRACT_KEYS
     for score in data["scores"]:
-        assert isinstance(score["value"], float) and score["benchmark"]
+        assert isinstance(score["value"], float)
+        assert score["benchmark"]
     if not data["is_claim"]:
         assert data["scores"] == []

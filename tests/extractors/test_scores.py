@@ -29,7 +29,9 @@ def scores(extractor: Extractor, text: str) -> list[tuple[str, float, str]]:
         ("MMLU=89.9 MATH:79.7", [("mmlu", 89.9, ""), ("math", 79.7, "")]),
     ],
 )
-def test_every_prose_shape(extractor: Extractor, text: str, expected: list[tuple[str, float, str]]) -> None:
+def test_every_prose_shape(
+    extractor: Extractor, text: str, expected: list[tuple[str, float, str]]
+) -> None:
     assert scores(extractor, text) == expected
 
 
@@ -55,7 +57,11 @@ def test_numbers_that_are_not_scores(extractor: Extractor, text: str) -> None:
 
 def test_unknown_benchmarks_are_kept_as_slugs(extractor: Extractor) -> None:
     found = scores(extractor, "LiveCodeBench-Easy 45.2 and FooBench 72.1 and Zebra-Eval 31.0")
-    assert found == [("livecodebench-easy", 45.2, ""), ("foobench", 72.1, ""), ("zebra-eval", 31.0, "")]
+    assert found == [
+        ("livecodebench-easy", 45.2, ""),
+        ("foobench", 72.1, ""),
+        ("zebra-eval", 31.0, ""),
+    ]
 
 
 def test_competitor_number_in_parentheses_is_not_ours(extractor: Extractor) -> None:
@@ -65,18 +71,42 @@ def test_competitor_number_in_parentheses_is_not_ours(extractor: Extractor) -> N
 
 
 def test_registry_covers_required_ids_and_aliases() -> None:
-    required = (
-        "mmlu mmlu-pro mmlu-redux gpqa gpqa-diamond humaneval humaneval-plus mbpp mbpp-plus math "
-        "math-500 gsm8k ifeval arc-challenge hellaswag truthfulqa winogrande bbh aime-2024 "
-        "livecodebench swe-bench-verified arena-hard mt-bench chatbot-arena codeforces"
-    ).split()
+    required = [
+        "mmlu",
+        "mmlu-pro",
+        "mmlu-redux",
+        "gpqa",
+        "gpqa-diamond",
+        "humaneval",
+        "humaneval-plus",
+        "mbpp",
+        "mbpp-plus",
+        "math",
+        "math-500",
+        "gsm8k",
+        "ifeval",
+        "arc-challenge",
+        "hellaswag",
+        "truthfulqa",
+        "winogrande",
+        "bbh",
+        "aime-2024",
+        "livecodebench",
+        "swe-bench-verified",
+        "arena-hard",
+        "mt-bench",
+        "chatbot-arena",
+        "codeforces",
+    ]
     assert set(required) <= set(registry.BY_ID)
     assert registry.benchmark_id("GPQA (Diamond)") == "gpqa-diamond"
     assert registry.benchmark_id("HumanEval Plus") == "humaneval-plus"
     assert registry.benchmark_id("big bench hard") == "bbh"
     assert registry.benchmark_id("Some New-Bench") == "some-new-bench"
     gsm8k = registry.BY_ID["gsm8k"]
-    assert gsm8k.items == 1319 and gsm8k.noise_ceiling == 99.0 and "mislabeled" in gsm8k.noise_source
+    assert gsm8k.items == 1319
+    assert gsm8k.noise_ceiling == 99.0
+    assert "mislabeled" in gsm8k.noise_source
     assert registry.BY_ID["mt-bench"].scale is registry.Scale.TEN
     assert registry.BY_ID["chatbot-arena"].scale is registry.Scale.ELO
     assert not registry.value_in_range("mt-bench", 11.0)
