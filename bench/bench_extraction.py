@@ -90,6 +90,9 @@ def with_embeddings(
     if embedder is None:
         return {"skipped": reason}
     load = time.perf_counter() - start
+    import torch
+
+    torch.set_num_threads(1)  # one core, like the extraction figure
     batch = [(p["text"], p["source"], p["id"]) for p in posts] * repeat
     start = time.perf_counter()
     texts = []
@@ -144,7 +147,6 @@ def main() -> None:
     report["quality"] = quality(extractor, posts, args.verbose)
     report["throughput_no_embeddings"] = throughput(extractor, posts, args.repeat)
     if not args.no_embeddings:
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
         report["throughput_with_embeddings"] = with_embeddings(
             extractor, posts, max(1, args.repeat // 4)
         )
