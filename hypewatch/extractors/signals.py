@@ -30,7 +30,9 @@ _THIRD = re.compile(
     r"\bthird[- ]party\b|"
     r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b|"
     r"\b(?:we|i)\s+(?:found|measured|see|saw)\b|\baccording to (?:our|my)\b|"
-    r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b",
+    r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b|"
+    r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
+    r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b",
     re.I,
 )
 _DEBUNK = re.compile(
@@ -40,7 +42,8 @@ _DEBUNK = re.compile(
     r"\bclaimed\b.{0,120}?\b(?:but|actually|only|instead)\b|\bclaims?\b.{0,120}?\bbut\b|"
     r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
     r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"
-    r"\bdisappointing\b|\bworse than claimed\b",
+    r"\bdisappointing\b|\bworse than claimed\b|\bnot\s+\d|"
+    r"\b(?:like|as|than) (?:they|it was|was|the card) (?:said|claimed|advertised|says)\b",
     re.I | re.S,
 )
 _SHOUTED_NOT = re.compile(r"\bNOT\b|\bNOWHERE\b")
