@@ -1,0 +1,238 @@
+"""The extractor: one post's text in, one `Extraction` out.
+
+    extractor = Extractor(settings.extraction)       # builds the spaCy pipeline once
+    extraction = extractor.extract(text, "x", post_id="123")
+    extraction.to_json()       # the `hypewatch extract` contract
+    extraction.claim_specs()   # ready for store.add_claim
+
+Never raises on bad text: problems become `warnings`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypewatch.config import ExtractionSettings
+from hypewatch.extractors import cards, claims, names, plausibility, signals
+from hypewatch.extractors.claims import Comparison, Link
+from hypewatch.extractors.scores import Score, ScoreFinder
+from hypewatch.extractors.text import prepare
+from hypewatch.models import ClaimKind
+
+SOURCES = frozenset({"x", "reddit", "huggingface"})
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """One claim, ready for `store.add_claim(launch_id, spec.kind, spec.key, ...)`."""
+
+    kind: ClaimKind
+    key: str
+    benchmark: str = ""
+    setting: str = ""
+    value: float | None = None
+    subject: str = ""
+    flags: tuple[str, ...] = ()
+
+    def store_kwargs(self) -> dict[str, Any]:
+        return {
+            "benchmark": self.benchmark,
+            "setting": self.setting,
+            "value": self.value,
+            "subject": self.subject,
+            "flags": self.flags,
+        }
+
+
+@dataclass
+class Extraction:
+    id: str
+    source: str
+    is_claim: bool = False
+    model: str = ""
+    params_b: float | None = None
+    base_model: str = ""
+    scores: list[Score] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    active_params_b: float | None = None
+    open_weights: bool = False
+    license: str = ""
+    superlative: bool = False
+    score_flags: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    hf_repo: str = ""
+
+    @property
+    def endpoint(self) -> str:
+        return next((link.url for link in self.links if link.kind == "endpoint"), "")
+
+    def to_json(self) -> dict[str, Any]:
+        """The `hypewatch extract` contract: exactly these keys."""
+        return {
+            "id": self.id,
+            "is_claim": self.is_claim,
+            "model": self.model,
+            "params_b": self.params_b,
+            "base_model": self.base_model,
+            "scores": [s.to_json() for s in self.scores],
+            "comparisons": [c.to_json() for c in self.comparisons],
+            "links": [link.to_json() for link in self.links],
+            "flags": list(self.flags),
+        }
+
+    def add_score_flags(self, extra: dict[str, list[str]]) -> None:
+        """Merge flags found later (for example against the database) into the extraction."""
+        for benchmark, flags in extra.items():
+            for flag in flags:
+                if flag not in self.score_flags.setdefault(benchmark, []):
+                    self.score_flags[benchmark].append(flag)
+                if f"{flag}:{benchmark}" not in self.flags:
+                    self.flags.append(f"{flag}:{benchmark}")
+
+    def claim_specs(self) -> list[ClaimSpec]:
+        """The checkable claims of a launch post (none when `is_claim` is false)."""
+        if not self.is_claim:
+            return []
+        post_flags = (plausibility.SUPERLATIVE,) if self.superlative else ()
+        specs: list[ClaimSpec] = []
+        for score in self.scores:
+            key = f"score:{score.benchmark}"
+            if score.setting:
+                key += ":" + score.setting.replace(", ", "+")
+            flags = (*self.score_flags.get(score.benchmark, []), *post_flags)
+            specs.append(
+                ClaimSpec(
+                    ClaimKind.SCORE, key, score.benchmark, score.setting, score.value, flags=flags
+                )
+            )
+        if self.base_model:
+            specs.append(ClaimSpec(ClaimKind.BASE_MODEL, "base_model", subject=self.base_model))
+        for comp in self.comparisons:
+            key = f"comparison:{comp.relation}:{names.key(comp.model).replace(' ', '-')}"
+            specs.append(ClaimSpec(ClaimKind.COMPARISON, key, subject=comp.model, flags=post_flags))
+        if self.open_weights:
+            subject = self.hf_repo or self.license
+            specs.append(ClaimSpec(ClaimKind.OPEN_WEIGHTS, "open_weights", subject=subject))
+        if self.endpoint:
+            specs.append(
+                ClaimSpec(ClaimKind.ENDPOINT, f"endpoint:{self.endpoint}", subject=self.endpoint)
+            )
+        return specs
+
+
+def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
+    """First score per (benchmark, setting) and per (benchmark, value) wins. A second,
+    different value for a benchmark in prose is taken to be a rival's and dropped."""
+    out: list[Score] = []
+    for group in [*groups, prose]:
+        for score in group:
+            if (
+                group is prose
+                and any(
+                    s.benchmark == score.benchmark
+                    and (not score.setting or s.setting == score.setting)
+                    for s in out
+                )
+                and all(s.value != score.value for s in out if s.benchmark == score.benchmark)
+            ):
+                continue
+            same_value = next(
+                (
+                    i
+                    for i, s in enumerate(out)
+                    if s.benchmark == score.benchmark and s.value == score.value
+                ),
+                -1,
+            )
+            if same_value >= 0:
+                if not out[same_value].setting and score.setting:
+                    out[same_value] = score
+                continue
+            if any(s.benchmark == score.benchmark and s.setting == score.setting for s in out):
+                continue
+            out.append(score)
+    return out
+
+
+class Extractor:
+    """Built once (the spaCy pipeline and matchers); `extract()` is then cheap."""
+
+    def __init__(self, settings: ExtractionSettings | None = None) -> None:
+        self.settings = settings or ExtractionSettings()
+        self.finder = ScoreFinder()
+
+    def extract(self, text: str, source: str, post_id: str = "") -> Extraction:
+        result = Extraction(id=post_id, source=source)
+        prep = prepare(text, self.settings.max_text_chars)
+        result.warnings.extend(prep.warnings)
+        if source not in SOURCES:
+            result.warnings.append(f"unknown source {source!r}; expected one of {sorted(SOURCES)}")
+        if not prep.body and not prep.front_matter:
+            return result
+        self._fill(result, prep.body, prep.front_matter, source, post_id)
+        return result
+
+    def _fill(
+        self, result: Extraction, body: str, front: dict[str, Any], source: str, post_id: str
+    ) -> None:
+        lines = body.splitlines()
+        tables = cards.find_tables(lines)
+        table_lines = {i for t in tables for i in range(t.first_line, t.last_line + 1)}
+        prose = "\n".join("" if i in table_lines else line for i, line in enumerate(lines))
+        index_name, index_scores = cards.model_index(front, result.warnings)
+        result.links = claims.links(body)
+        repos = [
+            link.url.removeprefix("https://huggingface.co/")
+            for link in result.links
+            if link.kind == "hf_repo"
+        ]
+        if source == "huggingface" and _REPO_ID.match(post_id):
+            repos.insert(0, post_id)
+        result.hf_repo = repos[0] if repos else ""
+        result.comparisons = claims.comparisons(prose)
+        bases = cards.base_models(front)
+        result.base_model = bases[0] if bases else claims.base_model(prose)
+        exclude = {names.key(c.model) for c in result.comparisons}
+        if result.base_model:
+            exclude.add(names.key(result.base_model))
+        result.model = index_name or (
+            repos[0].split("/", 1)[1] if source == "huggingface" and repos else ""
+        )
+        result.model = result.model or claims.model_name(prose, repos, exclude)
+        model_names = [n for n in (result.model, *(r.split("/", 1)[1] for r in repos)) if n]
+        table_scores = [s for t in tables for s in cards.table_scores(t, model_names)]
+        result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
+        result.params_b, result.active_params_b = claims.params(prose, result.model)
+        is_card = source == "huggingface" and bool(front or tables or index_scores)
+        verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
+        has_content = bool(result.scores or result.comparisons or result.base_model)
+        result.is_claim = not verdict.reason and (has_content or verdict.launch)
+        result.license = cards.license_of(front) or claims.license_in(prose)
+        result.open_weights = claims.open_weights(prose) or (
+            source == "huggingface" and bool(repos)
+        )
+        self._flags(result, prose, verdict.reason)
+
+    def _flags(self, result: Extraction, prose: str, reason: str) -> None:
+        if not result.is_claim:
+            result.scores, result.comparisons = [], []
+            if reason:
+                result.flags.append(f"not_claim:{reason}")
+            return
+        for score in result.scores:
+            for flag in plausibility.ceiling_flags(score.benchmark, score.value):
+                result.add_score_flags({score.benchmark: [flag]})
+        result.superlative = plausibility.superlative(prose)
+        if result.superlative:
+            result.flags.append(plausibility.SUPERLATIVE)
+        if result.open_weights:
+            result.flags.append("open_weights")
+        if result.license:
+            result.flags.append(f"license:{result.license}")
+        if result.active_params_b is not None:
+            result.flags.append(f"active_params_b:{result.active_params_b:g}")

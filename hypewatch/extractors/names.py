@@ -1,0 +1,97 @@
+"""Model names: tokens, parameter sizes, versions, and whether two names are one release.
+
+`Llama-3.1-70B-Instruct`, `Llama 3.1 70B` and `llama3.1:70b` are one name;
+`Llama 3.1 405B` (another size) and `Llama 3 70B` (another version) are not.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(
+    r"\d+(?:\.\d+)?x\d+(?:\.\d+)?[bmt]\b|\d+(?:\.\d+)?[bmt]\b|v?\d+(?:\.\d+)*[a-z]{0,3}|[a-z]+"
+)
+_SIZE = re.compile(r"^(?:(\d+(?:\.\d+)?)x)?(\d+(?:\.\d+)?)([bmt])$")
+_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)([a-z]{0,3})$")
+NOISE = frozenset({"instruct", "chat", "hf", "it", "model", "the", "gguf", "preview", "base"})
+_UNIT = {"b": 1.0, "m": 0.001, "t": 1000.0}
+
+
+def tokens(name: str) -> list[str]:
+    """Lower-case tokens of a name: words, versions (`3.1`, `v3`) and sizes (`70b`, `8x7b`)."""
+    lowered = name.lower().replace("_", " ").replace("/", " ")
+    return _TOKEN.findall(lowered)
+
+
+def size_b(token: str) -> float | None:
+    """Billions of parameters a size token stands for (`8x7b` -> 56)."""
+    match = _SIZE.match(token)
+    if not match:
+        return None
+    experts = float(match.group(1)) if match.group(1) else 1.0
+    return round(experts * float(match.group(2)) * _UNIT[match.group(3)], 6)
+
+
+def sizes(toks: list[str]) -> set[float]:
+    return {s for s in (size_b(t) for t in toks) if s is not None}
+
+
+def versions(toks: list[str]) -> set[str]:
+    found: set[str] = set()
+    for token in toks:
+        if size_b(token) is not None:
+            continue
+        match = _VERSION.match(token)
+        if match:
+            found.add(match.group(1) + match.group(2))
+    return found
+
+
+def family(toks: list[str]) -> str:
+    for token in toks:
+        if token.isalpha() and token not in NOISE:
+            return token
+    return ""
+
+
+def key(name: str) -> str:
+    """A normalised name: the same for spellings of one release."""
+    return " ".join(t for t in tokens(name) if t not in NOISE)
+
+
+def compatible(a: str, b: str) -> bool:
+    """Could two names be the same release? Same family, no conflicting size or version."""
+    ta, tb = tokens(a), tokens(b)
+    if not ta or not tb or family(ta) != family(tb):
+        return False
+    sa, sb = sizes(ta), sizes(tb)
+    if sa and sb and not (sa & sb):
+        return False
+    va, vb = versions(ta), versions(tb)
+    return not (va and vb and va != vb)
+
+
+def similarity(a: str, b: str) -> float:
+    """Token overlap (Jaccard) of two names, ignoring noise words."""
+    ta = {t for t in tokens(a) if t not in NOISE}
+    tb = {t for t in tokens(b) if t not in NOISE}
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def best_match(candidates: list[str], names: list[str], minimum: float = 0.34) -> int:
+    """Index of the candidate that best matches any of `names` (compatible first), or -1."""
+    best, best_score = -1, minimum
+    for i, candidate in enumerate(candidates):
+        for name in names:
+            if not name:
+                continue
+            score = similarity(candidate, name) + (0.5 if compatible(candidate, name) else 0.0)
+            if key(candidate) == key(name):
+                score += 1.0
+            full_a, full_b = set(tokens(candidate)), set(tokens(name))
+            score += 0.2 * len(full_a & full_b) / max(1, len(full_a | full_b))
+            if score > best_score:
+                best, best_score = i, score
+    return best

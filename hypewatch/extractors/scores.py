@@ -1,0 +1,389 @@
+"""Score claims in prose, found with a blank spaCy English pipeline.
+
+PhraseMatchers find the registry's benchmark aliases (case-insensitive, plus
+a case-sensitive one for words like MATH), a Matcher finds evaluation settings
+and unknown benchmark-like names (`FooBench`, `XYZ-Eval`). Each benchmark is
+then paired with the number beside it, forward ("MMLU: 89.9", "GSM8K maj@8
+90.8") or backward ("89.9% on MMLU", "1245 Elo on Chatbot Arena"), within one
+line or sentence; whichever direction pairs more benchmarks in a segment wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, filter_spans
+
+from hypewatch.extractors import registry, settings_norm
+
+
+@dataclass(frozen=True)
+class Score:
+    benchmark: str
+    value: float
+    setting: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"benchmark": self.benchmark, "value": self.value, "setting": self.setting}
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_FWD = _words(
+    "of at is was score scores scored scoring accuracy acc gets got achieves achieved "
+    "reaches reached hits hit with a an elo rating rate: -> => around about approx. "
+    "approx ~ pass@1 % benchmark bench test eval lc length-controlled leaderboard "
+) | frozenset(":=-–—|~≈→*_")
+_BWD = _words(
+    "on in at for the of percent pct pts points elo rating accuracy acc score the "
+    "percentile win-rate winrate rate "
+) | frozenset("%(*_:")
+_VERBS = _words(
+    "scores scored gets got achieves achieved reaches reached hits hit with at of is "
+    "was around about approx "
+)
+_NOT_OWNER = frozenset(
+    {"vs", "vs.", "versus", "than", "from", "by", "+", "'s", "’s", "$", "€", "£", "#"}
+)
+_UNITS = _words(
+    "b m k t x bn billion million trillion tokens token tok/s t/s tps params "
+    "parameters gb mb ms s sec seconds $ usd dollars hours days gpus gpu h100s h100 "
+    "a100s layers experts "
+)
+_PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
+_BOUNDARY = frozenset({".", "!", "?", "•", "·"})
+_UNKNOWN_BENCH = re.compile(
+    r"(?<![\w/.-])[A-Z][A-Za-z0-9]*(?:-?(?:Bench|Eval|QA|Arena|Hard))\+?(?![\w/])"
+)
+_ONE_TOKEN_SHOTS = [
+    f"{n}{d}{w}"
+    for n in [*map(str, range(65)), "zero", "one", "few"]
+    for d in ("", "-")
+    for w in ("shot", "shots")
+]
+_AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for k in range(1, 1025)]
+
+
+def _variants(nlp: Language, alias: str) -> list[Doc]:
+    """The tokenisations an alias can take in running text (GSM8K vs GSM8 + K)."""
+    docs = [nlp.make_doc(alias)]
+    words = [w for w in re.split(r"(\s+|-)", alias) if w and not w.isspace()]
+    if words and [t.text for t in docs[0]] != words:
+        docs.append(Doc(nlp.vocab, words=words))
+    return docs
+
+
+def build_nlp() -> Language:
+    """A blank English pipeline whose tokenizer also splits `MMLU:89.9` and `IFEval(strict`."""
+    nlp = spacy.blank("en")
+    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→]"]
+    prefixes = [*(nlp.Defaults.prefixes or ()), r"\|", r"~", r"≈", r"\*+"]
+    suffixes = [*(nlp.Defaults.suffixes or ()), r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    return nlp
+
+
+class ScoreFinder:
+    """Finds (benchmark, value, setting) triples in prose. Build once; thread-compatible reads."""
+
+    def __init__(self, nlp: Language | None = None) -> None:
+        self.nlp = nlp or build_nlp()
+        self.lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        for bench_id, alias, case_sensitive in registry.prose_aliases():
+            target = self.exact if case_sensitive else self.lower
+            target.add(bench_id, _variants(self.nlp, alias))
+        self.matcher = Matcher(self.nlp.vocab)
+        shot = {"LOWER": {"IN": ["shot", "shots"]}}
+        dash = {"ORTH": {"IN": ["-", "_"]}, "OP": "?"}
+        self.matcher.add(
+            "SETTING",
+            [
+                [{"IS_DIGIT": True}, dash, shot],
+                [{"LOWER": {"IN": _ONE_TOKEN_SHOTS}}],
+                [{"LOWER": {"IN": ["zero", "one", "few", "five", "three"]}}, dash, shot],
+                [{"LOWER": {"IN": ["cot", "chain-of-thought"]}}],
+                [{"LOWER": "chain"}, dash, {"LOWER": "of"}, dash, {"LOWER": "thought"}],
+                [{"LOWER": {"IN": _AT_K}}],
+                [
+                    {"LOWER": {"IN": ["strict", "loose"]}},
+                    dash,
+                    {"LOWER": {"IN": ["prompt", "inst", "instruction"]}},
+                ],
+                [
+                    {"LOWER": {"IN": ["prompt", "inst"]}},
+                    dash,
+                    {"LOWER": "level"},
+                    dash,
+                    {"LOWER": {"IN": ["strict", "loose"]}},
+                ],
+                [{"LOWER": "percentile"}],
+            ],
+        )
+
+    def find(self, text: str) -> list[Score]:
+        if not text or not any(c.isdigit() for c in text):
+            return []
+        doc = self.nlp.make_doc(text)
+        benches, settings = self._spans(doc, text)
+        if not benches:
+            return []
+        return _pair(doc, benches, settings)
+
+    def _spans(self, doc: Doc, text: str) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
+        spans: list[Span] = []
+        for match_id, start, end in [*self.lower(doc), *self.exact(doc)]:
+            spans.append(Span(doc, start, end, label=match_id))
+        settings: dict[int, str] = {}
+        for match_id, start, end in self.matcher(doc):
+            if self.nlp.vocab.strings[match_id] == "SETTING":
+                norm = settings_norm.normalize(doc[start:end].text)
+                for i in range(start, end):
+                    settings[i] = norm
+        if "Bench" in text or "Eval" in text or "QA" in text or "Arena" in text or "Hard" in text:
+            for match in _UNKNOWN_BENCH.finditer(text):
+                span = doc.char_span(
+                    match.start(), match.end(), label="UNKNOWN", alignment_mode="expand"
+                )
+                if span is not None:
+                    spans.append(span)
+        benches: list[tuple[int, int, str]] = []
+        for span in sorted(filter_spans(spans), key=lambda s: s.start):
+            start, end = span.start, span.end
+            while (
+                end + 1 < len(doc)
+                and doc[end - 1].whitespace_ == ""
+                and doc[end].text == "-"
+                and doc[end].whitespace_ == ""
+                and doc[end + 1].is_alpha
+            ):
+                end += 2
+            if end < len(doc) and doc[end].text == "+" and doc[end - 1].whitespace_ == "":
+                end += 1
+            name = doc[start:end].text
+            if end == span.end and span.label_ != "UNKNOWN":
+                bench_id = span.label_
+            else:
+                bench_id = registry.benchmark_id(name)
+            if any(i in settings for i in range(start, end)):
+                continue
+            benches.append((start, end, bench_id))
+        return benches, settings
+
+
+def _boundary(doc: Doc, i: int) -> bool:
+    token = doc[i]
+    return token.text in _BOUNDARY or (token.is_space and "\n" in token.text)
+
+
+def _paren_end(doc: Doc, i: int, limit: int = 12) -> int:
+    for j in range(i + 1, min(len(doc), i + limit)):
+        if doc[j].text.startswith(")"):
+            return j
+        if _boundary(doc, j):
+            break
+    return -1
+
+
+class _Pairing:
+    """One attempt at pairing a segment's benchmarks with numbers."""
+
+    def __init__(self, doc: Doc, settings: dict[int, str], bench_tokens: frozenset[int]) -> None:
+        self.doc = doc
+        self.settings = settings
+        self.bench_tokens = bench_tokens
+        self.taken: set[int] = set()
+
+    def is_number(self, i: int) -> bool:
+        return (
+            i not in self.settings
+            and i not in self.taken
+            and i not in self.bench_tokens
+            and bool(_NUMBER.match(self.doc[i].text))
+        )
+
+    def number_ok(self, n: int, backward: bool) -> bool:
+        """Reject numbers that are prices, sizes, deltas, versions or someone else's."""
+        doc = self.doc
+        prev = doc[n - 1] if n > 0 else None
+        nxt = doc[n + 1] if n + 1 < len(doc) else None
+        if nxt is not None and nxt.lower_ in _UNITS:
+            glued = doc[n].whitespace_ == ""
+            if glued or nxt.lower_ not in {"s", "x", "m", "t"}:
+                return False
+        if prev is None:
+            return True
+        if prev.lower_ in _NOT_OWNER:
+            return False
+        if backward and prev.text == "(" and n > 1:
+            owner = doc[n - 2]
+            if n - 2 not in self.bench_tokens and not _boundary(doc, n - 2) and owner.is_alpha:
+                return False
+            if any(ch.isupper() for ch in owner.text) and n - 2 not in self.bench_tokens:
+                return False
+        return not (
+            backward
+            and n - 1 not in self.bench_tokens
+            and prev.is_alpha
+            and prev.text[0].isupper()
+            and prev.lower_ not in _VERBS
+            and n > 1
+            and not _boundary(doc, n - 2)
+        )
+
+    def forward(self, end: int) -> tuple[int, list[str]]:
+        doc, found = self.doc, []
+        i, steps, saw_verb = end, 0, False
+        while i < len(doc) and steps < 9:
+            token = doc[i]
+            if _boundary(doc, i):
+                break
+            if i in self.settings:
+                found.append(self.settings[i])
+            elif token.text == "(":
+                close = _paren_end(doc, i)
+                if close < 0:
+                    break
+                if close == i + 2 and self.is_number(i + 1):
+                    return i + 1, found
+                found.extend(settings_norm.settings_in(doc[i + 1 : close].text))
+                i = close
+            elif self.is_number(i):
+                return (i, found) if self.number_ok(i, backward=False) else (-1, found)
+            elif token.text == "," and not saw_verb:
+                ahead = range(i + 1, min(len(doc), i + 4))
+                saw_verb = any(doc[j].lower_ in _VERBS for j in ahead)
+                if not saw_verb:
+                    break
+            elif not (
+                token.is_space
+                or token.lower_ in _FWD
+                or _PUNCT.match(token.text)
+                or token.lower_ in ("we", "it", "model")
+            ):
+                break
+            saw_verb = saw_verb or token.lower_ in _VERBS
+            i += 1
+            steps += 1
+        return -1, found
+
+    def backward(self, start: int) -> tuple[int, list[str]]:
+        doc, found = self.doc, []
+        i, steps = start - 1, 0
+        while i >= 0 and steps < 7:
+            token = doc[i]
+            if _boundary(doc, i):
+                break
+            if i in self.settings:
+                found.append(self.settings[i])
+            elif self.is_number(i):
+                return (i, found) if self.number_ok(i, backward=True) else (-1, found)
+            elif not (token.is_space or token.lower_ in _BWD or _PUNCT.match(token.text)):
+                break
+            i -= 1
+            steps += 1
+        return -1, found
+
+    def assign(
+        self, benches: list[tuple[int, int, str]], forward_first: bool
+    ) -> list[tuple[int, int, list[str]]]:
+        pairs: list[tuple[int, int, list[str]]] = []
+        for k, (start, end, _bench) in enumerate(benches):
+            if forward_first:
+                n, found = self.forward(end)
+                if n < 0:
+                    n, found = self.backward(start)
+            else:
+                n, found = self.backward(start)
+                if n < 0:
+                    n, found = self.forward(end)
+            if n >= 0:
+                self.taken.add(n)
+                pairs.append((k, n, found))
+        return pairs
+
+
+def _trailing_settings(doc: Doc, n: int, settings: dict[int, str]) -> list[str]:
+    """Settings right after a value: `70.7 pass@1`, `89.9% (0-shot, CoT)`."""
+    found: list[str] = []
+    i = n + 1
+    while i < len(doc) and i < n + 4 and doc[i].text in ("%", "*", "**"):
+        i += 1
+    while i < len(doc) and i in settings:
+        found.append(settings[i])
+        i += 1
+    if i < len(doc) and doc[i].text == "(":
+        close = _paren_end(doc, i)
+        numbers = [j for j in range(i + 1, max(close, i)) if j not in settings]
+        if close > 0 and not any(_NUMBER.match(doc[j].text) for j in numbers):
+            found.extend(settings_norm.settings_in(doc[i + 1 : close].text))
+    return found
+
+
+def _leading_settings(doc: Doc, start: int, settings: dict[int, str]) -> list[str]:
+    found: list[str] = []
+    i = start - 1
+    while i >= 0 and (i in settings or (doc[i].is_space and "\n" not in doc[i].text)):
+        if i in settings:
+            found.append(settings[i])
+        i -= 1
+    return found
+
+
+def _segment_ids(doc: Doc) -> list[int]:
+    ids, seg = [], 0
+    for i in range(len(doc)):
+        if _boundary(doc, i):
+            seg += 1
+        ids.append(seg)
+    return ids
+
+
+def _value(doc: Doc, n: int, bench: str, setting: str) -> float | None:
+    text = doc[n].text.replace(",", "")
+    value = float(text)
+    percent_sign = n + 1 < len(doc) and doc[n + 1].text == "%"
+    if (
+        registry.scale_of(bench) is registry.Scale.PERCENT
+        and 0 < value < 1
+        and "." in text
+        and not percent_sign
+    ):
+        value = round(value * 100, 6)
+    return value if registry.value_in_range(bench, value, setting) else None
+
+
+def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str]) -> list[Score]:
+    segments = _segment_ids(doc)
+    bench_tokens = frozenset(i for start, end, _ in benches for i in range(start, end))
+    groups: dict[int, list[tuple[int, int, str]]] = {}
+    for item in benches:
+        groups.setdefault(segments[item[0]], []).append(item)
+    scores: list[Score] = []
+    for group in groups.values():
+        fwd = _Pairing(doc, settings, bench_tokens).assign(group, True)
+        bwd = _Pairing(doc, settings, bench_tokens).assign(group, False)
+        chosen = bwd if len(bwd) > len(fwd) else fwd
+        for k, n, found in chosen:
+            start, end, bench = group[k]
+            parts = [*_leading_settings(doc, start, settings), *found]
+            parts += _trailing_settings(doc, n, settings)
+            if n < start:
+                parts += _trailing_settings(doc, end - 1, settings)
+            setting = settings_norm.join(parts)
+            value = _value(doc, n, bench, setting)
+            if value is not None:
+                scores.append(Score(bench, value, setting))
+    return scores

@@ -1,0 +1,66 @@
+"""Evaluation settings (n-shot, CoT, maj@k, pass@k, strict-prompt) kept apart from benchmark ids."""
+
+from __future__ import annotations
+
+import re
+
+_ORDER = ("shot", "cot", "at", "ifeval", "percentile")
+_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
+_SHOT = re.compile(r"\b(\d+|zero|one|two|three|four|five|few)[\s_-]*shots?\b", re.I)
+_NUM_FEW_SHOT = re.compile(r"\bnum_few_shot\s*[:=]?\s*(\d+)", re.I)
+_COT = re.compile(r"\b(cot|chain[\s-]*of[\s-]*thoughts?)\b", re.I)
+_AT = re.compile(r"\b(maj|pass|cons|avg|best|mean)\s*@\s*(\d+)\b", re.I)
+_STRICT = re.compile(
+    r"\b(?:(strict|loose)[\s_-]*(prompt|inst(?:ruction)?)|(prompt|inst(?:ruction)?)[\s_-]*level[\s_-]*(strict|loose))\b",
+    re.I,
+)
+_PERCENTILE = re.compile(r"\bpercentile\b", re.I)
+
+
+def settings_in(text: str) -> list[str]:
+    """Every setting named in a piece of text, normalised, in a stable order."""
+    found: dict[str, str] = {}
+    for match in _SHOT.finditer(text):
+        n = match.group(1).lower()
+        found.setdefault("shot", f"{_WORDS.get(n, n)}-shot")
+    for match in _NUM_FEW_SHOT.finditer(text):
+        found.setdefault("shot", f"{match.group(1)}-shot")
+    if _COT.search(text):
+        found["cot"] = "cot"
+    for match in _AT.finditer(text):
+        found.setdefault("at", f"{match.group(1).lower()}@{match.group(2)}")
+    for match in _STRICT.finditer(text):
+        kind = (match.group(1) or match.group(4)).lower()
+        unit = (match.group(2) or match.group(3)).lower()
+        found.setdefault("ifeval", f"{kind}-{'prompt' if unit == 'prompt' else 'inst'}")
+    if _PERCENTILE.search(text):
+        found["percentile"] = "percentile"
+    return [found[k] for k in _ORDER if k in found]
+
+
+def join(settings: list[str]) -> str:
+    """One setting string from parts: `0-shot, cot`. Duplicates dropped, order kept."""
+    seen: list[str] = []
+    for part in settings:
+        for piece in part.split(", "):
+            if piece and piece not in seen:
+                seen.append(piece)
+    rank = {kind: i for i, kind in enumerate(_ORDER)}
+
+    def order(piece: str) -> int:
+        if piece.endswith("-shot"):
+            return rank["shot"]
+        if piece == "cot":
+            return rank["cot"]
+        if "@" in piece:
+            return rank["at"]
+        if piece == "percentile":
+            return rank["percentile"]
+        return rank["ifeval"]
+
+    return ", ".join(sorted(seen, key=order))
+
+
+def normalize(text: str) -> str:
+    """The setting named in a free-text cell or label (`'8-shot, CoT'` -> `'8-shot, cot'`)."""
+    return join(settings_in(text))

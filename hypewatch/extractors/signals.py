@@ -1,0 +1,180 @@
+"""Is a post the launching party's claim? Launch cues against the signs of everything else:
+a third party's measurement, a debunk, a question, a rumour, speed or price reports,
+funding news. Only the launching party's own numbers are claims.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LAUNCH = re.compile(
+    r"\b(?:introduc(?:ing|es)|announc(?:ing|es)|unveil(?:ing|s)|presenting|"
+    r"we(?:'re| are)?\s+(?:(?:very|so|super)\s+)?(?:releasing|launching|open[- ]sourcing|"
+    r"excited|thrilled|proud|happy|pleased)|"
+    r"we\s+(?:just\s+)?(?:release[ds]?|launch(?:ed)?|open[- ]sourced|trained|built|shipped)|"
+    r"today,?\s+we|meet\b|say hello|(?:is|are)\s+(?:now\s+)?(?:out|live|here|available)|"
+    r"now available|our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
+    r"(?:new|latest)\s+(?:open\s+)?(?:model|release|llm)|just\s+(?:released|dropped|launched)|"
+    r"(?:has|have)\s+(?:been\s+)?released|\breleases?\b|\blaunch(?:es|ed)?\b|model card|"
+    r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks))",
+    re.I,
+)
+_THIRD = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+|also\s+|finally\s+)?(?:tested|ran|re-?ran|benchmarked|evaluated|"
+    r"re-?evaluated|measured|reproduced|tried|checked|got|get)\b|"
+    r"\bmy\s+(?:own\s+)?(?:evals?|results|tests?|testing|runs?|numbers|benchmarks?|harness)\b|"
+    r"\bin my (?:testing|tests|experience|runs)\b|\bindependent(?:ly)?\b|"
+    r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
+    r"(?:reproduce|replicate|match|confirm)|\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
+    r"\bthird[- ]party\b|"
+    r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b|"
+    r"\b(?:we|i)\s+(?:found|measured|see|saw)\b|\baccording to (?:our|my)\b|"
+    r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b|"
+    r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
+    r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b",
+    re.I,
+)
+_DEBUNK = re.compile(
+    r"\b(?:does|did|do|is|was|were)\s?n[o']t\s+(?:really\s+|actually\s+)?(?:get|score|reach|hit|"
+    r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
+    r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b|\blying\b|\bmisleading\b|\bcontaminat|\bdebunk|"
+    r"\bclaimed\b.{0,120}?\b(?:but|actually|only|instead)\b|\bclaims?\b.{0,120}?\bbut\b|"
+    r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
+    r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"
+    r"\bdisappointing\b|\bworse than claimed\b|\bnot\s+\d|"
+    r"\b(?:like|as|than) (?:they|it was|was|the card) (?:said|claimed|advertised|says)\b",
+    re.I | re.S,
+)
+_SHOUTED_NOT = re.compile(r"\bNOT\b|\bNOWHERE\b")
+_QUESTION_START = re.compile(
+    r"^(?:does|do|did|is|are|was|were|has|have|can|could|how|why|what|which|who|anyone|any|"
+    r"should|will|would|when|where|am i|thoughts)\b",
+    re.I,
+)
+_SPEED_PRICE = re.compile(
+    r"\btok(?:en)?s?\s*/\s*s(?:ec)?\b|\bt/s\b|\btokens? (?:per|a) second\b|\btps\b|"
+    r"\$\s?\d+(?:\.\d+)?\s*(?:/|per)\s*(?:1?m\b|million|1k|k\b|mtok|m tokens|hour|hr|month)|"
+    r"\bper (?:million|1m|1k) tokens\b|\blatency\b|\bttft\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|"
+    r"\bvram\b|\bquant(?:ized|ization|s)?\b|\bq\d_k(?:_[ms])?\b|\bgguf\b|\bcost[s]?\b|"
+    r"\binference speed\b",
+    re.I,
+)
+_FUNDING = re.compile(
+    r"\braised?\s+(?:a\s+)?\$|\bseries\s+[a-e]\b|\bseed (?:round|funding)\b|\bvaluation\b|"
+    r"\bfunding\b|\binvestors?\b|\bipo\b|\bacqui(?:re[ds]?|ring|sition)\b|\bvalued at\b",
+    re.I,
+)
+_RUMOR = re.compile(
+    r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b", re.I
+)
+_OWN = re.compile(
+    r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)",
+    re.I,
+)
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
+
+
+_GATES: dict[str, tuple[str, ...]] = {
+    "third": (
+        "i ",
+        "we ",
+        "my ",
+        "our ",
+        "independent",
+        "reproduc",
+        "replicat",
+        "third",
+        "ran ",
+        "according",
+        "couldn",
+        "could not",
+        "can",
+        "unable",
+        "fail",
+        "didn",
+        "did not",
+    ),
+    "debunk": (
+        "n't",
+        "not ",
+        "actually",
+        "fraud",
+        "scam",
+        "fake",
+        "lie",
+        "lying",
+        "misleading",
+        "contaminat",
+        "debunk",
+        "claim",
+        "turns out",
+        "grift",
+        "snake",
+        "real ",
+        "where ",
+        "disappointing",
+    ),
+    "speed": (
+        "/s",
+        "second",
+        "tps",
+        "$",
+        "latency",
+        "ttft",
+        "throughput",
+        "pric",
+        "vram",
+        "quant",
+        "_k",
+        "gguf",
+        "cost",
+        "speed",
+    ),
+    "funding": ("$", "series", "seed", "valu", "fund", "invest", "ipo", "acqui"),
+    "rumor": ("leak", "rumo", "unconfirmed", "speculat", "allegedly"),
+}
+
+
+def _has(lowered: str, gate: str) -> bool:
+    """A cheap substring test that lets most posts skip an expensive pattern."""
+    return any(word in lowered for word in _GATES[gate])
+
+
+@dataclass(frozen=True)
+class Signals:
+    launch: bool
+    reason: str  # why the post is not a claim; "" when nothing argues against it
+
+
+def _question(text: str) -> bool:
+    sentences = [s.strip() for s in _SENTENCE.findall(text[:3000]) if s.strip()]
+    if not sentences:
+        return False
+    first, last = sentences[0], sentences[-1]
+    if first.endswith("?") or (_QUESTION_START.match(first) and "?" in text[:600]):
+        return True
+    return last.endswith("?") and len(sentences) <= 2 and _QUESTION_START.match(last) is not None
+
+
+def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
+    """Launch cues and the first reason (if any) this post is not the launching party's claim."""
+    head = text[:20000]
+    low = head.lower()
+    launch = is_card or _LAUNCH.search(low) is not None
+    own = is_card or _OWN.search(low) is not None
+    if (_has(low, "debunk") and _DEBUNK.search(low)) or (
+        not is_card and ("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head)
+    ):
+        return Signals(launch, "debunk")
+    if not own and _has(low, "third") and _THIRD.search(low):
+        return Signals(launch, "third_party_measurement")
+    if not own and _has(low, "rumor") and _RUMOR.search(low):
+        return Signals(launch, "rumor")
+    if "?" in head and _question(head) and not own and not is_card:
+        return Signals(launch, "question")
+    if not has_scores and _has(low, "funding") and _FUNDING.search(low):
+        return Signals(launch, "funding_news")
+    if not launch and _has(low, "speed") and _SPEED_PRICE.search(low):
+        return Signals(launch, "speed_or_price_report")
+    return Signals(launch, "")

@@ -1,0 +1,99 @@
+"""Untrusted post text on the way in: capped, cleaned, split into front matter and body.
+
+Nothing here raises on bad input; every problem becomes a warning string
+that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+MAX_FRONT_MATTER_CHARS = 64_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+
+
+@dataclass
+class Prepared:
+    """A post's text ready for extraction."""
+
+    body: str
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean(text: str, max_chars: int, warnings: list[str]) -> str:
+    """Cap the text, drop control characters and zero-width marks, normalise Unicode."""
+    if len(text) > max_chars:
+        warnings.append(
+            f"text is {len(text):,} characters; only the first {max_chars:,} were read "
+            "(raise extraction.max_text_chars to read more)"
+        )
+        text = text[:max_chars]
+    junk = len(_CONTROL.findall(text))
+    if junk:
+        if junk > max(8, len(text) // 20):
+            warnings.append(
+                f"text looks binary ({junk} control or undecodable characters); "
+                "they were removed before extraction"
+            )
+        text = _CONTROL.sub(" ", text)
+    text = _ZERO_WIDTH.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text
+
+
+def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
+    """YAML front matter (a model card's metadata) and the rest of the text."""
+    if not text.lstrip("\ufeff").startswith("---"):
+        return {}, text
+    match = _FRONT.match(text)
+    if match is None:
+        return {}, text
+    raw, body = match.group(1), text[match.end() :]
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        warnings.append(
+            f"front matter is longer than {MAX_FRONT_MATTER_CHARS:,} characters; ignored"
+        )
+        return {}, body
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 2}" if where is not None else ""
+        warnings.append(
+            f"malformed YAML front matter{line} "
+            f"({getattr(error, 'problem', None) or 'parse error'}); "
+            "front matter ignored, the rest of the card was read"
+        )
+        return {}, body
+    except RecursionError:
+        warnings.append("front matter nests too deeply; ignored")
+        return {}, body
+    if data is None:
+        return {}, body
+    if not isinstance(data, dict):
+        warnings.append("front matter is not a mapping of keys to values; ignored")
+        return {}, body
+    return data, body
+
+
+def prepare(text: object, max_chars: int) -> Prepared:
+    """Everything the extractor needs from raw text, with warnings instead of errors."""
+    warnings: list[str] = []
+    if not isinstance(text, str):
+        warnings.append(f"text is a {type(text).__name__}, not a string; treated as empty")
+        text = ""
+    if not text.strip():
+        warnings.append("text is empty; nothing to extract")
+        return Prepared("", {}, warnings)
+    cleaned = clean(text, max_chars, warnings)
+    front, body = split_front_matter(cleaned, warnings)
+    return Prepared(body, front, warnings)
