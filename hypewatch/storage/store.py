@@ -217,7 +217,7 @@ class Store:
     # -- launches ------------------------------------------------------------
 
     def create_launch(self, slug: str, name: str, **fields: Any) -> Launch:
-        unknown = set(fields) - _LAUNCH_FIELDS
+        unknown = set(fields) - _LAUNCH_FIELDS - {"first_seen"}
         if unknown:
             raise TypeError(f"unknown launch fields: {sorted(unknown)}")
         now = utcnow()
