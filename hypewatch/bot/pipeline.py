@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hypewatch.config import Settings, optional_secret
+from hypewatch.extractors.extractor import ClaimSpec, Extractor
+from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.models import (
     Claim,
     ClaimKind,
@@ -39,32 +41,6 @@ from hypewatch.verifiers.base import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class ClaimSpecLike(Protocol):
-    kind: ClaimKind
-    key: str
-    benchmark: str
-    setting: str
-    value: float | None
-    subject: str
-    flags: tuple[str, ...]
-
-
-class ExtractionLike(Protocol):
-    is_claim: bool
-
-    def to_json(self) -> dict[str, Any]: ...
-
-    def claim_specs(self) -> Sequence[ClaimSpecLike]: ...
-
-
-class ClaimExtractor(Protocol):
-    def extract(self, text: str, source: str, post_id: str = "") -> ExtractionLike: ...
-
-
-class LaunchResolver(Protocol):
-    def resolve(self, store: Store, post: Post, extraction: Any) -> Launch | None: ...
 
 
 class PriorityScorer(Protocol):
@@ -109,7 +85,7 @@ class Pipeline:
         self,
         store: Store,
         settings: Settings,
-        extractor: ClaimExtractor,
+        extractor: Extractor,
         resolver: LaunchResolver,
         registry: dict[str, RegisteredVerifier],
         *,
@@ -166,9 +142,26 @@ class Pipeline:
                 extraction=extraction.to_json(),
             )
 
+    def _same_score_known(self, launch: Launch, spec: ClaimSpec) -> bool:
+        """The same benchmark and value already claimed for this launch, maybe with a
+        setting spelled differently ("MMLU 89.9" vs "MMLU 89.9 (0-shot)"): one claim."""
+        if spec.kind is not ClaimKind.SCORE or spec.value is None:
+            return False
+        return any(
+            c.kind is ClaimKind.SCORE
+            and c.benchmark == spec.benchmark
+            and c.value is not None
+            and abs(c.value - spec.value) < 1e-9
+            and c.key != spec.key
+            and (not c.setting or not spec.setting)
+            for c in self.store.claims(launch_id=launch.id)
+        )
+
     def _store_claim(
-        self, launch: Launch, post: Post, spec: ClaimSpecLike, report: ProcessReport
+        self, launch: Launch, post: Post, spec: ClaimSpec, report: ProcessReport
     ) -> None:
+        if self._same_score_known(launch, spec):
+            return
         claim, new = self.store.add_claim(
             launch.id,
             spec.kind,

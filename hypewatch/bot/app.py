@@ -1,0 +1,164 @@
+"""Assembles the running application from settings: pipeline, daemon jobs, delivery.
+
+Everything here is wiring; each part is built and tested in its own module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypewatch.bot.outbox import OutboxSender
+from hypewatch.bot.pipeline import Pipeline
+from hypewatch.bot.scheduler import Daemon, Job
+from hypewatch.config import Settings
+from hypewatch.extractors.extractor import Extractor
+from hypewatch.extractors.plausibility import priority
+from hypewatch.extractors.resolve import LaunchResolver
+from hypewatch.models import Claim, Launch
+from hypewatch.net import NetConfig
+from hypewatch.storage import Store
+from hypewatch.verifiers.base import RegisteredVerifier, discover
+
+log = logging.getLogger(__name__)
+
+
+class QueuePriority:
+    """The verification queue's order: how extraordinary a claim is times its launch's hype."""
+
+    def priority(self, store: Store, claim: Claim, launch: Launch) -> float:
+        return priority(claim.flags, launch.hype)
+
+
+def net_config(settings: Settings, *, allow_private: bool = False) -> NetConfig:
+    return NetConfig.from_settings(
+        settings.network, allow_private=allow_private, trusted_origins=[settings.hub.endpoint]
+    )
+
+
+def build_pipeline(
+    settings: Settings,
+    store: Store,
+    *,
+    registry: dict[str, RegisteredVerifier] | None = None,
+    allow_private: bool = False,
+    extractor: Extractor | None = None,
+    resolver: LaunchResolver | None = None,
+    context_extra: dict[str, Any] | None = None,
+) -> Pipeline:
+    return Pipeline(
+        store,
+        settings,
+        extractor or Extractor(settings.extraction),
+        resolver or LaunchResolver(settings.extraction),
+        registry if registry is not None else discover(settings),
+        scorer=QueuePriority(),
+        net=net_config(settings, allow_private=allow_private),
+        context_extra=context_extra,
+    )
+
+
+@dataclass
+class Application:
+    settings: Settings
+    store: Store
+    pipeline: Pipeline
+    sender: OutboxSender | None = None
+    jobs: list[Job] = field(default_factory=list)
+
+    def daemon(self) -> Daemon:
+        return Daemon(
+            self.pipeline,
+            self.jobs,
+            verification_concurrency=self.settings.daemon.verification_concurrency,
+        )
+
+
+def _poll_jobs(settings: Settings, store: Store) -> list[Job]:
+    from hypewatch.bot.watchers import build_watchers, poll_once
+
+    jobs = []
+    intervals = {
+        "x": settings.sources.x.interval_minutes,
+        "reddit": settings.sources.reddit.interval_minutes,
+        "huggingface": settings.sources.huggingface.interval_minutes,
+    }
+    for watcher in build_watchers(settings):
+
+        async def poll(watcher: Any = watcher) -> None:
+            report = await asyncio.to_thread(poll_once, store, watcher)
+            log.info("poll %s: %s", watcher.source, report.to_json())
+
+        jobs.append(
+            Job(
+                f"poll-{watcher.source}",
+                poll,
+                interval_seconds=intervals[watcher.source] * 60,
+                jitter_seconds=settings.daemon.jitter_seconds,
+            )
+        )
+    return jobs
+
+
+def _revision_job(settings: Settings, store: Store) -> Job:
+    from hypewatch.verifiers.weights.hub import HubClient
+    from hypewatch.verifiers.weights.revisions import check_revisions
+
+    hub = HubClient.from_settings(settings)
+
+    async def check_all() -> None:
+        for launch in store.launches():
+            if launch.hf_repo:
+                events = await asyncio.to_thread(check_revisions, store, launch, hub)
+                if events:
+                    log.info("%s: %d weights change(s)", launch.hf_repo, len(events))
+
+    return Job(
+        "revision-checks",
+        check_all,
+        interval_seconds=settings.verifiers.weights.recheck_hours * 3600,
+    )
+
+
+def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:
+    from hypewatch.bot.digest import send_weekly_digest
+
+    jobs = [
+        Job(
+            "outbox",
+            sender.deliver_pending,
+            interval_seconds=settings.daemon.outbox_interval_seconds,
+        )
+    ]
+    if settings.digest.enabled:
+
+        async def digest() -> None:
+            await asyncio.to_thread(send_weekly_digest, store, settings.digest)
+
+        jobs.append(
+            Job(
+                "weekly-digest",
+                digest,
+                cron={"day_of_week": settings.digest.day_of_week, "hour": settings.digest.hour},
+            )
+        )
+    return jobs
+
+
+def build_application(settings: Settings, store: Store) -> Application:
+    """The daemon's parts. Raises ConfigError (naming the env var) for a missing secret."""
+    from hypewatch.bot.notifiers.factory import build_notifiers, start_delivery
+    from hypewatch.bot.watchers.hub_http import configure_hub_http
+
+    net = net_config(settings)
+    configure_hub_http(net)
+    pipeline = build_pipeline(settings, store)
+    notifiers = build_notifiers(settings, store, net=net)
+    sender = start_delivery(settings, store, notifiers)
+    jobs = _poll_jobs(settings, store)
+    jobs += _delivery_jobs(settings, store, sender)
+    if settings.verifiers.weights.enabled:
+        jobs.append(_revision_job(settings, store))
+    return Application(settings, store, pipeline, sender, jobs)
