@@ -16,10 +16,12 @@ import httpx
 
 from hypewatch.config import FingerprintVerifierSettings, Secret, Settings
 from hypewatch.models import Event, EventKind
+from hypewatch.net import NetConfig, async_client
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import (
     ProbeRecord,
     enroll_reference,
+    enrolled_references,
     enrolled_signatures,
     latest_probe,
     record_probe,
@@ -38,6 +40,7 @@ from hypewatch.verifiers.fingerprint.signature import (
     SIGNATURE_PROMPTS,
     Embedder,
     Signature,
+    default_embedder,
     similarity,
 )
 
@@ -216,3 +219,35 @@ async def enroll(
         signature=signature,
     )
     return signature
+
+
+async def fingerprint_url(
+    settings: Settings,
+    net: NetConfig,
+    target: Target,
+    refs: list[Reference],
+    *,
+    store: Store | None = None,
+    notes: list[Evidence] | None = None,
+) -> FingerprintResult:
+    """One probe over a fresh guarded client; stored in `store` when given.
+
+    The behavioural signature runs only when `store` holds enrolled references
+    and the `ml` extra is installed.
+    """
+    embedder = default_embedder() if store is not None and enrolled_references(store) else None
+    options = session_options(settings.verifiers.fingerprint)
+    async with async_client(net) as http:
+        result = await fingerprint(
+            http, target, refs, store=store, embedder=embedder, options=options, notes=notes
+        )
+    if store is not None:
+        save_probe(store, target, result, embedder.name if embedder else "")
+    return result
+
+
+async def enroll_url(
+    net: NetConfig, target: Target, label: str, store: Store, embedder: Embedder
+) -> Signature:
+    async with async_client(net) as http:
+        return await enroll(store, http, target, label, embedder)
