@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,14 +75,25 @@ def backend(tokenizers: dict[str, Tokenizer], label: str, **kwargs: object) -> B
     return Backend(tokenizers[label], **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def shared_server() -> Iterator[Standin]:
+    """One stand-in for the whole session (stopping one costs ~0.5 s); tests reset it."""
+    with serve(OpenAIFingerprintHandler, backends=[]) as server:
+        yield server
+
+
 @pytest.fixture
-def make_server() -> Iterator[object]:
-    """`make_server(backends, **state)` starts a stand-in; all stop after the test."""
-    from contextlib import ExitStack
+def make_server(shared_server: Standin) -> Iterator[Callable[..., Standin]]:
+    """`make_server(backends, **state)`: the shared stand-in, reset to serve `backends`."""
 
-    with ExitStack() as stack:
+    def start(backends: list[Backend], **state: object) -> Standin:
+        with shared_server.server.lock:
+            release = shared_server.server.state.get("release")
+            if isinstance(release, threading.Event):
+                release.set()  # let a handler still hanging from an earlier test go
+            shared_server.server.state = {"backends": backends, **state}
+            shared_server.requests.clear()
+        return shared_server
 
-        def start(backends: list[Backend], **state: object) -> Standin:
-            return stack.enter_context(serve(OpenAIFingerprintHandler, backends=backends, **state))
-
-        yield start
+    yield start
+    start([])

@@ -81,10 +81,10 @@ def from_hf_tokenizer(label: str, tokenizer: Tokenizer, source: str) -> Referenc
 def load_tokenizer_json(label: str, path: Path) -> Reference:
     if path.is_dir():
         path = path / "tokenizer.json"
+    if not path.is_file():
+        raise ReferenceLoadError(f"reference {label}: {path} does not exist")
     try:
         tokenizer = Tokenizer.from_file(str(path))
-    except FileNotFoundError:
-        raise ReferenceLoadError(f"reference {label}: {path} does not exist") from None
     except Exception as error:  # tokenizers raises a bare Exception on a bad file
         raise ReferenceLoadError(
             f"reference {label}: {path} is not a valid HF tokenizer.json ({error}); "
@@ -147,8 +147,13 @@ def hub_downloader(endpoint: str, cache_dir: Path | None = None) -> HubDownload:
     """Fetch `tokenizer.json` of a repo once through huggingface_hub (cached after that)."""
 
     def download(repo_id: str) -> str:
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import hf_hub_download, try_to_load_from_cache
 
+        cached = try_to_load_from_cache(
+            repo_id, "tokenizer.json", cache_dir=str(cache_dir) if cache_dir else None
+        )
+        if isinstance(cached, str):
+            return cached  # fetched before: no request at all
         return str(
             hf_hub_download(
                 repo_id,
