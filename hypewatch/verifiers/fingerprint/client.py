@@ -79,6 +79,7 @@ class ChatClient:
         api_key: Secret | None = None,
     ) -> None:
         self._http = http
+        self.endpoint = endpoint
         self.url = chat_url(endpoint)
         self.model = model
         self._headers = {"Authorization": f"Bearer {api_key.reveal()}"} if api_key else {}

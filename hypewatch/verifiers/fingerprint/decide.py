@@ -102,6 +102,7 @@ class FingerprintResult:
     signature_match: str | None = None
     signature: Signature | None = None
     errors: list[str] = field(default_factory=list)
+    tokenizer_informative: bool = False
 
     def to_json(self) -> JSON:
         return {
@@ -117,6 +118,7 @@ class FingerprintResult:
             "seconds": round(self.seconds, 3),
             "scrubbed": self.scrubbed,
             "signature_match": self.signature_match,
+            "tokenizer_informative": self.tokenizer_informative,
             "errors": self.errors,
             "evidence": [e.to_json() for e in self.evidence],
         }
@@ -256,6 +258,7 @@ def decide(f: Findings) -> FingerprintResult:
         signature_match=f.signature_match.label if f.signature_match else None,
         signature=f.signature,
         errors=f.errors,
+        tokenizer_informative=any(p.weight > 0 for p in f.tokenizer_probes),
     )
 
 

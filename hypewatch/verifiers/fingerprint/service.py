@@ -137,7 +137,12 @@ def changes_between(previous: ProbeRecord, result: FingerprintResult) -> list[st
     before, after = previous.tokenizer_match, result.tokenizer_match
     if before and after and before != after:
         changes.append(f"tokenizer match changed: {before} -> {after}")
-    elif before and not after and result.tokenizer_scores.get(before, 1.0) < 0.5:
+    elif (
+        before
+        and not after
+        and result.tokenizer_informative
+        and result.tokenizer_scores.get(before, 1.0) < 0.5
+    ):
         changes.append(
             f"tokenizer no longer matches {before} "
             f"(score {result.tokenizer_scores.get(before, 0.0):.2f})"

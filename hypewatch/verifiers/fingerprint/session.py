@@ -207,7 +207,11 @@ async def probe_endpoint(
     """Probe one endpoint and judge it against the claim."""
     options = options or SessionOptions()
     findings = Findings(
-        client.url, claimed_model, claimed_tokenizer, [r.label for r in refs], notes=notes or []
+        client.endpoint,
+        claimed_model,
+        claimed_tokenizer,
+        [r.label for r in refs],
+        notes=notes or [],
     )
     session = _Session(client, refs, options, findings)
     await session.run_counts()
