@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -182,6 +182,8 @@ async def reprobe(
 ) -> ReprobeOutcome:
     """Probe again; store the result; on a change append ENDPOINT_CHANGED with both results."""
     target = Target(endpoint, model, claimed_tokenizer, api_key)
+    # watching: take a signature whenever an embedder is available, to compare next time
+    options = replace(options or SessionOptions(), want_signature=embedder is not None)
     previous = latest_probe(store, endpoint)
     result = await fingerprint(http, target, refs, store=store, embedder=embedder, options=options)
     changes = changes_between(previous, result) if previous else []
