@@ -82,11 +82,21 @@ def test_truncation_exact_count_is_a_match(refs: list[Reference]) -> None:
 
 
 def test_scrubbed_names_are_reported() -> None:
-    names = [n for n in NAMES if n not in ("Claude", "Anthropic")]
-    result = find_scrubbed("\n".join(names))
+    words = list(NAMES)
+    names = [n for n in words if n not in ("Claude", "Anthropic")]
+    result = find_scrubbed("\n".join(names), words)
     assert result.informative
     assert result.missing == ["Claude", "Anthropic"]
-    assert not find_scrubbed("I can't help with that.").informative
+    assert not find_scrubbed("I can't help with that.", words).informative
+
+
+def test_names_after_a_max_tokens_cut_are_not_called_scrubbed() -> None:
+    words = list(NAMES)
+    reply = "\n".join(w for w in words[:10] if w != "Claude")
+    cut = find_scrubbed(reply, words, cut=True)
+    assert cut.missing == ["Claude"]
+    assert cut.not_reached == words[10:]
+    assert find_scrubbed(reply, words).missing == ["Claude", *words[10:]]
 
 
 def test_vendor_groups_match_whole_names_only() -> None:

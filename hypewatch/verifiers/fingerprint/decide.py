@@ -172,7 +172,11 @@ def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, wh
 
 
 def _scrub_vote(scrub: ScrubResult) -> Evidence:
-    details: JSON = {"returned": scrub.returned, "missing": scrub.missing}
+    details: JSON = {
+        "returned": scrub.returned,
+        "missing": scrub.missing,
+        "not_reached": scrub.not_reached,
+    }
     if not scrub.informative:
         return Evidence(
             "scrubbed_words",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -60,6 +61,12 @@ NAMES: dict[str, str] = {
     "Grok": "xai",
     "Command-R": "cohere",
     "Cohere": "cohere",
+    "Sonnet": "anthropic",
+    "GPT-4": "openai",
+    "Nemotron": "nvidia",
+    "NVIDIA": "nvidia",
+    "Falcon": "tii",
+    "Hermes": "nous",
 }
 SELF_ID_PROMPT = (
     "What is the name of the model you are, and which company trained you? "
@@ -77,8 +84,8 @@ def repeat_prompt(text: str) -> list[Message]:
     ]
 
 
-def scrub_prompt() -> list[Message]:
-    listing = "\n".join(NAMES)
+def scrub_prompt(words: Sequence[str]) -> list[Message]:
+    listing = "\n".join(words)
     return [
         {
             "role": "user",
@@ -238,26 +245,33 @@ def score_truncation(text: str, k: int, refs: list[Reference]) -> dict[str, floa
 # -- 4. scrubbed words -------------------------------------------------------
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+def _words(text: str) -> str:
+    """Case-folded words joined by single spaces: "GPT-4o" and "gpt - 4o" both give "gpt 4o"."""
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
 @dataclass(frozen=True)
 class ScrubResult:
     returned: list[str]
     missing: list[str]
+    not_reached: list[str] = field(default_factory=list)
 
     @property
     def informative(self) -> bool:
-        """The endpoint followed the instruction (most names came back)."""
-        return len(self.returned) >= len(NAMES) // 2
+        """The endpoint followed the instruction (most names it got to came back)."""
+        asked = len(self.returned) + len(self.missing)
+        return asked > 0 and len(self.returned) >= max(1, asked // 2)
 
 
-def find_scrubbed(reply: str) -> ScrubResult:
-    squashed = _squash(reply)
-    returned = [name for name in NAMES if _squash(name) in squashed]
-    missing = [name for name in NAMES if name not in returned]
-    return ScrubResult(returned, missing)
+def find_scrubbed(reply: str, words: Sequence[str], *, cut: bool = False) -> ScrubResult:
+    """Which of `words` never came back. With `cut` (the reply hit max_tokens), names
+    after the last one returned were never reached and are not counted as scrubbed."""
+    said = f" {_words(reply)} "
+    returned = [w for w in words if _words(w) and f" {_words(w)} " in said]
+    last = max((words.index(w) for w in returned), default=-1)
+    missing = [w for w in words if w not in returned and (not cut or words.index(w) < last)]
+    not_reached = [w for w in words if w not in returned and w not in missing]
+    return ScrubResult(returned, missing, not_reached)
 
 
 # -- 5. self-identification ----------------------------------------------------

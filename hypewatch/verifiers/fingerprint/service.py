@@ -64,6 +64,7 @@ def session_options(
         signature_margin=config.signature_margin,
         signature_min_similarity=config.signature_min_similarity,
         want_signature=want_signature,
+        scrub_words=tuple(config.scrub_words),
     )
 
 

@@ -24,6 +24,7 @@ from hypewatch.verifiers.fingerprint.decide import (
 from hypewatch.verifiers.fingerprint.probes import (
     COUNT_MULTI,
     COUNT_TEXTS,
+    NAMES,
     REPEAT_TEXTS,
     SELF_ID_PROMPT,
     TRUNCATION_K,
@@ -49,7 +50,7 @@ from hypewatch.verifiers.fingerprint.signature import (
 
 W_COUNTS, W_TRUNCATION, W_STREAM = 1.0, 0.8, 0.6
 STREAM_MAX_TOKENS = 64
-SCRUB_MAX_TOKENS = 160
+SCRUB_MAX_TOKENS = 256
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class SessionOptions:
     signature_margin: float = 0.05
     signature_min_similarity: float = 0.8
     want_signature: bool = False
+    scrub_words: tuple[str, ...] = ()  # asked back on top of the built-in vendor names
 
 
 @dataclass
@@ -170,9 +172,11 @@ class _Session:
     # -- other probes ---------------------------------------------------------
 
     async def run_scrub(self) -> None:
-        reply = await self.ask(scrub_prompt(), SCRUB_MAX_TOKENS)
+        words = list(dict.fromkeys([*NAMES, *self.options.scrub_words]))
+        reply = await self.ask(scrub_prompt(words), SCRUB_MAX_TOKENS)
         if reply is not None:
-            self.findings.scrub = find_scrubbed(reply.text)
+            cut = reply.finish_reason == "length"
+            self.findings.scrub = find_scrubbed(reply.text, words, cut=cut)
 
     async def run_self_id(self) -> str | None:
         reply = await self.ask(user(SELF_ID_PROMPT), SIGNATURE_MAX_TOKENS)
