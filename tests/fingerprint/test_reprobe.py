@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from hypewatch.config import parse_settings
 from hypewatch.models import EventKind
 from hypewatch.net import NetConfig, async_client
 from hypewatch.storage import Store
@@ -100,3 +102,28 @@ async def test_swap_to_an_unknown_tokenizer_is_a_change(
     assert swapped.result.tokenizer_match is None
     assert swapped.event is not None
     assert "no longer matches bpe-a" in swapped.changes[0]
+
+
+async def test_reprobe_from_settings_alone(
+    store: Store,
+    make_server: StartServer,
+    tokenizers: dict[str, Tokenizer],
+    tokenizer_paths: dict[str, Path],
+) -> None:
+    settings = parse_settings(
+        {
+            "network": {"allow_private": True, "retries": 0},
+            "verifiers": {
+                "fingerprint": {"references": {k: str(p) for k, p in tokenizer_paths.items()}}
+            },
+        }
+    )
+    launch = store.create_launch("z", "Z")
+    server = make_server([Backend(tokenizers["wordpiece"]), Backend(tokenizers["bpe-b"])])
+    first = await reprobe(store, launch.id, server.url, settings=settings, model="z")
+    server.server.state["active"] = 1
+    second = await reprobe(store, launch.id, server.url, settings=settings, model="z")
+    assert first.result.tokenizer_match == "wordpiece"
+    assert second.result.tokenizer_match == "bpe-b"
+    assert second.event is not None
+    assert second.event.payload["before"]["probe_id"] == first.record.id

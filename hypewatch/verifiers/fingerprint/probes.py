@@ -121,7 +121,7 @@ class CountFit:
     checks: int
     agreements: int
     per_request: int
-    per_message: int
+    per_message: int | None  # None: every request had the same number of messages
     residuals: list[int]
 
     @property
@@ -176,7 +176,7 @@ def fit_counts(observations: list[CountObservation], ref: Reference) -> CountFit
         len(observations) - params,
         agreements,
         best[0],
-        best[1],
+        best[1] if params == 2 else None,
         residuals,
     )
 

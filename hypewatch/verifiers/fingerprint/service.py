@@ -172,28 +172,59 @@ async def reprobe(
     launch_id: int,
     endpoint: str,
     *,
-    http: httpx.AsyncClient,
-    model: str,
-    refs: list[Reference],
+    model: str = "",
+    refs: list[Reference] | None = None,
+    http: httpx.AsyncClient | None = None,
+    settings: Settings | None = None,
+    net: NetConfig | None = None,
     claimed_tokenizer: str | None = None,
     api_key: Secret | None = None,
     embedder: Embedder | None = None,
     options: SessionOptions | None = None,
     claim_id: int | None = None,
 ) -> ReprobeOutcome:
-    """Probe again; store the result; on a change append ENDPOINT_CHANGED with both results."""
-    target = Target(endpoint, model, claimed_tokenizer, api_key)
+    """Probe again; store the result; on a change append ENDPOINT_CHANGED with both results.
+
+    Give `http` (a guarded client), or `net`/`settings` to build one; `refs`
+    default to the configured references, `options` to the configured limits.
+    """
+    if refs is None:
+        refs = references_from_settings(settings).references if settings else []
+    if options is None and settings is not None:
+        options = session_options(settings.verifiers.fingerprint)
     # watching: take a signature whenever an embedder is available, to compare next time
     options = replace(options or SessionOptions(), want_signature=embedder is not None)
+    target = Target(endpoint, model, claimed_tokenizer, api_key)
     previous = latest_probe(store, endpoint)
-    result = await fingerprint(http, target, refs, store=store, embedder=embedder, options=options)
+    if http is None:
+        net = net or (NetConfig.from_settings(settings.network) if settings else NetConfig())
+        async with async_client(net) as own:
+            result = await fingerprint(
+                own, target, refs, store=store, embedder=embedder, options=options
+            )
+    else:
+        result = await fingerprint(
+            http, target, refs, store=store, embedder=embedder, options=options
+        )
+    return _record_reprobe(store, launch_id, target, result, previous, embedder, claim_id)
+
+
+def _record_reprobe(
+    store: Store,
+    launch_id: int,
+    target: Target,
+    result: FingerprintResult,
+    previous: ProbeRecord | None,
+    embedder: Embedder | None,
+    claim_id: int | None,
+) -> ReprobeOutcome:
     changes = changes_between(previous, result) if previous else []
     with store.transaction():
         record = save_probe(store, target, result, embedder.name if embedder else "")
         event = None
         if changes and previous is not None:
             payload = {
-                "endpoint": endpoint,
+                "endpoint": target.endpoint,
                 "changes": changes,
                 "before": {"probe_id": previous.id, **previous.result},
                 "after": {"probe_id": record.id, **result.to_json()},
