@@ -6,7 +6,8 @@ replies and whether it reports `usage`. The server speaks the real wire
 format: `POST /v1/chat/completions`, JSON or SSE (`stream: true`, with
 `stream_options.include_usage`), `max_tokens` cut with `finish_reason:
 "length"`. Modes: "ok", "garbage" (200 with non-JSON), "error" (500),
-"hang" (never answers within the client's timeout).
+"hang" (never answers within the client's timeout). `state["latency"]`
+adds seconds before every answer.
 
 Backends are chosen per request: `state["active"]` (an index the test may
 change between probes) or, with `state["switch_every"] = n`, the next
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +89,8 @@ class OpenAIFingerprintHandler(StandinHandler):
     def do_POST(self) -> None:
         raw = self.read_body()
         mode = self.state.get("mode", "ok")
+        if self.state.get("latency"):
+            time.sleep(float(self.state["latency"]))  # a model's time to first byte
         if mode == "hang":
             self.state.setdefault("release", threading.Event()).wait(self.state.get("hang", 5.0))
             return
