@@ -8,6 +8,7 @@ from hypewatch.verifiers.fingerprint.probes import (
     COUNT_MULTI,
     COUNT_TEXTS,
     NAMES,
+    TRUNCATION_TEXTS,
     CountObservation,
     chunk_boundaries,
     find_scrubbed,
@@ -103,3 +104,17 @@ def test_vendor_groups_match_whole_names_only() -> None:
     assert vendor_groups("I am Claude, made by Anthropic") == {"anthropic"}
     assert vendor_groups("Qwen2-72B-Instruct") == {"alibaba"}
     assert vendor_groups("metadata and graphics") == set()
+
+
+def test_truncation_stop_is_compared_with_each_tokenizers_kth_token_end(
+    refs: list[Reference],
+) -> None:
+    asked = TRUNCATION_TEXTS[0]
+    for true in refs:
+        spans = true.spans(asked)
+        for k in (5, 9):
+            reply = asked[: spans[k - 1][1]]
+            scores = score_truncation(reply, k, refs, asked)
+            assert scores[true.label] == 1.0
+            others = [r for r in refs if asked[: r.spans(asked)[k - 1][1]] != reply]
+            assert all(scores[r.label] < 1.0 for r in others)

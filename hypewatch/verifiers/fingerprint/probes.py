@@ -31,11 +31,17 @@ COUNT_MULTI: tuple[Message, ...] = (
     {"role": "system", "content": "You answer in one word. Σχήμα 数据 ▁▁ ____ 42424242"},
     {"role": "user", "content": "Say OK. Ünïcödé   spaced    out\n\n\nlines 3.14159265"},
 )
-REPEAT_TEXTS = (
-    'The quick brown fox jumps over 13 lazy dogs; 2048 bytes of JSON {"a": [1, 2]} '
-    "later, naïve users write résumés in 東京.",
-    "Tokenizers disagree: 1234567 vs 12,345,678 and unbelievably_long_identifier_names "
-    "plus emoji 🚀 and ellipses...",
+#: Repeat-after-me texts, ASCII only (a detokenizer never holds back a partial
+#: character and moves a boundary), dense in what tokenizers split differently:
+#: digit groups, long identifiers, hex, decimals, punctuation runs.
+STREAM_TEXT = (
+    "Tokenizers disagree: 1234567 vs 12,345,678, unbelievably_long_identifier_names, "
+    "0x7fA3, 3.14159265 and ====...."
+)
+#: Cut at max_tokens = k (7, then 12): where each reply stops names the tokenizer.
+TRUNCATION_TEXTS = (
+    "Tokenizers disagree: 1234567 vs 12,345,678 and unbelievably_long_identifier_names",
+    "The quick brown fox jumps over 13 lazy dogs; 2048 bytes of JSON",
 )
 TRUNCATION_K = (7, 12)
 
@@ -232,12 +238,33 @@ def score_stream(chunks: list[str], refs: list[Reference]) -> StreamScore:
 # -- 3. truncation points ----------------------------------------------------
 
 
-def score_truncation(text: str, k: int, refs: list[Reference]) -> dict[str, float]:
-    """A reply cut at max_tokens=k holds exactly k tokens of the tokenizer that counted."""
+def _visible(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isspace())
+
+
+def score_truncation(
+    reply: str, k: int, refs: list[Reference], asked: str = ""
+) -> dict[str, float]:
+    """A reply cut at max_tokens=k stops where the tokenizer that counted ends token k.
+
+    When the reply is the start of the text it was asked to repeat (whitespace
+    aside), compare where it stops with the end of each reference's k-th token of
+    that text: re-encoding a word cut in the middle would not give k tokens back.
+    Otherwise count the reply's tokens. Exact scores 1; one token off 0.5 (a
+    detokenizer holding back a partial character); else 0.
+    """
+    visible_reply = _visible(reply)
+    is_prefix = bool(asked) and _visible(asked).startswith(visible_reply)
+    stop = len(visible_reply)
     scores: dict[str, float] = {}
     for ref in refs:
-        off = abs(ref.count(text) - k)
-        # exact is a match; one off can be a detokenizer holding back a partial character
+        if is_prefix:
+            index = _visible_index(asked)
+            ends = [index[end] for _, end in ref.spans(asked)]
+            near = [abs(n - k) for n, end in enumerate(ends, start=1) if end == stop]
+            off = min(near) if near else 2
+        else:
+            off = abs(ref.count(reply) - k)
         scores[ref.label] = 1.0 if off == 0 else 0.5 if off == 1 else 0.0
     return scores
 

@@ -25,9 +25,10 @@ from hypewatch.verifiers.fingerprint.probes import (
     COUNT_MULTI,
     COUNT_TEXTS,
     NAMES,
-    REPEAT_TEXTS,
     SELF_ID_PROMPT,
+    STREAM_TEXT,
     TRUNCATION_K,
+    TRUNCATION_TEXTS,
     CountObservation,
     SelfIdResult,
     find_scrubbed,
@@ -142,7 +143,7 @@ class _Session:
             await self.ask(user(COUNT_TEXTS[3]), 1)
 
     async def run_stream(self) -> TokenizerProbe | None:
-        reply = await self.ask(repeat_prompt(REPEAT_TEXTS[0]), STREAM_MAX_TOKENS, stream=True)
+        reply = await self.ask(repeat_prompt(STREAM_TEXT), STREAM_MAX_TOKENS, stream=True)
         if reply is None or not self.refs:
             return None
         scored = score_stream(reply.chunks, self.refs)
@@ -155,14 +156,14 @@ class _Session:
     async def run_truncation(self) -> TokenizerProbe | None:
         per_k: list[dict[str, float]] = []
         notes: list[str] = []
-        for k, text in zip(TRUNCATION_K, REPEAT_TEXTS, strict=True):
+        for k, text in zip(TRUNCATION_K, TRUNCATION_TEXTS, strict=True):
             reply = await self.ask(repeat_prompt(text), k)
             if reply is None:
                 continue
             if reply.finish_reason != "length" or not reply.text:
                 notes.append(f"max_tokens={k}: finish_reason {reply.finish_reason!r}, ignored")
                 continue
-            per_k.append(score_truncation(reply.text, k, self.refs))
+            per_k.append(score_truncation(reply.text, k, self.refs, text))
             notes.append(f"max_tokens={k}: cut after {len(reply.text)} chars")
         if not per_k or not self.refs:
             return None if not notes else TokenizerProbe("truncation", {}, 0.0, "; ".join(notes))
