@@ -1,0 +1,292 @@
+"""What callers use: probe an endpoint, re-probe it over time, enroll a signature.
+
+    result = await fingerprint(http, Target(url, model), refs, store=store)
+    outcome = await reprobe(store, launch_id, url, http=http, model=model, refs=refs)
+    if outcome.event: ...   # EventKind.ENDPOINT_CHANGED was appended with both results
+
+`http` is a guarded client from `hypewatch.net.async_client` (or `ctx.http()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import httpx
+
+from hypewatch.config import FingerprintVerifierSettings, Secret, Settings
+from hypewatch.models import Event, EventKind
+from hypewatch.net import NetConfig, async_client
+from hypewatch.storage import Store
+from hypewatch.storage.fingerprint import (
+    ProbeRecord,
+    enroll_reference,
+    enrolled_references,
+    enrolled_signatures,
+    latest_probe,
+    record_probe,
+)
+from hypewatch.verifiers.fingerprint.client import ChatClient
+from hypewatch.verifiers.fingerprint.decide import Evidence, FingerprintResult
+from hypewatch.verifiers.fingerprint.references import (
+    LoadedReferences,
+    Reference,
+    hub_downloader,
+    load_references,
+)
+from hypewatch.verifiers.fingerprint.session import SessionOptions, probe_endpoint
+from hypewatch.verifiers.fingerprint.signature import (
+    SIGNATURE_MAX_TOKENS,
+    SIGNATURE_PROMPTS,
+    Embedder,
+    Signature,
+    default_embedder,
+    similarity,
+)
+
+#: Two signatures of one model at temperature 0 are near-identical; below this, it changed.
+SIGNATURE_CHANGED_BELOW = 0.9
+
+
+@dataclass(frozen=True)
+class Target:
+    endpoint: str
+    model: str
+    claimed_tokenizer: str | None = None
+    api_key: Secret | None = None
+
+
+def session_options(
+    config: FingerprintVerifierSettings, *, want_signature: bool = False
+) -> SessionOptions:
+    return SessionOptions(
+        max_queries=config.max_queries,
+        signature_margin=config.signature_margin,
+        signature_min_similarity=config.signature_min_similarity,
+        want_signature=want_signature,
+        scrub_words=tuple(config.scrub_words),
+    )
+
+
+def references_from_settings(
+    settings: Settings, extra: Iterable[tuple[str, str]] = ()
+) -> LoadedReferences:
+    """Configured references (broken ones skipped with a reason), then `extra` strictly.
+
+    An `extra` reference (from the command line) with a configured label replaces it.
+    """
+    hub = hub_downloader(settings.hub.endpoint)
+    extra = list(extra)
+    overridden = {label for label, _ in extra}
+    configured = {
+        k: v for k, v in settings.verifiers.fingerprint.references.items() if k not in overridden
+    }
+    loaded = load_references(configured, hub)
+    given = load_references(extra, hub, strict=True)
+    return LoadedReferences(loaded.references + given.references, loaded.skipped)
+
+
+def skipped_notes(skipped: dict[str, str]) -> list[Evidence]:
+    return [
+        Evidence("reference", f"{label} not used: {why}", 0.0) for label, why in skipped.items()
+    ]
+
+
+async def fingerprint(
+    http: httpx.AsyncClient,
+    target: Target,
+    refs: list[Reference],
+    *,
+    store: Store | None = None,
+    embedder: Embedder | None = None,
+    options: SessionOptions | None = None,
+    notes: list[Evidence] | None = None,
+) -> FingerprintResult:
+    """Probe `target` once and judge it (enrolled signatures come from `store`)."""
+    enrolled = enrolled_signatures(store, embedder.name) if store and embedder else {}
+    client = ChatClient(http, target.endpoint, target.model, target.api_key)
+    return await probe_endpoint(
+        client,
+        refs,
+        claimed_model=target.model,
+        claimed_tokenizer=target.claimed_tokenizer,
+        enrolled=enrolled,
+        embedder=embedder,
+        options=options,
+        notes=notes,
+    )
+
+
+def save_probe(
+    store: Store, target: Target, result: FingerprintResult, embedder: str
+) -> ProbeRecord:
+    return record_probe(
+        store,
+        endpoint=target.endpoint,
+        model=target.model,
+        tokenizer_match=result.tokenizer_match,
+        verdict=result.verdict,
+        result=result.to_json(),
+        signature=result.signature,
+        embedder=embedder if result.signature else None,
+    )
+
+
+def changes_between(previous: ProbeRecord, result: FingerprintResult) -> list[str]:
+    """What differs between a stored probe and a new one (empty: nothing we can tell)."""
+    changes: list[str] = []
+    before, after = previous.tokenizer_match, result.tokenizer_match
+    if before and after and before != after:
+        changes.append(f"tokenizer match changed: {before} -> {after}")
+    elif (
+        before
+        and not after
+        and result.tokenizer_informative
+        and result.tokenizer_scores.get(before, 1.0) < 0.5
+    ):
+        changes.append(
+            f"tokenizer no longer matches {before} "
+            f"(score {result.tokenizer_scores.get(before, 0.0):.2f})"
+        )
+    if previous.signature and result.signature:
+        sim = similarity(previous.signature, result.signature)
+        if sim < SIGNATURE_CHANGED_BELOW:
+            changes.append(f"behavioural signature changed (similarity {sim:.2f})")
+    old_label = previous.result.get("signature_match")
+    if old_label and result.signature_match and old_label != result.signature_match:
+        changes.append(f"nearest enrolled model changed: {old_label} -> {result.signature_match}")
+    return changes
+
+
+@dataclass
+class ReprobeOutcome:
+    result: FingerprintResult
+    previous: ProbeRecord | None
+    record: ProbeRecord
+    changes: list[str] = field(default_factory=list)
+    event: Event | None = None
+
+
+async def reprobe(
+    store: Store,
+    launch_id: int,
+    endpoint: str,
+    *,
+    model: str = "",
+    refs: list[Reference] | None = None,
+    http: httpx.AsyncClient | None = None,
+    settings: Settings | None = None,
+    net: NetConfig | None = None,
+    claimed_tokenizer: str | None = None,
+    api_key: Secret | None = None,
+    embedder: Embedder | None = None,
+    options: SessionOptions | None = None,
+    claim_id: int | None = None,
+) -> ReprobeOutcome:
+    """Probe again; store the result; on a change append ENDPOINT_CHANGED with both results.
+
+    Give `http` (a guarded client), or `net`/`settings` to build one; `refs`
+    default to the configured references, `options` to the configured limits.
+    """
+    if refs is None:
+        refs = references_from_settings(settings).references if settings else []
+    if options is None and settings is not None:
+        options = session_options(settings.verifiers.fingerprint)
+    # watching: take a signature whenever an embedder is available, to compare next time
+    options = replace(options or SessionOptions(), want_signature=embedder is not None)
+    target = Target(endpoint, model, claimed_tokenizer, api_key)
+    previous = latest_probe(store, endpoint)
+    if http is None:
+        net = net or (NetConfig.from_settings(settings.network) if settings else NetConfig())
+        async with async_client(net) as own:
+            result = await fingerprint(
+                own, target, refs, store=store, embedder=embedder, options=options
+            )
+    else:
+        result = await fingerprint(
+            http, target, refs, store=store, embedder=embedder, options=options
+        )
+    return _record_reprobe(store, launch_id, target, result, previous, embedder, claim_id)
+
+
+def _record_reprobe(
+    store: Store,
+    launch_id: int,
+    target: Target,
+    result: FingerprintResult,
+    previous: ProbeRecord | None,
+    embedder: Embedder | None,
+    claim_id: int | None,
+) -> ReprobeOutcome:
+    changes = changes_between(previous, result) if previous else []
+    with store.transaction():
+        record = save_probe(store, target, result, embedder.name if embedder else "")
+        event = None
+        if changes and previous is not None:
+            payload = {
+                "endpoint": target.endpoint,
+                "changes": changes,
+                "before": {"probe_id": previous.id, **previous.result},
+                "after": {"probe_id": record.id, **result.to_json()},
+            }
+            event = store.append_event(
+                launch_id, EventKind.ENDPOINT_CHANGED, payload, claim_id=claim_id
+            )
+    return ReprobeOutcome(result, previous, record, changes, event)
+
+
+async def enroll(
+    store: Store,
+    http: httpx.AsyncClient,
+    target: Target,
+    label: str,
+    embedder: Embedder,
+) -> Signature:
+    """Ask the signature prompts, embed the replies, store them under `label`."""
+    client = ChatClient(http, target.endpoint, target.model, target.api_key)
+    replies = [
+        (await client.complete([{"role": "user", "content": p}], SIGNATURE_MAX_TOKENS)).text
+        for p in SIGNATURE_PROMPTS
+    ]
+    signature = embedder.embed([r or "(empty reply)" for r in replies])
+    enroll_reference(
+        store,
+        label=label,
+        endpoint=target.endpoint,
+        model=target.model,
+        embedder=embedder.name,
+        signature=signature,
+    )
+    return signature
+
+
+async def fingerprint_url(
+    settings: Settings,
+    net: NetConfig,
+    target: Target,
+    refs: list[Reference],
+    *,
+    store: Store | None = None,
+    notes: list[Evidence] | None = None,
+) -> FingerprintResult:
+    """One probe over a fresh guarded client; stored in `store` when given.
+
+    The behavioural signature runs only when `store` holds enrolled references
+    and the `ml` extra is installed.
+    """
+    embedder = default_embedder() if store is not None and enrolled_references(store) else None
+    options = session_options(settings.verifiers.fingerprint)
+    async with async_client(net) as http:
+        result = await fingerprint(
+            http, target, refs, store=store, embedder=embedder, options=options, notes=notes
+        )
+    if store is not None:
+        save_probe(store, target, result, embedder.name if embedder else "")
+    return result
+
+
+async def enroll_url(
+    net: NetConfig, target: Target, label: str, store: Store, embedder: Embedder
+) -> Signature:
+    async with async_client(net) as http:
+        return await enroll(store, http, target, label, embedder)

@@ -1,0 +1,105 @@
+"""The `fingerprint` verifier through the one registry, against stand-ins."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+from hypewatch.config import Settings, parse_settings
+from hypewatch.models import ClaimKind, EventKind, VerdictStatus
+from hypewatch.net import NetConfig
+from hypewatch.storage import Store
+from hypewatch.verifiers.base import VerifierContext, build, discover, verifiers_for
+from hypewatch.verifiers.fingerprint.verifier import FingerprintVerifier, claimed_family
+from tests.standins.http import Standin
+from tests.standins.openai_fp import Backend
+
+StartServer = Callable[..., Standin]
+TARGET = "hypewatch.verifiers.fingerprint.verifier:FingerprintVerifier"
+
+
+def _settings(paths: dict[str, Path], **fingerprint: object) -> Settings:
+    refs = {label: str(p) for label, p in paths.items()}
+    return parse_settings({"verifiers": {"fingerprint": {"references": refs, **fingerprint}}})
+
+
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    return [importlib.metadata.EntryPoint("fingerprint", TARGET, "hypewatch.verifiers")]
+
+
+def test_registered_under_its_entry_point_and_accepts_endpoint_claims(
+    tokenizer_paths: dict[str, Path],
+) -> None:
+    registry = discover(_settings(tokenizer_paths), _entry_points)
+    found = registry["fingerprint"]
+    assert found.enabled
+    assert found.kinds == frozenset({ClaimKind.ENDPOINT})
+    assert isinstance(build(found, _settings(tokenizer_paths)), FingerprintVerifier)
+    disabled = discover(_settings(tokenizer_paths, enabled=False), _entry_points)["fingerprint"]
+    assert disabled.disabled_reason is not None
+    assert "enabled" in disabled.disabled_reason
+
+
+def test_claimed_family_is_the_longest_label_in_the_base_model() -> None:
+    labels = ["llama-3", "llama-3.1", "qwen2"]
+    assert claimed_family("meta-llama/Llama-3.1-70B-Instruct", labels) == "llama-3.1"
+    assert claimed_family("meta-llama/Meta-Llama-3-70B", labels) == "llama-3"
+    assert claimed_family("mistralai/Mistral-7B", labels) is None
+
+
+async def test_verify_endpoint_claim_stores_probes_and_reports_a_swap(
+    store: Store,
+    make_server: StartServer,
+    tokenizers: dict[str, Tokenizer],
+    tokenizer_paths: dict[str, Path],
+    net: NetConfig,
+) -> None:
+    settings = _settings(tokenizer_paths)
+    server = make_server(
+        [Backend(tokenizers["unigram"]), Backend(tokenizers["bpe-a"], scrub=("Claude",))],
+        active=0,
+    )
+    launch = store.create_launch("acme", "Acme 70B", base_model="org/unigram-base")
+    claim, _ = store.add_claim(
+        launch.id, ClaimKind.ENDPOINT, f"endpoint:{server.url}", subject=server.url
+    )
+    verifier = FingerprintVerifier(settings.verifiers.fingerprint)
+    ctx = VerifierContext(settings=settings, net=net, launch=launch, store=store, model="acme-70b")
+
+    first = await verifier.verify(claim, ctx)
+    assert first.status == VerdictStatus.REPLICATED
+    assert first.label == "consistent"
+    assert first.evidence["claimed_tokenizer"] == "unigram"  # from the claimed base model
+    assert first.cost.requests == first.sample_size > 0
+
+    server.server.state["active"] = 1
+    second = await verifier.verify(claim, ctx)
+    assert second.status == VerdictStatus.FAILED
+    assert second.evidence["tokenizer_match"] == "bpe-a"
+    assert second.evidence["scrubbed"] == ["Claude"]
+    changed = [e for e in store.events(launch.id) if e.kind == EventKind.ENDPOINT_CHANGED]
+    assert len(changed) == 1
+    assert changed[0].claim_id == claim.id
+
+
+async def test_private_endpoint_is_unverifiable_without_permission(
+    store: Store,
+    make_server: StartServer,
+    tokenizers: dict[str, Tokenizer],
+    tokenizer_paths: dict[str, Path],
+) -> None:
+    settings = _settings(tokenizer_paths)
+    server = make_server([Backend(tokenizers["unigram"])])
+    launch = store.create_launch("b", "B")
+    claim, _ = store.add_claim(launch.id, ClaimKind.ENDPOINT, "endpoint:x", subject=server.url)
+    ctx = VerifierContext(settings=settings, net=NetConfig(), launch=launch, store=store)
+    verdict = await FingerprintVerifier(settings.verifiers.fingerprint).verify(claim, ctx)
+    assert verdict.status == VerdictStatus.UNVERIFIABLE
+    assert "refused" in verdict.summary
+    assert server.requests == []
+    assert [r.name for r in verifiers_for(claim, discover(settings, _entry_points))] == [
+        "fingerprint"
+    ]
