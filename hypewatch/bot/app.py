@@ -13,7 +13,7 @@ from typing import Any
 from hypewatch.bot.outbox import OutboxSender
 from hypewatch.bot.pipeline import Pipeline
 from hypewatch.bot.scheduler import Daemon, Job
-from hypewatch.config import Settings
+from hypewatch.config import Settings, optional_secret
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.plausibility import priority
 from hypewatch.extractors.resolve import LaunchResolver
@@ -122,6 +122,30 @@ def _revision_job(settings: Settings, store: Store) -> Job:
     )
 
 
+def _reprobe_job(settings: Settings, store: Store, net: NetConfig) -> Job:
+    from hypewatch.verifiers.fingerprint.service import reprobe
+
+    api_key = optional_secret(settings.verifiers.fingerprint.api_key_env)
+
+    async def reprobe_all() -> None:
+        for launch in store.launches():
+            if launch.endpoint:
+                outcome = await reprobe(
+                    store,
+                    launch.id,
+                    launch.endpoint,
+                    model=launch.name,
+                    settings=settings,
+                    net=net,
+                    api_key=api_key,
+                )
+                if outcome.event is not None:
+                    log.warning("%s: the model behind %s changed", launch.name, launch.endpoint)
+
+    hours = settings.verifiers.fingerprint.reprobe_hours
+    return Job("endpoint-reprobes", reprobe_all, interval_seconds=hours * 3600)
+
+
 def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:
     from hypewatch.bot.digest import send_weekly_digest
 
@@ -161,4 +185,6 @@ def build_application(settings: Settings, store: Store) -> Application:
     jobs += _delivery_jobs(settings, store, sender)
     if settings.verifiers.weights.enabled:
         jobs.append(_revision_job(settings, store))
+    if settings.verifiers.fingerprint.enabled:
+        jobs.append(_reprobe_job(settings, store, net))
     return Application(settings, store, pipeline, sender, jobs)
