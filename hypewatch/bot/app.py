@@ -143,7 +143,7 @@ def _reprobe_job(settings: Settings, store: Store, net: NetConfig) -> Job:
                     log.warning("%s: the model behind %s changed", launch.name, launch.endpoint)
 
     hours = settings.verifiers.fingerprint.reprobe_hours
-    return Job("endpoint-reprobes", reprobe_all, interval_seconds=hours * 3600)
+    return Job("endpoint-reprobes", reprobe_all, interval_seconds=hours * 3600, run_at_start=False)
 
 
 def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:

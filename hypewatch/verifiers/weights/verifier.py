@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any, ClassVar
 
@@ -22,6 +23,9 @@ from hypewatch.verifiers.weights.provenance import (
     candidate_json,
     check_weights,
 )
+
+
+_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
 def options_from(config: WeightsVerifierSettings) -> CheckOptions:
@@ -61,6 +65,13 @@ def verdict_from_report(report: WeightsReport) -> Verdict:
     )
 
 
+def claimed_base_repo(subject: str) -> str | None:
+    """The claim's base as a Hub repo id, or None to fall back on the card's `base_model`
+    (a post says "fine-tuned from Llama 3.1 70B", which names no repo)."""
+    subject = subject.strip().removeprefix("https://huggingface.co/")
+    return subject if _REPO_ID.fullmatch(subject) else None
+
+
 class WeightsVerifier:
     """Checks what the published weights contain and which base they come from."""
 
@@ -98,7 +109,7 @@ class WeightsVerifier:
                     client,
                     repo,
                     revision=ctx.revision,
-                    claimed_base=claim.subject or None,
+                    claimed_base=claimed_base_repo(claim.subject),
                     bases=[str(b) for b in ctx.extra.get("bases", [])],
                     options=options_from(self.config),
                     with_ancestors=True,
