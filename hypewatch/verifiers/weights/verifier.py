@@ -24,7 +24,6 @@ from hypewatch.verifiers.weights.provenance import (
     check_weights,
 )
 
-
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
