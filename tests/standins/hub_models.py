@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tests.standins.hub import model_card
+
 Tensors = dict[str, np.ndarray]
 
 
@@ -141,12 +143,14 @@ def repo_files(
     shards: int = 1,
     config: dict[str, object] | None = None,
     eos: str = "<|eot_id|>",
+    card: dict[str, object] | None = None,
 ) -> dict[str, bytes]:
-    """A repo's files: config, tokenizer config, README and the weights (maybe sharded)."""
+    """A repo's files: config, tokenizer config, README (with `card` as its front
+    matter) and the weights (maybe sharded)."""
     files = {
         "config.json": config_json(shape, **(config or {})),
         "tokenizer_config.json": tokenizer_config(eos),
-        "README.md": b"# a generated model\n",
+        "README.md": model_card(card, "# a generated model\n"),
     }
     if shards == 1:
         files["model.safetensors"] = safetensors_bytes(tensors, dtype)
