@@ -32,14 +32,14 @@ class Recorded:
 
 @dataclass
 class Standin:
-    server: ThreadingHTTPServer
+    server: StandinServer
     thread: threading.Thread
     requests: list[Recorded] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def port(self) -> int:

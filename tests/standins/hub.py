@@ -36,7 +36,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -93,7 +93,7 @@ def timestamp(value: datetime) -> str:
 # -- model cards -----------------------------------------------------------------
 
 
-def model_card(front_matter: dict[str, Any] | None, body: str) -> bytes:
+def model_card(front_matter: Mapping[str, Any] | None, body: str) -> bytes:
     """README.md bytes: YAML front matter (if any), then the markdown body.
 
     One top-level key per line, each value in JSON flow style (valid YAML), so

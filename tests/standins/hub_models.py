@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -143,7 +145,7 @@ def repo_files(
     shards: int = 1,
     config: dict[str, object] | None = None,
     eos: str = "<|eot_id|>",
-    card: dict[str, object] | None = None,
+    card: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
     """A repo's files: config, tokenizer config, README (with `card` as its front
     matter) and the weights (maybe sharded)."""
