@@ -47,14 +47,14 @@ def _serve(kind: str, posts: int, queue: Any) -> None:
         ]
         context = reddit_standin(subs)
     else:
-        from tests.standins.hub_listing import HubRepo, hub_standin, model_card
+        from tests.standins.hub import HubRepo, hub_standin, model_card
 
         base = datetime(2024, 9, 5, tzinfo=UTC)
         card = {"base_model": "meta-llama/Meta-Llama-3-70B", "base_model_relation": "finetune"}
         repos = [
             HubRepo(
                 f"org{i % 100}/model-{i}",
-                files={"README.md": model_card(card, f"# Model {i}\n" + "card text " * 100)},
+                {"README.md": model_card(card, f"# Model {i}\n" + "card text " * 100)},
                 created_at=base + timedelta(seconds=i),
             )
             for i in range(posts)

@@ -26,8 +26,7 @@ from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.provenance import check_weights
 from hypewatch.verifiers.weights.verifier import options_from
 from tests.standins import hub_models as hm
-from tests.standins.http import serve
-from tests.standins.hub import HubHandler, HubRepo
+from tests.standins.hub import HubRepo, hub_standin
 
 SIZES = {
     "50mb": hm.Shape(layers=4, hidden=512, intermediate=1024, vocab=2048),
@@ -40,7 +39,14 @@ def generate(shape: hm.Shape, directory: Path) -> dict[str, HubRepo]:
     base = hm.llama_like(shape, seed=1)
     for name, files in (
         ("bench/base", hm.repo_files(base, shape, dtype="BF16")),
-        ("bench/tuned", hm.repo_files(hm.low_rank_finetune(base, 16, 0.05, seed=2), shape)),
+        (
+            "bench/tuned",
+            hm.repo_files(
+                hm.low_rank_finetune(base, 16, 0.05, seed=2),
+                shape,
+                card={"base_model": "bench/base"},
+            ),
+        ),
     ):
         for path, data in files.items():
             target = directory / name / path
@@ -50,9 +56,7 @@ def generate(shape: hm.Shape, directory: Path) -> dict[str, HubRepo]:
     repos: dict[str, HubRepo] = {}
     for name in ("bench/base", "bench/tuned"):
         root = directory / name
-        repo = HubRepo(name, base_model="bench/base" if name == "bench/tuned" else None)
-        repo.push({p.name: p.read_bytes() for p in root.iterdir()})
-        repos[name] = repo
+        repos[name] = HubRepo(name, {p.name: p.read_bytes() for p in root.iterdir()})
     return repos
 
 
@@ -84,7 +88,7 @@ def main() -> None:
             t0 = time.perf_counter()
             repos = generate(SIZES[size], Path(tmp))
             made = time.perf_counter() - t0
-            with serve(HubHandler, repos=repos) as hub:
+            with hub_standin(repos.values()) as hub:
                 result = asyncio.run(run_one(hub.url))
         print(
             f"{size}: verdict={result['verdict']} read {result['bytes_fetched']:,} of "

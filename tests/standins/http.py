@@ -3,14 +3,18 @@
 Subclass `StandinHandler`, implement `do_GET`/`do_POST`/..., and run it with
 `serve(handler_class, **state)`; the handler sees shared state as
 `self.server.state` and every request is logged to `self.server.requests`.
+A `Fault` in `state["faults"]` is served instead of the next matching answer
+by stand-ins that call `take_fault(handler)` first in every route.
 Nagle is disabled: with keep-alive, Python's http.server otherwise stalls
 ~40 ms per request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,14 +32,14 @@ class Recorded:
 
 @dataclass
 class Standin:
-    server: ThreadingHTTPServer
+    server: StandinServer
     thread: threading.Thread
     requests: list[Recorded] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def port(self) -> int:
@@ -90,6 +94,41 @@ class StandinHandler(BaseHTTPRequestHandler):
 
     def send_json(self, status: int, document: Any, headers: dict[str, str] | None = None) -> None:
         self.send_bytes(status, json.dumps(document).encode(), "application/json", headers)
+
+
+@dataclass
+class Fault:
+    path: str = "/"
+    status: int = 500
+    body: bytes = b'{"error": "stand-in fault"}'
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    times: int = 1
+    content_type: str = "application/json"
+    #: Also required somewhere in the request path + query (e.g. "next_token=").
+    contains: str = ""
+
+    def matches(self, path: str) -> bool:
+        return path.startswith(self.path) and self.contains in path
+
+
+def take_fault(handler: StandinHandler) -> bool:
+    """Serve the first matching scripted fault, if any; True when one was served."""
+    faults: list[Fault] = handler.state.setdefault("faults", [])
+    with handler.server.lock:
+        fault = next((f for f in faults if f.matches(handler.path)), None)
+        if fault is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.remove(fault)
+    if fault is None:
+        return False
+    if fault.delay:
+        time.sleep(fault.delay)
+    # A client that gave up waiting (a timeout test) has closed the connection.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        handler.send_bytes(fault.status, fault.body, fault.content_type, fault.headers)
+    return True
 
 
 @contextmanager

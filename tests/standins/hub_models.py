@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from tests.standins.hub import model_card
 
 Tensors = dict[str, np.ndarray]
 
@@ -141,12 +145,14 @@ def repo_files(
     shards: int = 1,
     config: dict[str, object] | None = None,
     eos: str = "<|eot_id|>",
+    card: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
-    """A repo's files: config, tokenizer config, README and the weights (maybe sharded)."""
+    """A repo's files: config, tokenizer config, README (with `card` as its front
+    matter) and the weights (maybe sharded)."""
     files = {
         "config.json": config_json(shape, **(config or {})),
         "tokenizer_config.json": tokenizer_config(eos),
-        "README.md": b"# a generated model\n",
+        "README.md": model_card(card, "# a generated model\n"),
     }
     if shards == 1:
         files["model.safetensors"] = safetensors_bytes(tensors, dtype)

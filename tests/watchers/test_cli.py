@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hypewatch.cli import app
-from tests.standins.hub_listing import HubRepo, hub_standin
+from tests.standins.hub import HubRepo, hub_standin
 from tests.standins.reddit_api import make_submission, reddit_standin
 from tests.standins.x_api import make_tweet, make_user, x_standin
 

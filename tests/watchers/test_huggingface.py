@@ -12,8 +12,8 @@ import pytest
 from hypewatch.bot.watchers.base import poll_once
 from hypewatch.storage import Store
 from hypewatch.storage.health import get_health
-from tests.standins.hub_listing import HubRepo, hub_standin, model_card
-from tests.standins.watchers_faults import Fault
+from tests.standins.http import Fault
+from tests.standins.hub import HubRepo, hub_standin, model_card
 from tests.watchers.conftest import SHORT_NET, Clock, hub_watcher
 
 BASE = datetime(2024, 9, 5, tzinfo=UTC)
@@ -40,7 +40,7 @@ def _repos(count: int, start: int = 0, author: str = "org") -> list[HubRepo]:
     return [
         HubRepo(
             f"{author}{i % 3}/model-{i}",
-            files={"README.md": model_card(CARD, f"# Model {i}\nMMLU 89.9"), "config.json": b"{}"},
+            {"README.md": model_card(CARD, f"# Model {i}\nMMLU 89.9"), "config.json": b"{}"},
             created_at=BASE + timedelta(minutes=i),
             downloads=10 * i,
             likes=i,
@@ -110,7 +110,7 @@ def test_trending_skips_known_repos_and_records_new_revisions(
         before = len(standin.requests)
         assert poll_once(store, watcher, clock=clock).stored == 0
         assert len(standin.requests) - before == 2  # the two listings only
-        new_sha = repos[3].add_revision({"README.md": b"# re-uploaded"})
+        new_sha = repos[3].push({"README.md": b"# re-uploaded"}).id
         report = poll_once(store, watcher, clock=clock)
     assert report.stored == 0
     assert report.error == ""
@@ -175,15 +175,15 @@ def test_empty_listing_missing_card_oversized_and_non_utf8(
         assert (empty.stored, empty.error) == (0, "")
         standin.server.state["repos"].update(
             {
-                "a/no-card": HubRepo("a/no-card", files={"config.json": b"{}"}),
+                "a/no-card": HubRepo("a/no-card", {"config.json": b"{}"}),
                 "b/huge": HubRepo(
                     "b/huge",
-                    files={"README.md": b"# Huge\n" + b"z" * 50_000},
+                    {"README.md": b"# Huge\n" + b"z" * 50_000},
                     created_at=BASE + timedelta(hours=1),
                 ),
                 "c/latin1": HubRepo(
                     "c/latin1",
-                    files={"README.md": b"---\nlicense: mit\n---\nCaf\xe9 \xff model"},
+                    {"README.md": b"---\nlicense: mit\n---\nCaf\xe9 \xff model"},
                     created_at=BASE + timedelta(hours=2),
                 ),
             }

@@ -10,8 +10,8 @@ from hypewatch.net import NetConfig, async_client, origin_of
 from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.provenance import CheckOptions, WeightsReport, check_weights
 from tests.standins import hub_models as hm
-from tests.standins.http import Standin, serve
-from tests.standins.hub import HubHandler, HubRepo
+from tests.standins.http import Standin
+from tests.standins.hub import HubRepo, hub_standin, model_card
 
 SHAPE = hm.Shape(layers=4, hidden=64, intermediate=128, vocab=256)
 #: Small enough to keep the tests fast, large enough for the tests to have power.
@@ -23,8 +23,12 @@ class World:
     """Generated repos on a running Hub stand-in."""
 
     hub: Standin
-    repos: dict[str, HubRepo]
     tensors: dict[str, hm.Tensors] = field(default_factory=dict)
+
+    @property
+    def repos(self) -> dict[str, HubRepo]:
+        repos: dict[str, HubRepo] = self.hub.server.state["repos"]
+        return repos
 
     @property
     def url(self) -> str:
@@ -38,8 +42,11 @@ class World:
         base_model: str | list[str] | None = None,
         ignore_range: bool = False,
     ) -> HubRepo:
-        repo = HubRepo(name, base_model=base_model, ignore_range=ignore_range)
-        repo.push(files)
+        """A repo with `files` as its first commit; `base_model` goes into the card."""
+        if base_model is not None:
+            body = files.get("README.md", b"").decode()
+            files = dict(files, **{"README.md": model_card({"base_model": base_model}, body)})
+        repo = HubRepo(name, files, ignore_range=ignore_range)
         self.repos[name] = repo
         return repo
 
@@ -76,9 +83,8 @@ def build_world(world: World) -> None:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    repos: dict[str, HubRepo] = {}
-    with serve(HubHandler, repos=repos) as hub:
-        built = World(hub, repos)
+    with hub_standin() as hub:
+        built = World(hub)
         build_world(built)
         yield built
 

@@ -8,8 +8,7 @@ import pytest
 
 from hypewatch.verifiers.weights.provenance import CheckOptions
 from tests.standins import hub_models as hm
-from tests.standins.http import serve
-from tests.standins.hub import HubHandler
+from tests.standins.hub import hub_standin
 from tests.weights.conftest import OPTIONS, SHAPE, World
 
 
@@ -137,9 +136,9 @@ async def test_bytes_fetched_is_a_small_share_of_the_weights(world: World) -> No
 
 
 async def test_cdn_redirects_pass_the_guard(world: World) -> None:
-    with serve(HubHandler, repos=world.repos) as cdn:
+    with hub_standin() as cdn:
         world.hub.server.state["cdn"] = cdn.url
-        cdn.server.state["blobs"] = world.hub.server.state.setdefault("blobs", {})
+        cdn.server.state["blobs"] = world.hub.server.state["blobs"]
         try:
             refused = await world.check("hype/finetune", claimed_base="meta/base")
             allowed = await world.check(

@@ -24,8 +24,7 @@ from hypewatch.verifiers.weights.safetensors_range import (
     read_sample,
 )
 from tests.standins import hub_models as hm
-from tests.standins.http import serve
-from tests.standins.hub import HubHandler, HubRepo
+from tests.standins.hub import HubRepo, hub_standin
 from tests.weights.conftest import SHAPE, World
 
 
@@ -119,9 +118,7 @@ async def test_headers_and_samples_match_the_safetensors_library() -> None:
         "n": np.arange(7, dtype=np.float32),
     }
     blob = save(tensors)
-    repo = HubRepo("lib/file")
-    repo.push({"model.safetensors": blob})
-    with serve(HubHandler, repos={"lib/file": repo}) as hub:
+    with hub_standin([HubRepo("lib/file", {"model.safetensors": blob})]) as hub:
         url = f"{hub.url}/lib/file/resolve/main/model.safetensors"
         net = NetConfig(trusted_origins=(origin_of(hub.url),))
         async with async_client(net) as client:
@@ -140,9 +137,7 @@ async def test_headers_and_samples_match_the_safetensors_library() -> None:
 
 
 async def test_range_reader_requires_the_exact_range() -> None:
-    repo = HubRepo("lib/tiny")
-    repo.push({"model.safetensors": bytes(range(100))})
-    with serve(HubHandler, repos={"lib/tiny": repo}) as hub:
+    with hub_standin([HubRepo("lib/tiny", {"model.safetensors": bytes(range(100))})]) as hub:
         url = f"{hub.url}/lib/tiny/resolve/main/model.safetensors"
         async with async_client(NetConfig(trusted_origins=(origin_of(hub.url),))) as client:
             reader = RangeReader(client, 10_000)
