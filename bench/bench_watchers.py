@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 def _serve(kind: str, posts: int, queue: Any) -> None:
     """Child process: build the stand-in data, serve it, report the URL, wait."""
     if kind == "x":
-        from tests.standins.x_api import make_tweet, make_user, x_standin
+        from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 
         tweets = [
             make_tweet(i, f"Model {i}: MMLU {50 + i % 40}.{i % 10} https://t.co/x{i}", str(i % 50))
@@ -39,7 +39,7 @@ def _serve(kind: str, posts: int, queue: Any) -> None:
         users = [make_user(str(u), f"user{u}") for u in range(50)]
         context = x_standin(tweets, users)
     elif kind == "reddit":
-        from tests.standins.reddit_api import make_submission, reddit_standin
+        from hypewatch.standins.reddit_api import make_submission, reddit_standin
 
         subs = [
             make_submission(i, f"thread {i}", subreddit=f"sub{i % 10}", selftext="text " * 40)
@@ -47,7 +47,7 @@ def _serve(kind: str, posts: int, queue: Any) -> None:
         ]
         context = reddit_standin(subs)
     else:
-        from tests.standins.hub import HubRepo, hub_standin, model_card
+        from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 
         base = datetime(2024, 9, 5, tzinfo=UTC)
         card = {"base_model": "meta-llama/Meta-Llama-3-70B", "base_model_relation": "finetune"}

@@ -22,11 +22,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from hypewatch.config import Settings
 from hypewatch.net import NetConfig, async_client, origin_of
+from hypewatch.standins import hub_models as hm
+from hypewatch.standins.hub import HubRepo, hub_standin
 from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.provenance import check_weights
 from hypewatch.verifiers.weights.verifier import options_from
-from tests.standins import hub_models as hm
-from tests.standins.hub import HubRepo, hub_standin
 
 SIZES = {
     "50mb": hm.Shape(layers=4, hidden=512, intermediate=1024, vocab=2048),

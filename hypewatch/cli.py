@@ -948,6 +948,24 @@ def run() -> None:
     asyncio.run(main())
 
 
+@app.command()
+@handle_errors
+def demo(
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where the demo database and digest go.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Replay a Reflection-style launch against stand-ins on 127.0.0.1 (no keys, no network)."""
+    from hypewatch.demo.replay import run_demo
+
+    user = state.settings if resolve_config_path(state.config_path) else None
+    console = Console(stderr=True, highlight=False, soft_wrap=True) if json_out else out
+    summary = run_demo(out_dir, console, user)
+    if json_out:
+        emit_json(summary)
+
+
 # (section end)
 
 

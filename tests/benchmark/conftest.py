@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin
+from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.verifiers.benchmark.tasks import TaskItem, parse_lines
-from tests.standins.http import Standin
-from tests.standins.openai_bench import Behaviour, serve_bench
 
 MODEL = "stand-in-model"
 

@@ -10,15 +10,15 @@ import pytest
 from hypewatch.config import Settings, parse_settings
 from hypewatch.models import Claim, ClaimKind, VerdictStatus
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin, serve
+from hypewatch.standins.hub_datasets import HubDatasetsHandler, parquet_bytes
+from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.storage import Store
 from hypewatch.verifiers.base import VerifierContext, build, discover
 from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError, load_hub_task
 from hypewatch.verifiers.benchmark.tasks import parse_lines
 from hypewatch.verifiers.benchmark.verifier import BenchmarkVerifier
 from tests.benchmark.conftest import MODEL, make_rows, write_task
-from tests.standins.http import Standin, serve
-from tests.standins.hub_datasets import HubDatasetsHandler, parquet_bytes
-from tests.standins.openai_bench import Behaviour, serve_bench
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

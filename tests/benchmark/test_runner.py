@@ -9,6 +9,7 @@ import pytest
 
 from hypewatch.config import Secret
 from hypewatch.net import NetConfig, async_client
+from hypewatch.standins.http import Standin
 from hypewatch.verifiers.benchmark.client import (
     ChatClient,
     EndpointError,
@@ -19,7 +20,6 @@ from hypewatch.verifiers.benchmark.prompts import PromptSetting
 from hypewatch.verifiers.benchmark.runner import Progress, RunPlan, RunResult, run_items
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 from tests.benchmark.conftest import MODEL
-from tests.standins.http import Standin
 
 Start = Callable[..., AbstractContextManager[Standin]]
 

@@ -18,7 +18,7 @@ from hypewatch.net import (
     check_url,
     retry_after_seconds,
 )
-from tests.standins.http import Standin, StandinHandler, serve
+from hypewatch.standins.http import Standin, StandinHandler, serve
 
 REFUSED = [
     "http://127.0.0.1/",

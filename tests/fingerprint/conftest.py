@@ -8,10 +8,10 @@ import pytest
 from tokenizers import Tokenizer
 
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin, serve
+from hypewatch.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
+from hypewatch.standins.tokenizers import train_all
 from hypewatch.verifiers.fingerprint.references import Reference, load_reference
-from tests.fingerprint.tokenizers_fixture import train_all
-from tests.standins.http import Standin, serve
-from tests.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
 
 
 @pytest.fixture(scope="session")

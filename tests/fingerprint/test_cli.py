@@ -11,10 +11,10 @@ from tokenizers import Tokenizer
 from typer.testing import CliRunner
 
 from hypewatch.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_NETWORK, app
+from hypewatch.standins.http import Standin
+from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import probe_history
-from tests.standins.http import Standin
-from tests.standins.openai_fp import Backend
 
 StartServer = Callable[..., Standin]
 KEYS = {

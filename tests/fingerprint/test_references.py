@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from hypewatch.standins.fingerprint_hub import HubFileHandler
+from hypewatch.standins.http import serve
 from hypewatch.verifiers.fingerprint.references import (
     ReferenceLoadError,
     hub_downloader,
@@ -12,8 +14,6 @@ from hypewatch.verifiers.fingerprint.references import (
     parse_reference_option,
     tiktoken_cached,
 )
-from tests.standins.fingerprint_hub import HubFileHandler
-from tests.standins.http import serve
 
 
 def test_local_file_and_directory_load_the_same_tokenizer(

@@ -10,12 +10,12 @@ from tokenizers import Tokenizer
 from hypewatch.config import parse_settings
 from hypewatch.models import EventKind
 from hypewatch.net import NetConfig, async_client
+from hypewatch.standins.http import Standin
+from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import latest_probe, probe_history
 from hypewatch.verifiers.fingerprint.references import Reference
 from hypewatch.verifiers.fingerprint.service import ReprobeOutcome, reprobe
-from tests.standins.http import Standin
-from tests.standins.openai_fp import Backend
 
 StartServer = Callable[..., Standin]
 

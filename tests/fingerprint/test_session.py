@@ -8,12 +8,12 @@ import pytest
 from tokenizers import Tokenizer
 
 from hypewatch.net import NetConfig, async_client
+from hypewatch.standins.http import Standin
+from hypewatch.standins.openai_fp import Backend
 from hypewatch.verifiers.fingerprint.decide import FingerprintResult
 from hypewatch.verifiers.fingerprint.references import Reference
 from hypewatch.verifiers.fingerprint.service import Target, fingerprint
 from tests.fingerprint.conftest import CLAUDE_LIKE
-from tests.standins.http import Standin
-from tests.standins.openai_fp import Backend
 
 LABELS = ["bpe-a", "bpe-b", "wordpiece", "unigram"]
 StartServer = Callable[..., Standin]

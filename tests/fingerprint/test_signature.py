@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from hypewatch.cli import app
 from hypewatch.models import EventKind
 from hypewatch.net import NetConfig, async_client
+from hypewatch.standins.http import Standin
+from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import enrolled_references
 from hypewatch.verifiers.fingerprint.service import reprobe
@@ -23,8 +25,6 @@ from hypewatch.verifiers.fingerprint.signature import (
     similarity,
 )
 from tests.fingerprint.conftest import CLAUDE_LIKE, LLAMA_LIKE
-from tests.standins.http import Standin
-from tests.standins.openai_fp import Backend
 
 pytestmark = [
     pytest.mark.ml,

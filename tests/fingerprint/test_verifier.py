@@ -11,11 +11,11 @@ from tokenizers import Tokenizer
 from hypewatch.config import Settings, parse_settings
 from hypewatch.models import ClaimKind, EventKind, VerdictStatus
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin
+from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
 from hypewatch.verifiers.base import VerifierContext, build, discover, verifiers_for
 from hypewatch.verifiers.fingerprint.verifier import FingerprintVerifier, claimed_family
-from tests.standins.http import Standin
-from tests.standins.openai_fp import Backend
 
 StartServer = Callable[..., Standin]
 TARGET = "hypewatch.verifiers.fingerprint.verifier:FingerprintVerifier"

@@ -9,9 +9,9 @@ import pytest
 from hypewatch.config import Secret
 from hypewatch.models import ClaimKind, ClaimStatus, EventKind, Launch, Post, Verdict, VerdictStatus
 from hypewatch.net import NetConfig
+from hypewatch.standins import discord_api, slack_api
+from hypewatch.standins.http import Standin, serve
 from hypewatch.storage import Store
-from tests.standins import discord_api, slack_api
-from tests.standins.http import Standin, serve
 
 NET = NetConfig(allow_private=True, retries=0, connect_timeout=2, read_timeout=5, total_timeout=10)
 SLACK_CHANNEL = "C0123456789"

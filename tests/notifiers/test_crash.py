@@ -18,11 +18,11 @@ from hypewatch.bot.notifiers.slack import SlackNotifier
 from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox, pending_count
 from hypewatch.config import Secret
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 from hypewatch.storage.delivery import subscribe
 from tests.notifiers.conftest import SLACK_CHANNEL
-from tests.standins.http import Standin
 
 
 class Crash(BaseException):

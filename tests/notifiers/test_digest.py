@@ -18,8 +18,8 @@ from hypewatch.bot.digest import (
 from hypewatch.bot.email import MailError
 from hypewatch.config import ConfigError, DigestSettings
 from hypewatch.models import EventKind, utcnow
+from hypewatch.standins.smtp import make_cert, smtp_server
 from hypewatch.storage import Store
-from tests.standins.smtp import make_cert, smtp_server
 
 
 @pytest.fixture(scope="module")

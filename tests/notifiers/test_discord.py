@@ -9,9 +9,9 @@ from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox, pend
 from hypewatch.config import Secret
 from hypewatch.models import EventKind, utcnow
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
-from tests.standins.http import Standin
 
 DEST = "discord:launches"
 

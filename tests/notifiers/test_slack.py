@@ -8,10 +8,10 @@ from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
 from hypewatch.config import Secret
 from hypewatch.models import EventKind, utcnow
 from hypewatch.net import NetConfig
+from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 from tests.notifiers.conftest import SLACK_CHANNEL
-from tests.standins.http import Standin
 
 DEST = "slack:ml-news"
 

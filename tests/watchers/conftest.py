@@ -17,7 +17,7 @@ from hypewatch.bot.watchers.reddit import RedditWatcher, reddit_client
 from hypewatch.bot.watchers.session import WatcherSession
 from hypewatch.bot.watchers.x import X_API, XWatcher
 from hypewatch.net import NetConfig
-from tests.standins.http import Standin
+from hypewatch.standins.http import Standin
 
 NET = NetConfig(
     allow_private=True, read_timeout=2.0, connect_timeout=2.0, max_response_bytes=5_000_000

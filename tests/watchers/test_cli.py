@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from hypewatch.cli import app
-from tests.standins.hub import HubRepo, hub_standin
-from tests.standins.reddit_api import make_submission, reddit_standin
-from tests.standins.x_api import make_tweet, make_user, x_standin
+from hypewatch.standins.hub import HubRepo, hub_standin
+from hypewatch.standins.reddit_api import make_submission, reddit_standin
+from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 
 
 def _config(tmp_path: Path, x_url: str, reddit_url: str, hub_url: str) -> Path:

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from hypewatch.bot.watchers.base import poll_once
+from hypewatch.standins.http import Fault
+from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 from hypewatch.storage import Store
 from hypewatch.storage.health import get_health
-from tests.standins.http import Fault
-from tests.standins.hub import HubRepo, hub_standin, model_card
 from tests.watchers.conftest import SHORT_NET, Clock, hub_watcher
 
 BASE = datetime(2024, 9, 5, tzinfo=UTC)

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from hypewatch.bot.watchers.base import poll_once
+from hypewatch.standins.reddit_api import make_comment, make_submission, reddit_standin
+from hypewatch.standins.watchers_faults import Fault
 from hypewatch.storage import Store
 from hypewatch.storage.health import get_health
-from tests.standins.reddit_api import make_comment, make_submission, reddit_standin
-from tests.standins.watchers_faults import Fault
 from tests.watchers.conftest import SHORT_NET, Clock, reddit_watcher
 
 

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 from hypewatch.bot.watchers.base import poll_once
+from hypewatch.standins.watchers_faults import Fault
+from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 from hypewatch.storage import Store
 from hypewatch.storage.health import get_health
-from tests.standins.watchers_faults import Fault
-from tests.standins.x_api import make_tweet, make_user, x_standin
 from tests.watchers.conftest import SHORT_NET, Clock, x_watcher
 
 USERS = [make_user("1", "mattshumer"), make_user("2", "skeptic")]

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from hypewatch.net import NetConfig, async_client, origin_of
+from hypewatch.standins import hub_models as hm
+from hypewatch.standins.http import Standin
+from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.provenance import CheckOptions, WeightsReport, check_weights
-from tests.standins import hub_models as hm
-from tests.standins.http import Standin
-from tests.standins.hub import HubRepo, hub_standin, model_card
 
 SHAPE = hm.Shape(layers=4, hidden=64, intermediate=128, vocab=256)
 #: Small enough to keep the tests fast, large enough for the tests to have power.

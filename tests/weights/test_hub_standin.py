@@ -11,8 +11,8 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import EntryNotFoundError, RevisionNotFoundError
 
-from tests.standins import hub_models as hm
-from tests.standins.hub import EPOCH, HubRepo, card_data, hub_standin, model_card, sha256
+from hypewatch.standins import hub_models as hm
+from hypewatch.standins.hub import EPOCH, HubRepo, card_data, hub_standin, model_card, sha256
 
 SHAPE = hm.Shape(layers=1, hidden=16, intermediate=32, vocab=64)
 CARD = {"base_model": "meta/base", "license": "llama3.1", "tags": ["launch"]}

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from hypewatch.standins import hub_models as hm
+from hypewatch.standins.hub import hub_standin
 from hypewatch.verifiers.weights.provenance import CheckOptions
-from tests.standins import hub_models as hm
-from tests.standins.hub import hub_standin
 from tests.weights.conftest import OPTIONS, SHAPE, World
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from hypewatch.models import EventKind
+from hypewatch.standins import hub_models as hm
 from hypewatch.storage import Store
 from hypewatch.storage.revisions import revisions
 from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.revisions import check_revisions, diff_weights
-from tests.standins import hub_models as hm
 from tests.weights.conftest import SHAPE, World
 
 

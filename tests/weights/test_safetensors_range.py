@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from safetensors.numpy import save
 
 from hypewatch.net import NetConfig, async_client, origin_of
+from hypewatch.standins import hub_models as hm
+from hypewatch.standins.hub import HubRepo, hub_standin
 from hypewatch.verifiers.weights.safetensors_range import (
     MAX_HEADER_BYTES,
     HeaderError,
@@ -23,8 +25,6 @@ from hypewatch.verifiers.weights.safetensors_range import (
     read_header,
     read_sample,
 )
-from tests.standins import hub_models as hm
-from tests.standins.hub import HubRepo, hub_standin
 from tests.weights.conftest import SHAPE, World
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from tokenizers import Tokenizer
 
-from tests.standins.http import StandinHandler
+from hypewatch.standins.http import StandinHandler
 
 _REPEAT = re.compile(r"^Repeat (?:the following text|this list) exactly[^\n]*\n", re.DOTALL)
 
@@ -142,7 +142,7 @@ class OpenAIFingerprintHandler(StandinHandler):
             served = self.state.get("served", 0)
             self.state["served"] = served + 1
         every = self.state.get("switch_every")
-        index = (served // every) % len(backends) if every else self.state.get("active", 0)
+        index = int((served // every) % len(backends) if every else self.state.get("active", 0))
         return backends[index]
 
     def _stream(

@@ -15,7 +15,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.http import StandinHandler
+from hypewatch.standins.http import StandinHandler
 
 _ts = itertools.count(1)
 

@@ -6,7 +6,8 @@ item from a hash, so a retry gets the same answer, as at temperature 0), in
 varied reply shapes. It can be slow, answer 429 with Retry-After or 500, send
 unparseable replies, and serve a fixed number of requests at a time (`slots`).
 
-Run alone (the bench does this): python -m tests.standins.openai_bench TASK.jsonl [--latency S] ...
+Run alone (the bench does this):
+    python -m hypewatch.standins.openai_bench TASK.jsonl [--latency S] ...
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypewatch.standins.http import Standin, StandinHandler, StandinServer
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, load_task
-from tests.standins.http import Standin, StandinHandler, StandinServer
 
 _KEY_CHARS = 16
 
@@ -100,7 +101,8 @@ class OpenAIBenchHandler(StandinHandler):
 
     def _scripted_status(self, behaviour: Behaviour) -> int | None:
         with self.server.lock:
-            count = self.state["served"] = self.state.get("served", 0) + 1
+            count: int = self.state.get("served", 0) + 1
+            self.state["served"] = count
             rng: random.Random = self.state["rng"]
             roll = rng.random()
         if count <= len(behaviour.script):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.standins.hub import model_card
+from hypewatch.standins.hub import model_card
 
 Tensors = dict[str, np.ndarray]
 

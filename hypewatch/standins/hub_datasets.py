@@ -15,7 +15,7 @@ import io
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tests.standins.http import StandinHandler
+from hypewatch.standins.http import StandinHandler
 
 
 def parquet_bytes(rows: list[dict[str, Any]]) -> bytes:

@@ -1,6 +1,6 @@
 """Helpers shared by the watcher stand-ins (X, Reddit).
 
-- `Fault`, `take_fault`: scripted misbehaviour, re-exported from tests.standins.http.
+- `Fault`, `take_fault`: scripted misbehaviour, re-exported from hypewatch.standins.http.
 - `dump_json`: JSON encoding where a `bytes` value is written raw inside its
   quotes, so a stand-in can send invalid UTF-8 the way a broken server does.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.standins.http import Fault, take_fault
+from hypewatch.standins.http import Fault, take_fault
 
 __all__ = ["Fault", "dump_json", "take_fault"]
 

@@ -4,7 +4,7 @@ One data model: a `HubRepo` has listing metadata (author, createdAt, likes,
 downloads, tags, pipeline_tag, trendingScore) and ordered commits on `main`,
 each a full snapshot `{path: bytes}`. The model card is the README.md of a
 commit: `model_card(front_matter, body)` writes one, and `cardData` is read
-back from it. Weights come from tests/standins/hub_models.py.
+back from it. Weights come from hypewatch/standins/hub_models.py.
 
     repo = HubRepo("org/model", {"README.md": model_card({"base_model": "a/b"}, "# M")},
                    likes=3, trending_score=1.5)
@@ -25,7 +25,7 @@ Routes, as huggingface_hub 2.x calls them (see LIBRARY_NOTES):
 Revisions in API paths are quoted with no safe characters; resolve paths keep `/`.
 
 Misbehaviour: `HubRepo.ignore_range` answers a Range with 200 and the whole file;
-`Fault`s in `state["faults"]` (tests.standins.http); with `state["cdn"]` set to
+`Fault`s in `state["faults"]` (hypewatch.standins.http); with `state["cdn"]` set to
 another hub stand-in's URL (sharing `state["blobs"]`), LFS files resolve with a
 302 to `{cdn}/cdn/{sha256}` as the real Hub redirects to its CDN.
 """
@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from tests.standins.http import Standin, StandinHandler, serve, take_fault
+from hypewatch.standins.http import Standin, StandinHandler, serve, take_fault
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5")
 EPOCH = datetime(2024, 9, 5, tzinfo=UTC)

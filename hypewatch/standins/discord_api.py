@@ -20,7 +20,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.http import StandinHandler
+from hypewatch.standins.http import StandinHandler
 
 _ids = itertools.count(1_200_000_000_000_000_000)
 WEBHOOK = re.compile(r"^/api(?:/v\d+)?/webhooks/(\d+)/([^/]+)(?:/messages/(\d+))?$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import unquote
 
-from tests.standins.http import StandinHandler
+from hypewatch.standins.http import StandinHandler
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

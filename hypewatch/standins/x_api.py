@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.http import Standin, StandinHandler, serve
-from tests.standins.watchers_faults import dump_json, take_fault
+from hypewatch.standins.http import Standin, StandinHandler, serve
+from hypewatch.standins.watchers_faults import dump_json, take_fault
 
 _OPERATOR = re.compile(r"^(-|\w+:|OR$|AND$)")
 

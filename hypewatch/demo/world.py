@@ -1,0 +1,229 @@
+"""The demo's stand-in world, started in-process on 127.0.0.1.
+
+Five services speak the real wire formats, so the real clients run against
+them: the X API v2 (tweepy), Reddit (praw), the Hugging Face Hub
+(huggingface_hub and HTTP Range reads), the claimant's hosted API (an
+OpenAI-compatible server whose tokenizer is another vendor's and which scrubs
+that vendor's name) and a server for the published weights (answering
+benchmark items at the accuracy the weights really have).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypewatch.config import Settings, parse_settings
+from hypewatch.demo import scenario
+from hypewatch.standins.http import Standin, serve
+from hypewatch.standins.hub import HubRepo, hub_standin
+from hypewatch.standins.hub_models import (
+    Shape,
+    continued_pretraining,
+    llama_like,
+    low_rank_finetune,
+    repo_files,
+)
+from hypewatch.standins.openai_bench import Behaviour, serve_bench
+from hypewatch.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
+from hypewatch.standins.reddit_api import make_submission, reddit_standin
+from hypewatch.standins.tokenizers import train_all
+from hypewatch.standins.x_api import make_tweet, make_user, x_standin
+from hypewatch.verifiers.benchmark.tasks import TaskItem
+
+#: Dummy credentials the stand-ins accept; set in this process's environment only.
+DEMO_SECRETS = {
+    "HYPEWATCH_DEMO_X_TOKEN": "demo-bearer",
+    "HYPEWATCH_DEMO_REDDIT_ID": "standin-id",
+    "HYPEWATCH_DEMO_REDDIT_SECRET": "standin-secret",
+}
+SHAPE = Shape(layers=4, hidden=64, intermediate=128, vocab=256)
+VENDOR_PERSONA = Persona(identity="I am Claude, an AI assistant made by Anthropic.")
+MODEL_ID = "mirage-70b"
+LABELS = ("llama-3.1", "claude", "qwen2", "mistral")  # reference tokenizers, in train order
+
+
+def demo_tasks(seed: int = 2024, count: int = 400) -> dict[str, list[TaskItem]]:
+    """Synthetic items standing in for MMLU (multiple choice) and GSM8K (numeric)."""
+    rng = random.Random(seed)
+    mmlu, gsm8k = [], []
+    for i in range(count):
+        a, b = rng.randint(12, 99), rng.randint(12, 99)
+        right = a * b
+        wrong = {right + d for d in (-a, a, b, -b, 10, -10)} - {right}
+        choices = [right, *rng.sample(sorted(wrong), 3)]
+        rng.shuffle(choices)
+        mmlu.append(
+            TaskItem(
+                id=f"mmlu-demo-{i}",
+                question=f"Item {i}: which of these equals {a} times {b}?",
+                choices=tuple(str(c) for c in choices),
+                answer=choices.index(right),
+            )
+        )
+        trays, rolls = rng.randint(3, 40), rng.randint(4, 24)
+        gsm8k.append(
+            TaskItem(
+                id=f"gsm8k-demo-{i}",
+                question=(
+                    f"Problem {i}: a bakery fills {trays} trays with {rolls} rolls each and "
+                    f"sells {rolls} rolls. How many rolls are left?"
+                ),
+                answer=str(trays * rolls - rolls),
+            )
+        )
+    return {"mmlu": mmlu, "gsm8k": gsm8k}
+
+
+def write_tasks(tasks: dict[str, list[TaskItem]], directory: Path) -> Path:
+    import json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, items in tasks.items():
+        lines = []
+        for item in items:
+            row: dict[str, Any] = {"id": item.id, "question": item.question, "answer": item.answer}
+            if item.choices:
+                row["choices"] = list(item.choices)
+            lines.append(json.dumps(row))
+        (directory / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def hub_repos() -> dict[str, HubRepo]:
+    """Llama 3 (the true base), Llama 3.1 (its continued pre-training, the claimed base),
+    and the launch: a low-rank fine-tune of Llama 3 whose card claims Llama 3.1."""
+    llama3 = llama_like(SHAPE, seed=3)
+    llama31 = continued_pretraining(llama3, noise=0.35, seed=31)
+    mirage = low_rank_finetune(llama3, rank=4, relative=0.05, seed=70)
+    repos = {
+        scenario.TRUE_BASE: HubRepo(
+            scenario.TRUE_BASE, repo_files(llama3, SHAPE, dtype="BF16"), likes=900
+        ),
+        scenario.CLAIMED_BASE: HubRepo(
+            scenario.CLAIMED_BASE,
+            repo_files(llama31, SHAPE, dtype="BF16", card={"base_model": scenario.TRUE_BASE}),
+            likes=1200,
+        ),
+    }
+    launch = repo_files(mirage, SHAPE, dtype="F32")
+    launch["README.md"] = scenario.model_card().encode()
+    repos[scenario.REPO] = HubRepo(scenario.REPO, launch, likes=4000, trending_score=250.0)
+    return repos
+
+
+def reupload(repo: HubRepo) -> None:
+    """The launch's weights re-uploaded: "we fixed an issue with the weights"."""
+    fixed = low_rank_finetune(llama_like(SHAPE, seed=3), rank=4, relative=0.06, seed=71)
+    assert repo.head is not None
+    files = dict(repo.head.files)
+    weights = repo_files(fixed, SHAPE, dtype="F32")
+    files.update({k: v for k, v in weights.items() if k != "README.md"})
+    repo.push(files, "Re-upload: fixed an issue with the weights")
+
+
+@dataclass
+class World:
+    x: Standin
+    reddit: Standin
+    hub: Standin
+    api: Standin
+    weights: Standin
+    tokenizer_paths: dict[str, Path]
+    tasks_dir: Path
+    backends: list[Backend] = field(default_factory=list)
+
+    def settings(self, database: Path, extra: dict[str, Any] | None = None) -> Settings:
+        data: dict[str, Any] = {
+            "general": {"database": str(database)},
+            "network": {"allowlist": ["127.0.0.1/32"], "retries": 1, "retry_max_wait_seconds": 2},
+            "hub": {"endpoint": self.hub.url, "token_env": None},
+            "sources": {
+                "x": {
+                    "enabled": True,
+                    "api_url": self.x.url,
+                    "bearer_token_env": "HYPEWATCH_DEMO_X_TOKEN",
+                    "queries": [f'"{scenario.MODEL}" -is:retweet'],
+                },
+                "reddit": {
+                    "enabled": True,
+                    "oauth_url": self.reddit.url,
+                    "reddit_url": self.reddit.url,
+                    "client_id_env": "HYPEWATCH_DEMO_REDDIT_ID",
+                    "client_secret_env": "HYPEWATCH_DEMO_REDDIT_SECRET",
+                    "subreddits": ["LocalLLaMA"],
+                },
+                "huggingface": {"enabled": True, "watch_authors": [scenario.ORG]},
+            },
+            "verifiers": {
+                "fingerprint": {
+                    "references": {k: str(v) for k, v in self.tokenizer_paths.items()},
+                },
+                "benchmark": {
+                    "tasks_dir": str(self.tasks_dir),
+                    "max_items": 400,
+                    "concurrency": 8,
+                    "endpoints": [
+                        {
+                            "repo_pattern": f"{scenario.ORG}/*",
+                            "url": f"{self.weights.url}/v1",
+                            "model": MODEL_ID,
+                        }
+                    ],
+                },
+            },
+        }
+        for key, value in (extra or {}).items():
+            data[key] = value
+        return parse_settings(data, "demo settings")
+
+    def swap_api(self) -> None:
+        """The hosted API quietly switches to yet another vendor's model."""
+        self.api.server.state["active"] = 1
+
+
+@contextmanager
+def start_world(workdir: Path) -> Iterator[World]:
+    for name, value in DEMO_SECRETS.items():
+        os.environ.setdefault(name, value)
+    tokenizer_paths = train_all(workdir / "tokenizers")
+    labelled = dict(zip(LABELS, tokenizer_paths.values(), strict=False))
+    from tokenizers import Tokenizer
+
+    vendor = Tokenizer.from_file(str(labelled["claude"]))
+    other = Tokenizer.from_file(str(labelled["qwen2"]))
+    backends = [
+        Backend(vendor, persona=VENDOR_PERSONA, scrub=(scenario.VENDOR,)),
+        Backend(other, persona=Persona(identity="I am a helpful assistant.")),
+    ]
+    tasks = demo_tasks()
+    tasks_dir = write_tasks(tasks, workdir / "tasks")
+    items = [item for group in tasks.values() for item in group]
+    with ExitStack() as stack:
+        x = stack.enter_context(
+            x_standin(users=[make_user("1", "glasshouse_ceo")], token="demo-bearer")
+        )
+        reddit = stack.enter_context(reddit_standin())
+        hub = stack.enter_context(hub_standin(list(hub_repos().values())))
+        api = stack.enter_context(serve(OpenAIFingerprintHandler, backends=backends, active=0))
+        weights = stack.enter_context(
+            serve_bench(items, Behaviour(p_correct=0.79, model=MODEL_ID, seed=7))
+        )
+        yield World(x, reddit, hub, api, weights, labelled, tasks_dir, backends)
+
+
+def post_tweet(
+    world: World, tweet_id: int, text: str, author_id: str = "1", likes: int = 0
+) -> None:
+    world.x.server.state["tweets"].insert(0, make_tweet(tweet_id, text, author_id, likes=likes))
+
+
+def post_reddit(world: World, number: int, title: str, body: str, author: str) -> None:
+    world.reddit.server.state["submissions"].insert(
+        0, make_submission(number, title, selftext=body, author=author, score=800)
+    )
