@@ -376,19 +376,19 @@ def poll(
 @app.command()
 @handle_errors
 def status(json_out: JsonOpt = False) -> None:
-    """Show per-source health: last poll, last error, backoff, budget used."""
-    from hypewatch.bot.watchers.status import source_status
+    """Sources (last poll, errors, backoff, budget), the verification queue, deliveries."""
+    from hypewatch.bot.status import full_status
 
     store = state.store()
     try:
-        sources = source_status(store, state.settings)
+        report = full_status(store, state.settings)
     finally:
         store.close()
     if json_out:
-        emit_json({"sources": sources})
+        emit_json(report)
         return
     table = Table("source", "enabled", "posts", "last success", "last error", "backoff", "budget")
-    for row in sources:
+    for row in report["sources"]:
         budget = str(row["budget_used"])
         if row["budget_limit"] is not None:
             budget += f"/{row['budget_limit']}"
@@ -403,6 +403,19 @@ def status(json_out: JsonOpt = False) -> None:
             budget,
         )
     out.print(table)
+    queue = report["verifications"]
+    states = ", ".join(f"{k} {v}" for k, v in sorted(queue["by_state"].items())) or "empty"
+    out.print(f"launches: {report['launches']}; verifications: {states}")
+    for row in queue["running"]:
+        out.print(
+            f"  running: {row['verifier']} on claim {row['claim_id']} since {row['started_at']}"
+        )
+    outbox = report["deliveries"]["outbox"]
+    pending = outbox.get("pending", 0) + outbox.get("sending", 0)
+    out.print(f"deliveries: {pending} pending, {outbox.get('sent', 0)} sent")
+    for name, dest in report["deliveries"]["destinations"].items():
+        if dest["state"] != "active":
+            out.print(f"  [red]{escape(name)} {dest['state']}[/]: {escape(dest['reason'])}")
 
 
 # (section end)

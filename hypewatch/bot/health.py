@@ -12,15 +12,11 @@ from typing import Any
 from aiohttp import web
 
 from hypewatch.bot.scheduler import Daemon
+from hypewatch.bot.status import queue_status
 
 
 def _summary(daemon: Daemon) -> dict[str, Any]:
-    queue = {
-        row["state"]: row["n"]
-        for row in daemon.pipeline.store.db.query(
-            "SELECT state, count(*) AS n FROM verifications GROUP BY state"
-        )
-    }
+    queue = queue_status(daemon.pipeline.store)["by_state"]
     return {
         "status": "stopping" if daemon.stopping.is_set() else "ok",
         "started_at": daemon.state.started_at.isoformat(),

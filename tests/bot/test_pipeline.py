@@ -138,3 +138,17 @@ def test_combine() -> None:
     assert combine([v.REPLICATED, v.FAILED]) is ClaimStatus.FAILED
     assert combine([v.REPLICATED, v.INCONCLUSIVE]) is ClaimStatus.INCONCLUSIVE
     assert combine([v.UNVERIFIABLE]) is ClaimStatus.UNVERIFIABLE
+
+
+async def test_status_reports_queue_and_deliveries(store: Store, pipeline: Pipeline) -> None:
+    from hypewatch.bot.status import full_status
+
+    store.upsert_post(_post("x", "1", LAUNCH))
+    pipeline.process_pending()
+    report = full_status(store)
+    assert report["launches"] == 1
+    assert report["verifications"]["by_state"] == {"queued": 2}
+    assert [r["verifier"] for r in report["verifications"]["next"]] == ["threshold", "threshold"]
+    await pipeline.run_next()
+    after = full_status(store)["verifications"]["by_state"]
+    assert after == {"queued": 1, "done": 1}
