@@ -111,3 +111,11 @@ def test_every_setting_is_in_the_example() -> None:
     missing = sorted(_model_keys(Settings, "") - documented)
     assert not missing, f"settings missing from config.example.toml: {missing}"
     tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+
+
+def test_every_setting_is_in_the_configuration_reference() -> None:
+    reference = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text("utf-8")
+    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", reference, flags=re.M))
+    expected = _model_keys(Settings, "")
+    assert sorted(expected - documented) == [], "settings missing from docs/configuration.md"
+    assert sorted(documented - expected) == [], "docs/configuration.md lists unknown settings"
