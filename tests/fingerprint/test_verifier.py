@@ -103,3 +103,14 @@ async def test_private_endpoint_is_unverifiable_without_permission(
     assert [r.name for r in verifiers_for(claim, discover(settings, _entry_points))] == [
         "fingerprint"
     ]
+
+
+def test_claimed_family_reads_repo_ids_and_prose() -> None:
+    from hypewatch.verifiers.fingerprint.verifier import claimed_family
+
+    labels = ["llama-3", "llama-3.1", "qwen2"]
+    assert claimed_family("meta-llama/Llama-3.1-70B", labels) == "llama-3.1"
+    assert claimed_family("Llama 3.1 70B", labels) == "llama-3.1"
+    assert claimed_family("Meta Llama 3 70B", labels) == "llama-3"
+    assert claimed_family("meta-llama/Meta-Llama-3-70B", labels) == "llama-3"
+    assert claimed_family("Mistral 7B", labels) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from hypewatch.config import FingerprintVerifierSettings, Settings, optional_secret
@@ -24,9 +25,13 @@ _STATUS = {CONSISTENT: VerdictStatus.REPLICATED, INCONSISTENT: VerdictStatus.FAI
 
 def claimed_family(base_model: str, labels: list[str]) -> str | None:
     """The longest reference label named in the claimed base model (`llama-3.1` in
-    `meta-llama/Llama-3.1-70B`), or None."""
-    name = base_model.casefold()
-    named = [label for label in labels if label.casefold() in name]
+    `meta-llama/Llama-3.1-70B` or in "Llama 3.1 70B"), or None."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\s_]+", "-", text.casefold())
+
+    name = norm(base_model)
+    named = [label for label in labels if norm(label) in name]
     return max(named, key=len) if named else None
 
 
