@@ -118,7 +118,7 @@ class Pipeline:
     def _process_one(self, post: Post, report: ProcessReport) -> None:
         report.posts += 1
         try:
-            extraction = self.extractor.extract(post.text, post.source, post.key)
+            extraction = self.extractor.extract(post.text, post.source, post.native_id)
         except Exception as error:  # a bug in extraction must not stall the queue
             log.exception("extraction failed for %s", post.key)
             report.errors.append(f"{post.key}: {type(error).__name__}: {error}")

@@ -70,7 +70,10 @@ def test_new_repos_are_paged_stored_with_card_and_revision(
         assert (second.stored, second.fetched) == (0, 0)
         assert len(standin.requests) - requests_before == 1  # one listing page, nothing else
     post = store.get_post("huggingface:org1/model-7")
-    assert post.text.startswith("org1/model-7\n\n# Model 7")
+    # the card's front matter stays in the text for the extractor, then repo id and body
+    assert post.text.startswith("---\n")
+    assert "base_model: " in post.text.split("\n---\n", 1)[0]
+    assert "\n---\norg1/model-7\n\n# Model 7" in post.text
     assert post.raw["base_model"] == "meta-llama/Meta-Llama-3-70B"
     assert post.raw["base_model_relation"] == "finetune"
     assert post.raw["model-index"][0]["results"][0]["metrics"][0]["value"] == 89.9

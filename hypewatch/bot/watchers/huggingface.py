@@ -66,6 +66,15 @@ class _Repo:
         self.post = post
 
 
+def _card_text(repo: str, readme: str, body: str) -> str:
+    """The post text: the card's front matter kept (the extractor reads `base_model` and
+    `model-index` from it), then the repo id, then the markdown body."""
+    block = readme[: len(readme) - len(body)] if body and readme.endswith(body) else ""
+    if not block.lstrip().startswith("---"):
+        block = ""
+    return f"{block}{repo}\n\n{body}".strip()
+
+
 class HuggingFaceWatcher:
     """Hub repos via an injected `HfApi` (its `endpoint` may be a mirror or stand-in)."""
 
@@ -193,7 +202,7 @@ class HuggingFaceWatcher:
         return make_post(
             self.source,
             info.id,
-            f"{info.id}\n\n{body}".strip(),
+            _card_text(info.id, readme, body),
             limit=self.max_text_chars,
             author=info.author or info.id.split("/")[0],
             url=f"{self.api.endpoint}/{info.id}",
