@@ -55,7 +55,7 @@ def start_standin(task: Path, p_correct: float) -> tuple[subprocess.Popen[str], 
         [
             sys.executable,
             "-m",
-            "tests.standins.openai_bench",
+            "tests.standins.openai_bench_aio",
             str(task),
             "--latency",
             str(LATENCY),
