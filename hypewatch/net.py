@@ -287,38 +287,31 @@ class CapTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         deadline = time.monotonic() + self._total
         try:
-            response = await asyncio.wait_for(
-                self._inner.handle_async_request(request), timeout=self._total
-            )
+            # asyncio.timeout, not wait_for: no extra task per request.
+            async with asyncio.timeout(self._total):
+                response = await self._inner.handle_async_request(request)
         except TimeoutError:
             raise DeadlineExceededError(
                 f"no response from {request.url.host} within {self._total:.0f} s"
             ) from None
-        declared = response.headers.get("content-length", "")
+        headers = response.headers
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._cap:
             await response.aclose()
             raise ResponseTooLargeError(
                 f"{request.url.host} announced {declared} bytes; the cap is {self._cap}"
             )
-        encoding = response.headers.get("content-encoding", "identity").lower().strip()
+        encoding = headers.get("content-encoding", "identity").lower().strip()
         inflater = None if encoding in ("", "identity") else _Inflater(encoding, self._cap)
-        headers = response.headers
         if inflater is not None:
-            headers = httpx.Headers(
-                [
-                    (k, v)
-                    for k, v in response.headers.multi_items()
-                    if k.lower() not in ("content-encoding", "content-length")
-                ]
-            )
+            # the body we hand up is decoded: its encoding and length no longer apply
+            for name in ("content-encoding", "content-length"):
+                if name in headers:
+                    del headers[name]
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            status_code=response.status_code,
-            headers=headers,
-            stream=_CappedStream(response.stream, self._cap, deadline, inflater),
-            extensions=response.extensions,
-            request=request,
-        )
+        # Wrap the stream in place rather than building a second Response.
+        response.stream = _CappedStream(response.stream, self._cap, deadline, inflater)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
