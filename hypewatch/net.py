@@ -138,9 +138,9 @@ class NetConfig:
         return NetConfig(**values)
 
 
-def origin_of(url: str) -> str:
+def origin_of(url: str | httpx.URL) -> str:
     """`scheme://host:port` of a URL, with the default port spelled out."""
-    parsed = httpx.URL(url)
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     return f"{parsed.scheme}://{parsed.host}:{port}".lower()
 
@@ -212,7 +212,7 @@ class RouteTransport(httpx.AsyncBaseTransport):
         )
 
     def _is_trusted(self, url: httpx.URL) -> bool:
-        return origin_of(str(url)) in self._trusted or url.host.lower() in self._hosts
+        return origin_of(url) in self._trusted or url.host.lower() in self._hosts
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._is_trusted(request.url):
