@@ -55,7 +55,7 @@ def start_standin(task: Path, p_correct: float) -> tuple[subprocess.Popen[str], 
         [
             sys.executable,
             "-m",
-            "hypewatch.standins.openai_bench",
+            "hypewatch.standins.openai_bench_aio",
             str(task),
             "--latency",
             str(LATENCY),
@@ -81,15 +81,16 @@ async def throughput(task: Path, url: str, count: int) -> None:
         warm = RunPlan(claimed=50.0, max_items=64, stop_on_decision=False, seed=1)
         await run_items(items, client, warm, concurrency=SLOTS)
         plan = RunPlan(claimed=CLAIM, max_items=count, stop_on_decision=False)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = await run_items(items, client, plan, concurrency=SLOTS)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     capacity = SLOTS / LATENCY
     rate = result.n / seconds
     print(
         f"throughput: {result.n} items in {seconds:.2f} s = {rate:.0f} items/s; capacity "
         f"{capacity:.0f}/s ({SLOTS} slots x {LATENCY * 1000:.0f} ms): "
-        f"{100 * rate / capacity:.1f}%"
+        f"{100 * rate / capacity:.1f}%; client CPU {1000 * cpu / result.n:.2f} ms/item "
+        f"({100 * cpu / seconds:.0f}% of one core)"
     )
 
 

@@ -138,9 +138,9 @@ class NetConfig:
         return NetConfig(**values)
 
 
-def origin_of(url: str) -> str:
+def origin_of(url: str | httpx.URL) -> str:
     """`scheme://host:port` of a URL, with the default port spelled out."""
-    parsed = httpx.URL(url)
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     return f"{parsed.scheme}://{parsed.host}:{port}".lower()
 
@@ -212,7 +212,7 @@ class RouteTransport(httpx.AsyncBaseTransport):
         )
 
     def _is_trusted(self, url: httpx.URL) -> bool:
-        return origin_of(str(url)) in self._trusted or url.host.lower() in self._hosts
+        return origin_of(url) in self._trusted or url.host.lower() in self._hosts
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._is_trusted(request.url):
@@ -287,38 +287,31 @@ class CapTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         deadline = time.monotonic() + self._total
         try:
-            response = await asyncio.wait_for(
-                self._inner.handle_async_request(request), timeout=self._total
-            )
+            # asyncio.timeout, not wait_for: no extra task per request.
+            async with asyncio.timeout(self._total):
+                response = await self._inner.handle_async_request(request)
         except TimeoutError:
             raise DeadlineExceededError(
                 f"no response from {request.url.host} within {self._total:.0f} s"
             ) from None
-        declared = response.headers.get("content-length", "")
+        headers = response.headers
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._cap:
             await response.aclose()
             raise ResponseTooLargeError(
                 f"{request.url.host} announced {declared} bytes; the cap is {self._cap}"
             )
-        encoding = response.headers.get("content-encoding", "identity").lower().strip()
+        encoding = headers.get("content-encoding", "identity").lower().strip()
         inflater = None if encoding in ("", "identity") else _Inflater(encoding, self._cap)
-        headers = response.headers
         if inflater is not None:
-            headers = httpx.Headers(
-                [
-                    (k, v)
-                    for k, v in response.headers.multi_items()
-                    if k.lower() not in ("content-encoding", "content-length")
-                ]
-            )
+            # the body we hand up is decoded: its encoding and length no longer apply
+            for name in ("content-encoding", "content-length"):
+                if name in headers:
+                    del headers[name]
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            status_code=response.status_code,
-            headers=headers,
-            stream=_CappedStream(response.stream, self._cap, deadline, inflater),
-            extensions=response.extensions,
-            request=request,
-        )
+        # Wrap the stream in place rather than building a second Response.
+        response.stream = _CappedStream(response.stream, self._cap, deadline, inflater)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()

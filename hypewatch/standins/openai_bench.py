@@ -90,93 +90,109 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
     return _num_reply(str(number if correct else number + 1 + shape % 7), shape)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What the stand-in answers to one request; both servers (threaded, asyncio) send it.
+
+    `delay` is slept while holding one of the `slots` (model latency); error
+    replies have no delay and take no slot.
+    """
+
+    status: int
+    document: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {"error": {"message": message, "type": "standin"}}, headers or {})
+
+
+def _scripted_status(state: dict[str, Any], behaviour: Behaviour) -> int | None:
+    with state["lock"]:
+        count: int = state.get("served", 0) + 1
+        state["served"] = count
+        rng: random.Random = state["rng"]
+        roll = rng.random()
+    if count <= len(behaviour.script):
+        return behaviour.script[count - 1]
+    if roll < behaviour.p_429:
+        return 429
+    if roll < behaviour.p_429 + behaviour.p_500:
+        return 500
+    return None
+
+
+def plan_reply(state: dict[str, Any], path: str, authorization: str | None, body: bytes) -> Reply:
+    """The reply to `POST path` with `body` (the whole chat-completions behaviour)."""
+    behaviour: Behaviour = state["behaviour"]
+    if not path.rstrip("/").endswith("/chat/completions"):
+        return _error(404, f"no route {path}")
+    if behaviour.api_key and authorization != f"Bearer {behaviour.api_key}":
+        return _error(401, "invalid api key")
+    status = _scripted_status(state, behaviour)
+    if status is not None:
+        return _error(status, "try again", {"Retry-After": behaviour.retry_after})
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return _error(400, "the body is not JSON")
+    if request.get("model") != behaviour.model:
+        return _error(404, f"model {request.get('model')!r} not found")
+    content = str(request["messages"][-1]["content"])
+    item = find_item(state["by_key"], content)
+    delay = behaviour.latency
+    if item is not None and _uniform(behaviour.seed, "slow", item.id) < behaviour.slow_p:
+        delay += behaviour.slow_seconds
+    text = "I do not recognise this question." if item is None else reply_for(item, behaviour)
+    return Reply(200, completion_document(text, request, behaviour), delay=delay)
+
+
+def completion_document(text: str, request: dict[str, Any], behaviour: Behaviour) -> Any:
+    words = sum(len(str(m.get("content", "")).split()) for m in request["messages"])
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": behaviour.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": words,
+            "completion_tokens": len(text.split()),
+            "total_tokens": words + len(text.split()),
+        },
+    }
+
+
 class OpenAIBenchHandler(StandinHandler):
     def handle(self) -> None:
         # A run that has decided cancels its requests in flight; that is not an error here.
         with contextlib.suppress(ConnectionResetError, BrokenPipeError):
             super().handle()
 
-    def _fail(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        self.send_json(status, {"error": {"message": message, "type": "standin"}}, headers)
-
-    def _scripted_status(self, behaviour: Behaviour) -> int | None:
-        with self.server.lock:
-            count: int = self.state.get("served", 0) + 1
-            self.state["served"] = count
-            rng: random.Random = self.state["rng"]
-            roll = rng.random()
-        if count <= len(behaviour.script):
-            return behaviour.script[count - 1]
-        if roll < behaviour.p_429:
-            return 429
-        if roll < behaviour.p_429 + behaviour.p_500:
-            return 500
-        return None
-
     def do_POST(self) -> None:
         body = self.read_body()
-        behaviour: Behaviour = self.state["behaviour"]
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._fail(404, f"no route {self.path}")
-            return
-        if behaviour.api_key and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}":
-            self._fail(401, "invalid api key")
-            return
-        status = self._scripted_status(behaviour)
-        if status is not None:
-            self._fail(status, "try again", {"Retry-After": behaviour.retry_after})
-            return
-        try:
-            request = json.loads(body)
-        except ValueError:
-            self._fail(400, "the body is not JSON")
-            return
-        if request.get("model") != behaviour.model:
-            self._fail(404, f"model {request.get('model')!r} not found")
-            return
+        reply = plan_reply(self.state, self.path, self.headers.get("Authorization"), body)
         slots: threading.Semaphore | None = self.state.get("slots")
-        if slots is not None:
-            slots.acquire()
-        try:
-            self._answer(request, behaviour)
-        finally:
-            if slots is not None:
-                slots.release()
+        if reply.status == 200 and slots is not None:
+            with slots:
+                self._send(reply)
+        else:
+            self._send(reply)
 
-    def _answer(self, request: dict[str, Any], behaviour: Behaviour) -> None:
-        content = str(request["messages"][-1]["content"])
-        item = find_item(self.state["by_key"], content)
-        delay = behaviour.latency
-        if item is not None and _uniform(behaviour.seed, "slow", item.id) < behaviour.slow_p:
-            delay += behaviour.slow_seconds
-        if delay:
-            time.sleep(delay)
-        text = "I do not recognise this question." if item is None else reply_for(item, behaviour)
+    def _send(self, reply: Reply) -> None:
+        if reply.delay:
+            time.sleep(reply.delay)
         try:
-            self.send_json(200, self._document(text, request, behaviour))
+            self.send_json(reply.status, reply.document, reply.headers)
         except (BrokenPipeError, ConnectionResetError):
             return  # the client cancelled the request (the run had decided)
-
-    def _document(self, text: str, request: dict[str, Any], behaviour: Behaviour) -> Any:
-        words = sum(len(str(m.get("content", "")).split()) for m in request["messages"])
-        return {
-            "id": "chatcmpl-standin",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": behaviour.model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {
-                "prompt_tokens": words,
-                "completion_tokens": len(text.split()),
-                "total_tokens": words + len(text.split()),
-            },
-        }
 
 
 def find_item(by_key: dict[str, list[TaskItem]], content: str) -> TaskItem | None:
@@ -200,6 +216,7 @@ def standin_state(items: list[TaskItem], behaviour: Behaviour) -> dict[str, Any]
         "behaviour": behaviour,
         "by_key": _index(items),
         "rng": random.Random(behaviour.seed),
+        "lock": threading.Lock(),
         "slots": threading.Semaphore(behaviour.slots) if behaviour.slots else None,
     }
 
@@ -227,8 +244,9 @@ def serve_bench(items: list[TaskItem], behaviour: Behaviour) -> Iterator[Standin
         thread.join(timeout=5)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem], Behaviour]:
+    """The command line both stand-in servers take: TASK.jsonl and the behaviour."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("task", type=Path)
     parser.add_argument("--p-correct", type=float, default=0.8)
     parser.add_argument("--latency", type=float, default=0.0)
@@ -238,7 +256,12 @@ def main(argv: list[str] | None = None) -> None:
     behaviour = Behaviour(
         p_correct=args.p_correct, latency=args.latency, slots=args.slots, model=args.model
     )
-    with serve_bench(load_task(args.task), behaviour) as standin:
+    return load_task(args.task), behaviour
+
+
+def main(argv: list[str] | None = None) -> None:
+    items, behaviour = parse_args(argv, __doc__ or "")
+    with serve_bench(items, behaviour) as standin:
         sys.stdout.write(standin.url + "\n")
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):
