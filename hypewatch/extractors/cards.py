@@ -261,9 +261,9 @@ def _real_header(table: Table) -> Table:
         return table
     first = table.rows[0]
     hits = sum(_is_bench_label(c) for c in first[1:])
-    if hits >= 2 and hits > sum(_is_bench_label(c) for c in table.header[1:]):
-        if not _numeric(first[1:]):
-            return Table(first, table.rows[1:], table.first_line, table.last_line)
+    header_hits = sum(_is_bench_label(c) for c in table.header[1:])
+    if hits >= 2 and hits > header_hits and not _numeric(first[1:]):
+        return Table(first, table.rows[1:], table.first_line, table.last_line)
     return table
 
 

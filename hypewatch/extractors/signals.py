@@ -14,7 +14,8 @@ _LAUNCH = re.compile(
     r"excited|thrilled|proud|happy|pleased)|"
     r"we\s+(?:just\s+)?(?:release[ds]?|launch(?:ed)?|open[- ]sourced|trained|built|shipped)|"
     r"today,?\s+we|meet\b|say hello|(?:is|are)\s+(?:now\s+)?(?:out|live|here|available)|"
-    r"now available|available\s+(?:now|today)|\bout now\b|\bdrops?\s+today\b|our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
+    r"now available|available\s+(?:now|today)|\bout now\b|\bdrops?\s+today\b|"
+    r"our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
     r"(?:new|latest)\s+(?:open\s+)?(?:model|release|llm)|just\s+(?:released|dropped|launched)|"
     r"(?:has|have)\s+(?:been\s+)?released|\breleases?\b|\blaunch(?:es|ed)?\b|model card|"
     r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks))",
