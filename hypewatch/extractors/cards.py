@@ -255,8 +255,21 @@ def _model_rows(table: Table, model_names: list[str]) -> list[Score]:
     return _finish(raw, every)
 
 
+def _real_header(table: Table) -> Table:
+    """A grouped header (`| | Knowledge | | Math |`) whose first row names the benchmarks."""
+    if not table.rows:
+        return table
+    first = table.rows[0]
+    hits = sum(_is_bench_label(c) for c in first[1:])
+    header_hits = sum(_is_bench_label(c) for c in table.header[1:])
+    if hits >= 2 and hits > header_hits and not _numeric(first[1:]):
+        return Table(first, table.rows[1:], table.first_line, table.last_line)
+    return table
+
+
 def table_scores(table: Table, model_names: list[str]) -> list[Score]:
     """The launched model's scores in one table."""
+    table = _real_header(table)
     header_hits = sum(_is_bench_label(c) for c in table.header[1:])
     row_hits = sum(1 for row in table.rows for c in row[:2] if _is_bench_label(c))
     if header_hits > row_hits and header_hits >= 1:

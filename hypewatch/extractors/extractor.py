@@ -22,6 +22,21 @@ from hypewatch.extractors.text import prepare
 from hypewatch.models import ClaimKind
 
 SOURCES = frozenset({"x", "reddit", "huggingface"})
+# Front-matter keys of a model card (a discussion or a blog post has other front matter).
+_CARD_KEYS = frozenset(
+    {
+        "license",
+        "base_model",
+        "model-index",
+        "pipeline_tag",
+        "library_name",
+        "language",
+        "tags",
+        "datasets",
+        "model_name",
+        "inference",
+    }
+)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 
 
@@ -208,10 +223,13 @@ class Extractor:
         table_scores = [s for t in tables for s in cards.table_scores(t, model_names)]
         result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
         result.params_b, result.active_params_b = claims.params(prose, result.model)
-        is_card = source == "huggingface" and bool(front or tables or index_scores)
+        is_card = source == "huggingface" and bool(
+            _CARD_KEYS.intersection(front) or tables or index_scores
+        )
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
         has_content = bool(result.scores or result.comparisons or result.base_model)
-        result.is_claim = not verdict.reason and (has_content or verdict.launch)
+        named = bool(result.model or result.hf_repo)
+        result.is_claim = not verdict.reason and (has_content or (verdict.launch and named))
         result.license = cards.license_of(front) or claims.license_in(prose)
         result.open_weights = claims.open_weights(prose) or (
             source == "huggingface" and bool(repos)

@@ -85,7 +85,7 @@ def _variants(nlp: Language, alias: str) -> list[Doc]:
 def build_nlp() -> Language:
     """A blank English pipeline whose tokenizer also splits `MMLU:89.9` and `IFEval(strict`."""
     nlp = spacy.blank("en")
-    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→]"]
+    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→]", r"(?<=\d)/(?=\d)"]
     prefixes = [*(nlp.Defaults.prefixes or ()), r"\|", r"~", r"≈", r"\*+"]
     suffixes = [*(nlp.Defaults.suffixes or ()), r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
     tokenizer: Any = nlp.tokenizer
@@ -365,6 +365,64 @@ def _value(doc: Doc, n: int, bench: str, setting: str) -> float | None:
     return value if registry.value_in_range(bench, value, setting) else None
 
 
+_LIST_SEP = frozenset({",", "/", "and", "&", "|"})
+_LIST_BRIDGE_FWD = frozenset({":", "=", "-", "–", "—", "of", "are", "were", "at"})
+_LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at"})
+
+
+def _skip(doc: Doc, i: int, step: int, words: frozenset[str]) -> int:
+    while 0 <= i < len(doc) and (doc[i].is_space or doc[i].lower_ in words):
+        i += step
+    return i
+
+
+def _number_run(doc: Doc, i: int, pairing: _Pairing) -> list[int]:
+    """Numbers in a list starting at token i: `81.2 / 45.7`, `70.2, 65.1 and 80.3`."""
+    run: list[int] = []
+    while i < len(doc) and pairing.is_number(i) and pairing.number_ok(i, backward=False):
+        run.append(i)
+        i = _skip(doc, i + 1, 1, frozenset({"%"}))
+        after = _skip(doc, i, 1, _LIST_SEP)
+        if after == i:
+            break
+        i = after
+    return run
+
+
+def _parallel(
+    doc: Doc, group: list[tuple[int, int, str]], pairing: _Pairing
+) -> list[tuple[int, int, list[str]]]:
+    """Lists paired in order: `MMLU / GPQA: 81.2 / 45.7`, `68.9 and 52.3 on MMLU and MATH`."""
+    runs: list[list[int]] = []
+    for k, (start, _end, _bench) in enumerate(group):
+        prev_end = group[k - 1][1] if k else -1
+        if runs and _skip(doc, prev_end, 1, _LIST_SEP) == start and prev_end < start:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    pairs: list[tuple[int, int, list[str]]] = []
+    for run in (r for r in runs if len(r) >= 2):
+        first, last = group[run[0]][0], group[run[-1]][1]
+        numbers = _number_run(doc, _skip(doc, last, 1, _LIST_BRIDGE_FWD), pairing)
+        if len(numbers) != len(run):
+            end = _skip(doc, first - 1, -1, _LIST_BRIDGE_BWD)
+            numbers = []
+            j = end
+            while j >= 0 and (doc[j].text == "%" or doc[j].is_space):
+                j -= 1
+            begin = j
+            while begin >= 0 and (
+                pairing.is_number(begin) or doc[begin].lower_ in _LIST_SEP or doc[begin].text == "%"
+            ):
+                begin -= 1
+            numbers = [n for n in _number_run(doc, begin + 1, pairing) if n <= end]
+        if len(numbers) == len(run):
+            for k, n in zip(run, numbers, strict=True):
+                pairing.taken.add(n)
+                pairs.append((k, n, []))
+    return pairs
+
+
 def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str]) -> list[Score]:
     segments = _segment_ids(doc)
     bench_tokens = frozenset(i for start, end, _ in benches for i in range(start, end))
@@ -373,10 +431,15 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
         groups.setdefault(segments[item[0]], []).append(item)
     scores: list[Score] = []
     for group in groups.values():
-        fwd = _Pairing(doc, settings, bench_tokens).assign(group, True)
-        bwd = _Pairing(doc, settings, bench_tokens).assign(group, False)
+        listed = _parallel(doc, group, _Pairing(doc, settings, bench_tokens))
+        done = {k for k, _, _ in listed}
+        rest = [item for k, item in enumerate(group) if k not in done]
+        index = [k for k in range(len(group)) if k not in done]
+        taken = frozenset(n for _, n, _ in listed)
+        fwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, True)
+        bwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, False)
         chosen = bwd if len(bwd) > len(fwd) else fwd
-        for k, n, found in chosen:
+        for k, n, found in [*listed, *((index[k], n, f) for k, n, f in chosen)]:
             start, end, bench = group[k]
             parts = [*_leading_settings(doc, start, settings), *found]
             parts += _trailing_settings(doc, n, settings)

@@ -14,7 +14,8 @@ _LAUNCH = re.compile(
     r"excited|thrilled|proud|happy|pleased)|"
     r"we\s+(?:just\s+)?(?:release[ds]?|launch(?:ed)?|open[- ]sourced|trained|built|shipped)|"
     r"today,?\s+we|meet\b|say hello|(?:is|are)\s+(?:now\s+)?(?:out|live|here|available)|"
-    r"now available|our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
+    r"now available|available\s+(?:now|today)|\bout now\b|\bdrops?\s+today\b|"
+    r"our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
     r"(?:new|latest)\s+(?:open\s+)?(?:model|release|llm)|just\s+(?:released|dropped|launched)|"
     r"(?:has|have)\s+(?:been\s+)?released|\breleases?\b|\blaunch(?:es|ed)?\b|model card|"
     r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks))",
@@ -28,12 +29,19 @@ _THIRD = re.compile(
     r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
     r"(?:reproduce|replicate|match|confirm)|\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
     r"\bthird[- ]party\b|"
-    r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b|"
     r"\b(?:we|i)\s+(?:found|measured|see|saw)\b|\baccording to (?:our|my)\b|"
     r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b|"
     r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
-    r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b",
+    r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b|"
+    r"\w['’]s\s+(?:independent\s+)?(?:evaluation|evals?|testing|benchmarking|measurements?)\s+of\b|"
+    r"\b(?:their|its|[a-z0-9]+['’]s)\s+own\s+(?:reported|claimed|published|official)\b|"
+    r"\b(?:per|according to|from|in)\s+(?:the|their|its)\s+(?:model\s+)?"
+    r"(?:cards?|papers?|blog\s*posts?|tech(?:nical)?\s+reports?)\b",
     re.I,
+)
+# The launching party evaluates its own model: these are third-party cues only without a launch cue.
+_OUR_EVALS = re.compile(
+    r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b", re.I
 )
 _DEBUNK = re.compile(
     r"\b(?:does|did|do|is|was|were)\s?n[o']t\s+(?:really\s+|actually\s+)?(?:get|score|reach|hit|"
@@ -55,9 +63,14 @@ _QUESTION_START = re.compile(
 _SPEED_PRICE = re.compile(
     r"\btok(?:en)?s?\s*/\s*s(?:ec)?\b|\bt/s\b|\btokens? (?:per|a) second\b|\btps\b|"
     r"\$\s?\d+(?:\.\d+)?\s*(?:/|per)\s*(?:1?m\b|million|1k|k\b|mtok|m tokens|hour|hr|month)|"
-    r"\bper (?:million|1m|1k) tokens\b|\blatency\b|\bttft\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|"
-    r"\bvram\b|\bquant(?:ized|ization|s)?\b|\bq\d_k(?:_[ms])?\b|\bgguf\b|\bcost[s]?\b|"
-    r"\binference speed\b",
+    r"\bper (?:million|1m|1k) tokens\b|\bttft\b|\bvram\b|\bq\d_k(?:_[ms])?\b|\bgguf\b",
+    re.I,
+)
+# Words that hint at a speed or price report but carry no measurement themselves: they
+# only count in a post that claims no scores ("a fraction of the cost" is launch talk).
+_SPEED_PRICE_WORDS = re.compile(
+    r"\blatency\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|\bquant(?:ized|ization|s)?\b|"
+    r"\bcost[s]?\b|\binference speed\b",
     re.I,
 )
 _FUNDING = re.compile(
@@ -77,6 +90,13 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
 
 _GATES: dict[str, tuple[str, ...]] = {
     "third": (
+        "'s",
+        "’s",
+        " own ",
+        "card",
+        "paper",
+        "report",
+        "blog",
         "i ",
         "we ",
         "my ",
@@ -152,6 +172,9 @@ def _question(text: str) -> bool:
     if not sentences:
         return False
     first, last = sentences[0], sentences[-1]
+    asked = sum(s.endswith("?") for s in sentences)
+    if asked >= 2 and asked * 5 >= len(sentences) * 2:
+        return True
     if first.endswith("?") or (_QUESTION_START.match(first) and "?" in text[:600]):
         return True
     return last.endswith("?") and len(sentences) <= 2 and _QUESTION_START.match(last) is not None
@@ -167,7 +190,11 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
         not is_card and ("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head)
     ):
         return Signals(launch, "debunk")
-    if not own and _has(low, "third") and _THIRD.search(low):
+    if (
+        not own
+        and _has(low, "third")
+        and (_THIRD.search(low) or (not launch and _OUR_EVALS.search(low)))
+    ):
         return Signals(launch, "third_party_measurement")
     if not own and _has(low, "rumor") and _RUMOR.search(low):
         return Signals(launch, "rumor")
@@ -175,6 +202,10 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
         return Signals(launch, "question")
     if not has_scores and _has(low, "funding") and _FUNDING.search(low):
         return Signals(launch, "funding_news")
-    if not launch and _has(low, "speed") and _SPEED_PRICE.search(low):
+    if (
+        not launch
+        and _has(low, "speed")
+        and (_SPEED_PRICE.search(low) or (not has_scores and _SPEED_PRICE_WORDS.search(low)))
+    ):
         return Signals(launch, "speed_or_price_report")
     return Signals(launch, "")

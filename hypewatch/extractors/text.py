@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+# The C (libyaml) safe loader when present: same results, several times faster.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_FRONT_MATTER_CHARS = 64_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
@@ -64,7 +67,7 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         )
         return {}, body
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 2}" if where is not None else ""
