@@ -82,7 +82,11 @@ _RUMOR = re.compile(
     r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b", re.I
 )
 _OWN = re.compile(
-    r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)",
+    r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)|"
+    # the launcher in the first person: "I am excited to announce", "we are proud to release"
+    r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)?\s+(?:(?:very|so|super|really)\s+)?"
+    r"(?:excited|thrilled|proud|happy|pleased|delighted)\s+to\s+"
+    r"(?:announce|introduce|release|share|launch|open[- ]source|present|unveil)",
     re.I,
 )
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
@@ -186,8 +190,11 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     low = head.lower()
     launch = is_card or _LAUNCH.search(low) is not None
     own = is_card or _OWN.search(low) is not None
-    if (_has(low, "debunk") and _DEBUNK.search(low)) or (
-        not is_card and ("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head)
+    # a model card is the launching party's own page: "checked for contamination" there is
+    # a claim of care, not a debunk
+    if not is_card and (
+        (_has(low, "debunk") and _DEBUNK.search(low))
+        or (("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head))
     ):
         return Signals(launch, "debunk")
     if (
