@@ -143,8 +143,9 @@ class Pipeline:
             )
 
     def _same_score_known(self, launch: Launch, spec: ClaimSpec) -> bool:
-        """The same benchmark and value already claimed for this launch, maybe with a
-        setting spelled differently ("MMLU 89.9" vs "MMLU 89.9 (0-shot)"): one claim."""
+        """The same benchmark and value already claimed for this launch, maybe with its
+        setting spelled differently ("MMLU 89.9" on X, "MMLU (0-shot, CoT) 89.9" on the
+        card): one number, one claim."""
         if spec.kind is not ClaimKind.SCORE or spec.value is None:
             return False
         return any(
@@ -153,7 +154,6 @@ class Pipeline:
             and c.value is not None
             and abs(c.value - spec.value) < 1e-9
             and c.key != spec.key
-            and (not c.setting or not spec.setting)
             for c in self.store.claims(launch_id=launch.id)
         )
 

