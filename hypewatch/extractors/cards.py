@@ -193,8 +193,8 @@ def _finish(raw: list[tuple[str, float, str]], all_values: list[tuple[str, float
     for bench, value, setting in raw:
         if scale and registry.scale_of(bench) is registry.Scale.PERCENT:
             value = round(value * 100, 6)
-        if registry.value_in_range(bench, value, setting):
-            out.append(Score(bench, value, setting))
+        if bench and registry.value_in_range(bench, value, setting):  # a label of only
+            out.append(Score(bench, value, setting))  # punctuation names no benchmark
     return out
 
 
@@ -305,7 +305,9 @@ def _index_result(result: Any) -> Score | None:
     value = float(raw)
     if registry.scale_of(bench) is registry.Scale.PERCENT and 0 < value <= 1.0:
         value = round(value * 100, 6)
-    return Score(bench, value, setting) if registry.value_in_range(bench, value, setting) else None
+    if not bench or not registry.value_in_range(bench, value, setting):
+        return None
+    return Score(bench, value, setting)
 
 
 def model_index(front: dict[str, Any], warnings: list[str]) -> tuple[str, list[Score]]:

@@ -447,6 +447,6 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
                 parts += _trailing_settings(doc, end - 1, settings)
             setting = settings_norm.join(parts)
             value = _value(doc, n, bench, setting)
-            if value is not None:
+            if value is not None and bench:
                 scores.append(Score(bench, value, setting))
     return scores
