@@ -198,3 +198,17 @@ def test_empty_listing_missing_card_oversized_and_non_utf8(
     latin = store.get_post("huggingface:c/latin1")
     assert "Caf\ufffd" in latin.text
     assert latin.raw["license"] == "mit"
+
+
+def test_guarded_hub_client_keeps_head_sizes_for_downloads(tmp_path: Path, hub_http: Any) -> None:
+    """Downloads through the process-wide client: HEAD's Content-Length is the file size."""
+    from huggingface_hub import hf_hub_download
+
+    payload = b'{"model": {"type": "BPE"}}' * 50
+    repo = HubRepo("org/tok", {"tokenizer.json": payload, "README.md": b"# tok\n"})
+    with hub_standin([repo]) as standin:
+        hub_http(standin)
+        path = hf_hub_download(
+            "org/tok", "tokenizer.json", endpoint=standin.url, cache_dir=tmp_path
+        )
+    assert Path(path).read_bytes() == payload

@@ -95,10 +95,10 @@ class HubTransport(httpx2.BaseTransport):
         encoded = response.headers.get("content-encoding", "identity").lower()
         if "json" in response.headers.get("content-type", "") and encoded == "identity":
             body = body.decode("utf-8", errors="replace").encode("utf-8")
-        headers = [
-            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"
-        ]
-        headers.append(("content-length", str(len(body))))
+        headers = list(response.headers.multi_items())
+        if request.method != "HEAD":  # a HEAD's Content-Length is the file's size: keep it
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("content-length", str(len(body))))
         return httpx2.Response(
             response.status_code,
             headers=headers,
