@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import huggingface_hub
 import pytest
+from huggingface_hub.utils._http import default_client_factory
 from typer.testing import CliRunner
 
 from hypewatch.cli import app
@@ -16,7 +18,10 @@ from hypewatch.storage import Store
 @pytest.fixture(scope="module")
 def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(app, ["demo", "--json", "--out", str(out)])
+    try:
+        result = CliRunner().invoke(app, ["demo", "--json", "--out", str(out)])
+    finally:  # the demo installs the process-wide Hub client, as the daemon does
+        huggingface_hub.set_client_factory(default_client_factory)
     assert result.exit_code == 0, result.output
     document: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return document
