@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypewatch.standins.http import Standin, StandinHandler, StandinServer
+from hypewatch.standins.http import Standin, StandinHandler, serve
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, load_task
 
 _KEY_CHARS = 16
@@ -221,27 +221,11 @@ def standin_state(items: list[TaskItem], behaviour: Behaviour) -> dict[str, Any]
     }
 
 
-class _BenchServer(StandinServer):
-    # The default listen backlog (5) drops SYNs when a run opens 8+ connections at
-    # once; the client then waits ~1 s for the retransmit.
-    request_queue_size = 512
-
-
 @contextmanager
 def serve_bench(items: list[TaskItem], behaviour: Behaviour) -> Iterator[Standin]:
-    """The stand-in running on 127.0.0.1 for the duration of the block (as `http.serve`)."""
-    server = _BenchServer(("127.0.0.1", 0), OpenAIBenchHandler)
-    server.state = standin_state(items, behaviour)
-    server.requests = []
-    server.lock = threading.Lock()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Standin(server, thread, server.requests)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """The stand-in running on 127.0.0.1 for the duration of the block."""
+    with serve(OpenAIBenchHandler, **standin_state(items, behaviour)) as standin:
+        yield standin
 
 
 def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem], Behaviour]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from hypewatch import openai_api
 from hypewatch.config import Secret
 from hypewatch.net import (
     NET_ERRORS,
@@ -52,19 +53,10 @@ def bench_net_config(
 
 
 def chat_url(endpoint: str) -> str:
-    """`http://h:8000` -> `.../v1/chat/completions`; `.../v1` -> `.../v1/chat/completions`."""
-    url = httpx.URL(endpoint.strip())
-    if url.scheme not in ("http", "https") or not url.host:
-        raise EndpointFatalError(
-            f"endpoint {endpoint!r} is not an http(s) URL; give the server's base URL, "
-            "e.g. http://127.0.0.1:8000/v1"
-        )
-    path = url.path.rstrip("/")
-    if path.endswith("/chat/completions"):
-        return str(url.copy_with(path=path))
-    if not path:
-        path = "/v1"
-    return str(url.copy_with(path=f"{path}/chat/completions", query=None))
+    try:
+        return openai_api.chat_url(endpoint)
+    except openai_api.NotAnEndpointError as error:
+        raise EndpointFatalError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -96,10 +88,10 @@ def _content(message: Any) -> str:
 
 def parse_reply(document: Any, seconds: float) -> ChatReply:
     """Read a chat-completions response body; raise EndpointError if it is not one."""
-    choices = document.get("choices") if isinstance(document, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise EndpointError("the reply has no 'choices'; is this an OpenAI-compatible endpoint?")
-    first = choices[0]
+    try:
+        first = openai_api.first_choice(document)
+    except openai_api.NotAnEndpointError as error:
+        raise EndpointError(str(error)) from None
     usage = document.get("usage") if isinstance(document.get("usage"), dict) else {}
     finish = first.get("finish_reason")
     return ChatReply(

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from hypewatch import openai_api
 from hypewatch.config import Secret
 from hypewatch.net import NET_ERRORS
 
@@ -41,16 +42,6 @@ class Reply:
     chunks: list[str] = field(default_factory=list)
 
 
-def chat_url(endpoint: str) -> str:
-    """The chat-completions URL for a base URL, a `/v1` URL or the full route."""
-    url = endpoint.strip().rstrip("/")
-    if url.endswith("/chat/completions"):
-        return url
-    if url.endswith("/v1"):
-        return f"{url}/chat/completions"
-    return f"{url}/v1/chat/completions"
-
-
 def _usage(data: Any) -> Usage | None:
     if not isinstance(data, dict):
         return None
@@ -62,10 +53,10 @@ def _usage(data: Any) -> Usage | None:
 
 
 def _choice(document: Any) -> dict[str, Any]:
-    choices = document.get("choices") if isinstance(document, dict) else None
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise ProbeError("reply has no choices[0]: not an OpenAI-compatible chat completion")
-    return choices[0]
+    try:
+        return openai_api.first_choice(document)
+    except openai_api.NotAnEndpointError as error:
+        raise ProbeError(str(error)) from None
 
 
 class ChatClient:
@@ -80,7 +71,7 @@ class ChatClient:
     ) -> None:
         self._http = http
         self.endpoint = endpoint
-        self.url = chat_url(endpoint)
+        self.url = openai_api.chat_url(endpoint)
         self.model = model
         self._headers = {"Authorization": f"Bearer {api_key.reveal()}"} if api_key else {}
         self.requests = 0
