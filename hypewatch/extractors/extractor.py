@@ -40,6 +40,12 @@ _CARD_KEYS = frozenset(
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 
 
+#: The keys of one `hypewatch extract` line (DESIGN.md contract).
+CONTRACT_KEYS = frozenset(
+    {"id", "is_claim", "model", "params_b", "base_model", "scores", "comparisons", "links", "flags"}
+)
+
+
 @dataclass(frozen=True)
 class ClaimSpec:
     """One claim, ready for `store.add_claim(launch_id, spec.kind, spec.key, ...)`."""

@@ -4,20 +4,8 @@ from typing import Any
 
 import pytest
 
-from hypewatch.extractors.extractor import Extractor
+from hypewatch.extractors.extractor import CONTRACT_KEYS, Extractor
 from hypewatch.models import ClaimKind
-
-CONTRACT_KEYS = {
-    "id",
-    "is_claim",
-    "model",
-    "params_b",
-    "base_model",
-    "scores",
-    "comparisons",
-    "links",
-    "flags",
-}
 
 
 def test_launch_post_fields(extractor: Extractor) -> None:

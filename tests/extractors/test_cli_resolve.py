@@ -9,22 +9,10 @@ from typer.testing import CliRunner
 from hypewatch.cli import app
 from hypewatch.config import ExtractionSettings
 from hypewatch.extractors import plausibility
-from hypewatch.extractors.extractor import Extractor
+from hypewatch.extractors.extractor import CONTRACT_KEYS, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.models import ClaimKind, ClaimStatus, EventKind, Post
 from hypewatch.storage import Store
-
-CONTRACT_KEYS = {
-    "id",
-    "is_claim",
-    "model",
-    "params_b",
-    "base_model",
-    "scores",
-    "comparisons",
-    "links",
-    "flags",
-}
 
 
 def test_extract_command_contract_and_bad_lines(tmp_path: Path) -> None:

@@ -6,19 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hypewatch.config import ExtractionSettings
-from hypewatch.extractors.extractor import Extractor
-
-CONTRACT_KEYS = {
-    "id",
-    "is_claim",
-    "model",
-    "params_b",
-    "base_model",
-    "scores",
-    "comparisons",
-    "links",
-    "flags",
-}
+from hypewatch.extractors.extractor import CONTRACT_KEYS, Extractor
 
 
 def test_empty_text_warns(extractor: Extractor) -> None:
