@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,16 +51,36 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[sqlite_utils.Database, threading.RLock] = (
+    weakref.WeakKeyDictionary()
+)
+_GUARD = threading.Lock()
+
+
+def _write_lock(db: sqlite_utils.Database) -> threading.RLock:
+    with _GUARD:
+        lock = _WRITE_LOCKS.get(db)
+        if lock is None:
+            lock = _WRITE_LOCKS[db] = threading.RLock()
+        return lock
+
+
 @contextmanager
 def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction taken with BEGIN IMMEDIATE (so it never fails half-way
-    on a read lock upgrade). Nested calls become savepoints."""
-    conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():
-            yield db
-    else:
-        yield from _immediate(db)
+    on a read lock upgrade). Nested calls (same thread) become savepoints.
+
+    The daemon shares one connection between threads (polls and post processing run in
+    worker threads, verifications and deliveries on the event loop). A per-database lock
+    gives each outermost transaction to one thread at a time: without it, another thread's
+    write nests into the open transaction as a savepoint, so it is committed or rolled back
+    with someone else's work, or fails with "no such savepoint" after that commit."""
+    with _write_lock(db):
+        if db.conn.in_transaction:
+            with db.atomic():
+                yield db
+        else:
+            yield from _immediate(db)
 
 
 def _immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
