@@ -17,9 +17,11 @@ class Abort(Exception):
 def test_a_rollback_in_one_thread_never_takes_another_threads_write(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "shared.db")
     opened, written = threading.Event(), threading.Event()
+    seen: list[str | None] = []
 
     def other_thread() -> None:
         opened.wait(5)
+        seen.append(store.get_cursor("reddit", "localllama"))  # never the uncommitted value
         store.set_cursor("x", "search:model", "42")  # its own transaction, committed
         written.set()
 
@@ -34,6 +36,7 @@ def test_a_rollback_in_one_thread_never_takes_another_threads_write(tmp_path: Pa
         raise Abort
     worker.join(5)
     assert written.is_set()
+    assert seen == [None]
     assert store.get_cursor("x", "search:model") == "42"
     assert store.get_cursor("reddit", "localllama") is None
     store.close()
