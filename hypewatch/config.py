@@ -257,6 +257,7 @@ class DigestSettings(Section):
     smtp_timeout_seconds: float = Field(30.0, gt=0)
     subject: str = "hypewatch weekly digest"
     max_launches: int = Field(50, ge=1)
+    catch_up: bool = True
 
 
 class DaemonSettings(Section):
@@ -264,6 +265,8 @@ class DaemonSettings(Section):
     verification_concurrency: int = Field(2, ge=1)
     outbox_interval_seconds: float = Field(10.0, gt=0)
     jitter_seconds: float = Field(30.0, ge=0)
+    queue_interval_seconds: float = Field(5.0, gt=0)
+    shutdown_grace_seconds: float = Field(20.0, ge=0)
 
 
 class Settings(Section):

@@ -73,6 +73,8 @@ class Application:
             self.pipeline,
             self.jobs,
             verification_concurrency=self.settings.daemon.verification_concurrency,
+            queue_interval=self.settings.daemon.queue_interval_seconds,
+            shutdown_grace=self.settings.daemon.shutdown_grace_seconds,
         )
 
 
@@ -147,7 +149,7 @@ def _reprobe_job(settings: Settings, store: Store, net: NetConfig) -> Job:
 
 
 def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:
-    from hypewatch.bot.digest import send_weekly_digest
+    from hypewatch.bot.digest import send_due_digest
 
     jobs = [
         Job(
@@ -159,13 +161,22 @@ def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> li
     if settings.digest.enabled:
 
         async def digest() -> None:
-            await asyncio.to_thread(send_weekly_digest, store, settings.digest)
+            result = await asyncio.to_thread(send_due_digest, store, settings.digest)
+            if result is not None and result.sent:
+                log.info("weekly digest %s sent", result.iso_week)
 
+        # On its schedule, and (catch_up) once at start: a week whose send time passed while
+        # the daemon was down still gets its digest, once (send_due_digest checks both).
         jobs.append(
             Job(
                 "weekly-digest",
                 digest,
-                cron={"day_of_week": settings.digest.day_of_week, "hour": settings.digest.hour},
+                cron={
+                    "day_of_week": settings.digest.day_of_week,
+                    "hour": settings.digest.hour,
+                    "minute": 0,
+                },
+                run_at_start=settings.digest.catch_up,
             )
         )
     return jobs

@@ -270,6 +270,30 @@ def send_weekly_digest(
     return SendResult(digest.iso_week, True, False, list(settings.recipients), message_id, refused)
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def scheduled_time(settings: DigestSettings, now: datetime) -> datetime:
+    """When this ISO week's digest is due: its `day_of_week` at `hour`:00 (UTC)."""
+    monday = (now - timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return monday + timedelta(days=_DAYS.index(settings.day_of_week), hours=settings.hour)
+
+
+def send_due_digest(
+    store: Store, settings: DigestSettings, now: datetime | None = None
+) -> SendResult | None:
+    """The daemon's digest job: send this week's digest once its time has come (None before).
+
+    Run on the schedule and at start, it also catches up a digest whose time passed while
+    the daemon was down; `send_weekly_digest` keeps it to once per ISO week."""
+    now = now or utcnow()
+    if now < scheduled_time(settings, now):
+        return None
+    return send_weekly_digest(store, settings, now)
+
+
 def digest_trigger(settings: DigestSettings) -> Any:
     """The scheduler's trigger: day names, never a crontab string (APScheduler 3 counts
     crontab weekdays from Monday = 0, so "0 9 * * 1" would fire on Tuesday)."""

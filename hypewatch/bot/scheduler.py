@@ -26,6 +26,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 
 from hypewatch.bot.pipeline import Pipeline
 
@@ -36,6 +37,9 @@ JobFunc = Callable[[], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class Job:
+    """A scheduled job: every `interval_seconds` (with jitter) or on a `cron` schedule
+    (CronTrigger fields, UTC); `run_at_start` also runs it once as the daemon starts."""
+
     name: str
     func: JobFunc
     interval_seconds: float | None = None
@@ -147,13 +151,14 @@ class Daemon:
         for job in self.jobs:
             if job.cron is not None:
                 trigger: Any = CronTrigger(timezone=UTC, **job.cron)
-                first = None
             else:
                 assert job.interval_seconds is not None
                 trigger = IntervalTrigger(
                     seconds=job.interval_seconds, jitter=job.jitter_seconds or None
                 )
-                first = now if job.run_at_start else None
+            # `undefined` lets the trigger pick the first run; None would add the job PAUSED
+            # (APScheduler 3), and a paused job never runs.
+            first: Any = now if job.run_at_start else undefined
             self.scheduler.add_job(
                 self._wrap(job),
                 trigger,
