@@ -295,7 +295,7 @@ class Daemon:
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def wait_started(self, timeout: float = 30.0) -> float:
+    def wait_started(self, timeout: float = 90.0) -> float:
         """Seconds from spawn (or "go") until the scheduler runs (the log says so)."""
         deadline = time.monotonic() + timeout
         while "daemon started" not in self.text():
@@ -377,7 +377,7 @@ def _graceful_stop(w: World, n: int) -> None:
     def running() -> bool:
         return bool(_query(w.database, "SELECT 1 FROM verifications WHERE state = 'running'"))
 
-    _wait_for(running, 30, "a running verification", daemon)
+    _wait_for(running, 90, "a running verification", daemon)
     in_flight = {
         r["id"] for r in _query(w.database, "SELECT id FROM verifications WHERE state = 'running'")
     }
@@ -401,7 +401,7 @@ def test_sigkill_loop_loses_nothing_and_repeats_little(world: World) -> None:
     _graceful_stop(w, KILLS + 1)
     final = Daemon(w, KILLS + 2)
     final.wait_started()
-    _wait_for(lambda: _quiet(w), 45, "quiescence", final)
+    _wait_for(lambda: _quiet(w), 120, "quiescence", final)
     assert final.terminate() == 0, final.text()[-3000:]
     assert "Traceback" not in final.text(), final.text()[-3000:]
     print(
