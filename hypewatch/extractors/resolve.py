@@ -42,6 +42,30 @@ def _text(name: str, context: str) -> str:
     return f"{name}. {' '.join(context.split())[:CONTEXT_CHARS]}"
 
 
+class FamilyIndex:
+    """Launch ids by name family ("llama", "qwen"), kept in step with the store: each
+    lookup first indexes launches created since the last one (by anyone)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, set[int]] = {}
+        self._last_id = 0
+        self._db: object | None = None
+
+    def add(self, launch_id: int, name: str, hf_repo: str) -> None:
+        for label in (name, hf_repo.split("/", 1)[-1] if hf_repo else ""):
+            family = names.family(names.tokens(label)) if label else ""
+            if family:
+                self._ids.setdefault(family, set()).add(launch_id)
+
+    def ids(self, store: Store, families: set[str]) -> set[int]:
+        if self._db is not store.db:
+            self._ids, self._last_id, self._db = {}, 0, store.db
+        for launch_id, name, repo in store.launch_index_rows(self._last_id):
+            self.add(launch_id, name, repo)
+            self._last_id = launch_id
+        return set().union(*(self._ids.get(f, set()) for f in families))
+
+
 class LaunchResolver:
     """Finds or creates the Launch a post is about. Build once; keeps launch vectors cached."""
 
@@ -54,6 +78,7 @@ class LaunchResolver:
         self._loaded = embedder is not None
         self.reason = "" if self.settings.use_embeddings else "use_embeddings is off"
         self._vectors: dict[int, Any] = {}
+        self._index = FamilyIndex()
         self._pending: dict[str, Any] = {}
 
     @property
@@ -107,12 +132,15 @@ class LaunchResolver:
             return None
         return found if found.hf_repo.lower() == repo.lower() else None
 
-    def _candidates(self, store: Store, post: Post) -> list[Launch]:
-        return [
-            launch
-            for launch in store.launches()
-            if abs(launch.first_seen - post.created_at) <= self.window
-        ]
+    def _candidates(self, store: Store, post: Post, labels: Sequence[str]) -> list[Launch]:
+        """Launches in the time window that could be the same release: those of the same
+        name family (a match needs one), found through the index, never a full scan."""
+        families = {names.family(names.tokens(label)) for label in labels if label} - {""}
+        if families:
+            found = store.launches_by_id(self._index.ids(store, families))
+        else:
+            found = store.recent_launches(post.created_at - self.window)
+        return [f for f in found if abs(f.first_seen - post.created_at) <= self.window]
 
     def match(self, store: Store, post: Post, extraction: Extraction) -> Launch | None:
         """The existing Launch this post is about, or None."""
@@ -120,8 +148,8 @@ class LaunchResolver:
         if found is not None:
             return found
         model = extraction.model
-        launches = self._candidates(store, post)
         repo_name = extraction.hf_repo.split("/", 1)[1] if extraction.hf_repo else ""
+        launches = self._candidates(store, post, (model, repo_name))
         best, best_score = None, 0.0
         for launch in launches:
             labels = [launch.name, launch.hf_repo.split("/", 1)[-1] if launch.hf_repo else ""]
@@ -184,12 +212,7 @@ class LaunchResolver:
     def _create(self, store: Store, extraction: Extraction) -> Launch:
         name = extraction.model or extraction.hf_repo.split("/", 1)[1]
         base = names.key(name).replace(" ", "-") or "launch"
-        slug, n = base, 1
-        existing = {launch.slug for launch in store.launches()}
-        while slug in existing:
-            n += 1
-            slug = f"{base}-{n}"
-        return store.create_launch(slug, name[:120], **self._fields(extraction))
+        return store.create_launch(store.free_slug(base), name[:120], **self._fields(extraction))
 
     def _update(self, store: Store, launch: Launch, post: Post, extraction: Extraction) -> Launch:
         current = {
@@ -202,7 +225,8 @@ class LaunchResolver:
         missing = {k: v for k, v in self._fields(extraction).items() if current[k] in (None, "")}
         if missing:
             launch = store.update_launch(launch.id, **missing)
-        sources = {p.source for p in store.posts_for_launch(launch.id) if p.key != post.key}
+            self._index.add(launch.id, launch.name, launch.hf_repo)
+        sources = store.launch_sources(launch.id, except_post=post.key)
         if sources and post.source not in sources:
             store.append_event(
                 launch.id, EventKind.NEW_SOURCE, {"source": post.source, "post": post.key}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -267,6 +267,48 @@ class Store:
 
     def launches(self) -> list[Launch]:
         return [_launch(r) for r in self.db.query("SELECT * FROM launches ORDER BY id")]
+
+    def launches_by_id(self, ids: Iterable[int]) -> list[Launch]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        rows = self.db.query(f"SELECT * FROM launches WHERE id IN ({marks}) ORDER BY id", wanted)  # noqa: S608
+        return [_launch(r) for r in rows]
+
+    def recent_launches(self, since: datetime, limit: int = 200) -> list[Launch]:
+        rows = self.db.query(
+            "SELECT * FROM launches WHERE first_seen >= ? ORDER BY id DESC LIMIT ?",
+            (_ts(since), limit),
+        )
+        return [_launch(r) for r in rows]
+
+    def launch_index_rows(self, after_id: int = 0) -> list[tuple[int, str, str]]:
+        """(id, name, hf_repo) of launches after `after_id`: what a name index needs."""
+        rows = self.db.query(
+            "SELECT id, name, hf_repo FROM launches WHERE id > ? ORDER BY id", (after_id,)
+        )
+        return [(int(r["id"]), str(r["name"]), str(r["hf_repo"])) for r in rows]
+
+    def free_slug(self, base: str) -> str:
+        """`base`, or `base-N` with the first N not taken."""
+        rows = self.db.query(
+            "SELECT slug FROM launches WHERE slug = ? OR slug LIKE ? ESCAPE '\\'",
+            (base, base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"),
+        )
+        taken = {str(r["slug"]) for r in rows}
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def launch_sources(self, launch_id: int, *, except_post: str = "") -> set[str]:
+        rows = self.db.query(
+            "SELECT DISTINCT source FROM posts WHERE launch_id = ? AND key != ?",
+            (launch_id, except_post),
+        )
+        return {str(r["source"]) for r in rows}
 
     # -- claims --------------------------------------------------------------
 

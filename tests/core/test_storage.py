@@ -143,3 +143,14 @@ def test_claims_filter_by_status(store: Store) -> None:
     store.transition_claim(a.id, ClaimStatus.VERIFYING)
     assert [c.key for c in store.claims(status=ClaimStatus.VERIFYING)] == ["a"]
     assert [c.key for c in store.claims(status=ClaimStatus.CLAIMED)] == ["b"]
+
+
+def test_free_slug_and_launch_sources(store: Store) -> None:
+    first = store.create_launch(store.free_slug("tern-7b"), "Tern 7B")
+    second = store.create_launch(store.free_slug("tern-7b"), "Tern 7B v2")
+    assert (first.slug, second.slug) == ("tern-7b", "tern-7b-2")
+    assert store.free_slug("tern") == "tern"  # a prefix is not a clash
+    store.upsert_post(_post("1"))
+    store.mark_post_processed("x:1", is_claim=True, launch_id=first.id, extraction={})
+    assert store.launch_sources(first.id) == {"x"}
+    assert store.launch_sources(first.id, except_post="x:1") == set()
