@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,7 +109,7 @@ class ChatClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | Sequence[httpx.AsyncClient],
         endpoint: str,
         model: str,
         *,
@@ -125,7 +126,7 @@ class ChatClient:
         self.max_tokens = max_tokens
         self.seed = seed
         self.temperature = temperature
-        self._http = http
+        self._pool = [http] if isinstance(http, httpx.AsyncClient) else list(http)
         self._headers = {"Authorization": f"Bearer {api_key.reveal()}"} if api_key else {}
         self._slots = asyncio.Semaphore(concurrency)
         self._calls = 0
@@ -133,9 +134,9 @@ class ChatClient:
     @property
     def requests(self) -> int:
         """HTTP attempts made, retries included (falls back to calls made)."""
-        transport = getattr(self._http, "_transport", None)
-        if isinstance(transport, RetryTransport):
-            return transport.attempts_made
+        transports = [getattr(http, "_transport", None) for http in self._pool]
+        if all(isinstance(t, RetryTransport) for t in transports):
+            return sum(t.attempts_made for t in transports if isinstance(t, RetryTransport))
         return self._calls
 
     def body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
@@ -153,7 +154,8 @@ class ChatClient:
             self._calls += 1
             started = time.monotonic()
             try:
-                response = await self._http.post(
+                http = self._pool[self._calls % len(self._pool)]
+                response = await http.post(
                     self.url, json=self.body(messages), headers=self._headers
                 )
             except BlockedDestinationError:

@@ -11,6 +11,7 @@ items (the `hypewatch bench` command).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import hashlib
 from collections.abc import Callable
@@ -53,6 +54,10 @@ class LoadedTask:
     source: dict[str, Any] = field(default_factory=dict)
 
 
+#: Requests in flight per connection pool (several small pools beat one large one).
+CONNECTIONS_PER_POOL = 4
+
+
 async def measure(
     items: list[TaskItem],
     target: Target,
@@ -68,9 +73,15 @@ async def measure(
     """Check the endpoint against the network policy (nothing is sent if refused), then run."""
     config = bench_net_config(net)
     check_url(chat_url(target.url), config, resolver)
-    async with async_client(config, resolver=resolver) as http:
+    async with contextlib.AsyncExitStack() as stack:
+        # httpx's pool spends time per request that grows with its connection count, so
+        # many in-flight requests are spread over several small pools (see docs/benchmark.md)
+        pools = [
+            await stack.enter_async_context(async_client(config, resolver=resolver))
+            for _ in range(max(1, -(-concurrency // CONNECTIONS_PER_POOL)))
+        ]
         client = ChatClient(
-            http,
+            pools,
             target.url,
             target.model,
             api_key=target.api_key,
