@@ -42,6 +42,7 @@ _FWD = _words(
     "of at is was score scores scored scoring accuracy acc gets got achieves achieved "
     "reaches reached hits hit with a an elo rating rate: -> => around about approx. "
     "approx ~ pass@1 % benchmark bench test eval lc length-controlled leaderboard "
+    "get also win win-rate winrate rate length controlled total overall sota new reaching achieving attains attained obtains "
 ) | frozenset(":=-–—|~≈→*_")
 _BWD = _words(
     "on in at for the of percent pct pts points elo rating accuracy acc score the "
@@ -49,7 +50,8 @@ _BWD = _words(
 ) | frozenset("%(*_:")
 _VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit with at of is "
-    "was around about approx "
+    "was around about approx get reach reaching achieve achieving attains attained obtains "
+    "scoring hitting sota "
 )
 _NOT_OWNER = frozenset(
     {"vs", "vs.", "versus", "than", "from", "by", "+", "'s", "’s", "$", "€", "£", "#"}
@@ -59,6 +61,7 @@ _UNITS = _words(
     "parameters gb mb ms s sec seconds $ usd dollars hours days gpus gpu h100s h100 "
     "a100s layers experts "
 )
+_VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)  # `BFCL v3 63.1`
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
 _UNKNOWN_BENCH = re.compile(
@@ -85,7 +88,7 @@ def _variants(nlp: Language, alias: str) -> list[Doc]:
 def build_nlp() -> Language:
     """A blank English pipeline whose tokenizer also splits `MMLU:89.9` and `IFEval(strict`."""
     nlp = spacy.blank("en")
-    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→]", r"(?<=\d)/(?=\d)"]
+    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→、，；]", r"(?<=\d)/(?=\d)"]
     prefixes = [*(nlp.Defaults.prefixes or ()), r"\|", r"~", r"≈", r"\*+"]
     suffixes = [*(nlp.Defaults.suffixes or ()), r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
     tokenizer: Any = nlp.tokenizer
@@ -223,6 +226,14 @@ class _Pairing:
             glued = doc[n].whitespace_ == ""
             if glued or nxt.lower_ not in {"s", "x", "m", "t"}:
                 return False
+        if (
+            nxt is not None
+            and nxt.text == "-"
+            and doc[n].whitespace_ == ""
+            and n + 2 < len(doc)
+            and doc[n + 2].is_alpha
+        ):
+            return False  # a compound modifier: `13-gram`, `8-bit`, `4-way`
         if prev is None:
             return True
         if prev.lower_ in _NOT_OWNER:
@@ -246,7 +257,7 @@ class _Pairing:
     def forward(self, end: int) -> tuple[int, list[str]]:
         doc, found = self.doc, []
         i, steps, saw_verb = end, 0, False
-        while i < len(doc) and steps < 9:
+        while i < len(doc) and steps < 11:
             token = doc[i]
             if _boundary(doc, i):
                 break
@@ -272,6 +283,7 @@ class _Pairing:
                 or token.lower_ in _FWD
                 or _PUNCT.match(token.text)
                 or token.lower_ in ("we", "it", "model")
+                or _VERSION.match(token.text)
             ):
                 break
             saw_verb = saw_verb or token.lower_ in _VERBS
@@ -327,7 +339,8 @@ def _trailing_settings(doc: Doc, n: int, settings: dict[int, str]) -> list[str]:
     if i < len(doc) and doc[i].text == "(":
         close = _paren_end(doc, i)
         numbers = [j for j in range(i + 1, max(close, i)) if j not in settings]
-        if close > 0 and not any(_NUMBER.match(doc[j].text) for j in numbers):
+        # `1820 (89th percentile)`: a second measurement, not a setting of this value
+        if close > 0 and not any(doc[j].text[:1].isdigit() for j in numbers):
             found.extend(settings_norm.settings_in(doc[i + 1 : close].text))
     return found
 
@@ -365,7 +378,7 @@ def _value(doc: Doc, n: int, bench: str, setting: str) -> float | None:
     return value if registry.value_in_range(bench, value, setting) else None
 
 
-_LIST_SEP = frozenset({",", "/", "and", "&", "|"})
+_LIST_SEP = frozenset({",", "/", "and", "&", "|", "、"})
 _LIST_BRIDGE_FWD = frozenset({":", "=", "-", "–", "—", "of", "are", "were", "at"})
 _LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at"})
 
