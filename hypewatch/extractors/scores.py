@@ -443,6 +443,7 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
     for item in benches:
         groups.setdefault(segments[item[0]], []).append(item)
     scores: list[Score] = []
+    used: set[int] = set()
     for group in groups.values():
         listed = _parallel(doc, group, _Pairing(doc, settings, bench_tokens))
         done = {k for k, _, _ in listed}
@@ -452,7 +453,9 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
         fwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, True)
         bwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, False)
         chosen = bwd if len(bwd) > len(fwd) else fwd
-        for k, n, found in [*listed, *((index[k], n, f) for k, n, f in chosen)]:
+        pairs = [*listed, *((index[k], n, f) for k, n, f in chosen)]
+        used.update(n for _, n, _ in pairs)
+        for k, n, found in pairs:
             start, end, bench = group[k]
             parts = [*_leading_settings(doc, start, settings), *found]
             parts += _trailing_settings(doc, n, settings)
@@ -462,4 +465,56 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
             value = _value(doc, n, bench, setting)
             if value is not None and bench:
                 scores.append(Score(bench, value, setting))
+                more = _more_settings(doc, n, bench, setting, settings, bench_tokens | used)
+                used.update(n for n, _ in more)
+                scores += [score for _, score in more]
     return scores
+
+
+def _more_settings(
+    doc: Doc, n: int, bench: str, setting: str, settings: dict[int, str], blocked: frozenset[int]
+) -> list[tuple[int, Score]]:
+    """Further values of one benchmark under other settings.
+
+    `pass@1 74.4 / pass@10 91.5`, `63.3 (pass@1), 80.0 (cons@64)`: each extra value must
+    carry its own setting, different from the ones before it.
+    """
+    out: list[tuple[int, Score]] = []
+    seen = {setting}
+    while len(out) < 3:
+        found = _next_value(doc, n, settings, blocked)
+        if found is None:
+            break
+        n, parts = found
+        extra = settings_norm.join(parts)
+        value = _value(doc, n, bench, extra)
+        if not extra or extra in seen or value is None:
+            break
+        seen.add(extra)
+        out.append((n, Score(bench, value, extra)))
+    return out
+
+
+def _next_value(
+    doc: Doc, n: int, settings: dict[int, str], blocked: frozenset[int]
+) -> tuple[int, list[str]] | None:
+    """The number after `n`'s own settings and a list separator, with its settings."""
+    i = n + 1
+    while i < len(doc) and (doc[i].text in ("%", "*", "**") or i in settings):
+        i += 1
+    if i < len(doc) and doc[i].text == "(":
+        i = _paren_end(doc, i) + 1
+        if i == 0:
+            return None
+    if i >= len(doc) or doc[i].text not in (",", "/", ";"):
+        return None
+    i += 1
+    lead: list[str] = []
+    while i < len(doc) and (i in settings or (doc[i].is_space and "\n" not in doc[i].text)):
+        if i in settings:
+            lead.append(settings[i])
+        i += 1
+    if i >= len(doc) or i in blocked or i in settings or not _NUMBER.match(doc[i].text):
+        return None
+    parts = [*lead, *_trailing_settings(doc, i, settings)]
+    return (i, parts) if parts else None
