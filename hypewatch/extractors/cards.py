@@ -44,6 +44,11 @@ _META = frozenset(
         "method",
         "mode",
         "protocol",
+        # lm-evaluation-harness output: numeric columns that are not scores
+        "version",
+        "stderr",
+        "std",
+        "filter",
     ]
 )
 

@@ -27,7 +27,7 @@ _CUE = re.compile(
 )
 _IS_OUT = re.compile(
     r"(" + NAME + r")\s+(?:is|are|has been|just)\s+(?:now\s+)?(?:out|here|live|available|"
-    r"released|launched|dropped|open[- ]sourced)"
+    r"released|launched|dropped|open[- ]sourced|open\b|public\b)"
 )
 _RELEASES = re.compile(
     r"\b(?:releases|released|launches|drops|dropped|open-sources)\s+(" + NAME + ")"
@@ -157,12 +157,15 @@ _TRAILING = frozenset(
 def _plausible_name(name: str) -> bool:
     if len(name) < 2 or len(name) > 80 or registry.lookup(name) is not None:
         return False
+    if _BARE_VERSION.match(name):  # `v0.4.5 is out` names a software release, not a model
+        return False
     first = name.split()[0].lower()
     if first in _STOP:
         return False
     return any(c.isdigit() for c in name) or re.match(rf"(?:{_FAMILIES})\b", name, re.I) is not None
 
 
+_BARE_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$", re.I)
 _STOP = frozenset(
     [
         "we",

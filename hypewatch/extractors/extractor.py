@@ -37,6 +37,11 @@ _CARD_KEYS = frozenset(
         "inference",
     }
 )
+# Front-matter keys that only a dataset card has: its numbers describe data, not a model.
+_DATASET_KEYS = frozenset(
+    {"task_categories", "size_categories", "dataset_info", "task_ids", "annotations_creators"}
+)
+_MODEL_ONLY_KEYS = frozenset({"base_model", "model-index", "pipeline_tag", "library_name"})
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 
 
@@ -233,6 +238,8 @@ class Extractor:
             _CARD_KEYS.intersection(front) or tables or index_scores
         )
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
+        if _DATASET_KEYS.intersection(front) and not _MODEL_ONLY_KEYS.intersection(front):
+            verdict = signals.Signals(verdict.launch, "dataset_card")
         has_content = bool(result.scores or result.comparisons or result.base_model)
         named = bool(result.model or result.hf_repo)
         result.is_claim = not verdict.reason and (has_content or (verdict.launch and named))

@@ -201,6 +201,23 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b("piqa", "PIQA", ()),
     _b("boolq", "BoolQ", ()),
     _b("bfcl", "BFCL", ("Berkeley Function Calling Leaderboard",)),
+    _b("multipl-e", "MultiPL-E", ("MultiPLE", "MultiPL-E (avg)"), case_sensitive=("MultiPLE",)),
+    _b(
+        "math-lvl-5",
+        "MATH Lvl 5",
+        ("MATH Level 5", "MATH-Lvl-5", "MATH lvl5", "MATH-Hard"),
+        items=1324,
+    ),
+    _b("superclue", "SuperCLUE", ("Super CLUE",)),
+    _b("spider", "Spider", ("Spider 1.0",), case_sensitive=("Spider",)),
+    _b("ds-1000", "DS-1000", ("DS1000",), items=1000),
+    _b("cruxeval", "CRUXEval", ("CRUX-Eval", "CRUXEval-O")),
+    _b("naturalquestions", "NaturalQuestions", ("Natural Questions",)),
+    _b("openbookqa", "OpenBookQA", ("OpenBook QA", "OBQA")),
+    _b("commonsenseqa", "CommonsenseQA", ("CSQA",)),
+    _b("siqa", "SIQA", ("Social IQa", "SocialIQA")),
+    _b("lambada", "LAMBADA", (), case_sensitive=("LAMBADA",)),
+    _b("hle", "Humanity's Last Exam", ("HLE",), case_sensitive=("HLE",)),
 )
 
 _WORD = re.compile(r"[a-z0-9+]+")

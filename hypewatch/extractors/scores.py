@@ -42,6 +42,8 @@ _FWD = _words(
     "of at is was score scores scored scoring accuracy acc gets got achieves achieved "
     "reaches reached hits hit with a an elo rating rate: -> => around about approx. "
     "approx ~ pass@1 % benchmark bench test eval lc length-controlled leaderboard "
+    "get also win win-rate winrate rate length controlled total overall sota new reaching "
+    "achieving attains attained obtains "
 ) | frozenset(":=-–—|~≈→*_")
 _BWD = _words(
     "on in at for the of percent pct pts points elo rating accuracy acc score the "
@@ -49,7 +51,8 @@ _BWD = _words(
 ) | frozenset("%(*_:")
 _VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit with at of is "
-    "was around about approx "
+    "was around about approx get reach reaching achieve achieving attains attained obtains "
+    "scoring hitting sota "
 )
 _NOT_OWNER = frozenset(
     {"vs", "vs.", "versus", "than", "from", "by", "+", "'s", "’s", "$", "€", "£", "#"}
@@ -59,6 +62,7 @@ _UNITS = _words(
     "parameters gb mb ms s sec seconds $ usd dollars hours days gpus gpu h100s h100 "
     "a100s layers experts "
 )
+_VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)  # `BFCL v3 63.1`
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
 _UNKNOWN_BENCH = re.compile(
@@ -70,6 +74,7 @@ _ONE_TOKEN_SHOTS = [
     for d in ("", "-")
     for w in ("shot", "shots")
 ]
+_SETTING_HINTS = ("shot", "cot", "@", "thought", "strict", "loose", "percentile")
 _AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for k in range(1, 1025)]
 
 
@@ -85,7 +90,7 @@ def _variants(nlp: Language, alias: str) -> list[Doc]:
 def build_nlp() -> Language:
     """A blank English pipeline whose tokenizer also splits `MMLU:89.9` and `IFEval(strict`."""
     nlp = spacy.blank("en")
-    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→]", r"(?<=\d)/(?=\d)"]
+    infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→、，；]", r"(?<=\d)/(?=\d)"]
     prefixes = [*(nlp.Defaults.prefixes or ()), r"\|", r"~", r"≈", r"\*+"]
     suffixes = [*(nlp.Defaults.suffixes or ()), r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
     tokenizer: Any = nlp.tokenizer
@@ -147,7 +152,10 @@ class ScoreFinder:
         for match_id, start, end in [*self.lower(doc), *self.exact(doc)]:
             spans.append(Span(doc, start, end, label=match_id))
         settings: dict[int, str] = {}
-        for match_id, start, end in self.matcher(doc):
+        low = text.lower()
+        # the settings Matcher is a third of the time; most posts name no setting at all
+        matches = self.matcher(doc) if any(w in low for w in _SETTING_HINTS) else []
+        for match_id, start, end in matches:
             if self.nlp.vocab.strings[match_id] == "SETTING":
                 norm = settings_norm.normalize(doc[start:end].text)
                 for i in range(start, end):
@@ -223,6 +231,14 @@ class _Pairing:
             glued = doc[n].whitespace_ == ""
             if glued or nxt.lower_ not in {"s", "x", "m", "t"}:
                 return False
+        if (
+            nxt is not None
+            and nxt.text == "-"
+            and doc[n].whitespace_ == ""
+            and n + 2 < len(doc)
+            and doc[n + 2].is_alpha
+        ):
+            return False  # a compound modifier: `13-gram`, `8-bit`, `4-way`
         if prev is None:
             return True
         if prev.lower_ in _NOT_OWNER:
@@ -246,7 +262,7 @@ class _Pairing:
     def forward(self, end: int) -> tuple[int, list[str]]:
         doc, found = self.doc, []
         i, steps, saw_verb = end, 0, False
-        while i < len(doc) and steps < 9:
+        while i < len(doc) and steps < 11:
             token = doc[i]
             if _boundary(doc, i):
                 break
@@ -272,6 +288,7 @@ class _Pairing:
                 or token.lower_ in _FWD
                 or _PUNCT.match(token.text)
                 or token.lower_ in ("we", "it", "model")
+                or _VERSION.match(token.text)
             ):
                 break
             saw_verb = saw_verb or token.lower_ in _VERBS
@@ -327,7 +344,8 @@ def _trailing_settings(doc: Doc, n: int, settings: dict[int, str]) -> list[str]:
     if i < len(doc) and doc[i].text == "(":
         close = _paren_end(doc, i)
         numbers = [j for j in range(i + 1, max(close, i)) if j not in settings]
-        if close > 0 and not any(_NUMBER.match(doc[j].text) for j in numbers):
+        # `1820 (89th percentile)`: a second measurement, not a setting of this value
+        if close > 0 and not any(doc[j].text[:1].isdigit() for j in numbers):
             found.extend(settings_norm.settings_in(doc[i + 1 : close].text))
     return found
 
@@ -344,8 +362,8 @@ def _leading_settings(doc: Doc, start: int, settings: dict[int, str]) -> list[st
 
 def _segment_ids(doc: Doc) -> list[int]:
     ids, seg = [], 0
-    for i in range(len(doc)):
-        if _boundary(doc, i):
+    for token in doc:  # iterating is cheaper than doc[i]; same test as _boundary
+        if token.text in _BOUNDARY or (token.is_space and "\n" in token.text):
             seg += 1
         ids.append(seg)
     return ids
@@ -365,7 +383,7 @@ def _value(doc: Doc, n: int, bench: str, setting: str) -> float | None:
     return value if registry.value_in_range(bench, value, setting) else None
 
 
-_LIST_SEP = frozenset({",", "/", "and", "&", "|"})
+_LIST_SEP = frozenset({",", "/", "and", "&", "|", "、"})
 _LIST_BRIDGE_FWD = frozenset({":", "=", "-", "–", "—", "of", "are", "were", "at"})
 _LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at"})
 
@@ -430,6 +448,7 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
     for item in benches:
         groups.setdefault(segments[item[0]], []).append(item)
     scores: list[Score] = []
+    used: set[int] = set()
     for group in groups.values():
         listed = _parallel(doc, group, _Pairing(doc, settings, bench_tokens))
         done = {k for k, _, _ in listed}
@@ -439,7 +458,9 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
         fwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, True)
         bwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, False)
         chosen = bwd if len(bwd) > len(fwd) else fwd
-        for k, n, found in [*listed, *((index[k], n, f) for k, n, f in chosen)]:
+        pairs = [*listed, *((index[k], n, f) for k, n, f in chosen)]
+        used.update(n for _, n, _ in pairs)
+        for k, n, found in pairs:
             start, end, bench = group[k]
             parts = [*_leading_settings(doc, start, settings), *found]
             parts += _trailing_settings(doc, n, settings)
@@ -449,4 +470,56 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
             value = _value(doc, n, bench, setting)
             if value is not None and bench:
                 scores.append(Score(bench, value, setting))
+                more = _more_settings(doc, n, bench, setting, settings, bench_tokens | used)
+                used.update(n for n, _ in more)
+                scores += [score for _, score in more]
     return scores
+
+
+def _more_settings(
+    doc: Doc, n: int, bench: str, setting: str, settings: dict[int, str], blocked: frozenset[int]
+) -> list[tuple[int, Score]]:
+    """Further values of one benchmark under other settings.
+
+    `pass@1 74.4 / pass@10 91.5`, `63.3 (pass@1), 80.0 (cons@64)`: each extra value must
+    carry its own setting, different from the ones before it.
+    """
+    out: list[tuple[int, Score]] = []
+    seen = {setting}
+    while len(out) < 3:
+        found = _next_value(doc, n, settings, blocked)
+        if found is None:
+            break
+        n, parts = found
+        extra = settings_norm.join(parts)
+        value = _value(doc, n, bench, extra)
+        if not extra or extra in seen or value is None:
+            break
+        seen.add(extra)
+        out.append((n, Score(bench, value, extra)))
+    return out
+
+
+def _next_value(
+    doc: Doc, n: int, settings: dict[int, str], blocked: frozenset[int]
+) -> tuple[int, list[str]] | None:
+    """The number after `n`'s own settings and a list separator, with its settings."""
+    i = n + 1
+    while i < len(doc) and (doc[i].text in ("%", "*", "**") or i in settings):
+        i += 1
+    if i < len(doc) and doc[i].text == "(":
+        i = _paren_end(doc, i) + 1
+        if i == 0:
+            return None
+    if i >= len(doc) or doc[i].text not in (",", "/", ";"):
+        return None
+    i += 1
+    lead: list[str] = []
+    while i < len(doc) and (i in settings or (doc[i].is_space and "\n" not in doc[i].text)):
+        if i in settings:
+            lead.append(settings[i])
+        i += 1
+    if i >= len(doc) or i in blocked or i in settings or not _NUMBER.match(doc[i].text):
+        return None
+    parts = [*lead, *_trailing_settings(doc, i, settings)]
+    return (i, parts) if parts else None

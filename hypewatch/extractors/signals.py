@@ -13,7 +13,8 @@ _LAUNCH = re.compile(
     r"we(?:'re| are)?\s+(?:(?:very|so|super)\s+)?(?:releasing|launching|open[- ]sourcing|"
     r"excited|thrilled|proud|happy|pleased)|"
     r"we\s+(?:just\s+)?(?:release[ds]?|launch(?:ed)?|open[- ]sourced|trained|built|shipped)|"
-    r"today,?\s+we|meet\b|say hello|(?:is|are)\s+(?:now\s+)?(?:out|live|here|available)|"
+    r"today,?\s+we|meet\b|say hello|"
+    r"(?:is|are)\s+(?:now\s+)?(?:out|live|here|available|open(?:[- ]sourced?)?\b|public\b)|"
     r"now available|available\s+(?:now|today)|\bout now\b|\bdrops?\s+today\b|"
     r"our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
     r"(?:new|latest)\s+(?:open\s+)?(?:model|release|llm)|just\s+(?:released|dropped|launched)|"
@@ -35,7 +36,7 @@ _THIRD = re.compile(
     r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b|"
     r"\w['’]s\s+(?:independent\s+)?(?:evaluation|evals?|testing|benchmarking|measurements?)\s+of\b|"
     r"\b(?:their|its|[a-z0-9]+['’]s)\s+own\s+(?:reported|claimed|published|official)\b|"
-    r"\b(?:per|according to|from|in)\s+(?:the|their|its)\s+(?:model\s+)?"
+    r"\b(?:per|according to|from|in)\s+(?:the|their|its|[\w.-]+['’]s)\s+(?:model\s+)?"
     r"(?:cards?|papers?|blog\s*posts?|tech(?:nical)?\s+reports?)\b",
     re.I,
 )
@@ -79,7 +80,9 @@ _FUNDING = re.compile(
     re.I,
 )
 _RUMOR = re.compile(
-    r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b", re.I
+    r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b|"
+    r"\bhearing (?:from|that)\b|\bgrain of salt\b|\breportedly\b|\bsources say\b|\bword is\b",
+    re.I,
 )
 _OWN = re.compile(
     r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)|"
@@ -156,7 +159,18 @@ _GATES: dict[str, tuple[str, ...]] = {
         "speed",
     ),
     "funding": ("$", "series", "seed", "valu", "fund", "invest", "ipo", "acqui"),
-    "rumor": ("leak", "rumo", "unconfirmed", "speculat", "allegedly"),
+    "rumor": (
+        "leak",
+        "rumo",
+        "unconfirmed",
+        "speculat",
+        "allegedly",
+        "hearing",
+        "grain of salt",
+        "reportedly",
+        "sources say",
+        "word is",
+    ),
 }
 
 

@@ -27,6 +27,19 @@ def scores(extractor: Extractor, text: str) -> list[tuple[str, float, str]]:
         ("5-shot MMLU 86.0", [("mmlu", 86.0, "5-shot")]),
         ("GPQA-Diamond 59.1%; MMLU-Pro 75.9", [("gpqa-diamond", 59.1, ""), ("mmlu-pro", 75.9, "")]),
         ("MMLU=89.9 MATH:79.7", [("mmlu", 89.9, ""), ("math", 79.7, "")]),
+        ("C-Eval 70.1、CMMLU 72.5", [("c-eval", 70.1, ""), ("cmmlu", 72.5, "")]),
+        ("BFCL v2 55.0", [("bfcl", 55.0, "")]),
+        ("MMLU 70.1, 65.0", [("mmlu", 70.1, "")]),  # a second value needs its own setting
+        ("it has a win rate of 40.2% on AlpacaEval 2.0", [("alpacaeval-2", 40.2, "")]),
+        ("Codeforces 1650 (80th percentile)", [("codeforces", 1650.0, "")]),
+        (
+            "MBPP: pass@1 60.5 / pass@5 77.0",
+            [("mbpp", 60.5, "pass@1"), ("mbpp", 77.0, "pass@5")],
+        ),
+        (
+            "AIME 2025: 40.0 (pass@1), 60.0 (maj@32)",
+            [("aime-2025", 40.0, "pass@1"), ("aime-2025", 60.0, "maj@32")],
+        ),
     ],
 )
 def test_every_prose_shape(
@@ -49,6 +62,7 @@ def test_orientation_is_chosen_per_segment(extractor: Extractor) -> None:
         "the math is simple: 2 GPUs",  # lower-case math is a word, not the benchmark
         "GSM8K 250 tok/s",  # a speed
         "MMLU 1999",  # outside the benchmark's scale
+        "deduplicated against GSM8K with 10-gram overlap",  # a compound modifier
     ],
 )
 def test_numbers_that_are_not_scores(extractor: Extractor, text: str) -> None:
