@@ -129,19 +129,30 @@ class Daemon:
         self.shutdown_grace = shutdown_grace
         self.stopping = asyncio.Event()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._job_tasks: set[asyncio.Task[Any]] = set()
 
     async def _process_posts(self) -> None:
         await asyncio.to_thread(self.pipeline.process_pending)
 
     def _wrap(self, job: Job) -> JobFunc:
         async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._job_tasks.add(task)
             try:
                 await job.func()
+            except asyncio.CancelledError:
+                # only shutdown cancels a job, after its grace period: not an error
+                log.info("job %s interrupted by shutdown", job.name)
+                return
             except Exception as error:
                 self.state.last_error[job.name] = f"{type(error).__name__}: {error}"[:500]
                 log.exception("job %s failed", job.name)
             else:
                 self.state.last_error.pop(job.name, None)
+            finally:
+                if task is not None:
+                    self._job_tasks.discard(task)
             self.state.last_run[job.name] = datetime.now(UTC).isoformat()
 
         return run
@@ -190,6 +201,9 @@ class Daemon:
             await self.stopping.wait()
         finally:
             log.info("stopping: finishing in-flight work (up to %.0f s)", self.shutdown_grace)
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()  # no new job runs; the running ones may finish
+            if self._job_tasks:
+                await asyncio.wait(set(self._job_tasks), timeout=self.shutdown_grace)
             await self.worker.stop(self.shutdown_grace)
+            self.scheduler.shutdown(wait=False)
             log.info("stopped")
