@@ -127,7 +127,19 @@ def _trim(name: str) -> str:
     words = name.split()
     while words and (words[-1].lower() in _TRAILING or registry.lookup(words[-1]) is not None):
         words.pop()
+    # a sentence-initial verb or adverb ("Tested Tern-7B", "Finally Qwen2 7B") is not part
+    # of the name; a name word with a digit ("Tested-7B") always is
+    while (
+        len(words) > 1
+        and _LEADING_WORD.fullmatch(words[0])
+        and words[0].lower() not in (_FAMILY_WORDS)
+    ):
+        words.pop(0)
     return " ".join(words)
+
+
+_LEADING_WORD = re.compile(r"[A-Za-z]+(?:ed|ing|ly)")
+_FAMILY_WORDS = frozenset({"ling", "qwen", "reflection"})  # families that look like verbs
 
 
 _TRAILING = frozenset(

@@ -101,3 +101,16 @@ def test_dev_set_quality_meets_target(
     assert precision >= 0.95
     assert recall >= 0.95
     assert right / len(dev_posts) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("Tested Tern-7B myself: MMLU 64.0, not 71.2 as claimed.", "Tern-7B"),
+        ("Benchmarked Llama 3.1 8B on my Mac: 41 tok/s.", "Llama 3.1 8B"),
+    ],
+)
+def test_a_sentence_initial_verb_is_not_part_of_the_model_name(
+    extractor: Extractor, text: str, model: str
+) -> None:
+    assert extractor.extract(text, "reddit", "p").model == model
