@@ -781,11 +781,12 @@ def bench(
     settings = state.settings
     config = settings.verifiers.benchmark
     if lm_eval_samples is not None:
-        plan = support.make_plan(config, claim, tolerance, max_items, setting, seed)
         try:
             samples = lm_eval_backend.read_samples(lm_eval_samples)
         except lm_eval_backend.SamplesError as error:
             raise InputError(str(error)) from None
+        # the answers are already there: use all of them unless told otherwise
+        plan = support.make_plan(config, claim, tolerance, max_items or len(samples), setting, seed)
         name = lm_eval_samples.stem.removeprefix("samples_").rsplit("_", 1)[0]
         result = lm_eval_backend.result_from_samples(samples, plan, name)
     elif endpoint is None or model is None or task is None:

@@ -111,3 +111,16 @@ def test_command_and_missing_install(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(backend.SamplesError, match="not installed"):
         backend.run_lm_eval("http://127.0.0.1:8000/v1", "m", "gsm8k", tmp_path, limit=1,
                             concurrency=1)  # fmt: skip
+
+
+def test_cli_uses_every_imported_sample_by_default(tmp_path: Path) -> None:
+    """Imported answers cost nothing, so max_items (500 by default) does not cap them."""
+    path = write_samples(tmp_path / "samples_arc_challenge_1.jsonl", 0.93, 1500, "acc",
+                         filters=False)  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["bench", "--lm-eval-samples", str(path), "--claim", "91", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["verdict"] == "replicated"
+    assert doc["n"] > 500

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypewatch.verifiers.benchmark.runner import ItemRecord, RunPlan, RunResult
-from hypewatch.verifiers.benchmark.stats import Decision, MixtureCS, SequentialTest
+from hypewatch.verifiers.benchmark.runner import ItemRecord, RunPlan, RunResult, sequential_test
+from hypewatch.verifiers.benchmark.stats import Decision
 
 #: Metrics that say whether one document was answered correctly, preferred first.
 PRIMARY_METRICS = ("exact_match", "acc", "acc_norm", "pass@1", "pass_at_1")
@@ -106,11 +106,7 @@ def result_from_samples(samples: list[SampleOutcome], plan: RunPlan, task: str) 
     started = time.monotonic()
     order = list(samples)
     random.Random(plan.seed).shuffle(order)
-    test = SequentialTest(
-        plan.claimed / 100.0,
-        plan.tolerance / 100.0,
-        MixtureCS(alpha=plan.alpha, prior_strength=plan.prior_strength),
-    )
+    test = sequential_test(plan)
     records = []
     for seq, sample in enumerate(order[: plan.max_items]):
         test.update(sample.correct)

@@ -157,16 +157,21 @@ def plan_order(items: list[TaskItem], plan: RunPlan) -> tuple[list[TaskItem], li
     return exemplars, pool[missing:][: plan.max_items]
 
 
+def sequential_test(plan: RunPlan) -> SequentialTest:
+    """The anytime-valid test a plan asks for (fractions inside, points in the plan)."""
+    return SequentialTest(
+        plan.claimed / 100.0,
+        plan.tolerance / 100.0,
+        MixtureCS(alpha=plan.alpha, prior_strength=plan.prior_strength),
+    )
+
+
 class _Run:
     def __init__(self, client: ChatClient, plan: RunPlan, exemplars: list[TaskItem]) -> None:
         self.client = client
         self.plan = plan
         self.exemplars = exemplars
-        self.test = SequentialTest(
-            plan.claimed / 100.0,
-            plan.tolerance / 100.0,
-            MixtureCS(alpha=plan.alpha, prior_strength=plan.prior_strength),
-        )
+        self.test = sequential_test(plan)
         self.tokens = 0
         self.errors = 0
         self.last_error = ""
