@@ -11,6 +11,7 @@ size or version conflict never merge, however similar their text. Without the
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -24,6 +25,8 @@ from hypewatch.storage import NotFoundError, Store
 
 log = logging.getLogger(__name__)
 CONTEXT_CHARS = 300
+#: Launch vectors kept in memory (384 floats each); older ones are recomputed on demand.
+VECTOR_CACHE = 4096
 
 
 class Embedder(Protocol):
@@ -77,7 +80,7 @@ class LaunchResolver:
         self._embedder = embedder
         self._loaded = embedder is not None
         self.reason = "" if self.settings.use_embeddings else "use_embeddings is off"
-        self._vectors: dict[int, Any] = {}
+        self._vectors: OrderedDict[int, Any] = OrderedDict()  # LRU, see VECTOR_CACHE
         self._index = FamilyIndex()
         self._pending: dict[str, Any] = {}
 
@@ -103,9 +106,11 @@ class LaunchResolver:
         return self._embedder.encode(texts, normalize_embeddings=True, batch_size=64)
 
     def prime(self, items: Sequence[tuple[Post, Extraction]]) -> None:
-        """Embed many posts in one batch before resolving them one by one."""
+        """Embed many posts in one batch before resolving them one by one (the batch
+        replaces any earlier one, so unused vectors never pile up)."""
         if self.embedder is None:
             return
+        self._pending.clear()
         texts = [_text(e.model, p.text) for p, e in items]
         for text, vector in zip(texts, self._encode(texts), strict=True):
             self._pending[text] = vector
@@ -117,11 +122,15 @@ class LaunchResolver:
         return self._pending.pop(text)
 
     def _launch_vector(self, store: Store, launch: Launch) -> Any:
-        if launch.id not in self._vectors:
-            posts = store.posts_for_launch(launch.id)
-            context = posts[0].text if posts else f"{launch.hf_repo} {launch.base_model}"
-            self._vectors[launch.id] = self._encode([_text(launch.name, context)])[0]
-        return self._vectors[launch.id]
+        if launch.id in self._vectors:
+            self._vectors.move_to_end(launch.id)
+            return self._vectors[launch.id]
+        posts = store.posts_for_launch(launch.id)
+        context = posts[0].text if posts else f"{launch.hf_repo} {launch.base_model}"
+        vector = self._vectors[launch.id] = self._encode([_text(launch.name, context)])[0]
+        if len(self._vectors) > VECTOR_CACHE:
+            self._vectors.popitem(last=False)  # a long-running daemon stays bounded
+        return vector
 
     def _by_repo(self, store: Store, repo: str) -> Launch | None:
         if not repo:
