@@ -148,14 +148,7 @@ class Pipeline:
         card): one number, one claim."""
         if spec.kind is not ClaimKind.SCORE or spec.value is None:
             return False
-        return any(
-            c.kind is ClaimKind.SCORE
-            and c.benchmark == spec.benchmark
-            and c.value is not None
-            and abs(c.value - spec.value) < 1e-9
-            and c.key != spec.key
-            for c in self.store.claims(launch_id=launch.id)
-        )
+        return self.store.has_score(launch.id, spec.benchmark, spec.value, except_key=spec.key)
 
     def _store_claim(
         self, launch: Launch, post: Post, spec: ClaimSpec, report: ProcessReport

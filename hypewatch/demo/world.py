@@ -10,6 +10,7 @@ benchmark items at the accuracy the weights really have).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -81,7 +82,6 @@ def demo_tasks(seed: int = 2024, count: int = 400) -> dict[str, list[TaskItem]]:
 
 
 def write_tasks(tasks: dict[str, list[TaskItem]], directory: Path) -> Path:
-    import json
 
     directory.mkdir(parents=True, exist_ok=True)
     for name, items in tasks.items():

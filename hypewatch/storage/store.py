@@ -392,6 +392,17 @@ class Store:
         rows = self.db.query(f"SELECT * FROM claims {clause} ORDER BY id", params)  # noqa: S608
         return [_claim(r) for r in rows]
 
+    def has_score(
+        self, launch_id: int, benchmark: str, value: float, *, except_key: str = ""
+    ) -> bool:
+        """Whether the launch already claims this value on this benchmark (any setting)."""
+        row = self._one(
+            """SELECT 1 AS x FROM claims WHERE launch_id = ? AND kind = 'score'
+               AND benchmark = ? AND abs(value - ?) < 1e-9 AND key != ? LIMIT 1""",
+            (launch_id, benchmark, value, except_key),
+        )
+        return row is not None
+
     def transition_claim(
         self, claim_id: int, target: ClaimStatus, *, reason: str = "", payload: JSON | None = None
     ) -> Claim:
