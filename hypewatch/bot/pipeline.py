@@ -65,6 +65,30 @@ class VerificationOutcome:
     verdict: Verdict
 
 
+def queue_claim(
+    store: Store,
+    registry: dict[str, RegisteredVerifier],
+    claim: Claim,
+    *,
+    priority: float = 0.0,
+    verifier: str | None = None,
+) -> int:
+    """Queue every enabled verifier (or just `verifier`) that accepts the claim's kind and
+    return how many; a claim no verifier accepts becomes `unverifiable`, with the reason."""
+    chosen = [r for r in verifiers_for(claim, registry) if verifier in (None, r.name)]
+    if not chosen:
+        if claim.status is ClaimStatus.CLAIMED and verifier is None:
+            store.transition_claim(
+                claim.id,
+                ClaimStatus.UNVERIFIABLE,
+                reason=f"no enabled verifier accepts {claim.kind} claims",
+            )
+        return 0
+    for registered in chosen:
+        store.enqueue_verification(claim.id, registered.name, priority)
+    return len(chosen)
+
+
 def combine(statuses: Sequence[VerdictStatus]) -> ClaimStatus:
     """One claim status from several verifiers' verdicts: any failure fails the claim;
     it is replicated when every verifier that could decide replicated it."""
@@ -173,19 +197,8 @@ class Pipeline:
 
     def queue_claim(self, claim: Claim, launch: Launch, verifier: str | None = None) -> int:
         """Queue the verifiers that accept this claim; a claim none accepts is unverifiable."""
-        chosen = [r for r in verifiers_for(claim, self.registry) if verifier in (None, r.name)]
-        if not chosen:
-            if claim.status is ClaimStatus.CLAIMED and verifier is None:
-                self.store.transition_claim(
-                    claim.id,
-                    ClaimStatus.UNVERIFIABLE,
-                    reason=f"no enabled verifier accepts {claim.kind} claims",
-                )
-            return 0
         priority = self.scorer.priority(self.store, claim, launch) if self.scorer else 0.0
-        for registered in chosen:
-            self.store.enqueue_verification(claim.id, registered.name, priority)
-        return len(chosen)
+        return queue_claim(self.store, self.registry, claim, priority=priority, verifier=verifier)
 
     # -- verification --------------------------------------------------------
 

@@ -148,15 +148,15 @@ class HypewatchCommands(app_commands.Group):
 
 def queue_verifications(store: Store, settings: Settings, launch_id: int) -> int:
     """Queue each enabled verifier for each claim kind it accepts; returns how many."""
-    verifiers = [v for v in discover(settings).values() if v.enabled]
+    from hypewatch.bot.pipeline import queue_claim
+    from hypewatch.extractors.plausibility import priority
+
+    registry = discover(settings)
     launch = store.get_launch(launch_id)
-    queued = 0
-    for claim in store.claims(launch_id=launch_id):
-        for verifier in verifiers:
-            if claim.kind in verifier.kinds:
-                store.enqueue_verification(claim.id, verifier.name, priority=launch.hype)
-                queued += 1
-    return queued
+    return sum(
+        queue_claim(store, registry, claim, priority=priority(claim.flags, launch.hype))
+        for claim in store.claims(launch_id=launch_id)
+    )
 
 
 class HypewatchBot(discord.Client):
