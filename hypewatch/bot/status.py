@@ -51,7 +51,7 @@ def delivery_status(store: Store) -> dict[str, Any]:
 def full_status(store: Store, settings: Settings | None = None) -> dict[str, Any]:
     return {
         "sources": source_status(store, settings),
-        "launches": len(store.launches()),
+        "launches": store.count_launches(),
         "verifications": queue_status(store),
         "deliveries": delivery_status(store),
     }

@@ -268,6 +268,10 @@ class Store:
     def launches(self) -> list[Launch]:
         return [_launch(r) for r in self.db.query("SELECT * FROM launches ORDER BY id")]
 
+    def count_launches(self) -> int:
+        row = self._one("SELECT count(*) AS n FROM launches")
+        return int(row["n"]) if row else 0
+
     def launches_by_id(self, ids: Iterable[int]) -> list[Launch]:
         wanted = sorted(set(ids))
         if not wanted:
