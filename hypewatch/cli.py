@@ -342,11 +342,17 @@ def poll(
         state.settings, [source] if source else None, allow_private=allow_private
     )
     from hypewatch.bot.app import build_pipeline
+    from hypewatch.bot.pipeline import ProcessReport
 
     store = state.store()
     try:
         reports = [poll_once(store, watcher) for watcher in watchers]
-        processed = build_pipeline(state.settings, store).process_pending()
+        # the extractor (spaCy, maybe MiniLM) is loaded only when there is something to read
+        processed = (
+            build_pipeline(state.settings, store).process_pending()
+            if store.unprocessed_posts(limit=1)
+            else ProcessReport()
+        )
     finally:
         store.close()
     if json_out:
