@@ -1,0 +1,47 @@
+"""The hypewatch command line (typer): one small module per command group.
+
+`common` holds the app, options, errors and exit codes; importing a command
+module registers its commands on the app.
+"""
+
+from __future__ import annotations
+
+from hypewatch.cli import (  # noqa: F401  (importing a module registers its commands)
+    bench,
+    daemon,
+    digest,
+    extract,
+    fingerprint,
+    ledger,
+    setup_cmds,
+    watch,
+    weights,
+)
+from hypewatch.cli.common import (
+    EXIT_CONFIG,
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_NETWORK,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    app,
+)
+
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_ERROR",
+    "EXIT_INPUT",
+    "EXIT_NETWORK",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_STORAGE",
+    "EXIT_USAGE",
+    "app",
+    "main",
+]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,73 @@
+"""The `init` and `config check`: writing and checking the configuration."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hypewatch.cli.common import (
+    JsonOpt,
+    app,
+    config_app,
+    emit_json,
+    handle_errors,
+    out,
+    state,
+)
+from hypewatch.config import (
+    EXAMPLE_CONFIG,
+    check_secrets,
+    resolve_config_path,
+)
+
+# -- setup -------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def init(
+    force: Annotated[bool, typer.Option(help="Overwrite an existing config file.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a config file from the example and create the database."""
+    path = state.config_path or Path("hypewatch.toml")
+    wrote = False
+    if not path.exists() or force:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLE_CONFIG, path)
+        wrote = True
+    state.config_path = path
+    store = state.store()
+    version = store.schema_version()
+    store.close()
+    if json_out:
+        emit_json(
+            {
+                "config": str(path),
+                "config_written": wrote,
+                "database": str(state.database),
+                "schema_version": version,
+            }
+        )
+        return
+    verb = "wrote" if wrote else "kept existing"
+    out.print(f"{verb} {path}; database {state.database} at schema version {version}")
+    out.print("next: edit the config, then 'hypewatch config check' and 'hypewatch run'")
+
+
+@config_app.command("check")
+@handle_errors
+def config_check(json_out: JsonOpt = False) -> None:
+    """Validate the configuration and that every secret it names is set."""
+    settings = state.settings
+    check_secrets(settings)
+    path = resolve_config_path(state.config_path)
+    if json_out:
+        emit_json(
+            {"ok": True, "config": str(path) if path else None, "database": str(state.database)}
+        )
+        return
+    out.print(f"configuration ok ({path or 'built-in defaults'})")
