@@ -27,6 +27,8 @@ from pydantic import (
     field_validator,
 )
 
+from hypewatch.errors import ConfigError as ConfigError
+
 DEFAULT_CONFIG_PATH = Path("hypewatch.toml")
 CONFIG_ENV = "HYPEWATCH_CONFIG"
 EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
@@ -61,10 +63,6 @@ def _env_name(value: str) -> str:
 
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"), AfterValidator(_env_name)]
-
-
-class ConfigError(Exception):
-    """The configuration is wrong; the message says where and what to do."""
 
 
 class Secret:

@@ -34,6 +34,8 @@ from ssrfguard import Block, Policy, Reach
 from ssrfguard.httpx import AsyncSafeTransport
 
 from hypewatch.config import NetworkSettings
+from hypewatch.errors import InputError
+from hypewatch.errors import NetError as NetError
 
 Resolver = Callable[..., Iterable[Any]]
 Sleep = Callable[[float], Awaitable[None]]
@@ -63,10 +65,6 @@ _ALL_PORTS = frozenset(range(1, 65536))
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class NetError(Exception):
-    """Base of the errors this module raises itself."""
-
-
 class BlockedDestinationError(NetError):
     """The guard refused a destination; no request was sent to it."""
 
@@ -74,6 +72,21 @@ class BlockedDestinationError(NetError):
         super().__init__(
             f"refused to connect to {url}: {reason}. If this is your own local server, "
             "pass --allow-private or add its host or network to network.allowlist"
+        )
+        self.url = url
+        self.reason = reason
+
+
+class InvalidURLError(BlockedDestinationError, InputError):
+    """Not a URL the guard can check (`http://[::1`, `http://0177.0.0.1/`): refused, and
+    reported as bad input rather than as a network refusal."""
+
+    exit_code = InputError.exit_code
+
+    def __init__(self, url: str, reason: str) -> None:
+        Exception.__init__(
+            self,
+            f"{url!r} is not a valid URL ({reason}); pass a base URL such as http://host:8000/v1",
         )
         self.url = url
         self.reason = reason
@@ -225,7 +238,7 @@ def check_url(url: str, config: NetConfig, resolver: Resolver | None = None) -> 
     try:
         origin = origin_of(url)
     except httpx.InvalidURL as error:
-        raise BlockedDestinationError(url, f"not a valid URL ({error})") from None
+        raise InvalidURLError(url, str(error)) from None
     if origin in config.trusted_origins:
         return
     policy = build_policy(config)
