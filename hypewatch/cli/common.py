@@ -22,6 +22,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.exceptions import TyperException
 
 from hypewatch import __version__
 from hypewatch.config import Settings, load_settings, resolve_config_path
@@ -164,7 +165,13 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
+        except (
+            TyperException,
+            typer.Exit,
+            typer.Abort,
+            KeyboardInterrupt,
+            SystemExit,
+        ):
             raise
         except Exception as error:
             if state.debug:
