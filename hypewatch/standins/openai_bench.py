@@ -362,9 +362,18 @@ def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem]
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--slots", type=int, default=0)
     parser.add_argument("--model", default="stand-in-model")
+    parser.add_argument("--p-loose", type=float, default=0.0)
+    parser.add_argument("--reasoning", choices=["", "tagged", "separate"], default="")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     behaviour = Behaviour(
-        p_correct=args.p_correct, latency=args.latency, slots=args.slots, model=args.model
+        p_correct=args.p_correct,
+        latency=args.latency,
+        slots=args.slots,
+        model=args.model,
+        p_loose=args.p_loose,
+        reasoning=args.reasoning,
+        seed=args.seed,
     )
     return load_task(args.task), behaviour
 

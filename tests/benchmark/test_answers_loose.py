@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hypewatch.standins.openai_bench import Behaviour, answer_for, reply_for, thoughts_for
 from hypewatch.verifiers.benchmark.answer_phrases import MMLU_PROX_ANSWER_IS
 from hypewatch.verifiers.benchmark.answers import (
     answers_equivalent,
@@ -129,3 +130,23 @@ def test_strong_rules_only_in_cut_off_replies() -> None:
     assert not extract("I think it's B.", MC).strong
     assert not extract_number("First 40, then 2").strong
     assert extract_number("First 40, then 2", strong_only=True).value is None
+
+
+@pytest.mark.parametrize("reasoning", ["", "tagged"])
+def test_loose_stand_in_replies_are_never_misread(items: list[TaskItem], reasoning: str) -> None:
+    # Every reply the stand-in can phrase: read as the answer it meant, or not read at all.
+    behaviour = Behaviour(p_correct=0.5, p_loose=1.0, reasoning=reasoning)
+    read = 0
+    for item in items:
+        meant = answer_for(item, behaviour)[0]
+        thoughts = thoughts_for(item, behaviour)
+        reply = reply_for(item, behaviour)
+        text = f"<think>{thoughts}</think>\n{reply}" if reasoning else reply
+        parsed = extract(text, item)
+        if parsed.value is not None:
+            read += 1
+            if item.is_multiple_choice:
+                assert parsed.value == meant, (reply, parsed)
+            else:
+                assert answers_equivalent(parsed.value, meant), (reply, parsed)
+    assert read > 0.7 * len(items)

@@ -16,6 +16,7 @@ from hypewatch.verifiers.benchmark.prompts import PromptSetting, build_messages
 from hypewatch.verifiers.benchmark.reask import Reader
 from hypewatch.verifiers.benchmark.runner import RunPlan, RunResult
 from hypewatch.verifiers.benchmark.tasks import TaskItem
+from hypewatch.verifiers.benchmark.verifier import LoadedTask, Target, verdict_from
 from tests.benchmark.conftest import MODEL
 from tests.benchmark.test_runner import bodies, run
 
@@ -150,6 +151,14 @@ async def test_unread_replies_hold_the_verdict_and_say_so(
     assert sorted(result.unparseable) == sorted(r.item_id for r in unread)
     assert all(r.reasked for r in unread)
     assert result.ci_low < 87.9 < result.ci_high
+    # the verdict's evidence and the summary the thread shows say why
+    task = LoadedTask("gen", items)
+    verdict = verdict_from(result, Target(server.url, MODEL), task, plan)
+    assert verdict.evidence["reading"]["unread"] == result.unread
+    assert verdict.evidence["reading"]["unread_note"] == result.unread_note
+    assert f"inconclusive ({result.unread} of 80 replies could not be read)" in verdict.summary
+    assert "re-asked" in verdict.summary
+    assert len(verdict.summary) < 500
 
 
 def test_records_carry_the_reading() -> None:

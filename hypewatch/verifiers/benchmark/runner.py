@@ -33,6 +33,7 @@ from hypewatch.verifiers.benchmark.stats import Decision, MixtureCS, OutcomeTest
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 AUDIT_REPLY_CHARS = 4_000
+_RULES_SHOWN = 6
 #: Give up (inconclusive) when more than this share of requests failed, after at least 5.
 MAX_ERROR_SHARE = 0.1
 
@@ -196,7 +197,10 @@ class RunResult:
 
     def reading_text(self) -> str:
         """One line for people: '58 of 60 replies read (52 answer_is, 6 reask), ...'."""
-        rules = ", ".join(f"{count} {rule}" for rule, count in self.read_by_rule.items())
+        ranked = sorted(self.read_by_rule.items(), key=lambda kv: -kv[1])
+        rules = ", ".join(f"{count} {rule}" for rule, count in ranked[:_RULES_SHOWN])
+        if len(ranked) > _RULES_SHOWN:
+            rules += f", {sum(count for _, count in ranked[_RULES_SHOWN:])} by other rules"
         text = f"{self.read} of {self.n} replies read" + (f" ({rules})" if rules else "")
         if self.reasked:
             text += f"; {self.reasked} re-asked, {self.reasked_read} of them read"
