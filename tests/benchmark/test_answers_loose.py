@@ -12,8 +12,8 @@ from hypewatch.verifiers.benchmark.answers import (
     extract_choice,
     extract_number,
     is_correct,
-    read_structured,
     split_reasoning,
+    structured_answer,
 )
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
@@ -118,11 +118,11 @@ def test_the_equivalence_check() -> None:
 
 
 def test_structured_re_ask_replies() -> None:
-    assert read_structured('{"answer": "B"}', MC).rule == "reask_json"
-    assert read_structured('{"answer": "B"}', MC).value == "B"
-    assert read_structured("B", MC).rule == "reask"
-    assert read_structured('{"answer": 462}', NUM).value == "462"
-    assert read_structured("no idea", MC).value is None
+    assert structured_answer('{"answer": "B"}') == "B"
+    assert structured_answer('{"answer": 462}') == "462"
+    assert structured_answer('{"answer": true}') is None
+    assert structured_answer("B") is None
+    assert structured_answer("[1]") is None
 
 
 def test_strong_rules_only_in_cut_off_replies() -> None:

@@ -238,19 +238,17 @@ def extract(reply: str, item: TaskItem, reasoning: str = "") -> Parsed:
     return UNPARSEABLE
 
 
-def read_structured(text: str, item: TaskItem) -> Parsed:
-    """A constrained re-ask reply: `{"answer": "B"}` (JSON schema) or the bare answer."""
+def structured_answer(text: str) -> str | None:
+    """The answer of a constrained re-ask reply, `{"answer": "B"}`; None if it is not one."""
     try:
         document: Any = json.loads(text)
     except ValueError:
-        document = None
-    if isinstance(document, dict) and isinstance(document.get("answer"), str | int | float):
-        text = str(document["answer"])
-        rule = "reask_json"
-    else:
-        rule = "reask"
-    parsed = _extract_text(text.strip(), item, strong_only=False)
-    return Parsed(parsed.value, rule) if parsed.ok else UNPARSEABLE
+        return None
+    if isinstance(document, dict):
+        answer = document.get("answer")
+        if isinstance(answer, str | int | float) and not isinstance(answer, bool):
+            return str(answer)
+    return None
 
 
 def _plain(value: str) -> Decimal | None:

@@ -24,10 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypewatch.verifiers.benchmark.answers import is_correct
 from hypewatch.verifiers.benchmark.betting import BettingCS, BoundedMeanTest
 from hypewatch.verifiers.benchmark.client import ChatClient, EndpointError, EndpointFatalError
-from hypewatch.verifiers.benchmark.prompts import PromptSetting, build_messages, prompt_hash
+from hypewatch.verifiers.benchmark.families import Scorer
+from hypewatch.verifiers.benchmark.families.items import ByItem
+from hypewatch.verifiers.benchmark.prompts import PromptSetting, prompt_hash
 from hypewatch.verifiers.benchmark.reask import Reader, Reading
 from hypewatch.verifiers.benchmark.stats import Decision, MixtureCS, OutcomeTest, SequentialTest
 from hypewatch.verifiers.benchmark.tasks import TaskItem
@@ -57,7 +58,8 @@ class RunPlan:
     retry_truncated: bool = True
     #: Offer a JSON schema for the re-ask (dropped if the endpoint refuses it).
     structured_reask: bool = True
-    #: Scores in [0, 1] (ItemRecord.score) and the betting test, instead of right/wrong.
+    #: Scores in [0, 1] and the betting test, instead of right/wrong (also when the
+    #: scorer's family is `bounded`).
     partial_credit: bool = False
 
     def __post_init__(self) -> None:
@@ -81,30 +83,30 @@ class ItemRecord:
     rule: str = ""
     expected: str = ""
     correct: bool = False
+    score: float = 0.0
+    detail: str = ""
     used: bool = False
     finish_reason: str = ""
     tokens: int = 0
     seconds: float = 0.0
     error: str = ""
-    score: float | None = None  # partial credit in [0, 1], where the scorer gives one
     retried_truncated: bool = False
     reasked: str = ""  # "", "json_schema" or "plain"
     reask_reply: str = ""
     note: str = ""
 
-    @property
-    def outcome(self) -> float | bool | None:
+    def outcome(self, bounded: bool) -> float | bool | None:
         """What the test is fed: None when nothing could be read (the bound rule)."""
         if self.parsed is None:
             return None
-        return self.score if self.score is not None else self.correct
+        return self.score if bounded else self.correct
 
-    def take(self, reading: Reading, correct: bool) -> None:
-        """Fill in what `reask.Reader` read."""
-        reply = reading.reply
+    def take(self, reading: Reading) -> None:
+        """Fill in what `reask.Reader` read and scored."""
+        reply, score = reading.reply, reading.score
         self.reply = reply.text
-        self.parsed, self.rule = reading.parsed.value, reading.parsed.rule
-        self.correct = correct
+        self.parsed, self.rule, self.detail = score.parsed, score.rule, score.detail
+        self.score, self.correct = score.value, score.correct
         self.finish_reason, self.tokens = reply.finish_reason, reading.tokens
         self.seconds = reading.seconds
         self.retried_truncated = reading.retried_truncated
@@ -124,12 +126,13 @@ class ItemRecord:
             "rule": self.rule,
             "expected": self.expected,
             "correct": self.correct,
+            "score": self.score,
+            "detail": self.detail[:500],
             "used": self.used,
             "finish_reason": self.finish_reason,
             "tokens": self.tokens,
             "seconds": round(self.seconds, 4),
             "error": self.error,
-            "score": self.score,
             "retried_truncated": self.retried_truncated,
             "reasked": self.reasked,
             "reask_reply": self.reask_reply,
@@ -241,11 +244,12 @@ def plan_order(items: list[TaskItem], plan: RunPlan) -> tuple[list[TaskItem], li
     return exemplars, pool[missing:][: plan.max_items]
 
 
-def sequential_test(plan: RunPlan) -> OutcomeTest:
+def sequential_test(plan: RunPlan, bounded: bool = False) -> OutcomeTest:
     """The anytime-valid test a plan asks for (fractions inside, points in the plan):
-    the beta-binomial mixture for right/wrong items, the betting test for partial credit."""
+    the beta-binomial mixture for right/wrong items, the betting test for partial credit
+    (`bounded`, or the plan's `partial_credit`)."""
     claimed, tolerance = plan.claimed / 100.0, plan.tolerance / 100.0
-    if plan.partial_credit:
+    if bounded or plan.partial_credit:
         return BoundedMeanTest(claimed, tolerance, BettingCS(alpha=plan.alpha))
     return SequentialTest(
         claimed, tolerance, MixtureCS(alpha=plan.alpha, prior_strength=plan.prior_strength)
@@ -253,13 +257,19 @@ def sequential_test(plan: RunPlan) -> OutcomeTest:
 
 
 class _Run:
-    def __init__(self, client: ChatClient, plan: RunPlan, exemplars: list[TaskItem]) -> None:
+    def __init__(
+        self, client: ChatClient, plan: RunPlan, exemplars: list[TaskItem], scorer: Scorer
+    ) -> None:
         self.client = client
+        self.scorer = scorer
         self.plan = plan
         self.exemplars = exemplars
-        self.test = sequential_test(plan)
+        # a bounded family (partial credit) is itself the scorer of a simple family
+        self.bounded = plan.partial_credit or bool(getattr(scorer, "bounded", False))
+        self.test = sequential_test(plan, self.bounded)
         self.reader = Reader(
             client,
+            scorer,
             retry_truncated=plan.retry_truncated,
             reask=plan.reask,
             structured=plan.structured_reask,
@@ -278,8 +288,10 @@ class _Run:
         return time.monotonic() - self.started < plan.max_seconds
 
     async def ask(self, seq: int, item: TaskItem) -> ItemRecord:
-        messages = build_messages(item, self.plan.setting, self.exemplars)
-        record = ItemRecord(seq, item.id, prompt_hash(messages), expected=item.answer_label)
+        messages = self.scorer.messages(item, self.plan.setting, self.exemplars)
+        record = ItemRecord(
+            seq, item.id, prompt_hash(messages), expected=self.scorer.expected(item)
+        )
         try:
             reading = await self.reader.read(messages, item, self.may_spend)
         except EndpointFatalError:
@@ -288,7 +300,7 @@ class _Run:
             record.error = str(error)[:500]
             return record
         self.spent += reading.tokens
-        record.take(reading, is_correct(reading.parsed, item))
+        record.take(reading)
         return record
 
     def feed(self, record: ItemRecord) -> None:
@@ -298,7 +310,7 @@ class _Run:
             self.last_error = record.error
             return
         record.used = True
-        self.test.update(record.outcome)
+        self.test.update(record.outcome(self.bounded))
 
     @property
     def decided(self) -> bool:
@@ -316,11 +328,13 @@ async def run_items(
     task: str = "",
     on_progress: Callable[[Progress], None] | None = None,
     concurrency: int = 8,
+    scorer: Scorer | None = None,
 ) -> RunResult:
-    """Run `items` against `client` under `plan`; see the module docstring."""
+    """Run `items` against `client` under `plan`; see the module docstring. `scorer` is the
+    task's family (default: multiple choice or numeric by item, as for JSONL files)."""
     started = time.monotonic()
     exemplars, order = plan_order(items, plan)
-    run = _Run(client, plan, exemplars)
+    run = _Run(client, plan, exemplars, scorer or ByItem())
     records: dict[int, ItemRecord] = {}
     pending: set[asyncio.Task[ItemRecord]] = set()
     window = max(2 * concurrency, concurrency + 4)
