@@ -12,6 +12,7 @@ import pytest
 from hypewatch.net import NetConfig, async_client
 from hypewatch.standins.http import Standin
 from hypewatch.verifiers.benchmark.client import ChatClient
+from hypewatch.verifiers.benchmark.families.items import ByItem
 from hypewatch.verifiers.benchmark.prompts import PromptSetting, build_messages
 from hypewatch.verifiers.benchmark.reask import Reader
 from hypewatch.verifiers.benchmark.runner import RunPlan, RunResult
@@ -125,13 +126,13 @@ async def test_no_retry_or_re_ask_once_the_budget_is_spent(
     messages = build_messages(item, PromptSetting(), [])
     with standin(p_correct=0.9, reasoning="separate", p_long=1.0, long_tokens=700) as server:
         async with async_client(net) as http:
-            reader = Reader(ChatClient(http, server.url + "/v1", MODEL))
+            reader = Reader(ChatClient(http, server.url + "/v1", MODEL), ByItem())
             spent = await reader.read(messages, item, lambda: False)
             allowed = await reader.read(messages, item, lambda: True)
-    assert spent.parsed.value is None
+    assert spent.score.parsed is None
     assert not spent.retried_truncated and not spent.reasked
     assert "budget" in spent.note
-    assert allowed.retried_truncated and allowed.parsed.ok
+    assert allowed.retried_truncated and allowed.read
     assert [b["max_tokens"] for b in bodies(server)] == [512, 512, 2048]
 
 

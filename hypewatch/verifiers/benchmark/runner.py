@@ -179,6 +179,7 @@ class RunResult:
     reasked_read: int = 0
     retried_truncated: int = 0
     unread: int = 0
+    bounded: bool = False  # scores in [0, 1] and the betting test
     #: Why an undecided run is undecided, when unread replies held the decision back.
     unread_note: str = ""
 
@@ -440,5 +441,6 @@ def _result(
         reasked_read=sum(bool(r.reasked) and r.parsed is not None for r in used),
         retried_truncated=sum(r.retried_truncated for r in used),
         unread=test.unread,
+        bounded=run.bounded,
         unread_note=note,
     )

@@ -161,7 +161,7 @@ def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunP
         "method": (
             f"one-sided beta-binomial mixture confidence sequence, alpha {plan.alpha} per "
             f"side, prior strength {plan.prior_strength:g}; items in a seeded random order"
-            if not plan.partial_credit
+            if not result.bounded
             else f"betting confidence sequence (aGRAPA bets), alpha {plan.alpha} per side; "
             "items in a seeded random order"
         ),
