@@ -87,6 +87,9 @@ def make_plan(
         max_items=max_items or config.max_items,
         max_seconds=config.max_seconds,
         token_budget=config.token_budget,
+        reask=config.reask,
+        retry_truncated=config.retry_truncated,
+        structured_reask=config.structured_reask,
         seed=config.seed if seed is None else seed,
         setting=parse_setting(setting),
     )
