@@ -16,6 +16,8 @@ from hypewatch.storage import NotFoundError
 from hypewatch.storage.revisions import record_revision
 from hypewatch.verifiers.base import VerifierContext
 from hypewatch.verifiers.weights.attribution import LABEL_STATUS
+from hypewatch.verifiers.weights.discovery import DiscoveryOptions
+from hypewatch.verifiers.weights.families import Registry
 from hypewatch.verifiers.weights.hub import HubClient, HubError, hub_endpoint
 from hypewatch.verifiers.weights.provenance import (
     CheckOptions,
@@ -35,6 +37,18 @@ def options_from(config: WeightsVerifierSettings) -> CheckOptions:
         rows_per_tensor=config.rows_per_tensor,
         alpha=config.alpha,
         seed=config.seed,
+    )
+
+
+def discovery_from(config: WeightsVerifierSettings) -> DiscoveryOptions | None:
+    """The candidate search the config asks for (None when `discover` is off)."""
+    if not config.discover:
+        return None
+    return DiscoveryOptions(
+        registry=Registry.build(config.families, config.shipped_families),
+        max_listed=config.max_listed,
+        max_candidates=config.max_candidates,
+        sampled_candidates=config.sampled_candidates,
     )
 
 
@@ -111,7 +125,7 @@ class WeightsVerifier:
                     claimed_base=claimed_base_repo(claim.subject),
                     bases=[str(b) for b in ctx.extra.get("bases", [])],
                     options=options_from(self.config),
-                    with_ancestors=True,
+                    discovery=discovery_from(self.config),
                 )
         except (NotFoundError, HubError, ValueError) as error:
             return Verdict(VerdictStatus.INCONCLUSIVE, str(error), label="inconclusive")
