@@ -78,6 +78,8 @@ class Discovery:
     target: str
     candidates: dict[str, Candidate] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Listings already read, by (organisation, search word): each is asked once.
+    listings: dict[tuple[str, str], list[RepoMeta]] = field(default_factory=dict)
 
     def add(self, repo: str, source: str, rank: int, meta: RepoMeta | None = None) -> None:
         try:
@@ -155,11 +157,14 @@ def _tree(hub: HubClient, found: Discovery, seed: str) -> None:
 def _listing(
     hub: HubClient, found: Discovery, author: str, word: str, limit: int
 ) -> list[RepoMeta] | None:
-    try:
-        return hub.list_repos(author, word, limit)
-    except (NotFoundError, HubError, ValueError) as error:
-        found.notes.append(f"listing {author} '{word}': {error}")
-        return None
+    key = (author.lower(), word.lower())
+    if key not in found.listings:
+        try:
+            found.listings[key] = hub.list_repos(author, word, limit)
+        except (NotFoundError, HubError, ValueError) as error:
+            found.notes.append(f"listing {author} '{word}': {error}")
+            return None
+    return found.listings[key]
 
 
 def _family(hub: HubClient, found: Discovery, claimed: str, limit: int) -> None:

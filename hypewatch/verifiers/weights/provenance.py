@@ -59,6 +59,7 @@ class WeightsReport:
     requests: int
     seconds: float
     api_requests: int = 0
+    scope: str = ""
 
     def to_json(self) -> JSON:
         return {
@@ -72,6 +73,7 @@ class WeightsReport:
             "verdict": self.label,
             "status": str(LABEL_STATUS[self.label]),
             "reason": self.reason,
+            "scope": self.scope,
             "evidence": self.evidence,
             "bytes_fetched": self.bytes_fetched,
             "total_weight_bytes": self.total_weight_bytes,
@@ -201,8 +203,7 @@ async def check_weights(
     label, best, reason = decide(claimed_stats, stats, options.alpha)
     if not target.tensors and label == "inconclusive":
         reason = "no safetensors weights could be read from the repo"
-    else:
-        reason = f"{reason}; {scope(label, selection.compared, discovery is not None)}"
+    tested = scope(label, selection.compared, discovery is not None)
     return WeightsReport(
         repo=target.repo,
         revision=target.snapshot.revision,
@@ -212,8 +213,9 @@ async def check_weights(
         closest_base=best.repo if best else None,
         candidates=[*stats, *selection.probes],
         label=label,
-        reason=reason,
-        evidence=_evidence(reason, options, inspector, target, found, selection),
+        reason=f"{reason}; {tested}",
+        scope=tested,
+        evidence=_evidence(f"{reason}; {tested}", options, inspector, target, found, selection),
         bytes_fetched=inspector.bytes_fetched,
         total_weight_bytes=target.snapshot.total_weight_bytes,
         requests=inspector.reader.requests,

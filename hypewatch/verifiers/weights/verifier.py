@@ -62,9 +62,10 @@ def hub_net(net: NetConfig, endpoint: str) -> NetConfig:
 
 def verdict_from_report(report: WeightsReport) -> Verdict:
     claimed = next((c for c in report.candidates if c.repo == report.claimed_base), None)
+    reason = report.reason.removesuffix(f"; {report.scope}")
     summary = (
-        f"{report.repo}@{report.revision[:12]}: {report.label} — {report.reason}; "
-        f"closest base: {report.closest_base or 'none found'}"
+        f"{report.label}, {report.scope} — {reason}; closest base: "
+        f"{report.closest_base or 'none found'} ({report.repo}@{report.revision[:12]})"
     )
     return Verdict(
         status=LABEL_STATUS[report.label],
