@@ -47,6 +47,8 @@ def build(world: World) -> None:
     world.add("orca/orca-3.1", hm.repo_files(orca31, SHAPE, dtype="BF16"))
     world.add("orca/orca-3-mini", hm.repo_files(hm.llama_like(SMALL, seed=32), SMALL))
     world.add("orca/orca-3-moe", hm.repo_files(hm.llama_like(SHAPE, 33), SHAPE, config=MISTRAL))
+    # a server that ignores Range for this one: its headers cannot be read
+    world.add("orca/orca-3-broken", hm.repo_files(orca3, SHAPE, dtype="BF16"), ignore_range=True)
     world.add("reef/reef-7", hm.repo_files(reef, SHAPE, dtype="BF16"))
     world.add("solo/lone-1", hm.repo_files(lone, SHAPE, dtype="BF16"))
 
@@ -85,6 +87,7 @@ async def test_the_sibling_claim_is_caught_without_naming_the_true_base(world: W
         f"parameters, the repo has {sum(t.size for t in world.tensors['orca3'].values()):,}",
     )
     assert found["orca/orca-3-moe"][1].startswith("shape (Hub metadata): architecture Mistral")
+    assert found["orca/orca-3-broken"][1].startswith("no safetensors header could be read")
     assert "reef/reef-7" not in found  # another org, not in any registry
     assert report.evidence["closest_of"] == 2
     # nothing but the headers of a dropped candidate is read, and not even those
@@ -160,6 +163,7 @@ def test_discover_reads_no_file(world: World) -> None:
         "orca/orca-3",
         "orca/orca-3-mini",
         "orca/orca-3-moe",
+        "orca/orca-3-broken",
     }
 
 

@@ -86,6 +86,10 @@ async def _load(
         return None
     if candidate.rank == CLAIMED:
         return weights
+    if not weights.tensors:
+        why = next(iter(weights.not_inspected.values()), "no safetensors weights")
+        candidate.drop(f"no safetensors header could be read ({why})")
+        return None
     eligible = len(comparable(target, target))
     why = shapes.config_mismatch(target.shape, weights.shape) or shapes.header_mismatch(
         len(comparable(target, weights)), eligible
