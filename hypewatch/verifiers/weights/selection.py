@@ -87,15 +87,15 @@ async def _load(
     if candidate.rank == CLAIMED:
         return weights
     if not weights.tensors:
-        why = next(iter(weights.not_inspected.values()), "no safetensors weights")
-        candidate.drop(f"no safetensors header could be read ({why})")
+        unread = next(iter(weights.not_inspected.values()), "no safetensors weights")
+        candidate.drop(f"no safetensors header could be read ({unread})")
         return None
     eligible = len(comparable(target, target))
-    why = shapes.config_mismatch(target.shape, weights.shape) or shapes.header_mismatch(
+    mismatch = shapes.config_mismatch(target.shape, weights.shape) or shapes.header_mismatch(
         len(comparable(target, weights)), eligible
     )
-    if why:
-        candidate.drop(f"shape: {why}")
+    if mismatch:
+        candidate.drop(f"shape: {mismatch}")
         return None
     return weights
 
