@@ -40,7 +40,9 @@ def reply(problem: CodeProblem) -> str:
     return f"```python\n{problem.canonical}\n```"
 
 
-async def measure(box: Sandbox, items: list[CodeProblem], parallel: int) -> tuple[float, list[float]]:
+async def measure(
+    box: Sandbox, items: list[CodeProblem], parallel: int
+) -> tuple[float, list[float]]:
     gate = asyncio.Semaphore(parallel)
     seconds: list[float] = []
 

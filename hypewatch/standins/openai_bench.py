@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypewatch.standins.code_replies import code_reply
 from hypewatch.standins.http import Standin, StandinHandler, serve
+from hypewatch.verifiers.benchmark.code_exec import CodeProblem
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, load_task
 
 _KEY_CHARS = 16
@@ -81,6 +83,8 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
     if _uniform(behaviour.seed, "garbage", item.id) < behaviour.p_garbage:
         return "I'm sorry, I can't determine that from the information given."
     correct = roll < behaviour.p_correct
+    if item.family == "code":
+        return code_reply(CodeProblem.from_extra(item.extra), correct, shape)
     if item.is_multiple_choice:
         index = int(item.answer) if correct else (int(item.answer) + 1 + shape) % len(item.choices)
         if index == item.answer and not correct:
