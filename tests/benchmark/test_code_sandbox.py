@@ -7,6 +7,7 @@ stopped it as the reason, within its limits.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sys
 import threading
@@ -92,6 +93,26 @@ async def test_a_bomb_that_gives_up_reports_the_process_limit(box: Sandbox) -> N
     )
     assert (score.correct, score.outcome) == (False, Outcome.PROCESSES)
     assert f"process limit ({LIMITS.processes})" in score.reason
+    assert sandboxed_processes() == []
+
+
+async def test_a_process_that_leaves_the_group_dies_with_the_sandbox(box: Sandbox) -> None:
+    body = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)"
+    score = await score_completion(box, PROBLEM, hostile(body), LIMITS)
+    assert score.correct, score.reason  # the item itself is right
+    assert sandboxed_processes() == []
+
+
+async def test_a_cancelled_run_stops_and_leaves_nothing_behind(box: Sandbox) -> None:
+    run = asyncio.create_task(box.run("import time\ntime.sleep(60)", LIMITS))
+    await asyncio.sleep(0.5)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    for _ in range(40):
+        if not sandboxed_processes():
+            break
+        await asyncio.sleep(0.1)
     assert sandboxed_processes() == []
 
 

@@ -17,8 +17,13 @@ it with
   run as any other user, bwrap makes a user namespace and forbids nested ones;
 * rlimits set by `sandbox_runner` before the program is compiled: address
   space, CPU seconds, processes, file size, open files, no core dumps;
-* limits enforced from outside: wall time and bytes of output, after which the
-  sandbox's process group is killed (and with it the PID namespace).
+* limits enforced from outside: wall time and bytes of output. At the end the
+  PID namespace's init is killed (the kernel kills everything in the namespace,
+  even a process that left the group) and so is bwrap's process group.
+
+Each run is driven from a worker thread with plain `subprocess` (no asyncio
+child watcher, so it works from any thread or event loop); a cancelled caller
+stops the run at its next step, and cleanup always happens.
 
 A result is `passed` only when the program returned normally and the runner
 wrote this run's nonce on a pipe (see `sandbox_runner`). Nothing is ever run
@@ -37,10 +42,14 @@ import json
 import os
 import re
 import secrets
+import select
+import selectors
 import shutil
 import signal
+import subprocess
 import sys
 import sysconfig
+import threading
 import time
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
@@ -192,7 +201,7 @@ class Sandbox:
     binds: tuple[str, ...]
     setpriv: str | None = None  # set when started as root: drops to SANDBOX_UID
 
-    def command(self, limits: SandboxLimits, marker_fd: int) -> list[str]:
+    def command(self, limits: SandboxLimits, marker_fd: int, info_fd: int) -> list[str]:
         namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
         namespaces += ["--unshare-cgroup-try"]
         if self.setpriv is None:
@@ -206,7 +215,8 @@ class Sandbox:
             "--hostname",
             "sandbox",
             "--die-with-parent",
-            "--new-session",
+            "--info-fd",
+            str(info_fd),
             *_filesystem_args(list(self.binds)),
             "--perms",
             "1777",
@@ -254,99 +264,191 @@ class Sandbox:
         return await _execute(self, payload, limits)
 
 
-async def _read_capped(stream: asyncio.StreamReader, cap: int, overflow: asyncio.Event) -> bytes:
-    """Keep the first `cap` bytes; past them, signal `overflow` and discard until EOF."""
-    data = bytearray()
-    while True:
-        chunk = await stream.read(64 * KIB)
-        if not chunk:
-            return bytes(data)
-        room = cap - len(data)
-        if len(chunk) > room:
-            overflow.set()
-        data += chunk[: max(room, 0)]
+@dataclass
+class _Pumped:
+    """What the pump saw: output kept (up to the cap), and why it stopped."""
+
+    stdout: bytearray
+    stderr: bytearray
+    timed_out: bool = False
+    overflow: bool = False
+    aborted: bool = False
 
 
-async def _feed(stdin: asyncio.StreamWriter, payload: bytes) -> None:
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        stdin.write(payload)
-        await stdin.drain()
-        stdin.close()
-        await stdin.wait_closed()
+def _pump(
+    proc: subprocess.Popen[bytes],
+    payload: bytes,
+    limits: SandboxLimits,
+    deadline: float,
+    abort: threading.Event,
+) -> _Pumped:
+    """Feed stdin, read stdout/stderr (keeping `output_bytes` of each), until the process
+    closes both, the deadline passes, the output overflows or `abort` is set."""
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    result = _Pumped(bytearray(), bytearray())
+    kept = {proc.stdout.fileno(): result.stdout, proc.stderr.fileno(): result.stderr}
+    view = memoryview(payload)
+    stdin_fd = proc.stdin.fileno()
+    with selectors.DefaultSelector() as selector:
+        for fd in kept:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        os.set_blocking(stdin_fd, False)
+        selector.register(stdin_fd, selectors.EVENT_WRITE)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                result.timed_out = True
+                break
+            if abort.is_set():
+                result.aborted = True
+                break
+            for key, _ in selector.select(min(left, 0.1)):
+                fd = int(key.fd)
+                if fd == stdin_fd:
+                    try:
+                        view = view[os.write(fd, view[: 64 * KIB]) :]
+                    except BlockingIOError:
+                        continue
+                    except (BrokenPipeError, ConnectionResetError):
+                        view = view[len(view) :]
+                    if not view:
+                        selector.unregister(fd)
+                        proc.stdin.close()
+                    continue
+                try:
+                    chunk = os.read(fd, 64 * KIB)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    selector.unregister(fd)
+                    continue
+                buffer = kept[fd]
+                room = limits.output_bytes - len(buffer)
+                buffer += chunk[: max(room, 0)]
+                if len(chunk) > room:
+                    result.overflow = True
+            if result.overflow:
+                break
+    return result
 
 
-def _kill_group(pid: int) -> None:
+def _namespace_init(info: bytes, bwrap: str) -> int | None:
+    """The PID (here) of the sandbox's PID-namespace init, from bwrap's --info-fd JSON,
+    if that process is still bwrap's (so a recycled PID is never killed)."""
+    try:
+        pid = int(json.loads(info.decode() or "{}").get("child-pid", 0))
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (ValueError, OSError, AttributeError):
+        return None
+    return pid if pid > 0 and cmdline.startswith(bwrap.encode()) else None
+
+
+def _kill(proc: subprocess.Popen[bytes], info_fd: int, bwrap: str) -> None:
+    """Kill the sandbox: its PID-namespace init (the kernel then kills every process in the
+    namespace, even one that left the process group) and bwrap's process group."""
+    init = _namespace_init(_read_available(info_fd), bwrap)
+    if init is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(init, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _read_marker(fd: int) -> bytes:
+def _read_available(fd: int) -> bytes:
     os.set_blocking(fd, False)
     try:
         return os.read(fd, 4096)
-    except BlockingIOError:
+    except (BlockingIOError, OSError):
         return b""
 
 
-async def _execute(sandbox: Sandbox, payload: bytes, limits: SandboxLimits) -> Execution:
+def _drain(proc: subprocess.Popen[bytes], pumped: _Pumped, limits: SandboxLimits) -> None:
+    """After the kill: read what is left in the pipes (bounded), then reap bwrap."""
+    for stream, buffer in ((proc.stdout, pumped.stdout), (proc.stderr, pumped.stderr)):
+        if stream is None or stream.closed:
+            continue
+        end = time.monotonic() + _KILL_GRACE_SECONDS
+        while time.monotonic() < end and len(buffer) < limits.output_bytes:
+            ready, _, _ = select.select([stream], [], [], 0.05)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = _read_available(stream.fileno())
+            if not chunk:
+                break
+            buffer += chunk[: limits.output_bytes - len(buffer)]
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(_KILL_GRACE_SECONDS)
+
+
+def execute_blocking(
+    sandbox: Sandbox, payload: bytes, limits: SandboxLimits, abort: threading.Event
+) -> Execution:
+    """One sandboxed run, start to cleanup, in the calling thread (see `Sandbox.run`)."""
     nonce = secrets.token_hex(16).encode()
     marker_read, marker_write = os.pipe()
+    info_read, info_write = os.pipe()
     started = time.monotonic()
     try:
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *sandbox.command(limits, marker_write),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                pass_fds=(marker_write,),
+            proc = subprocess.Popen(  # noqa: S603 - the sandbox command, built above
+                sandbox.command(limits, marker_write, info_write),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(marker_write, info_write),
                 start_new_session=True,
             )
         finally:
             os.close(marker_write)
-        assert proc.stdin is not None
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        overflow = asyncio.Event()
-        readers = [
-            asyncio.create_task(_read_capped(proc.stdout, limits.output_bytes, overflow)),
-            asyncio.create_task(_read_capped(proc.stderr, limits.output_bytes, overflow)),
-        ]
-        feeder = asyncio.create_task(_feed(proc.stdin, nonce + b"\n" + payload))
-        waiter = asyncio.create_task(proc.wait())
-        watcher = asyncio.create_task(overflow.wait())
+            os.close(info_write)
         try:
-            done, _ = await asyncio.wait(
-                {waiter, watcher}, timeout=limits.wall_seconds, return_when="FIRST_COMPLETED"
+            pumped = _pump(
+                proc, nonce + b"\n" + payload, limits, started + limits.wall_seconds, abort
             )
         finally:
-            _kill_group(proc.pid)
-            watcher.cancel()
-            feeder.cancel()
-        timed_out = not done
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(waiter), _KILL_GRACE_SECONDS)
-        outputs = []
-        for reader in readers:
-            try:
-                outputs.append(await asyncio.wait_for(reader, _KILL_GRACE_SECONDS))
-            except TimeoutError:
-                outputs.append(b"")
-        marker = _read_marker(marker_read)
+            _kill(proc, info_read, sandbox.bwrap)
+        _drain(proc, pumped, limits)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        marker = _read_available(marker_read)
     finally:
         os.close(marker_read)
-    stdout, stderr = (out.decode("utf-8", "replace") for out in outputs)
+        os.close(info_read)
     code = proc.returncode
+    stderr = pumped.stderr.decode("utf-8", "replace")
     outcome, reason = classify(
         limits,
         code,
         stderr,
-        timed_out=timed_out,
-        overflow=overflow.is_set() and not timed_out,
+        timed_out=pumped.timed_out,
+        overflow=pumped.overflow,
         marked=marker == nonce,
     )
-    seconds = time.monotonic() - started
-    return Execution(outcome, reason, code, stdout, stderr, seconds)
+    if pumped.aborted:
+        outcome, reason = Outcome.KILLED, "the run was cancelled"
+    stdout = pumped.stdout.decode("utf-8", "replace")
+    return Execution(outcome, reason, code, stdout, stderr, time.monotonic() - started)
+
+
+async def _execute(sandbox: Sandbox, payload: bytes, limits: SandboxLimits) -> Execution:
+    """Run in a worker thread (no asyncio child watcher: it works from any thread and
+    loop). A cancelled caller stops the run at once; cleanup always happens in the thread."""
+    abort = threading.Event()
+    future = asyncio.get_running_loop().run_in_executor(
+        None, execute_blocking, sandbox, payload, limits, abort
+    )
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        abort.set()
+        raise
 
 
 _SIGNALS: dict[int, str] = {signal.SIGXCPU: "CPU", signal.SIGKILL: "KILL", signal.SIGSEGV: "SEGV"}
