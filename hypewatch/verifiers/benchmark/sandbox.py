@@ -10,7 +10,7 @@ it with
   /usr, the system library directories and the Python installation, plus a
   private size-capped tmpfs on /tmp (the only writable place), a minimal /dev
   and the namespace's own /proc; no environment but a few fixed variables;
-  a new terminal session; the whole namespace dies with bwrap;
+  a new session without a controlling terminal; the namespace dies with bwrap;
 * an unprivileged user: run as root, hypewatch starts bwrap as root (only root
   can read a Python under /root) and `setpriv` drops to uid/gid 65534 with no
   capabilities, no supplementary groups and no-new-privs before Python starts;
