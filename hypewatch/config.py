@@ -278,6 +278,18 @@ class BenchmarkEndpoint(Section):
     api_key_env: EnvName | None = None
 
 
+class CodeSandboxSettings(Section):
+    """Limits for running model-written code (docs/benchmark.md, "The sandbox")."""
+
+    enabled: bool = True
+    wall_seconds: float = Field(10.0, gt=0, le=600)
+    cpu_seconds: int = Field(10, ge=1, le=600)
+    memory_mb: int = Field(1024, ge=64)
+    processes: int = Field(8, ge=1, le=256)
+    output_kb: int = Field(64, ge=1)
+    parallel: int = Field(0, ge=0, le=64)  # 0: the CPUs available, at most 4
+
+
 class BenchmarkVerifierSettings(Section):
     enabled: bool = True
     tolerance: float = Field(2.0, ge=0, le=100)
@@ -297,6 +309,7 @@ class BenchmarkVerifierSettings(Section):
     dataset_revisions: dict[str, str] = Field(default_factory=dict)
     dataset_cache_dir: Path | None = None
     endpoints: list[BenchmarkEndpoint] = Field(default_factory=list)
+    sandbox: CodeSandboxSettings = Field(default_factory=CodeSandboxSettings)
 
 
 class VerifiersSettings(Section):
