@@ -284,9 +284,9 @@ class CodeSandboxSettings(Section):
     enabled: bool = True
     wall_seconds: float = Field(10.0, gt=0, le=600)
     cpu_seconds: int = Field(10, ge=1, le=600)
-    memory_mb: int = Field(1024, ge=64)
+    memory_mb: int = Field(1024, ge=64, le=65_536)
     processes: int = Field(8, ge=1, le=256)
-    output_kb: int = Field(64, ge=1)
+    output_kb: int = Field(64, ge=1, le=1_048_576)
     parallel: int = Field(0, ge=0, le=64)  # 0: the CPUs available, at most 4
 
 
