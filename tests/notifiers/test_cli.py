@@ -6,8 +6,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hypewatch.cli import EXIT_CONFIG, app
-from hypewatch.standins.smtp import smtp_server
 from hypewatch.storage import Store
+from tests.support.smtp import smtp_server
 
 runner = CliRunner()
 

@@ -19,8 +19,8 @@ from hypewatch.bot.email import MailError
 from hypewatch.config import ConfigError, DigestSettings
 from hypewatch.events import VerdictRecorded
 from hypewatch.models import VerdictStatus, utcnow
-from hypewatch.standins.smtp import make_cert, smtp_server
 from hypewatch.storage import Store
+from tests.support.smtp import make_cert, smtp_server
 
 
 @pytest.fixture(scope="module")

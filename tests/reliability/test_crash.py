@@ -32,8 +32,8 @@ from hypewatch.standins import discord_api
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
-from hypewatch.standins.smtp import Inbox, smtp_server
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
+from tests.support.smtp import Inbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20240905
