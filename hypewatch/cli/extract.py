@@ -38,14 +38,14 @@ def extract(
 ) -> None:
     """Extract claims: one JSON line per post (id, is_claim, model, params_b, base_model,
     scores, comparisons, links, flags). Bad lines are skipped with a warning on stderr."""
+    del json_out  # the output is JSON lines either way (the contract)
+    path = None if str(file) == "-" else file
+    if path is not None and not path.is_file():  # before spaCy loads: a typo costs nothing
+        raise InputError(f"{file} is not a readable file; give a JSONL file of posts")
     # Imported here so that other commands do not pay for loading spaCy.
     from hypewatch.extractors.batch import extract_file
     from hypewatch.extractors.extractor import Extractor
 
-    del json_out  # the output is JSON lines either way (the contract)
-    path = None if str(file) == "-" else file
-    if path is not None and not path.is_file():
-        raise InputError(f"{file} is not a readable file; give a JSONL file of posts")
     extractor = Extractor(state.settings.extraction)
     for extraction in extract_file(path, extractor, _warn, stdin=sys.stdin.buffer):
         emit_json(extraction.to_json())

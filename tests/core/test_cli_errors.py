@@ -77,3 +77,28 @@ def test_every_error_family_maps_to_its_documented_code() -> None:
         assert f"| {code} |" in docs, f"exit code {code} of {family.__name__} is not in docs/cli.md"
     assert exit_code_of(ConfigError("x")) == 3
     assert exit_code_of(ValueError("x")) == 1
+
+
+def test_extract_refuses_a_missing_file_before_loading_the_language_model(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from hypewatch.cli import app\n"
+        "r = CliRunner().invoke(app, ['extract', 'no-such-file.jsonl'])\n"
+        "print(r.exit_code, 'spacy' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert done.stdout.split() == [str(EXIT_INPUT), "False"], done.stderr[-1000:]
