@@ -221,10 +221,20 @@ class HuggingFaceSourceSettings(Section):
     trending: bool = True
 
 
+class WebSourceSettings(Section):
+    """RSS/Atom feeds of lab blogs and news sites (docs/watchers.md)."""
+
+    enabled: bool = False
+    feeds: list[str] = Field(default_factory=list)
+    interval_minutes: float = Field(30.0, gt=0, le=10_080)
+    max_entries_per_feed: int = Field(50, ge=1, le=1000)
+
+
 class SourcesSettings(Section):
     x: XSourceSettings = Field(default_factory=XSourceSettings)
     reddit: RedditSourceSettings = Field(default_factory=RedditSourceSettings)
     huggingface: HuggingFaceSourceSettings = Field(default_factory=HuggingFaceSourceSettings)
+    web: WebSourceSettings = Field(default_factory=WebSourceSettings)
 
 
 class ExtractionSettings(Section):

@@ -23,6 +23,7 @@ class Source(enum.StrEnum):
     X = "x"
     REDDIT = "reddit"
     HUGGINGFACE = "huggingface"
+    WEB = "web"
     DEMO = "demo"
 
 

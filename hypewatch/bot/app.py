@@ -86,6 +86,7 @@ def _poll_jobs(settings: Settings, store: Store) -> list[Job]:
         "x": settings.sources.x.interval_minutes,
         "reddit": settings.sources.reddit.interval_minutes,
         "huggingface": settings.sources.huggingface.interval_minutes,
+        "web": settings.sources.web.interval_minutes,
     }
     for watcher in build_watchers(settings):
 

@@ -21,7 +21,7 @@ from hypewatch.extractors.scores import Score, ScoreFinder
 from hypewatch.extractors.text import prepare
 from hypewatch.models import ClaimKind
 
-SOURCES = frozenset({"x", "reddit", "huggingface"})
+SOURCES = frozenset({"x", "reddit", "huggingface", "web"})
 # Front-matter keys of a model card (a discussion or a blog post has other front matter).
 _CARD_KEYS = frozenset(
     {

@@ -29,8 +29,9 @@ SOURCE_ALIASES = {
     "reddit": str(Source.REDDIT),
     "hf": str(Source.HUGGINGFACE),
     "huggingface": str(Source.HUGGINGFACE),
+    "web": str(Source.WEB),
 }
-SOURCES = (str(Source.X), str(Source.REDDIT), str(Source.HUGGINGFACE))
+SOURCES = (str(Source.X), str(Source.REDDIT), str(Source.HUGGINGFACE), str(Source.WEB))
 
 
 def enabled_sources(settings: Settings) -> list[str]:
@@ -39,6 +40,7 @@ def enabled_sources(settings: Settings) -> list[str]:
         str(Source.X): configured.x.enabled,
         str(Source.REDDIT): configured.reddit.enabled,
         str(Source.HUGGINGFACE): configured.huggingface.enabled,
+        str(Source.WEB): configured.web.enabled,
     }
     return [name for name in SOURCES if flags[name]]
 
@@ -47,7 +49,7 @@ def resolve_source(name: str) -> str:
     try:
         return SOURCE_ALIASES[name.lower()]
     except KeyError:
-        raise ConfigError(f"unknown source {name!r}; use one of: x, reddit, hf") from None
+        raise ConfigError(f"unknown source {name!r}; use one of: x, reddit, hf, web") from None
 
 
 def build_watcher(settings: Settings, source: str, *, allow_private: bool = False) -> Watcher:
@@ -65,7 +67,11 @@ def build_watcher(settings: Settings, source: str, *, allow_private: bool = Fals
         from hypewatch.bot.watchers.huggingface import build_huggingface_watcher
 
         return build_huggingface_watcher(settings, allow_private=allow_private)
-    raise ConfigError(f"unknown source {source!r}; use one of: x, reddit, hf")
+    if source == str(Source.WEB):
+        from hypewatch.bot.watchers.web import build_web_watcher
+
+        return build_web_watcher(settings, allow_private=allow_private)
+    raise ConfigError(f"unknown source {source!r}; use one of: x, reddit, hf, web")
 
 
 def build_watchers(
