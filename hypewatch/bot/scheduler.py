@@ -75,12 +75,12 @@ class VerificationWorker:
             rows = [
                 r
                 for r in self.pipeline.store.queued_verifications(limit=free + len(taken))
-                if int(r["id"]) not in taken
+                if r.id not in taken
             ][:free]
             if not rows:
                 return started
             for row in rows:
-                self._start(int(row["id"]))
+                self._start(row.id)
                 started += 1
 
     def _start(self, verification_id: int) -> None:

@@ -61,9 +61,11 @@ def verify(
     import asyncio
 
     from hypewatch.bot.app import build_pipeline
+    from hypewatch.bot.notifiers.factory import register_destinations
 
     store = state.store()
     try:
+        register_destinations(state.settings, store)  # the verdicts get delivered by `run`
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
         if verifier is not None and verifier not in pipeline.registry:
             known = ", ".join(sorted(pipeline.registry)) or "none"
@@ -72,11 +74,7 @@ def verify(
         for claim in store.claims(launch_id=found.id):
             pipeline.queue_claim(claim, found, verifier)
         claim_ids = {c.id for c in store.claims(launch_id=found.id)}
-        queued = [
-            int(r["id"])
-            for r in store.queued_verifications(limit=10_000)
-            if int(r["claim_id"]) in claim_ids
-        ]
+        queued = [r.id for r in store.queued_verifications(limit=10_000) if r.claim_id in claim_ids]
         outcomes = [asyncio.run(pipeline.run_verification(vid)) for vid in queued]
         rows = [_verdict_row(o, store.get_claim(o.claim_id)) for o in outcomes]
         headline = str(store.headline_status(found.id))
