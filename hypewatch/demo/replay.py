@@ -82,7 +82,6 @@ class Demo:
         await self.sender.deliver_pending()
 
 
-
 def _launch_json(store: Store) -> list[dict[str, Any]]:
     launches = []
     for launch in store.launches():
