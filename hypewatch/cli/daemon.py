@@ -95,7 +95,16 @@ def verify(
 
 @app.command()
 @handle_errors
-def run() -> None:
+def run(
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="One pass (polls, the verification queue until empty, re-checks, "
+            "deliveries, the digest if due), then exit: for cron.",
+        ),
+    ] = False,
+) -> None:
     """Run the daemon: polls, verification queue, re-checks, deliveries, weekly digest."""
     import asyncio
 
@@ -112,6 +121,9 @@ def run() -> None:
         try:
             application = build_application(settings, store)
             daemon = application.daemon()
+            if once:
+                await daemon.run_once()
+                return
             daemon.install_signal_handlers()
             runner = None
             if settings.daemon.health_port:
