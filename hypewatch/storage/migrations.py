@@ -220,11 +220,12 @@ def m120_queue_delay_and_routing(db: sqlite_utils.Database) -> None:
     """A verification may wait until `not_before` (a target that does not exist yet);
     destinations carry their filters and whether they are still configured (`retired`),
     so any process that appends an event can route it; Discord channel subscriptions
-    become destinations."""
+    become destinations. A claim's verdict history is read by claim (index)."""
     _run(
         db,
         [
             "ALTER TABLE verifications ADD COLUMN not_before TEXT",
+            "CREATE INDEX verifications_claim ON verifications(claim_id, id)",
             "ALTER TABLE destinations ADD COLUMN filters TEXT NOT NULL DEFAULT '{}'",
             "ALTER TABLE destinations ADD COLUMN retired INTEGER NOT NULL DEFAULT 0",
             """INSERT INTO destinations (name, state, reason, updated_at, filters, retired)
