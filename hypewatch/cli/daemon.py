@@ -63,7 +63,7 @@ def verify(
     from hypewatch.bot.app import build_pipeline
     from hypewatch.bot.notifiers.factory import register_destinations
 
-    store = state.store()
+    store = state.store(create=False)
     try:
         register_destinations(state.settings, store)  # the verdicts get delivered by `run`
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
@@ -136,7 +136,10 @@ def run(
         finally:
             store.close()
 
-    asyncio.run(main())
+    from hypewatch.storage.instance import single_instance
+
+    with single_instance(state.database):
+        asyncio.run(main())
 
 
 @app.command()

@@ -33,7 +33,7 @@ def claims(
     json_out: JsonOpt = False,
 ) -> None:
     """List claims, optionally by status."""
-    store = state.store()
+    store = state.store(create=False)
     rows = store.claims(status=status)
     launches = {launch.id: launch for launch in store.launches()}
     store.close()
@@ -84,7 +84,7 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show a launch: its claims and its timeline of events."""
-    with state.store() as store:
+    with state.store(create=False) as store:
         found = store.find_launch(launch)
         claim_rows = store.claims(launch_id=found.id)
         events = store.events(found.id)

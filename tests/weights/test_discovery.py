@@ -247,3 +247,44 @@ def test_poll_then_verify_finds_the_true_base(world: World, tmp_path: Path) -> N
         store.close()
     assert "no alternative found" in verdict.evidence["evidence"]["reason"]
     assert "closest of 1" in verdict.summary
+
+
+def test_config_shape_rules() -> None:
+    from hypewatch.verifiers.weights import shapes
+
+    ours = shapes.shape_of(json.loads(hm.config_json(SHAPE)))
+    assert shapes.config_mismatch(ours, ours) is None
+    added = shapes.shape_of(json.loads(hm.config_json(SHAPE, vocab_size=SHAPE.vocab + 2)))
+    assert shapes.config_mismatch(ours, added) is None  # a fine-tune may add a token or two
+    other = shapes.shape_of(json.loads(hm.config_json(SHAPE, vocab_size=32000)))
+    assert shapes.config_mismatch(ours, other) == "config.json vocab_size 32000, the repo has 256"
+    wide = shapes.shape_of(json.loads(hm.config_json(SMALL)))
+    assert shapes.config_mismatch(ours, wide) == "config.json hidden_size 32, the repo has 64"
+    nested = shapes.shape_of({"text_config": {"hidden_size": 64}, "architectures": ["X"]})
+    assert nested == {"hidden_size": 64, "architectures": ["X"]}
+    assert (
+        shapes.header_mismatch(3, 10) == "only 3 of the repo's 10 matrices match by name and shape"
+    )
+    assert shapes.header_mismatch(5, 10) is None
+
+
+def test_a_tie_with_another_candidate_is_not_consistent(rng: Any) -> None:
+    """Another candidate a little closer overall but not row by row: inconclusive."""
+    import numpy as np
+
+    from hypewatch.verifiers.weights.attribution import CandidateStats, compare_tensor, decide
+
+    base = rng.standard_normal((16, 64)).astype(np.float32)
+    tuned = base + 0.05 * rng.standard_normal((16, 64)).astype(np.float32)
+    step = np.where(np.arange(16)[:, None] < 8, 0.12, -0.08).astype(np.float32)
+    other = base + step * (tuned - base)  # closer on 8 rows, farther on 8
+    stats = [
+        CandidateStats("a/claimed", comparisons=[compare_tensor("t", tuned, base)]),
+        CandidateStats("b/other", comparisons=[compare_tensor("t", tuned, other)]),
+    ]
+    for s in stats:
+        s.p_value, s.rows = 0.001, 16
+    assert (stats[1].similarity or 0) > (stats[0].similarity or 0)
+    label, best, reason = decide(stats[0], stats, 0.01)
+    assert (label, best) == ("inconclusive", stats[1])
+    assert "cannot tell which is closer" in reason
