@@ -1,29 +1,44 @@
-"""The claim lifecycle of DESIGN.md as a state machine.
+"""The claim lifecycle as a state machine, and the one rule that derives a claim's status.
 
-    claimed -> verifying -> replicated | failed | inconclusive
-    claimed | verifying -> unverifiable
+    claimed -> verifying | unverifiable      (queued; no enabled verifier accepts the kind)
+    verifying -> replicated | failed | inconclusive | unverifiable
+                                              (the round's last verdict is in: `claim_status`)
+    replicated | failed | inconclusive | unverifiable -> verifying
+                                              (re-checked: `hypewatch verify`, a re-upload,
+                                               an endpoint swap, a target that now exists)
 
-A finished claim can be reopened (weights re-uploaded, endpoint swapped): it
-goes back to `verifying`, as a new event, never by rewriting history. A
-verification interrupted by a shutdown goes back to `claimed`.
+Every move is a `status_changed` event; nothing is rewritten. The status a
+round ends in is `claim_status(history)`: per verifier, its latest
+conclusive verdict (replicated or failed) stands until a newer conclusive
+one; only a verifier with no conclusive verdict counts with its latest. A
+later unreachable or inconclusive re-check is therefore an event on the
+timeline, never a downgrade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from hypewatch.models import Claim, ClaimKind, ClaimStatus, LaunchStatus
+from hypewatch.models import (
+    CONCLUSIVE,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    LaunchStatus,
+    Verdict,
+    VerdictStatus,
+)
 
 _S = ClaimStatus
 _FINISHED = frozenset({_S.REPLICATED, _S.FAILED, _S.INCONCLUSIVE, _S.UNVERIFIABLE})
 
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     _S.CLAIMED: frozenset({_S.VERIFYING, _S.UNVERIFIABLE}),
-    _S.VERIFYING: frozenset(_FINISHED | {_S.CLAIMED}),
+    _S.VERIFYING: frozenset(_FINISHED),
     _S.REPLICATED: frozenset({_S.VERIFYING}),
     _S.FAILED: frozenset({_S.VERIFYING}),
     _S.INCONCLUSIVE: frozenset({_S.VERIFYING}),
-    _S.UNVERIFIABLE: frozenset({_S.VERIFYING, _S.CLAIMED}),
+    _S.UNVERIFIABLE: frozenset({_S.VERIFYING}),
 }
 
 #: Claims whose failure fails the whole launch. A comparison ("beats GPT-4o")
@@ -66,3 +81,41 @@ def headline_status(claims: Iterable[Claim]) -> LaunchStatus:
     if checkable and all(c.status is ClaimStatus.REPLICATED for c in checkable):
         return LaunchStatus.REPLICATED
     return LaunchStatus.UNDER_REVIEW
+
+
+def standing(history: Sequence[tuple[str, Verdict]]) -> list[tuple[str, Verdict]]:
+    """The verdict that stands for each verifier, in the order they were reached: its latest
+    conclusive one if it has any, else its latest."""
+    latest: dict[str, tuple[int, Verdict]] = {}
+    for i, (name, verdict) in enumerate(history):
+        kept = latest.get(name)
+        if kept is None or verdict.status in CONCLUSIVE or kept[1].status not in CONCLUSIVE:
+            latest[name] = (i, verdict)
+    return [(name, verdict) for name, (_, verdict) in sorted(latest.items(), key=lambda x: x[1][0])]
+
+
+def combine(statuses: Sequence[VerdictStatus]) -> ClaimStatus:
+    """One claim status from several verifiers' verdicts: any failure fails the claim;
+    it is replicated when every verifier that could decide replicated it."""
+    decided = [s for s in statuses if s is not VerdictStatus.UNVERIFIABLE]
+    if not decided:
+        return ClaimStatus.UNVERIFIABLE
+    if VerdictStatus.FAILED in decided:
+        return ClaimStatus.FAILED
+    if all(s is VerdictStatus.REPLICATED for s in decided):
+        return ClaimStatus.REPLICATED
+    return ClaimStatus.INCONCLUSIVE
+
+
+def claim_status(history: Sequence[tuple[str, Verdict]]) -> ClaimStatus:
+    """The status a claim's verdict history gives it (the one rule; see the module doc)."""
+    return combine([verdict.status for _, verdict in standing(history)])
+
+
+def headline_verdict(history: Sequence[tuple[str, Verdict]]) -> tuple[str, Verdict] | None:
+    """The verdict a thread shows for a claim: the most recent standing conclusive one,
+    else the most recent standing one."""
+    kept = standing(history)
+    conclusive = [v for v in kept if v[1].status in CONCLUSIVE]
+    chosen = conclusive or kept
+    return chosen[-1] if chosen else None

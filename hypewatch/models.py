@@ -53,6 +53,15 @@ class VerdictStatus(enum.StrEnum):
     UNVERIFIABLE = "unverifiable"
 
 
+#: The label of a verdict on a target that does not exist yet (a repo 404, an endpoint that
+#: does not answer, no repo named so far): `unverifiable` for now, looked at again later and
+#: as soon as the launch gains a source, a Hub card or a revision. Never a failure.
+NOT_FOUND_YET = "not found yet"
+
+#: Verdict statuses that decide a claim; a later verdict without one does not undo them.
+CONCLUSIVE = frozenset({VerdictStatus.REPLICATED, VerdictStatus.FAILED})
+
+
 class LaunchStatus(enum.StrEnum):
     FAILED = "failed"
     REPLICATED = "replicated"

@@ -105,16 +105,15 @@ def _poll_jobs(settings: Settings, store: Store) -> list[Job]:
     return jobs
 
 
-def _revision_job(settings: Settings, store: Store) -> Job:
+def _revision_job(settings: Settings, pipeline: Pipeline) -> Job:
     from hypewatch.verifiers.weights.hub import HubClient
-    from hypewatch.verifiers.weights.revisions import check_revisions
 
     hub = HubClient.from_settings(settings)
 
     async def check_all() -> None:
-        for launch in store.launches():
+        for launch in pipeline.store.launches():
             if launch.hf_repo:
-                events = await asyncio.to_thread(check_revisions, store, launch, hub)
+                events = await asyncio.to_thread(pipeline.check_revisions, launch, hub)
                 if events:
                     log.info("%s: %d weights change(s)", launch.hf_repo, len(events))
 
@@ -125,24 +124,14 @@ def _revision_job(settings: Settings, store: Store) -> Job:
     )
 
 
-def _reprobe_job(settings: Settings, store: Store, net: NetConfig) -> Job:
-    from hypewatch.verifiers.fingerprint.service import reprobe
-
+def _reprobe_job(settings: Settings, pipeline: Pipeline) -> Job:
     api_key = optional_secret(settings.verifiers.fingerprint.api_key_env)
 
     async def reprobe_all() -> None:
-        for launch in store.launches():
+        for launch in pipeline.store.launches():
             if launch.endpoint:
-                outcome = await reprobe(
-                    store,
-                    launch.id,
-                    launch.endpoint,
-                    model=launch.name,
-                    settings=settings,
-                    net=net,
-                    api_key=api_key,
-                )
-                if outcome.event is not None:
+                event = await pipeline.reprobe(launch, api_key=api_key)
+                if event is not None:
                     log.warning("%s: the model behind %s changed", launch.name, launch.endpoint)
 
     hours = settings.verifiers.fingerprint.reprobe_hours
@@ -196,7 +185,7 @@ def build_application(settings: Settings, store: Store) -> Application:
     jobs = _poll_jobs(settings, store)
     jobs += _delivery_jobs(settings, store, sender)
     if settings.verifiers.weights.enabled:
-        jobs.append(_revision_job(settings, store))
+        jobs.append(_revision_job(settings, pipeline))
     if settings.verifiers.fingerprint.enabled:
-        jobs.append(_reprobe_job(settings, store, net))
+        jobs.append(_reprobe_job(settings, pipeline))
     return Application(settings, store, pipeline, sender, jobs)

@@ -26,6 +26,7 @@ from hypewatch.bot.email import check_addresses, send_message
 from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, render_event, safe_url
 from hypewatch.config import DigestSettings, optional_secret
 from hypewatch.events import Event, FirstSeen, StatusChanged
+from hypewatch.lifecycle import headline_verdict
 from hypewatch.models import ClaimKind, ClaimStatus, EventKind, utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
@@ -128,10 +129,10 @@ def _failed_claims(store: Store, launch_ids: set[int]) -> tuple[list[FailedClaim
     for launch_id in sorted(launch_ids):
         launch = store.get_launch(launch_id)
         for claim in store.claims(launch_id=launch_id):
-            verdicts = store.verdicts_for_claim(claim.id)
-            if not verdicts:
+            shown = headline_verdict(store.verdicts_for_claim(claim.id))
+            if shown is None:
                 continue
-            verifier, verdict = verdicts[-1]
+            verifier, verdict = shown
             label, value, _ = _claim_text(store, claim.id)
             if claim.value is not None and verdict.measured is not None:
                 name = clean_line(f"{launch.name} {claim.benchmark}", 40)

@@ -1,9 +1,10 @@
 """The outbox: events become delivery rows atomically, and a sender delivers them.
 
-`install_outbox(store, destinations)` registers an event hook. It runs inside
-the transaction that appends an event (the same one in which the pipeline
-writes the source cursor), so the event, its outbox rows and the cursor
-commit together or not at all.
+`install_outbox(store, destinations)` registers the destinations in the
+database. From then on `Store.append_event` writes an event's outbox rows in
+the transaction that appends it (the same one in which the pipeline writes
+the source cursor), in any process, so the event, its outbox rows and the
+cursor commit together or not at all (`hypewatch.storage.routing`).
 
 `OutboxSender.deliver_pending()` delivers due rows, oldest first, in order per
 destination. Each row goes `pending -> sending` (committed) before the
@@ -37,13 +38,12 @@ from hypewatch.bot.threads import Message, load_view, render_event, render_root
 from hypewatch.config import Filters
 from hypewatch.events import Event
 from hypewatch.models import utcnow
-from hypewatch.storage import Store
+from hypewatch.storage import Store, routing
 from hypewatch.storage import delivery as db
 
 log = logging.getLogger(__name__)
 
-#: Subscriptions made with slash commands are destinations named like this.
-DISCORD_CHANNEL_PREFIX = "discord-channel:"
+DISCORD_CHANNEL_PREFIX = db.DISCORD_CHANNEL_PREFIX
 BACKOFF_BASE_SECONDS = 2.0
 
 
@@ -54,65 +54,24 @@ class Destination:
 
 
 def matches(store: Store, event: Event, filters: Filters) -> bool:
-    """Whether a launch passes a channel's filters at the time of this event."""
-    launch = store.get_launch(event.launch_id)
-    if launch.hype < filters.min_hype:
-        return False
-    if filters.orgs and launch.org.lower() not in {o.lower() for o in filters.orgs}:
-        return False
-    claims = store.claims(launch_id=launch.id)
-    if filters.min_plausibility_flags:
-        flags = sum(len(c.flags) for c in claims)
-        if flags < filters.min_plausibility_flags:
-            return False
-    if filters.benchmarks:
-        wanted = {b.lower() for b in filters.benchmarks}
-        if not any(c.benchmark.lower() in wanted for c in claims):
-            return False
-    if filters.statuses:
-        statuses = {s.lower() for s in filters.statuses}
-        headline = str(store.headline_status(launch.id))
-        if headline not in statuses and not any(str(c.status) in statuses for c in claims):
-            return False
-    return True
-
-
-def _subscribed(store: Store) -> list[Destination]:
-    found: list[Destination] = []
-    for sub in db.subscriptions(store, "discord"):
-        try:
-            filters = Filters.model_validate(sub.filters)
-        except ValueError:
-            filters = Filters()
-        found.append(Destination(DISCORD_CHANNEL_PREFIX + sub.channel, filters))
-    return found
+    """Whether a launch passes a destination's filters at the time of this event."""
+    return routing.matches(store, event.launch_id, filters)
 
 
 def install_outbox(
     store: Store, destinations: Sequence[Destination], *, subscriptions: bool = True
 ) -> None:
-    """Write one outbox row per active destination whose filters match, with each event.
-
-    `subscriptions=True` adds the Discord channels subscribed by slash command."""
-    for destination in destinations:
-        db.ensure_destination(store, destination.name)
-    configured = list(destinations)
-
-    def hook(hook_store: Store, event: Event) -> None:
-        targets = configured + (_subscribed(hook_store) if subscriptions else [])
-        for destination in targets:
-            if not db.is_active(hook_store, destination.name):
-                continue
-            if matches(hook_store, event, destination.filters):
-                db.add_outbox_row(hook_store, event.id, destination.name)
-
-    store.add_event_hook(hook)
+    """Register the destinations events go to, in the database: from now on every
+    process that appends an event writes its outbox rows (`storage.routing`).
+    `subscriptions=True` keeps the Discord channels subscribed by slash command."""
+    configured = {d.name: d.filters.model_dump() for d in destinations}
+    db.register_destinations(store, configured, subscriptions=subscriptions)
 
 
 def pending_count(store: Store) -> int:
     """Rows not yet delivered (pending or interrupted while sending), for `hypewatch status`."""
     counts = db.outbox_counts(store)
-    return counts.get("pending", 0) + counts.get("sending", 0)
+    return counts.get(db.OutboxState.PENDING, 0) + counts.get(db.OutboxState.SENDING, 0)
 
 
 @dataclass
@@ -177,7 +136,7 @@ class OutboxSender:
 
     async def _deliver(self, notifier: Notifier, row: db.OutboxRow, report: DeliveryReport) -> None:
         event = self.store.get_event(row.event_id)
-        recovering = row.state == "sending"
+        recovering = row.state is db.OutboxState.SENDING
         db.mark_sending(self.store, row.id)
         self._step("marked")
         try:

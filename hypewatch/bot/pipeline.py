@@ -13,15 +13,19 @@ from __future__ import annotations
 import fnmatch
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
+from hypewatch import lifecycle
 from hypewatch.config import Settings, optional_secret
-from hypewatch.events import VerdictRecorded, VerificationStarted
+from hypewatch.events import Event, VerdictRecorded, VerificationStarted
 from hypewatch.extractors.extractor import ClaimSpec, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
+from hypewatch.lifecycle import combine
 from hypewatch.models import (
+    CONCLUSIVE,
+    NOT_FOUND_YET,
     Claim,
     ClaimKind,
     ClaimStatus,
@@ -30,9 +34,11 @@ from hypewatch.models import (
     Post,
     Verdict,
     VerdictStatus,
+    utcnow,
 )
 from hypewatch.net import NET_ERRORS, NetConfig
-from hypewatch.storage import Store
+from hypewatch.storage import NotFoundError, Store
+from hypewatch.storage.revisions import revision_files
 from hypewatch.verifiers.base import (
     RegisteredVerifier,
     VerifierContext,
@@ -40,7 +46,18 @@ from hypewatch.verifiers.base import (
     verifiers_for,
 )
 
+if TYPE_CHECKING:
+    from hypewatch.verifiers.weights.hub import HubClient
+
 log = logging.getLogger(__name__)
+
+__all__ = ["Pipeline", "ProcessReport", "VerificationOutcome", "combine", "queue_claim"]
+
+NOT_FOUND_FIRST_RETRY = timedelta(minutes=15)
+NOT_FOUND_MAX_RETRY = timedelta(days=1)
+#: Claims re-verified when the weights change, and when the endpoint changes.
+WEIGHTS_KINDS = frozenset({ClaimKind.BASE_MODEL, ClaimKind.OPEN_WEIGHTS})
+ENDPOINT_KINDS = frozenset({ClaimKind.ENDPOINT})
 
 
 class PriorityScorer(Protocol):
@@ -89,17 +106,11 @@ def queue_claim(
     return len(chosen)
 
 
-def combine(statuses: Sequence[VerdictStatus]) -> ClaimStatus:
-    """One claim status from several verifiers' verdicts: any failure fails the claim;
-    it is replicated when every verifier that could decide replicated it."""
-    decided = [s for s in statuses if s is not VerdictStatus.UNVERIFIABLE]
-    if not decided:
-        return ClaimStatus.UNVERIFIABLE
-    if VerdictStatus.FAILED in decided:
-        return ClaimStatus.FAILED
-    if all(s is VerdictStatus.REPLICATED for s in decided):
-        return ClaimStatus.REPLICATED
-    return ClaimStatus.INCONCLUSIVE
+def retry_delay(earlier_not_found: int) -> timedelta:
+    """How long a target that did not exist yet waits before it is looked at again:
+    15 minutes, doubling with each miss, at most a day (sooner when the launch changes)."""
+    delay: timedelta = NOT_FOUND_FIRST_RETRY * 2 ** min(earlier_not_found, 10)
+    return min(delay, NOT_FOUND_MAX_RETRY)
 
 
 class Pipeline:
@@ -165,6 +176,8 @@ class Pipeline:
                 launch_id=launch.id if launch else None,
                 extraction=extraction.to_json(),
             )
+            if launch is not None:  # a new source or card may name what was missing
+                self.requeue_not_found(self.store.get_launch(launch.id))
 
     def _same_score_known(self, launch: Launch, spec: ClaimSpec) -> bool:
         """The same benchmark and value already claimed for this launch, maybe with its
@@ -230,17 +243,13 @@ class Pipeline:
 
     async def run_next(self) -> VerificationOutcome | None:
         rows = self.store.queued_verifications(limit=1)
-        return await self.run_verification(int(rows[0]["id"])) if rows else None
+        return await self.run_verification(rows[0].id) if rows else None
 
     async def run_verification(self, verification_id: int) -> VerificationOutcome:
-        row = next(
-            iter(
-                self.store.db.query("SELECT * FROM verifications WHERE id = ?", (verification_id,))
-            )
-        )
-        claim = self.store.get_claim(int(row["claim_id"]))
+        item = self.store.get_verification(verification_id)
+        claim = self.store.get_claim(item.claim_id)
         launch = self.store.get_launch(claim.launch_id)
-        name = str(row["verifier"])
+        name = item.verifier
         with self.store.transaction():
             self.store.start_verification(verification_id)
             if claim.status is not ClaimStatus.VERIFYING:
@@ -277,28 +286,101 @@ class Pipeline:
         self, verification_id: int, claim_id: int, launch: Launch, name: str, verdict: Verdict
     ) -> None:
         with self.store.transaction():
+            history = self.store.verdicts_for_claim(claim_id)
+            before = dict(lifecycle.standing(history)).get(name)
             self.store.finish_verification(verification_id, verdict)
-            recorded = VerdictRecorded.of(name, verdict, verification_id=verification_id)
+            retry_at = self._retry_not_found(claim_id, name, verdict, history)
+            kept = (
+                before.status
+                if before is not None
+                and before.status in CONCLUSIVE
+                and verdict.status not in CONCLUSIVE
+                else None
+            )
+            recorded = VerdictRecorded.of(
+                name, verdict, verification_id=verification_id, standing=kept, retry_at=retry_at
+            )
             self.store.append_event(launch.id, recorded, claim_id=claim_id)
             current = self.store.get_claim(claim_id)
             if current.status is not ClaimStatus.VERIFYING or self._others_running(
                 claim_id, verification_id
             ):
                 return  # the last verifier of this round decides
-            target = combine([v.status for _, v in self._round_verdicts(claim_id)])
-            self.store.transition_claim(claim_id, target, reason=f"{name}: {verdict.summary}")
+            target = lifecycle.claim_status(self.store.verdicts_for_claim(claim_id))
+            reason = f"{name}: {verdict.summary}"
+            if kept is not None:
+                reason = f"{name} re-check: {verdict.status}; the earlier {kept} verdict stands"
+            self.store.transition_claim(claim_id, target, reason=reason[:500])
 
-    def _round_verdicts(self, claim_id: int) -> list[tuple[str, Verdict]]:
-        """The latest verdict of each verifier for this claim."""
-        latest: dict[str, Verdict] = {}
-        for name, verdict in self.store.verdicts_for_claim(claim_id):
-            latest[name] = verdict
-        return list(latest.items())
+    def _retry_not_found(
+        self, claim_id: int, name: str, verdict: Verdict, history: list[tuple[str, Verdict]]
+    ) -> datetime | None:
+        """Queue another look at a target that did not exist yet; returns when."""
+        if verdict.label != NOT_FOUND_YET:
+            return None
+        misses = sum(1 for n, v in history if n == name and v.label == NOT_FOUND_YET)
+        retry_at = utcnow() + retry_delay(misses)
+        self.store.enqueue_verification(claim_id, name, not_before=retry_at)
+        return retry_at
+
+    # -- re-verification on change -------------------------------------------
+
+    def requeue_not_found(self, launch: Launch) -> int:
+        """Look again now at every claim of the launch whose target was not found yet
+        (the launch gained a source, a Hub card or a revision). Returns how many."""
+        queued = 0
+        for claim in self.store.claims(launch_id=launch.id):
+            kept = lifecycle.standing(self.store.verdicts_for_claim(claim.id))
+            for name, verdict in kept:
+                if verdict.label == NOT_FOUND_YET:
+                    queued += self.queue_claim(claim, launch, name)
+        return queued
+
+    def reverify(self, launch: Launch, kinds: frozenset[ClaimKind]) -> int:
+        """Queue every claim of these kinds again (weights re-uploaded, endpoint swapped)."""
+        return sum(
+            self.queue_claim(claim, launch)
+            for claim in self.store.claims(launch_id=launch.id)
+            if claim.kind in kinds
+        )
+
+    def check_revisions(self, launch: Launch, hub: HubClient) -> list[Event]:
+        """The revision check of one launch's repo, and what follows from it: a weights
+        change re-verifies its weights claims; any new revision is a reason to look again
+        at a repo that was not found yet. Blocking (huggingface_hub): run it in a thread."""
+        from hypewatch.verifiers.weights.revisions import check_revisions
+
+        if not launch.hf_repo:
+            return []
+        known = len(revision_files(self.store, launch.hf_repo))
+        try:
+            events = check_revisions(self.store, launch, hub)
+        except NotFoundError:
+            return []  # not on the Hub yet: the weights claims say so and retry
+        if events:
+            self.reverify(launch, WEIGHTS_KINDS)
+        elif len(revision_files(self.store, launch.hf_repo)) > known:
+            self.requeue_not_found(launch)
+        return events
+
+    async def reprobe(self, launch: Launch, **options: Any) -> Event | None:
+        """Re-probe the launch's endpoint; a change re-verifies its endpoint claims."""
+        from hypewatch.verifiers.fingerprint.service import reprobe
+
+        if not launch.endpoint:
+            return None
+        outcome = await reprobe(
+            self.store,
+            launch.id,
+            launch.endpoint,
+            model=launch.name,
+            settings=self.settings,
+            net=self.net,
+            **options,
+        )
+        if outcome.event is not None:
+            self.reverify(launch, ENDPOINT_KINDS)
+        return outcome.event
 
     def _others_running(self, claim_id: int, verification_id: int) -> bool:
-        rows = self.store.db.query(
-            """SELECT count(*) AS n FROM verifications WHERE claim_id = ? AND id != ?
-               AND state IN ('queued', 'running')""",
-            (claim_id, verification_id),
-        )
-        return int(next(iter(rows))["n"]) > 0
+        return self.store.others_waiting(claim_id, verification_id)

@@ -33,6 +33,8 @@ from hypewatch.bot.pipeline import Pipeline
 log = logging.getLogger(__name__)
 
 JobFunc = Callable[[], Awaitable[Any]]
+#: Jobs a one-pass run (`hypewatch run --once`) runs after everything else.
+ONCE_LAST = ("outbox", "weekly-digest")
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,12 @@ class VerificationWorker:
             rows = [
                 r
                 for r in self.pipeline.store.queued_verifications(limit=free + len(taken))
-                if int(r["id"]) not in taken
+                if r.id not in taken
             ][:free]
             if not rows:
                 return started
             for row in rows:
-                self._start(int(row["id"]))
+                self._start(row.id)
                 started += 1
 
     def _start(self, verification_id: int) -> None:
@@ -180,6 +182,20 @@ class Daemon:
                 misfire_grace_time=max(30, int(job.interval_seconds or 60)),
                 next_run_time=first,
             )
+
+    async def run_once(self) -> None:
+        """One pass instead of a schedule (cron, tests): every job that runs at start, the
+        verification queue until it is empty, then the outbox and the digest."""
+        self.pipeline.store.requeue_running()
+        last = [job for job in self.jobs if job.name in ONCE_LAST]
+        for job in self.jobs:
+            if job.run_at_start and job.name not in ONCE_LAST:
+                await self._wrap(job)()
+        while await self.worker.drain() or self.worker.tasks:
+            await asyncio.wait(set(self.worker.tasks))
+        for job in last:
+            if job.run_at_start or job.name == "outbox":
+                await self._wrap(job)()
 
     def request_stop(self) -> None:
         self.stopping.set()

@@ -6,33 +6,23 @@ from typing import Any
 
 from hypewatch.bot.watchers.status import source_status
 from hypewatch.config import Settings
-from hypewatch.storage import Store, delivery
+from hypewatch.storage import QueueState, Store, delivery
 
 
 def queue_status(store: Store) -> dict[str, Any]:
     """Verifications by state, the ones running now, and what waits in the queue."""
-    by_state = {
-        str(r["state"]): int(r["n"])
-        for r in store.db.query("SELECT state, count(*) AS n FROM verifications GROUP BY state")
-    }
+    by_state = {str(state): n for state, n in store.verification_counts().items()}
     running = [
         {
-            "id": r["id"],
-            "verifier": r["verifier"],
-            "claim_id": r["claim_id"],
-            "started_at": r["started_at"],
+            "id": r.id,
+            "verifier": r.verifier,
+            "claim_id": r.claim_id,
+            "started_at": r.started_at.isoformat() if r.started_at else None,
         }
-        for r in store.db.query(
-            "SELECT id, verifier, claim_id, started_at FROM verifications WHERE state = 'running'"
-        )
+        for r in store.verifications_in(QueueState.RUNNING)
     ]
     next_up = [
-        {
-            "id": r["id"],
-            "verifier": r["verifier"],
-            "claim_id": r["claim_id"],
-            "priority": r["priority"],
-        }
+        {"id": r.id, "verifier": r.verifier, "claim_id": r.claim_id, "priority": r.priority}
         for r in store.queued_verifications(limit=5)
     ]
     return {"by_state": by_state, "running": running, "next": next_up}

@@ -27,6 +27,7 @@ from hypewatch.events import (
     VerificationStarted,
     WeightsChanged,
 )
+from hypewatch.lifecycle import headline_verdict
 from hypewatch.models import Claim, ClaimKind, Launch, LaunchStatus, Post, Verdict
 from hypewatch.storage import NotFoundError, Store
 
@@ -122,9 +123,9 @@ def load_view(store: Store, launch_id: int) -> LaunchView:
     claims = tuple(store.claims(launch_id=launch_id))
     verdicts: dict[int, tuple[str, Verdict]] = {}
     for claim in claims:
-        found = store.verdicts_for_claim(claim.id)
-        if found:
-            verdicts[claim.id] = found[-1]
+        shown = headline_verdict(store.verdicts_for_claim(claim.id))
+        if shown is not None:
+            verdicts[claim.id] = shown
     return LaunchView(
         launch=store.get_launch(launch_id),
         headline=store.headline_status(launch_id),

@@ -61,9 +61,11 @@ def verify(
     import asyncio
 
     from hypewatch.bot.app import build_pipeline
+    from hypewatch.bot.notifiers.factory import register_destinations
 
     store = state.store(create=False)
     try:
+        register_destinations(state.settings, store)  # the verdicts get delivered by `run`
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
         if verifier is not None and verifier not in pipeline.registry:
             known = ", ".join(sorted(pipeline.registry)) or "none"
@@ -72,11 +74,7 @@ def verify(
         for claim in store.claims(launch_id=found.id):
             pipeline.queue_claim(claim, found, verifier)
         claim_ids = {c.id for c in store.claims(launch_id=found.id)}
-        queued = [
-            int(r["id"])
-            for r in store.queued_verifications(limit=10_000)
-            if int(r["claim_id"]) in claim_ids
-        ]
+        queued = [r.id for r in store.queued_verifications(limit=10_000) if r.claim_id in claim_ids]
         outcomes = [asyncio.run(pipeline.run_verification(vid)) for vid in queued]
         rows = [_verdict_row(o, store.get_claim(o.claim_id)) for o in outcomes]
         headline = str(store.headline_status(found.id))
@@ -97,7 +95,16 @@ def verify(
 
 @app.command()
 @handle_errors
-def run() -> None:
+def run(
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="One pass (polls, the verification queue until empty, re-checks, "
+            "deliveries, the digest if due), then exit: for cron.",
+        ),
+    ] = False,
+) -> None:
     """Run the daemon: polls, verification queue, re-checks, deliveries, weekly digest."""
     import asyncio
 
@@ -114,6 +121,9 @@ def run() -> None:
         try:
             application = build_application(settings, store)
             daemon = application.daemon()
+            if once:
+                await daemon.run_once()
+                return
             daemon.install_signal_handlers()
             runner = None
             if settings.daemon.health_port:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -17,7 +17,9 @@ from hypewatch.cli.common import (
     state,
 )
 from hypewatch.events import encode
+from hypewatch.lifecycle import standing
 from hypewatch.models import ClaimStatus
+from hypewatch.storage import VerdictRecord
 
 # -- reading the database ----------------------------------------------------
 
@@ -82,12 +84,12 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show a launch: its claims and its timeline of events."""
-    store = state.store(create=False)
-    found = store.find_launch(launch)
-    claim_rows = store.claims(launch_id=found.id)
-    events = store.events(found.id)
-    headline = store.headline_status(found.id)
-    store.close()
+    with state.store(create=False) as store:
+        found = store.find_launch(launch)
+        claim_rows = store.claims(launch_id=found.id)
+        events = store.events(found.id)
+        headline = store.headline_status(found.id)
+        histories = {c.id: _history(store.verdict_history(c.id)) for c in claim_rows}
     if json_out:
         emit_json(
             {
@@ -110,6 +112,7 @@ def show(
                         "status": str(c.status),
                         "value": c.value,
                         "subject": c.subject,
+                        "verdicts": histories[c.id],
                     }
                     for c in claim_rows
                 ],
@@ -127,7 +130,35 @@ def show(
         )
         return
     out.print(f"[bold]{escape(found.name)}[/] ({escape(found.slug)}) — {headline}")
+    for c in claim_rows:
+        what = c.benchmark + (f" {c.value:g}" if c.value is not None else "") or c.subject
+        out.print(f"  claim {escape(c.key)} ({escape(what.strip())}): [bold]{c.status}[/]")
+        if histories[c.id]:
+            out.print("    verdicts, oldest first:")
+        for v in histories[c.id]:
+            mark = "  [bold]← stands[/]" if v["standing"] else ""
+            label = f" ({v['label']})" if v["label"] else ""
+            out.print(
+                f"    {v['at'][:16]} {escape(v['verifier']):<11} {v['status']}{escape(label)} "
+                f"{escape(str(v['summary'])[:110])}{mark}"
+            )
+    out.print("  timeline:")
     for e in events:
         body = encode(e.payload)[1]
         detail = ", ".join(f"{k}={v}" for k, v in body.items() if v not in ("", None, [], {}))
         out.print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.kind:<22} {escape(detail[:160])}")
+
+
+def _history(records: list[VerdictRecord]) -> list[dict[str, Any]]:
+    """A claim's verdicts, oldest first; `standing` marks those its status rests on."""
+    kept = {id(v) for _, v in standing([(r.verifier, r.verdict) for r in records])}
+    return [
+        {
+            "verification_id": r.verification_id,
+            "verifier": r.verifier,
+            "at": r.finished_at.isoformat(),
+            "standing": id(r.verdict) in kept,
+            **r.verdict.to_json(),
+        }
+        for r in records
+    ]

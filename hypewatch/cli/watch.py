@@ -57,10 +57,12 @@ def poll(
         state.settings, [source] if source else None, allow_private=allow_private
     )
     from hypewatch.bot.app import build_pipeline
+    from hypewatch.bot.notifiers.factory import register_destinations
     from hypewatch.bot.pipeline import ProcessReport
 
     store = state.store()
     try:
+        register_destinations(state.settings, store)  # the events it appends get delivered
         reports = [poll_once(store, watcher) for watcher in watchers]
         # the extractor (spaCy, maybe MiniLM) is loaded only when there is something to read
         processed = (

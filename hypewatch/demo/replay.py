@@ -31,11 +31,8 @@ from hypewatch.bot.watchers.hub_http import configure_hub_http
 from hypewatch.config import Settings
 from hypewatch.demo import scenario
 from hypewatch.demo.world import World, post_reddit, post_tweet, reupload, start_world
-from hypewatch.models import ClaimKind, ClaimStatus
 from hypewatch.storage import Store
-from hypewatch.verifiers.fingerprint.service import reprobe
 from hypewatch.verifiers.weights.hub import HubClient
-from hypewatch.verifiers.weights.revisions import check_revisions
 
 BANNER = (
     "hypewatch demo: a replay of a Reflection-style launch (Sept 2024). Every service below "
@@ -83,13 +80,6 @@ class Demo:
 
     async def deliver(self) -> None:
         await self.sender.deliver_pending()
-
-    def reopen(self, kinds: set[ClaimKind]) -> None:
-        """Re-queue finished claims of these kinds (what the daemon does after a change)."""
-        for launch in self.store.launches():
-            for claim in self.store.claims(launch_id=launch.id):
-                if claim.kind in kinds and claim.status is not ClaimStatus.CLAIMED:
-                    self.pipeline.queue_claim(claim, launch)
 
 
 def _launch_json(store: Store) -> list[dict[str, Any]]:
@@ -152,24 +142,17 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
     phase("Day 1 — the weights are re-uploaded; the API changes what it serves")
     reupload(world.hub.server.state["repos"][scenario.REPO])
     hub = HubClient.from_settings(demo.settings)
+    # the daemon's revision and re-probe jobs: the pipeline re-queues what a change affects
     for launch in demo.store.launches():
         if launch.hf_repo:
-            events = await asyncio.to_thread(check_revisions, demo.store, launch, hub)
+            events = await asyncio.to_thread(demo.pipeline.check_revisions, launch, hub)
             demo.say(f"revision check {launch.hf_repo}: {len(events)} weights change(s)")
     world.swap_api()
     for launch in demo.store.launches():
         if launch.endpoint:
-            outcome = await reprobe(
-                demo.store,
-                launch.id,
-                launch.endpoint,
-                model=launch.name,
-                settings=demo.settings,
-                net=demo.pipeline.net,
-            )
-            changed = "CHANGED" if outcome.event is not None else "unchanged"
+            event = await demo.pipeline.reprobe(launch)
+            changed = "CHANGED" if event is not None else "unchanged"
             demo.say(f"re-probe {launch.endpoint}: {changed}")
-    demo.reopen({ClaimKind.BASE_MODEL, ClaimKind.OPEN_WEIGHTS})
     await demo.verify_all()
     await demo.deliver()
 

@@ -45,7 +45,7 @@ _MODEL_ONLY_KEYS = frozenset({"base_model", "model-index", "pipeline_tag", "libr
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 
 
-#: The keys of one `hypewatch extract` line (DESIGN.md contract).
+#: The keys of one `hypewatch extract` line (its JSON contract, docs/extraction.md).
 CONTRACT_KEYS = frozenset(
     {"id", "is_claim", "model", "params_b", "base_model", "scores", "comparisons", "links", "flags"}
 )

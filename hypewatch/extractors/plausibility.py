@@ -96,18 +96,10 @@ def size_class(params_b: float | None) -> str:
 def best_verified(store: Store, benchmark: str, params_b: float | None) -> float | None:
     """The best replicated score on a benchmark among models of the same size class
     (all sizes when the size is unknown)."""
-    rows = store.db.query(
-        """SELECT c.value AS value, l.params_b AS params_b FROM claims c
-           JOIN launches l ON l.id = c.launch_id
-           WHERE c.kind = 'score' AND c.status = 'replicated' AND c.benchmark = ?
-           AND c.value IS NOT NULL""",
-        (benchmark,),
-    )
+    rows = store.replicated_scores(benchmark)
     wanted = size_class(params_b)
     values = [
-        float(r["value"])
-        for r in rows
-        if wanted == "unknown" or size_class(r["params_b"]) == wanted
+        value for value, params in rows if wanted == "unknown" or size_class(params) == wanted
     ]
     return max(values) if values else None
 

@@ -4,12 +4,19 @@ The outbox row is the unit of at-least-once delivery: one per (event,
 destination), moved `pending -> sending -> sent` (or `failed` for a message
 the platform refused for good, `disabled` while its destination is off).
 Every state change is its own committed write, so a crash leaves a row in a
-state that says exactly how far it got.
+state that says exactly how far it got. Rows are created only by
+`hypewatch.storage.routing`, with their event.
+
+`destinations` is written here only: `register_destinations` (the configured
+ones, with their filters), `subscribe`/`unsubscribe` (Discord channels),
+`disable_destination`/`reactivate_destination` (the platform's answer).
 """
 
 from __future__ import annotations
 
+import enum
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +27,24 @@ from hypewatch.storage.store import Store
 
 ACTIVE = "active"
 DISABLED = "disabled"
+#: Subscriptions made with slash commands are destinations named like this.
+DISCORD_CHANNEL_PREFIX = "discord-channel:"
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class DestinationRow:
+    name: str
+    state: str
+    reason: str
+    filters: str
 
 
 def _ts(value: datetime) -> str:
@@ -31,7 +56,7 @@ class OutboxRow:
     id: int
     event_id: int
     destination: str
-    state: str
+    state: OutboxState
     attempts: int
     message_id: str | None
     last_error: str | None
@@ -51,7 +76,7 @@ def _outbox(row: dict[str, Any]) -> OutboxRow:
         id=row["id"],
         event_id=row["event_id"],
         destination=row["destination"],
-        state=row["state"],
+        state=OutboxState(row["state"]),
         attempts=row["attempts"],
         message_id=row["message_id"],
         last_error=row["last_error"],
@@ -61,14 +86,41 @@ def _outbox(row: dict[str, Any]) -> OutboxRow:
 # -- destinations --------------------------------------------------------------
 
 
-def ensure_destination(store: Store, name: str) -> None:
-    """Register a destination as active unless it is already known (a disabled one stays off)."""
+def register_destinations(
+    store: Store, configured: Mapping[str, JSON], *, subscriptions: bool
+) -> None:
+    """Make the database's destinations the configured ones (name -> filters), so every
+    process that appends an event routes it the same way. A destination missing from
+    `configured` is retired (no new rows; what it has waits). Discord channel
+    subscriptions stay registered while `subscriptions` (the bot) is on."""
+    now = _ts(utcnow())
     with write(store.db):
+        for name, filters in configured.items():
+            store.db.execute(
+                """INSERT INTO destinations (name, state, reason, updated_at, filters, retired)
+                   VALUES (?, 'active', '', ?, ?, 0) ON CONFLICT (name) DO UPDATE SET
+                   filters = excluded.filters, retired = 0""",
+                (name, now, json.dumps(filters, sort_keys=True)),
+            )
+        marks = ", ".join("?" * len(configured)) or "''"
         store.db.execute(
-            """INSERT INTO destinations (name, state, reason, updated_at)
-               VALUES (?, 'active', '', ?) ON CONFLICT (name) DO NOTHING""",
-            (name, _ts(utcnow())),
+            f"""UPDATE destinations SET retired = 1 WHERE name NOT IN ({marks})
+                AND substr(name, 1, {len(DISCORD_CHANNEL_PREFIX)}) != ?""",  # noqa: S608
+            (*configured, DISCORD_CHANNEL_PREFIX),
         )
+        store.db.execute(
+            f"""UPDATE destinations SET retired = ? WHERE
+                substr(name, 1, {len(DISCORD_CHANNEL_PREFIX)}) = ?""",  # noqa: S608
+            (0 if subscriptions else 1, DISCORD_CHANNEL_PREFIX),
+        )
+
+
+def live_destinations(store: Store) -> list[DestinationRow]:
+    """The registered (not retired) destinations, active or disabled."""
+    rows = store.db.query(
+        "SELECT name, state, reason, filters FROM destinations WHERE retired = 0 ORDER BY name"
+    )
+    return [DestinationRow(r["name"], r["state"], r["reason"], r["filters"]) for r in rows]
 
 
 def destination_states(store: Store) -> dict[str, tuple[str, str]]:
@@ -118,11 +170,14 @@ def reactivate_destination(store: Store, name: str) -> int:
 # -- outbox --------------------------------------------------------------------
 
 
-def add_outbox_row(store: Store, event_id: int, destination: str) -> None:
+def add_outbox_row(
+    store: Store, event_id: int, destination: str, state: OutboxState = OutboxState.PENDING
+) -> None:
+    """Called by `routing.queue_deliveries` only, inside the event's transaction."""
     store.db.execute(
         """INSERT INTO outbox (event_id, destination, state, created_at)
-           VALUES (?, ?, 'pending', ?) ON CONFLICT (event_id, destination) DO NOTHING""",
-        (event_id, destination, _ts(utcnow())),
+           VALUES (?, ?, ?, ?) ON CONFLICT (event_id, destination) DO NOTHING""",
+        (event_id, destination, str(state), _ts(utcnow())),
     )
 
 
@@ -180,6 +235,7 @@ def mark_failed(store: Store, row_id: int, error: str) -> None:
 
 
 def outbox_counts(store: Store) -> dict[str, int]:
+    """Rows per state (keys are `OutboxState` values)."""
     rows = store.db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state")
     return {r["state"]: int(r["n"]) for r in rows}
 
@@ -264,14 +320,22 @@ class Subscription:
 def subscribe(
     store: Store, platform: str, channel: str, filters: JSON, created_by: str
 ) -> Subscription:
-    """Create or replace the subscription of a channel."""
+    """Create or replace the subscription of a channel (a Discord one is a destination)."""
+    now = _ts(utcnow())
     with write(store.db):
         store.db.execute(
             """INSERT INTO subscriptions (platform, channel, filters, created_by, created_at)
                VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel) DO UPDATE SET
                filters = excluded.filters, created_by = excluded.created_by""",
-            (platform, channel, json.dumps(filters, sort_keys=True), created_by, _ts(utcnow())),
+            (platform, channel, json.dumps(filters, sort_keys=True), created_by, now),
         )
+        if platform == "discord":
+            store.db.execute(
+                """INSERT INTO destinations (name, state, reason, updated_at, filters, retired)
+                   VALUES (?, 'active', '', ?, ?, 0) ON CONFLICT (name) DO UPDATE SET
+                   filters = excluded.filters, retired = 0""",
+                (DISCORD_CHANNEL_PREFIX + channel, now, json.dumps(filters, sort_keys=True)),
+            )
     return Subscription(platform, channel, filters, created_by)
 
 
@@ -280,6 +344,11 @@ def unsubscribe(store: Store, platform: str, channel: str) -> bool:
         cursor = store.db.execute(
             "DELETE FROM subscriptions WHERE platform = ? AND channel = ?", (platform, channel)
         )
+        if platform == "discord":
+            store.db.execute(
+                "UPDATE destinations SET retired = 1 WHERE name = ?",
+                (DISCORD_CHANNEL_PREFIX + channel,),
+            )
     return cursor.rowcount > 0
 
 

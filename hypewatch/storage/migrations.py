@@ -213,3 +213,24 @@ def m002_delivery_and_health(db: sqlite_utils.Database) -> None:
 def m108_notifiers_root_hash(db: sqlite_utils.Database) -> None:
     """Remember what each thread root shows, so it is edited only when it changes."""
     _run(db, ["ALTER TABLE threads ADD COLUMN root_hash TEXT NOT NULL DEFAULT ''"])
+
+
+@MIGRATIONS(name="m120_queue_delay_and_routing")
+def m120_queue_delay_and_routing(db: sqlite_utils.Database) -> None:
+    """A verification may wait until `not_before` (a target that does not exist yet);
+    destinations carry their filters and whether they are still configured (`retired`),
+    so any process that appends an event can route it; Discord channel subscriptions
+    become destinations. A claim's verdict history is read by claim (index)."""
+    _run(
+        db,
+        [
+            "ALTER TABLE verifications ADD COLUMN not_before TEXT",
+            "CREATE INDEX verifications_claim ON verifications(claim_id, id)",
+            "ALTER TABLE destinations ADD COLUMN filters TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE destinations ADD COLUMN retired INTEGER NOT NULL DEFAULT 0",
+            """INSERT INTO destinations (name, state, reason, updated_at, filters, retired)
+               SELECT 'discord-channel:' || channel, 'active', '', created_at, filters, 0
+               FROM subscriptions WHERE platform = 'discord'
+               ON CONFLICT (name) DO NOTHING""",
+        ],
+    )

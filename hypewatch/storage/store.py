@@ -14,10 +14,12 @@ modules that take a `Store`.
 
 from __future__ import annotations
 
+import enum
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -117,25 +119,69 @@ def _event(row: dict[str, Any]) -> Event:
     )
 
 
+class QueueState(enum.StrEnum):
+    """Where a verification is: waiting, being run, finished with a verdict, or crashed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the verification queue."""
+
+    id: int
+    claim_id: int
+    verifier: str
+    state: QueueState
+    priority: float
+    attempts: int
+    queued_at: datetime
+    started_at: datetime | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VerdictRecord:
+    """One verdict of a claim's history."""
+
+    verification_id: int
+    verifier: str
+    verdict: Verdict
+    finished_at: datetime
+
+
+def _maybe_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _queue_item(row: dict[str, Any]) -> QueueItem:
+    return QueueItem(
+        id=int(row["id"]),
+        claim_id=int(row["claim_id"]),
+        verifier=str(row["verifier"]),
+        state=QueueState(row["state"]),
+        priority=float(row["priority"]),
+        attempts=int(row["attempts"]),
+        queued_at=_dt(row["queued_at"]),
+        started_at=_maybe_dt(row["started_at"]),
+        not_before=_maybe_dt(row.get("not_before")),
+    )
+
+
 _LAUNCH_FIELDS = frozenset({"name", "org", "params_b", "base_model", "hf_repo", "endpoint", "hype"})
 
 
-EventHook = Callable[["Store", Event], None]
-
-
 class Store:
-    """The database, opened and migrated, with typed accessors.
-
-    Event hooks run inside the transaction that appends an event, so work
-    derived from an event (outbox rows) commits or rolls back with it.
+    """The database, opened and migrated, with typed accessors; a context manager
+    that closes it. An event's outbox rows are written in the transaction that
+    appends it, so they commit or roll back together.
     """
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self._event_hooks: list[EventHook] = []
-
-    def add_event_hook(self, hook: EventHook) -> None:
-        self._event_hooks.append(hook)
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> Store:
@@ -144,6 +190,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -213,6 +265,14 @@ class Store:
             "SELECT * FROM posts WHERE launch_id = ? ORDER BY created_at", (launch_id,)
         )
         return [_post(r) for r in rows]
+
+    def has_post(self, key: str) -> bool:
+        return self._one("SELECT 1 AS x FROM posts WHERE key = ?", (key,)) is not None
+
+    def post_counts(self) -> dict[str, int]:
+        """Stored posts per source."""
+        rows = self.db.query("SELECT source, count(*) AS n FROM posts GROUP BY source")
+        return {str(r["source"]): int(r["n"]) for r in rows}
 
     def count_posts(self) -> int:
         row = self._one("SELECT count(*) AS n FROM posts")
@@ -422,6 +482,17 @@ class Store:
             self.append_event(claim.launch_id, change, claim_id=claim_id)
         return self.get_claim(claim_id)
 
+    def replicated_scores(self, benchmark: str) -> list[tuple[float, float | None]]:
+        """(value, the launch's params_b) of every replicated score claim on a benchmark."""
+        rows = self.db.query(
+            """SELECT c.value AS value, l.params_b AS params_b FROM claims c
+               JOIN launches l ON l.id = c.launch_id
+               WHERE c.kind = 'score' AND c.status = 'replicated' AND c.benchmark = ?
+               AND c.value IS NOT NULL""",
+            (benchmark,),
+        )
+        return [(float(r["value"]), r["params_b"]) for r in rows]
+
     def headline_status(self, launch_id: int) -> LaunchStatus:
         return lifecycle.headline_status(self.claims(launch_id=launch_id))
 
@@ -430,7 +501,8 @@ class Store:
     def append_event(
         self, launch_id: int, payload: EventPayload, *, claim_id: int | None = None
     ) -> Event:
-        """Append a typed event to a launch's timeline (the kind is the payload's)."""
+        """Append a typed event to a launch's timeline (the kind is the payload's), with an
+        outbox row for each registered destination it goes to (`storage.routing`)."""
         kind, body = encode(payload)
         with write(self.db):
             cursor = self.db.execute(
@@ -441,8 +513,10 @@ class Store:
             row = self._one("SELECT * FROM events WHERE id = ?", (cursor.lastrowid,))
             assert row is not None
             event = _event(row)
-            for hook in self._event_hooks:
-                hook(self, event)
+            # the event's outbox rows, in its transaction (routing imports this module)
+            from hypewatch.storage.routing import queue_deliveries
+
+            queue_deliveries(self, event)
         return event
 
     def get_event(self, event_id: int) -> Event:
@@ -463,31 +537,79 @@ class Store:
 
     # -- verifications -------------------------------------------------------
 
-    def enqueue_verification(self, claim_id: int, verifier: str, priority: float = 0.0) -> int:
-        """Queue a verification unless one for this claim and verifier is already waiting."""
+    def enqueue_verification(
+        self,
+        claim_id: int,
+        verifier: str,
+        priority: float = 0.0,
+        *,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue a verification unless one for this claim and verifier is already waiting.
+
+        `not_before` delays it (a target that does not exist yet is looked at again later);
+        queueing without it brings a delayed one forward to now."""
         with write(self.db):
             waiting = self._one(
-                """SELECT id FROM verifications WHERE claim_id = ? AND verifier = ?
+                """SELECT id, not_before FROM verifications WHERE claim_id = ? AND verifier = ?
                    AND state IN ('queued', 'running')""",
                 (claim_id, verifier),
             )
             if waiting is not None:
+                if not_before is None and waiting["not_before"] is not None:
+                    self.db.execute(
+                        "UPDATE verifications SET not_before = NULL WHERE id = ?",
+                        (waiting["id"],),
+                    )
                 return int(waiting["id"])
             cursor = self.db.execute(
-                """INSERT INTO verifications (claim_id, verifier, priority, queued_at)
-                   VALUES (?, ?, ?, ?)""",
-                (claim_id, verifier, priority, _ts(utcnow())),
+                """INSERT INTO verifications (claim_id, verifier, priority, queued_at, not_before)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (
+                    claim_id,
+                    verifier,
+                    priority,
+                    _ts(utcnow()),
+                    _ts(not_before) if not_before else None,
+                ),
             )
         return int(cursor.lastrowid or 0)
 
-    def queued_verifications(self, limit: int = 100) -> list[dict[str, Any]]:
-        return list(
-            self.db.query(
-                """SELECT * FROM verifications WHERE state = 'queued'
-                   ORDER BY priority DESC, id LIMIT ?""",
-                (limit,),
-            )
+    def queued_verifications(
+        self, limit: int = 100, *, now: datetime | None = None
+    ) -> list[QueueItem]:
+        """Verifications due now, highest priority first (delayed ones wait for their time)."""
+        rows = self.db.query(
+            """SELECT * FROM verifications WHERE state = 'queued'
+               AND (not_before IS NULL OR not_before <= ?)
+               ORDER BY priority DESC, id LIMIT ?""",
+            (_ts(now or utcnow()), limit),
         )
+        return [_queue_item(r) for r in rows]
+
+    def get_verification(self, verification_id: int) -> QueueItem:
+        row = self._one("SELECT * FROM verifications WHERE id = ?", (verification_id,))
+        if row is None:
+            raise NotFoundError(f"no verification with id {verification_id}")
+        return _queue_item(row)
+
+    def verifications_in(self, state: QueueState) -> list[QueueItem]:
+        rows = self.db.query("SELECT * FROM verifications WHERE state = ? ORDER BY id", (state,))
+        return [_queue_item(r) for r in rows]
+
+    def verification_counts(self) -> dict[QueueState, int]:
+        rows = self.db.query("SELECT state, count(*) AS n FROM verifications GROUP BY state")
+        return {QueueState(r["state"]): int(r["n"]) for r in rows}
+
+    def others_waiting(self, claim_id: int, verification_id: int) -> bool:
+        """Whether another verification of this claim is queued (and due) or running."""
+        row = self._one(
+            """SELECT 1 AS x FROM verifications WHERE claim_id = ? AND id != ?
+               AND (state = 'running' OR (state = 'queued'
+                    AND (not_before IS NULL OR not_before <= ?))) LIMIT 1""",
+            (claim_id, verification_id, _ts(utcnow())),
+        )
+        return row is not None
 
     def start_verification(self, verification_id: int) -> None:
         with write(self.db):
@@ -506,7 +628,10 @@ class Store:
         return cursor.rowcount
 
     def finish_verification(self, verification_id: int, verdict: Verdict) -> None:
-        """Store a verdict and its artifacts (the audit trail) in one transaction."""
+        """Store a verdict and its artifacts (the audit trail) in one transaction.
+
+        Verdicts are appended, one per verification, never overwritten: a claim's
+        verdict history is its `done` verifications in order."""
         with write(self.db):
             self.db.execute(
                 """UPDATE verifications SET state = 'done', verdict = ?, finished_at = ?
@@ -527,12 +652,25 @@ class Store:
             )
 
     def verdicts_for_claim(self, claim_id: int) -> list[tuple[str, Verdict]]:
+        """(verifier, verdict) of every finished verification of the claim, oldest first."""
+        return [(r.verifier, r.verdict) for r in self.verdict_history(claim_id)]
+
+    def verdict_history(self, claim_id: int) -> list[VerdictRecord]:
+        """Every verdict the claim got, oldest first, with when and from which run."""
         rows = self.db.query(
-            """SELECT verifier, verdict FROM verifications
+            """SELECT id, verifier, verdict, finished_at FROM verifications
                WHERE claim_id = ? AND state = 'done' ORDER BY id""",
             (claim_id,),
         )
-        return [(r["verifier"], Verdict.from_json(json.loads(r["verdict"]))) for r in rows]
+        return [
+            VerdictRecord(
+                verification_id=int(r["id"]),
+                verifier=str(r["verifier"]),
+                verdict=Verdict.from_json(json.loads(r["verdict"])),
+                finished_at=_dt(r["finished_at"]),
+            )
+            for r in rows
+        ]
 
     def artifacts(self, verification_id: int) -> list[JSON]:
         rows = self.db.query(
@@ -555,6 +693,10 @@ class Store:
                    updated_at = excluded.updated_at""",
                 (source, key, value, _ts(utcnow())),
             )
+
+    def clear_cursor(self, source: str, key: str) -> None:
+        with write(self.db):
+            self.db.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, key))
 
     def integrity_ok(self) -> bool:
         try:

@@ -94,18 +94,27 @@ def test_transaction_rolls_back_everything(store: Store) -> None:
     assert store.get_cursor("x", "query:a") is None
 
 
-def test_event_hook_runs_in_the_event_transaction(store: Store) -> None:
-    seen: list[int] = []
+def test_outbox_rows_commit_and_roll_back_with_their_event(store: Store) -> None:
+    from hypewatch.storage import delivery
 
-    def hook(s: Store, event: object) -> None:
-        seen.append(1)
-        raise RuntimeError("hook failed")
-
-    store.add_event_hook(hook)
-    with pytest.raises(RuntimeError):
+    delivery.register_destinations(store, {"console": {}}, subscriptions=False)
+    with pytest.raises(RuntimeError), store.transaction():
         store.create_launch("m", "M")
-    assert seen == [1]
-    assert store.launches() == []  # the launch and its event rolled back together
+        assert len(delivery.outbox_rows(store)) == 1  # written with the event
+        raise RuntimeError("crash before the commit")
+    assert store.launches() == []
+    assert delivery.outbox_rows(store) == []  # rolled back together
+    launch = store.create_launch("m", "M")
+    [row] = delivery.outbox_rows(store)
+    assert row.event_id == store.events(launch.id)[0].id
+    assert row.state is delivery.OutboxState.PENDING
+
+
+def test_store_is_a_context_manager(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "cm.db") as store:
+        store.create_launch("m", "M")
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.launches()
 
 
 def test_pragmas(store: Store) -> None:

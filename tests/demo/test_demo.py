@@ -70,10 +70,12 @@ def test_weights_and_endpoint_give_the_game_away(summary: dict[str, Any]) -> Non
     assert weights["evidence"]["closest_base"] == "meta-llama/Meta-Llama-3-70B"
     [endpoint] = [c for c in claims if c["kind"] == "endpoint"]
     assert endpoint["status"] == "failed"
-    probe = endpoint["verdicts"][-1]["evidence"]
-    assert probe["tokenizer_match"] == "claude"
-    assert probe["verdict"] == "inconsistent"
-    assert any(e["probe"] == "scrubbed_words" for e in probe["evidence"])
+    first, *_, after_swap = [v["evidence"] for v in endpoint["verdicts"]]
+    assert first["tokenizer_match"] == "claude"
+    assert first["verdict"] == "inconsistent"
+    assert any(e["probe"] == "scrubbed_words" for e in first["evidence"])
+    # the swap re-verified the endpoint claim (the pipeline's doing): another vendor now
+    assert after_swap["tokenizer_match"] not in ("claude", "llama3")
 
 
 def test_reupload_and_swap_are_events(summary: dict[str, Any]) -> None:

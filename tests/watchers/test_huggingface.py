@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from hypewatch.standins.http import Fault
 from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 from hypewatch.storage import Store
 from hypewatch.storage.health import get_health
+from hypewatch.storage.revisions import revisions
 from tests.watchers.conftest import SHORT_NET, Clock, hub_watcher
 
 BASE = datetime(2024, 9, 5, tzinfo=UTC)
@@ -78,9 +78,9 @@ def test_new_repos_are_paged_stored_with_card_and_revision(
     assert post.raw["base_model_relation"] == "finetune"
     assert post.raw["model-index"][0]["results"][0]["metrics"][0]["value"] == 89.9
     assert post.engagement == {"downloads": 70, "likes": 7, "trending_score": 2.0}
-    row = next(iter(store.db.query("SELECT * FROM repo_revisions WHERE repo = 'org1/model-7'")))
-    assert row["revision"] == repos[7].sha
-    assert {f["path"] for f in json.loads(row["files"])} == {"README.md", "config.json"}
+    assert post.raw["sha"] == repos[7].sha
+    # revisions are the revision check's alone to record (with sha256 and size per file)
+    assert revisions(store, "org1/model-7") == []
 
 
 def test_cursor_survives_restart_and_authors_are_watched(
@@ -102,7 +102,7 @@ def test_cursor_survives_restart_and_authors_are_watched(
         reopened.close()
 
 
-def test_trending_skips_known_repos_and_records_new_revisions(
+def test_trending_skips_known_repos_even_at_a_new_revision(
     store: Store, clock: Clock, hub_http: Any
 ) -> None:
     repos = _repos(5)
@@ -113,18 +113,13 @@ def test_trending_skips_known_repos_and_records_new_revisions(
         before = len(standin.requests)
         assert poll_once(store, watcher, clock=clock).stored == 0
         assert len(standin.requests) - before == 2  # the two listings only
-        new_sha = repos[3].push({"README.md": b"# re-uploaded"}).id
+        repos[3].push({"README.md": b"# re-uploaded"})
+        before = len(standin.requests)
         report = poll_once(store, watcher, clock=clock)
+        assert len(standin.requests) - before == 2  # a new revision is not the watcher's
     assert report.stored == 0
     assert report.error == ""
-    revisions = [
-        r["revision"]
-        for r in store.db.query(
-            "SELECT revision FROM repo_revisions WHERE repo = ? ORDER BY id", (repos[3].id,)
-        )
-    ]
-    assert revisions[-1] == new_sha
-    assert len(revisions) == 2
+    assert revisions(store, repos[3].id) == []
 
 
 def test_rate_limit_backs_off_for_retry_after_without_library_sleeps(

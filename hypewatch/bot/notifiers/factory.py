@@ -13,7 +13,6 @@ from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
 from hypewatch.config import Settings, read_secret
 from hypewatch.net import NetConfig
 from hypewatch.storage import Store
-from hypewatch.storage import delivery as db
 
 
 def configured_destinations(settings: Settings) -> list[Destination]:
@@ -60,19 +59,23 @@ def build_notifiers(
         notifiers.append(DiscordChannelNotifier(token, net, api_base=base))
     if n.console.enabled:
         notifiers.append(ConsoleNotifier(console))
-    for notifier in notifiers:
-        for name in notifier.destinations():
-            db.ensure_destination(store, name)
     return notifiers
 
 
-def start_delivery(settings: Settings, store: Store, notifiers: list[Notifier]) -> OutboxSender:
-    """Install the outbox hook for the configured destinations and return the sender."""
+def register_destinations(settings: Settings, store: Store) -> None:
+    """Record the configured destinations (and whether slash-command subscriptions count)
+    in the database, so any process that appends an event queues its delivery. Every
+    command that can append events calls this; it reads no secret."""
     install_outbox(
         store,
         configured_destinations(settings),
         subscriptions=settings.notifiers.discord_bot.enabled,
     )
+
+
+def start_delivery(settings: Settings, store: Store, notifiers: list[Notifier]) -> OutboxSender:
+    """Register the configured destinations and return the sender that delivers to them."""
+    register_destinations(settings, store)
     return OutboxSender(
         store, notifiers, max_retry_after=settings.notifiers.max_retry_after_seconds
     )

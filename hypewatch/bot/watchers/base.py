@@ -160,7 +160,7 @@ def _store_batch(
         for key, value in batch.cursors.items():
             store.set_cursor(source, key, value)
         for key in batch.clear_cursors:
-            store.db.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, key))
+            store.clear_cursor(source, key)
         if batch.reads:
             health_db.add_budget(store, source, batch.reads, at=now)
         if batch.extra_writes is not None:

@@ -11,9 +11,10 @@ at the same revision costs nothing more.
 For each repo seen the first time: `model_info` (tags, downloads, likes,
 sha, card data) and its README at that sha. The Post carries the card body
 (so the extractor reads it) and, in `raw`, the front matter -- `base_model`,
-`base_model_relation`, `model-index` -- with the rest of the metadata. Every
-sha seen is recorded in `repo_revisions` in the batch's transaction; a known
-repo at a new sha adds a revision row only.
+`base_model_relation`, `model-index` -- with the rest of the metadata. A repo
+already stored is skipped: its revisions are recorded by the revision check
+(`hypewatch.verifiers.weights.revisions`), the one writer of `repo_revisions`,
+with every file's sha256 and size.
 """
 
 from __future__ import annotations
@@ -29,12 +30,11 @@ from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.hf_api import ExpandModelProperty_T, ModelInfo
 from huggingface_hub.utils._headers import build_hf_headers
 
-from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, clean_json, make_post
+from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_post
 from hypewatch.bot.watchers.hub_http import HubUnavailableError, configure_hub_http
 from hypewatch.config import Settings, optional_secret
 from hypewatch.models import Post, Source, utcnow
 from hypewatch.net import NetConfig, NetError
-from hypewatch.storage import Store
 
 BATCH_SIZE = 50
 #: Properties asked of the listing: enough to tell new from known without a second call.
@@ -148,25 +148,17 @@ class HuggingFaceWatcher:
     def _batch(
         self, ctx: PollContext, infos: Sequence[ModelInfo], cursors: dict[str, str]
     ) -> Batch:
-        repos: list[_Repo] = []
+        posts: list[Post] = []
         for listed in infos:
-            known_post = _has_post(ctx.store, f"{self.source}:{listed.id}")
-            if known_post and _has_revision(ctx.store, listed.id, listed.sha):
-                continue
-            if known_post:
-                repos.append(_Repo(listed, None))
-                continue
+            if ctx.store.has_post(f"{self.source}:{listed.id}"):
+                continue  # a new revision of it is the revision check's to record
             try:
                 info = self.api.model_info(listed.id)
             except RepositoryNotFoundError:
                 ctx.note(f"{listed.id} was listed but is gone (deleted or private)")
                 continue
-            repos.append(_Repo(info, self._post(info)))
-        posts = [r.post for r in repos if r.post is not None]
-        infos_seen = [r.info for r in repos]
-        return Batch(
-            posts, cursors, extra_writes=lambda store: _record_revisions(store, infos_seen)
-        )
+            posts.append(self._post(info))
+        return Batch(posts, cursors)
 
     def _post(self, info: ModelInfo) -> Post:
         readme, card_error = self._readme(info)
@@ -225,38 +217,6 @@ class HuggingFaceWatcher:
             return "", f"README not readable ({response.status_code})"
         hf_raise_for_status(response)
         return response.content.decode("utf-8", errors="replace"), ""
-
-
-def _has_post(store: Store, key: str) -> bool:
-    return bool(list(store.db.query("SELECT 1 FROM posts WHERE key = ?", (key,))))
-
-
-def _has_revision(store: Store, repo: str, sha: str | None) -> bool:
-    if not sha:
-        return True  # nothing to record
-    rows = store.db.query(
-        "SELECT 1 FROM repo_revisions WHERE repo = ? AND revision = ?", (repo, sha)
-    )
-    return bool(list(rows))
-
-
-def _record_revisions(store: Store, infos: Sequence[ModelInfo]) -> None:
-    now = utcnow().isoformat()
-    for info in infos:
-        if not info.sha:
-            continue
-        files = clean_json([{"path": s.rfilename} for s in info.siblings or []], 1000)
-        store.db.execute(
-            """INSERT INTO repo_revisions (repo, revision, seen_at, committed_at, files)
-               VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo, revision) DO NOTHING""",
-            (
-                info.id,
-                info.sha,
-                now,
-                _iso(info.last_modified) if info.last_modified else None,
-                json.dumps(files),
-            ),
-        )
 
 
 def _classify(error: Exception) -> SourceError:

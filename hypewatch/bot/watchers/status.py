@@ -30,10 +30,7 @@ def source_status(store: Store, settings: Settings | None = None) -> list[dict[s
     names = list(SOURCES) if settings is not None else sorted(health)
     names += [n for n in sorted(health) if n not in names]
     enabled = set(enabled_sources(settings)) if settings is not None else set()
-    counts = {
-        r["source"]: int(r["n"])
-        for r in store.db.query("SELECT source, count(*) AS n FROM posts GROUP BY source")
-    }
+    counts = store.post_counts()
     limits: dict[str, int | None] = {}
     if settings is not None:
         limits["x"] = settings.sources.x.monthly_read_budget

@@ -10,10 +10,9 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 
 from hypewatch.config import Settings, WeightsVerifierSettings
-from hypewatch.models import Claim, ClaimKind, Cost, Verdict, VerdictStatus
+from hypewatch.models import NOT_FOUND_YET, Claim, ClaimKind, Cost, Verdict, VerdictStatus
 from hypewatch.net import NetConfig, async_client, origin_of
 from hypewatch.storage import NotFoundError
-from hypewatch.storage.revisions import record_revision
 from hypewatch.verifiers.base import VerifierContext
 from hypewatch.verifiers.weights.attribution import LABEL_STATUS
 from hypewatch.verifiers.weights.discovery import DiscoveryOptions
@@ -79,6 +78,16 @@ def verdict_from_report(report: WeightsReport) -> Verdict:
     )
 
 
+def not_found_yet(repo: str, error: Exception) -> Verdict:
+    """A repo the Hub does not have (yet): launches are often announced before the upload."""
+    return Verdict(
+        VerdictStatus.UNVERIFIABLE,
+        f"{repo} is not on the Hub (yet): {error}",
+        NOT_FOUND_YET,
+        evidence={"repo": repo},
+    )
+
+
 def claimed_base_repo(subject: str) -> str | None:
     """The claim's base as a Hub repo id, or None to fall back on the card's `base_model`
     (a post says "fine-tuned from Llama 3.1 70B", which names no repo)."""
@@ -111,7 +120,9 @@ class WeightsVerifier:
     async def verify(self, claim: Claim, ctx: VerifierContext) -> Verdict:
         repo = ctx.hf_repo or (ctx.launch.hf_repo if ctx.launch else "")
         if not repo:
-            return Verdict(VerdictStatus.UNVERIFIABLE, "no Hugging Face repo is known")
+            return Verdict(
+                VerdictStatus.UNVERIFIABLE, "no Hugging Face repo is known yet", NOT_FOUND_YET
+            )
         hub = self._hub(ctx)
         if claim.kind is ClaimKind.OPEN_WEIGHTS:
             return await self._open_weights(repo, ctx, hub)
@@ -128,10 +139,10 @@ class WeightsVerifier:
                     options=options_from(self.config),
                     discovery=discovery_from(self.config),
                 )
-        except (NotFoundError, HubError, ValueError) as error:
+        except NotFoundError as error:
+            return not_found_yet(repo, error)
+        except (HubError, ValueError) as error:
             return Verdict(VerdictStatus.INCONCLUSIVE, str(error), label="inconclusive")
-        if ctx.store is not None:
-            record_revision(ctx.store, report.repo, report.revision, report.files)
         return verdict_from_report(report)
 
     async def _open_weights(self, repo: str, ctx: VerifierContext, hub: HubClient) -> Verdict:
@@ -139,12 +150,10 @@ class WeightsVerifier:
         try:
             snapshot = await asyncio.to_thread(hub.snapshot, repo, ctx.revision)
         except NotFoundError as error:
-            return Verdict(VerdictStatus.FAILED, str(error), label="missing")
+            return not_found_yet(repo, error)
         except (HubError, ValueError) as error:
             return Verdict(VerdictStatus.INCONCLUSIVE, str(error), label="inconclusive")
         files = [f.to_json() for f in snapshot.files]
-        if ctx.store is not None:
-            record_revision(ctx.store, repo, snapshot.revision, files)
         weights = snapshot.weight_files
         cost = Cost(requests=1, seconds=time.monotonic() - started)
         evidence = {"repo": repo, "revision": snapshot.revision, "files": files}

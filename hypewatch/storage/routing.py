@@ -1,0 +1,76 @@
+"""Which destinations an event goes to: its outbox rows, written with it.
+
+`Store.append_event` calls `queue_deliveries` inside the transaction that
+appends the event, so an event and its outbox rows commit together or not
+at all, in whatever process appends it (`hypewatch poll`, `hypewatch
+verify`, the daemon, a Discord slash command). The destinations come from
+the `destinations` table, not from the process: the daemon (and every CLI
+command that can append events) registers the configured ones with their
+filters (`delivery.register_destinations`), a slash-command subscription
+registers its channel. The daemon then delivers every row on its next pass.
+
+A destination receives the events appended while it is registered: one added
+later gets new events only (its thread starts with the next event, the root
+summarising everything so far). A disabled destination (its platform said it
+is gone) gets its rows as `disabled`; they wait and go out once it is
+re-enabled. A destination no longer in the configuration (`retired`) gets
+no new rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypewatch.config import Filters
+from hypewatch.events import Event
+from hypewatch.storage import delivery
+from hypewatch.storage.store import Store
+
+
+def matches(store: Store, launch_id: int, filters: Filters) -> bool:
+    """Whether a launch passes a destination's filters now (at the time of the event)."""
+    launch = store.get_launch(launch_id)
+    if launch.hype < filters.min_hype:
+        return False
+    if filters.orgs and launch.org.lower() not in {o.lower() for o in filters.orgs}:
+        return False
+    claims = store.claims(launch_id=launch.id)
+    if filters.min_plausibility_flags:
+        flags = sum(len(c.flags) for c in claims)
+        if flags < filters.min_plausibility_flags:
+            return False
+    if filters.benchmarks:
+        wanted = {b.lower() for b in filters.benchmarks}
+        if not any(c.benchmark.lower() in wanted for c in claims):
+            return False
+    if filters.statuses:
+        statuses = {s.lower() for s in filters.statuses}
+        headline = str(store.headline_status(launch.id))
+        if headline not in statuses and not any(str(c.status) in statuses for c in claims):
+            return False
+    return True
+
+
+def parse_filters(raw: str) -> Filters:
+    """Stored filters; unreadable ones (written by another version) filter nothing."""
+    try:
+        return Filters.model_validate(json.loads(raw or "{}"))
+    except ValueError:
+        return Filters()
+
+
+def queue_deliveries(store: Store, event: Event) -> int:
+    """One outbox row per registered destination whose filters pass; returns how many.
+    Runs inside the caller's transaction (the one appending `event`)."""
+    queued = 0
+    for target in delivery.live_destinations(store):
+        if not matches(store, event.launch_id, parse_filters(target.filters)):
+            continue
+        state = (
+            delivery.OutboxState.PENDING
+            if target.state == delivery.ACTIVE
+            else delivery.OutboxState.DISABLED
+        )
+        delivery.add_outbox_row(store, event.id, target.name, state)
+        queued += 1
+    return queued
