@@ -5,7 +5,11 @@ Routes (what huggingface_hub 2.x asks for):
   HEAD /datasets/{owner}/{name}/resolve/{rev}/{path}   -> X-Repo-Commit, ETag, Content-Length
   GET  same                                            -> the bytes
 State: `repos` = {repo: {"sha": str, "files": {path: bytes}}}; a revision is served when
-it is the sha or "main". Unknown repo or revision -> 404 with X-Error-Code.
+it is the sha, "main" or one of the repo's optional `refs` (e.g. "refs/convert/parquet",
+the branch where the Hub keeps its parquet conversion). Unknown repo or revision -> 404
+with X-Error-Code. A repo with `"gated": True` lists its files to anyone (as the Hub
+does) but serves them only to a bearer token in its `tokens`: no token -> 401, another
+token -> 403, both with `X-Error-Code: GatedRepo`.
 """
 
 from __future__ import annotations
@@ -31,9 +35,13 @@ def parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
 class HubDatasetsHandler(StandinHandler):
     def _repo(self, repo: str, revision: str) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self.state["repos"].get(repo)
-        if found is None or revision not in (found["sha"], "main"):
+        if found is None or revision not in (found["sha"], "main", *found.get("refs", ())):
             return None
         return found
+
+    def _granted(self, repo: dict[str, Any]) -> bool:
+        auth = self.headers.get("Authorization") or ""
+        return auth.removeprefix("Bearer ") in repo.get("tokens", ())
 
     def _not_found(self, code: str) -> None:
         self.send_json(404, {"error": code}, {"X-Error-Code": code})
@@ -63,6 +71,7 @@ class HubDatasetsHandler(StandinHandler):
                 "id": unquote(repo),
                 "sha": found["sha"],
                 "private": False,
+                "gated": "auto" if found.get("gated") else False,
                 "siblings": [{"rfilename": name} for name in sorted(found["files"])],
             },
         )
@@ -73,6 +82,15 @@ class HubDatasetsHandler(StandinHandler):
         data = None if found is None else found["files"].get(unquote("/".join(parts)))
         if found is None or data is None:
             self._not_found("EntryNotFound")
+            return
+        if found.get("gated") and not self._granted(found):
+            status = 403 if self.headers.get("Authorization") else 401
+            message = f"Access to dataset {owner}/{name} is restricted. You must have access."
+            self.send_json(
+                status,
+                {"error": message},
+                {"X-Error-Code": "GatedRepo", "X-Error-Message": message},
+            )
             return
         headers = {"X-Repo-Commit": found["sha"], "ETag": f'"{hashlib.sha256(data).hexdigest()}"'}
         self.send_bytes(200, data, headers=headers)

@@ -33,13 +33,16 @@ from hypewatch.verifiers.benchmark.families import Environment, Family
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 Row = dict[str, Any]
-#: A parquet row and its position -> the item (raise TaskFormatError or KeyError on a bad row).
-Converter = Callable[[Row, int], TaskItem]
+#: A parquet row and its position -> the item, or None for a row the benchmark leaves out
+#: (raise TaskFormatError or KeyError on a bad row).
+Converter = Callable[[Row, int], TaskItem | None]
 
 #: Built-in catalog modules, each with `register(registry: TaskRegistry) -> None`.
 CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.choice",
-    "hypewatch.verifiers.benchmark.catalog.numeric",
+    "hypewatch.verifiers.benchmark.catalog.math",
+    "hypewatch.verifiers.benchmark.catalog.instructions",
+    "hypewatch.verifiers.benchmark.catalog.exact",
 )
 
 
@@ -51,10 +54,12 @@ class RegistryError(Exception):
 class DatasetRef:
     """Where a test set lives on the Hub. `files` is a glob of parquet files in the repo.
 
-    `revision` is a pinned commit; None means the branch `main` is resolved to
-    its commit when the task is loaded and that commit is recorded (a pin in
-    `verifiers.benchmark.dataset_revisions` overrides both). `fewshot_files`
-    is a glob of exemplar rows (a dev split), read as few-shot items.
+    `revision` is a pinned commit; None means `branch` is resolved to its
+    commit when the task is loaded and that commit is recorded (a pin in
+    `verifiers.benchmark.dataset_revisions` overrides both). `branch` is `main`
+    for repos that hold parquet files, or `refs/convert/parquet`, where the Hub
+    keeps its parquet conversion of every dataset (`{config}/{split}/NNNN.parquet`).
+    `fewshot_files` is a glob of exemplar rows (a dev split), read as few-shot items.
     """
 
     repo: str
@@ -64,6 +69,7 @@ class DatasetRef:
     revision: str | None = None
     gated: bool = False
     fewshot_files: str = ""
+    branch: str = "main"
 
     def describe(self) -> str:
         return f"{self.repo} ({self.config}/{self.split})"
@@ -189,7 +195,7 @@ def _row(
         "dataset": dataset.repo if dataset else None,
         "config": dataset.config if dataset else None,
         "split": dataset.split if dataset else None,
-        "revision": (revision or "main") if dataset else None,
+        "revision": (revision or dataset.branch) if dataset else None,
         "pinned": bool(dataset and revision),
         "gated": bool(dataset and dataset.gated),
         "setting": spec.setting if spec else None,

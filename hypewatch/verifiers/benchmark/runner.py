@@ -199,7 +199,8 @@ class _Run:
         score = await self.scorer.score(reply.text, item)
         record.reply = reply.text
         record.parsed, record.rule, record.detail = score.parsed, score.rule, score.detail
-        record.score, record.correct = score.value, score.correct
+        record.score = score.for_metric(self.plan.setting.metric)
+        record.correct = record.score >= 1.0
         record.finish_reason, record.tokens = reply.finish_reason, reply.tokens
         record.seconds = reply.seconds
         return record
