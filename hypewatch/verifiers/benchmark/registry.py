@@ -142,13 +142,13 @@ class TaskRegistry:
         reason = family.unavailable(env)
         if reason:
             return reason
+        if env.settings is not None and not env.settings.verifiers.benchmark.hub_datasets:
+            return "Hub datasets are off (verifiers.benchmark.hub_datasets = false)"
         if spec.dataset.gated and not env.hub_token:
             return (
                 f"needs access: {spec.dataset.repo} is gated on the Hub; accept its terms there "
                 "and set [hub] token_env to a token of that account"
             )
-        if env.settings is not None and not env.settings.verifiers.benchmark.hub_datasets:
-            return "Hub datasets are off (verifiers.benchmark.hub_datasets = false)"
         return None
 
 
