@@ -36,6 +36,7 @@ _KEY_CHARS = 16
 @dataclass
 class Behaviour:
     p_correct: float = 0.8
+    p_by_family: dict[str, float] = field(default_factory=dict)  # TaskItem.family -> p
     latency: float = 0.0
     slow_p: float = 0.0
     slow_seconds: float = 0.3
@@ -81,7 +82,7 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
     shape = int(_uniform(behaviour.seed, "shape", item.id) * 1000)
     if _uniform(behaviour.seed, "garbage", item.id) < behaviour.p_garbage:
         return "I'm sorry, I can't determine that from the information given."
-    correct = roll < behaviour.p_correct
+    correct = roll < behaviour.p_by_family.get(item.family, behaviour.p_correct)
     if item.family == "math":
         return math_reply(item, correct, shape)
     if item.family == "exact_match":

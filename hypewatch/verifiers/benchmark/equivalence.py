@@ -9,19 +9,24 @@ nothing heavier.
 
 Replies are hostile input: sympy can spend unbounded time on an answer like
 `9^{9^{9^{9}}}`, and math-verify's own timeout uses `signal.alarm`, which
-works only in the main thread. So checks run in one worker process (spawned,
-so no lock or thread state is inherited); a check that takes longer than
-`timeout` seconds kills the worker, is scored wrong with that reason, and the
-next check starts a new worker. Reply text is capped before it is sent.
+works only in the main thread. So checks run in one worker process (a fresh
+interpreter running this module, `python -m ...equivalence`, talking JSON lines
+over its stdin/stdout: nothing of the parent's state or main module is
+inherited); a check that takes longer than `timeout` seconds kills the worker,
+is scored wrong with that reason, and the next check starts a new worker.
+Reply text is capped before it is sent.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.pool
+import json
+import select
+import subprocess
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from types import TracebackType
+from typing import IO
 
 MAX_REPLY_CHARS = 8_000
 MAX_GOLD_CHARS = 2_000
@@ -59,44 +64,56 @@ def check_answer(gold: str, reply: str) -> MathCheck:
     return MathCheck(correct, _answer_text(answer), "math_verify")
 
 
-def _warm() -> bool:
-    check_answer("1", "1")
-    return True
-
-
 class MathChecker:
     """A worker process for `check_answer` with a per-check time limit (see module doc)."""
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.timeout = timeout
-        self._pool: multiprocessing.pool.Pool | None = None
+        self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    def _worker(self) -> multiprocessing.pool.Pool:
-        if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = context.Pool(processes=1, maxtasksperchild=None)
-            self._pool.apply(_warm)  # import sympy once, outside any item's time limit
-        return self._pool
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._worker is None or self._worker.poll() is not None:
+            self._worker = subprocess.Popen(  # noqa: S603 (our own module, no shell)
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        return self._worker
 
     def check(self, gold: str, reply: str) -> MathCheck:
-        """Blocking; one check at a time (the worker is single-threaded anyway)."""
+        """Blocking; one check at a time (the worker answers in order)."""
         with self._lock:
-            pool = self._worker()
-            pending = pool.apply_async(check_answer, (gold, reply[-MAX_REPLY_CHARS:]))
+            worker = self._start()
+            request = {"gold": gold[:MAX_GOLD_CHARS], "reply": reply[-MAX_REPLY_CHARS:]}
+            assert worker.stdin is not None
+            assert worker.stdout is not None
             try:
-                return pending.get(self.timeout)
-            except multiprocessing.TimeoutError:
+                worker.stdin.write(json.dumps(request).encode() + b"\n")
+                worker.stdin.flush()
+            except OSError:
+                self.close()
+                return MathCheck(False, None, "check_error (the checker stopped)")
+            line = _read_line(worker.stdout, self.timeout)
+            if line is None:
                 self.close()
                 return MathCheck(False, None, f"check_timeout ({self.timeout:g} s)")
-            except Exception as error:  # math-verify / sympy raised on odd input
-                return MathCheck(False, None, f"check_error ({type(error).__name__})")
+            try:
+                answer = json.loads(line)
+                return MathCheck(bool(answer["correct"]), answer["parsed"], str(answer["rule"]))
+            except (ValueError, KeyError, TypeError):
+                self.close()
+                return MathCheck(False, None, "check_error (unreadable checker reply)")
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker.wait()
+            for stream in (self._worker.stdin, self._worker.stdout):
+                if stream is not None:
+                    stream.close()
+            self._worker = None
 
     def __enter__(self) -> MathChecker:
         return self
@@ -108,3 +125,27 @@ class MathChecker:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _read_line(stream: IO[bytes], timeout: float) -> bytes | None:
+    ready, _, _ = select.select([stream], [], [], timeout)
+    if not ready:
+        return None
+    line = stream.readline()
+    return line or None
+
+
+def serve(lines: IO[str], out: IO[str]) -> None:
+    """The worker loop: one JSON request per line in, one JSON answer per line out."""
+    for line in lines:
+        try:
+            request = json.loads(line)
+            result = check_answer(str(request["gold"]), str(request["reply"]))
+        except Exception as error:  # sympy / math-verify raised on odd input
+            result = MathCheck(False, None, f"check_error ({type(error).__name__})")
+        out.write(json.dumps(asdict(result)) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin, sys.stdout)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypewatch.verifiers.benchmark.catalog import Row, register_all, row_id
+from hypewatch.verifiers.benchmark.catalog import CONVERTED, Row, register_all, row_id
 from hypewatch.verifiers.benchmark.families.instructions import (
     InstructionFollowing,
     known_instructions,
@@ -39,7 +39,9 @@ SPECS = [
     TaskSpec(
         "ifeval",
         InstructionFollowing.name,
-        DatasetRef("google/IFEval", "default", "train", "data/train-*.parquet"),
+        DatasetRef(
+            "google/IFEval", "default", "train", "default/train/*.parquet", branch=CONVERTED
+        ),
         _ifeval,
         setting="0-shot",
         notes="prompt-level loose accuracy unless the claim says strict",
