@@ -175,6 +175,14 @@ class BenchmarkEndpoint(Section):
     api_key_env: EnvName | None = None
 
 
+class BenchmarkJudge(Section):
+    """An OpenAI-compatible endpoint that grades judged benchmarks (MT-Bench, AlpacaEval)."""
+
+    url: str
+    model: str
+    api_key_env: EnvName | None = None
+
+
 class BenchmarkVerifierSettings(Section):
     enabled: bool = True
     tolerance: float = Field(2.0, ge=0)
@@ -191,6 +199,7 @@ class BenchmarkVerifierSettings(Section):
     dataset_revisions: dict[str, str] = Field(default_factory=dict)
     dataset_cache_dir: Path | None = None
     endpoints: list[BenchmarkEndpoint] = Field(default_factory=list)
+    judge: BenchmarkJudge | None = None
 
 
 class VerifiersSettings(Section):

@@ -100,3 +100,8 @@ def ifeval_reply(item: TaskItem, correct: bool) -> str:
     if "startend:quotation" in spec:
         text = f'"{text}"'
     return text
+
+
+def judged_reply(item: TaskItem, correct: bool) -> str:
+    """A reply a judge stand-in can grade: "good" answers are the right ones."""
+    return "A good, complete and accurate answer." if correct else "A poor answer."

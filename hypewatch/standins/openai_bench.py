@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypewatch.standins.bench_replies import exact_reply, ifeval_reply, math_reply
+from hypewatch.standins.bench_replies import exact_reply, ifeval_reply, judged_reply, math_reply
 from hypewatch.standins.http import Standin, StandinHandler, serve
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, load_task
 
@@ -89,6 +89,8 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
         return exact_reply(item, correct, shape)
     if item.family == "instruction_following":
         return ifeval_reply(item, correct)
+    if item.family == "judged":
+        return judged_reply(item, correct)
     if item.is_multiple_choice:
         index = int(item.answer) if correct else (int(item.answer) + 1 + shape) % len(item.choices)
         if index == item.answer and not correct:

@@ -31,6 +31,8 @@ from typing import IO
 MAX_REPLY_CHARS = 8_000
 MAX_GOLD_CHARS = 2_000
 DEFAULT_TIMEOUT = 10.0
+#: Starting the worker (importing sympy) is not charged to any item's time limit.
+STARTUP_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,19 @@ class MathChecker:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
+            assert self._worker.stdout is not None
+            if _read_line(self._worker.stdout, STARTUP_TIMEOUT) is None:
+                self.close()
+                raise OSError("the math checker did not start")
         return self._worker
 
     def check(self, gold: str, reply: str) -> MathCheck:
         """Blocking; one check at a time (the worker answers in order)."""
         with self._lock:
-            worker = self._start()
+            try:
+                worker = self._start()
+            except OSError as error:
+                return MathCheck(False, None, f"check_error ({error})")
             request = {"gold": gold[:MAX_GOLD_CHARS], "reply": reply[-MAX_REPLY_CHARS:]}
             assert worker.stdin is not None
             assert worker.stdout is not None
@@ -136,7 +145,10 @@ def _read_line(stream: IO[bytes], timeout: float) -> bytes | None:
 
 
 def serve(lines: IO[str], out: IO[str]) -> None:
-    """The worker loop: one JSON request per line in, one JSON answer per line out."""
+    """The worker loop: a ready line once warm, then one JSON answer per JSON request line."""
+    check_answer("1", "1")  # import and warm math-verify before the first timed check
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
     for line in lines:
         try:
             request = json.loads(line)

@@ -43,6 +43,7 @@ CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.math",
     "hypewatch.verifiers.benchmark.catalog.instructions",
     "hypewatch.verifiers.benchmark.catalog.exact",
+    "hypewatch.verifiers.benchmark.catalog.judged",
 )
 
 
@@ -86,6 +87,7 @@ class TaskSpec:
     setting: str = ""
     notes: str = ""
     source: str = ""  # the module that registered it (for duplicate errors)
+    claim_scale: float = 1.0  # claimed value x this = percent (MT-Bench's 0-10 scale: 10)
 
 
 class TaskRegistry:

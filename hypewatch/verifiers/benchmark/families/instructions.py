@@ -104,4 +104,5 @@ class InstructionFollowing(SimpleFamily):
         values = {"strict": float(all(strict)), "loose": float(all(loose))}
         detail = "not followed (strict): " + ", ".join(missed) if missed else ""
         rule = f"strict {sum(strict)}/{len(strict)}, loose {sum(loose)}/{len(loose)}"
-        return Score(values["loose"], None, rule, detail, values)
+        parsed = f"followed {sum(loose)} of {len(loose)} (loose)"  # every reply can be read
+        return Score(values["loose"], parsed, rule, detail, values)
