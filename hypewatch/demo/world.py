@@ -138,7 +138,7 @@ def hub_items(hub_url: str, cache: Path) -> list[TaskItem]:
 
     token = DEMO_SECRETS["HYPEWATCH_DEMO_HF_TOKEN"]
     found: list[TaskItem] = []
-    for benchmark in ("gpqa", "gpqa-diamond", "math", "ifeval"):
+    for benchmark in ("gpqa", "math", "ifeval"):
         found += load_hub_task(benchmark, endpoint=hub_url, token=token, cache_dir=cache).items
     return found
 
@@ -182,6 +182,7 @@ class World:
                 },
                 "benchmark": {
                     "tasks_dir": str(self.tasks_dir),
+                    # the cache hub_items() filled
                     "dataset_cache_dir": str(self.tasks_dir.parent / "hub-datasets"),
                     "max_items": 400,
                     "concurrency": 8,
@@ -228,7 +229,7 @@ def start_world(workdir: Path) -> Iterator[World]:
         )
         reddit = stack.enter_context(reddit_standin())
         hub = stack.enter_context(hub_standin(list(hub_repos().values()), datasets=datasets))
-        items += hub_items(hub.url, workdir / "hub-items")
+        items += hub_items(hub.url, workdir / "hub-datasets")
         api = stack.enter_context(serve(OpenAIFingerprintHandler, backends=backends, active=0))
         weights = stack.enter_context(
             serve_bench(
