@@ -194,6 +194,9 @@ class BenchmarkVerifierSettings(Section):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     prior_strength: float = Field(30.0, gt=0)
     token_budget: int = Field(0, ge=0)
+    reask: bool = True
+    retry_truncated: bool = True
+    structured_reask: bool = True
     tasks_dir: Path | None = None
     hub_datasets: bool = True
     dataset_revisions: dict[str, str] = Field(default_factory=dict)

@@ -164,3 +164,35 @@ async def test_judged_needs_a_judge_and_grades_through_it() -> None:
         assert judge.server.state["prompts"][0]["model"] == "j1"
     unreadable = read_verdict(single, "I refuse to rate.")
     assert unreadable.parsed is None and unreadable.value == 0.0
+
+
+async def test_a_judged_claim_gets_a_verdict_through_the_judge() -> None:
+    """MT-Bench 8.5 (0-10 scale) claimed; the model's answers are judged 3 or 9 (mean
+    well below 8.3): `failed`, by the bounded-means test, the judge in the evidence."""
+    from hypewatch.standins.openai_bench import Behaviour, serve_bench
+    from hypewatch.verifiers.benchmark.catalog.judged import _mt_bench
+    from hypewatch.verifiers.benchmark.runner import RunPlan
+    from hypewatch.verifiers.benchmark.verifier import LoadedTask, Target, measure, open_scorer
+
+    rows = [{"prompt": [f"Question {i}: explain something.", "Now shorter."], "prompt_id": i,
+             "category": "writing", "reference": []} for i in range(300)]  # fmt: skip
+    items = [_mt_bench(row, i) for i, row in enumerate(rows)]
+    task = LoadedTask("mt-bench", items, {}, "judged", "", 10.0)
+    with (
+        serve(_Judge, prompts=[]) as judge,
+        serve_bench(items, Behaviour(p_correct=0.5, model="m")) as model,
+    ):
+        settings = parse_settings(
+            {"verifiers": {"benchmark": {"judge": {"url": judge.url + "/v1", "model": "j1"}}}},
+            "test",
+        )
+        from hypewatch.net import NetConfig
+
+        net = NetConfig(allow_private=True)
+        async with open_scorer(task, Environment(settings, net=net)) as scorer:
+            result = await measure(
+                items, Target(model.url + "/v1", "m"), RunPlan(claimed=85.0, max_items=300),
+                net=net, concurrency=8, max_tokens=256, task="mt-bench", scorer=scorer,
+            )  # fmt: skip
+    assert result.bounded and result.verdict == "failed", result.summary()
+    assert 40 < (result.accuracy or 0) < 75  # mean of 30 % and 90 % ratings

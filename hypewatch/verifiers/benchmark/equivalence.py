@@ -3,9 +3,8 @@
 `math_verify.parse` reads the final answer from a reply (the last `\\boxed{}`,
 "final answer is $...$", a plain expression) and `math_verify.verify` decides
 symbolic and numeric equivalence (`\\frac12` = `0.5` = `1/2`, intervals,
-sets, matrices, equations). It is the one mathematical equivalence in
-hypewatch; numeric answers compared as decimals (`answers.is_correct`) need
-nothing heavier.
+sets, matrices, equations); the comparison itself is
+`answers.answers_equivalent`, the project's one equivalence check.
 
 Replies are hostile input: sympy can spend unbounded time on an answer like
 `9^{9^{9^{9}}}`, and math-verify's own timeout uses `signal.alarm`, which
@@ -51,19 +50,20 @@ def _answer_text(parsed: list[object]) -> str | None:
 
 
 def check_answer(gold: str, reply: str) -> MathCheck:
-    """Is `reply`'s final answer equivalent to `gold` (a LaTeX expression)? In-process,
-    without a time limit: call it through `MathChecker` for untrusted replies."""
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+    """Is `reply`'s final answer equivalent to `gold` (a LaTeX expression)? math-verify
+    reads the answer (last `\\boxed{}`, "final answer is $X$", an expression), then
+    `answers.answers_equivalent` (the one equivalence check) compares it. In-process:
+    call it through `MathChecker` for untrusted replies."""
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+
+    from hypewatch.verifiers.benchmark.answers import answers_equivalent
 
     configs = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
-    gold_parsed = parse(f"\\boxed{{{gold[:MAX_GOLD_CHARS]}}}", parsing_timeout=None)
-    if not gold_parsed:
-        return MathCheck(False, None, "gold_unparseable")
-    answer = parse(reply[-MAX_REPLY_CHARS:], extraction_config=configs, parsing_timeout=None)
-    if not answer:
+    found = parse(reply[-MAX_REPLY_CHARS:], extraction_config=configs, parsing_timeout=None)
+    answer = _answer_text(found) if found else None
+    if answer is None:
         return MathCheck(False, None, "unparseable")
-    correct = bool(verify(gold_parsed, answer, timeout_seconds=None))
-    return MathCheck(correct, _answer_text(answer), "math_verify")
+    return MathCheck(answers_equivalent(answer, gold[:MAX_GOLD_CHARS]), answer, "math_verify")
 
 
 class MathChecker:

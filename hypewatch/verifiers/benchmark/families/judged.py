@@ -96,6 +96,8 @@ def read_verdict(item: TaskItem, text: str) -> Score:
 
 
 class JudgedScorer:
+    bounded: ClassVar[bool] = True  # rating / 10 and ties score fractions: the betting test
+
     def __init__(self, judge: ChatClient) -> None:
         self.judge = judge
 
