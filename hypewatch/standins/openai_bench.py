@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from hypewatch.standins.bench_replies import exact_reply, ifeval_reply, judged_reply, math_reply
+from hypewatch.standins.code_replies import code_reply
 from hypewatch.standins.http import Standin, StandinHandler, serve
+from hypewatch.verifiers.benchmark.code_exec import CodeProblem
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, load_task
 
 _KEY_CHARS = 16
@@ -143,6 +145,8 @@ def family_reply(item: TaskItem, behaviour: Behaviour, shape: int) -> str | None
         return ifeval_reply(item, correct)
     if item.family == "judged":
         return judged_reply(item, correct)
+    if item.family == "code":
+        return code_reply(CodeProblem.from_extra(item.extra), correct, shape)
     return None
 
 

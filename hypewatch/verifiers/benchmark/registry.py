@@ -44,6 +44,7 @@ CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.instructions",
     "hypewatch.verifiers.benchmark.catalog.exact",
     "hypewatch.verifiers.benchmark.catalog.judged",
+    "hypewatch.verifiers.benchmark.catalog.code",
 )
 
 
