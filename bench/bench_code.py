@@ -1,8 +1,11 @@
-"""Code items: seconds per item and items/s through the sandbox (sandbox start included).
+"""Code items: seconds per item and items/s through the sandbox (sandbox start included),
+and the time to a HumanEval verdict against a stand-in endpoint answering in 50 ms.
 
 Scores the canonical HumanEval solutions (164 problems, bundled stand-in data) and the
 HumanEval+ / MBPP+ rows (their tests import numpy) at 1 and 2 sandboxes in parallel,
-and an empty program for the bare cost of a sandbox. Results go to docs/benchmarks.md.
+and an empty program for the bare cost of a sandbox. Then runs the verifier's
+`measure` on HumanEval (claim 91.0) against the OpenAI-compatible stand-in with 50 ms
+latency, for models that really score 60 % and 95 %. Results go to docs/benchmarks.md.
 
     python bench/bench_code.py [--repeat 1]
 """
@@ -21,13 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from hypewatch.net import NetConfig  # noqa: E402
 from hypewatch.standins.code_datasets import code_rows  # noqa: E402
+from hypewatch.standins.openai_bench import Behaviour, serve_bench  # noqa: E402
+from hypewatch.verifiers.benchmark.catalog.code import TASKS  # noqa: E402
 from hypewatch.verifiers.benchmark.code_exec import (  # noqa: E402
     ROW_READERS,
     CodeProblem,
     score_completion,
 )
+from hypewatch.verifiers.benchmark.families import Environment  # noqa: E402
+from hypewatch.verifiers.benchmark.families.code import CodeExecution  # noqa: E402
+from hypewatch.verifiers.benchmark.runner import RunPlan  # noqa: E402
 from hypewatch.verifiers.benchmark.sandbox import Sandbox, default_sandbox  # noqa: E402
+from hypewatch.verifiers.benchmark.verifier import Target  # noqa: E402
+from hypewatch.verifiers.benchmark.verifier import measure as measure_run  # noqa: E402
 
 
 def problems(dataset: str, repo: str) -> list[CodeProblem]:
@@ -68,6 +79,33 @@ def report(name: str, wall: float, seconds: list[float], parallel: int) -> None:
     )
 
 
+async def time_to_verdict() -> None:
+    spec = TASKS[0]
+    rows = code_rows("openai/openai_humaneval")
+    items = [spec.convert(row, index) for index, row in enumerate(rows)]
+    print("time to a HumanEval verdict, claim 91.0, stand-in endpoint with 50 ms latency:")
+    for truth in (0.60, 0.95):
+        behaviour = Behaviour(p_correct=truth, latency=0.05, model="m", seed=11)
+        with serve_bench(items, behaviour) as server:
+            async with CodeExecution().scorer(Environment()) as scorer:
+                started = time.monotonic()
+                result = await measure_run(
+                    items,
+                    Target(server.url + "/v1", "m"),
+                    RunPlan(claimed=91.0, max_items=164),
+                    net=NetConfig(allow_private=True),
+                    concurrency=8,
+                    max_tokens=512,
+                    task="humaneval",
+                    scorer=scorer,
+                )
+                seconds = time.monotonic() - started
+        print(
+            f"  true {100 * truth:.0f}%: {result.verdict} after {result.n} items in "
+            f"{seconds:.1f} s ({result.n / seconds:.1f} items/s)"
+        )
+
+
 async def main(repeat: int) -> None:
     box = default_sandbox()
     if not isinstance(box, Sandbox):
@@ -87,6 +125,7 @@ async def main(repeat: int) -> None:
                 w, s = await measure(box, items, parallel)
                 wall, seconds = wall + w, seconds + s
             report(name, wall, seconds, parallel)
+    await time_to_verdict()
 
 
 if __name__ == "__main__":

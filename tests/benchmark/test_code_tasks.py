@@ -101,3 +101,36 @@ async def test_an_overclaimed_humaneval_score_fails(hub: Standin, tmp_path: Path
     assert right and wrong
     assert {record["parsed"] for record in right} == {"passed"}
     assert all(record["detail"] for record in wrong)  # each wrong item says why
+
+
+async def test_the_configured_sandbox_limits_apply() -> None:
+    from hypewatch.verifiers.benchmark.code_exec import CodeProblem
+
+    settings = parse_settings(
+        {"verifiers": {"benchmark": {"sandbox": {"wall_seconds": 1.0, "parallel": 1}}}}
+    )
+    family = CodeExecution()
+    env = Environment(settings=settings)
+    limits, parallel = family.configured(env)
+    assert (limits.wall_seconds, parallel) == (1.0, 1)
+    problem = CodeProblem("mbpp", "f", test_list=("assert f() == 1",))
+    item = TASKS[2].convert(
+        {
+            "task_id": 1,
+            "text": "t",
+            "code": "def f():\n    return 1",
+            "test_list": ["assert f() == 1"],
+        },
+        0,
+    )
+    assert item.extra["entry_point"] == problem.entry_point
+    async with family.scorer(env) as scorer:
+        score = await scorer.score("```python\nimport time\ntime.sleep(5)\n```", item)
+    assert (score.value, score.parsed, score.detail) == (
+        0.0,
+        "timeout",
+        "ran past the 1 s wall-time limit",
+    )
+    off = parse_settings({"verifiers": {"benchmark": {"sandbox": {"enabled": False}}}})
+    reason = family.unavailable(Environment(settings=off))
+    assert reason == "code execution is off (verifiers.benchmark.sandbox.enabled = false)"

@@ -26,6 +26,8 @@ from hypewatch.verifiers.benchmark.code_exec import (
 from hypewatch.verifiers.benchmark.families import Environment, Score
 from hypewatch.verifiers.benchmark.prompts import Message, PromptSetting
 from hypewatch.verifiers.benchmark.sandbox import (
+    KIB,
+    MIB,
     Sandbox,
     SandboxLimits,
     SandboxUnavailableError,
@@ -91,12 +93,30 @@ class CodeExecution:
         self.parallel = parallel or default_parallel()
 
     def unavailable(self, env: Environment) -> str | None:
+        if env.settings is not None and not env.settings.verifiers.benchmark.sandbox.enabled:
+            return "code execution is off (verifiers.benchmark.sandbox.enabled = false)"
         found = self._sandbox()
         return f"no sandbox: {found}" if isinstance(found, str) else None
 
+    def configured(self, env: Environment) -> tuple[SandboxLimits, int]:
+        """The limits and parallelism: the configuration's, else this family's."""
+        if env.settings is None:
+            return self.limits, self.parallel
+        config = env.settings.verifiers.benchmark.sandbox
+        limits = SandboxLimits(
+            wall_seconds=config.wall_seconds,
+            cpu_seconds=config.cpu_seconds,
+            memory_bytes=config.memory_mb * MIB,
+            processes=config.processes,
+            output_bytes=config.output_kb * KIB,
+        )
+        return limits, config.parallel or default_parallel()
+
     @asynccontextmanager
     async def scorer(self, env: Environment) -> AsyncIterator[CodeScorer]:
+        reason = self.unavailable(env)
         found = self._sandbox()
-        if isinstance(found, str):
-            raise SandboxUnavailableError(f"no sandbox: {found}")
-        yield CodeScorer(found, self.limits, self.parallel)
+        if reason is not None or isinstance(found, str):
+            raise SandboxUnavailableError(reason or "no sandbox")
+        limits, parallel = self.configured(env)
+        yield CodeScorer(found, limits, parallel)
