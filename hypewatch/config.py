@@ -288,6 +288,14 @@ class BenchmarkEndpoint(Section):
     api_key_env: EnvName | None = None
 
 
+class BenchmarkJudge(Section):
+    """An OpenAI-compatible endpoint that grades judged benchmarks (MT-Bench, AlpacaEval)."""
+
+    url: str
+    model: str
+    api_key_env: EnvName | None = None
+
+
 class CodeSandboxSettings(Section):
     """Limits for running model-written code (docs/benchmark.md, "The sandbox")."""
 
@@ -319,6 +327,7 @@ class BenchmarkVerifierSettings(Section):
     dataset_revisions: dict[str, str] = Field(default_factory=dict)
     dataset_cache_dir: Path | None = None
     endpoints: list[BenchmarkEndpoint] = Field(default_factory=list)
+    judge: BenchmarkJudge | None = None
     sandbox: CodeSandboxSettings = Field(default_factory=CodeSandboxSettings)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from hypewatch.config import Settings, parse_settings
 from hypewatch.demo import scenario
+from hypewatch.standins.benchmark_data import dataset_repos
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 from hypewatch.standins.hub_models import (
@@ -42,7 +43,9 @@ DEMO_SECRETS = {
     "HYPEWATCH_DEMO_X_TOKEN": "demo-bearer",
     "HYPEWATCH_DEMO_REDDIT_ID": "standin-id",
     "HYPEWATCH_DEMO_REDDIT_SECRET": "standin-secret",
+    "HYPEWATCH_DEMO_HF_TOKEN": "hf_demo_token",  # granted access to the gated GPQA stand-in
 }
+DATASET_SHA = "5e7a4d1c0b9f8e7d6c5b4a3928171605f4e3d2c1"
 SHAPE = Shape(layers=4, hidden=64, intermediate=128, vocab=256)
 VENDOR_PERSONA = Persona(identity="I am Claude, an AI assistant made by Anthropic.")
 MODEL_ID = "mirage-70b"
@@ -130,6 +133,18 @@ def reupload(repo: HubRepo) -> None:
     repo.push(files, "Re-upload: fixed an issue with the weights")
 
 
+def hub_items(hub_url: str, cache: Path) -> list[TaskItem]:
+    """The registry tasks the stand-in Hub serves, read as hypewatch reads them, so the
+    weights server can recognise and answer their questions."""
+    from hypewatch.verifiers.benchmark.hub_datasets import load_hub_task
+
+    token = DEMO_SECRETS["HYPEWATCH_DEMO_HF_TOKEN"]
+    found: list[TaskItem] = []
+    for benchmark in ("gpqa", "math", "ifeval"):
+        found += load_hub_task(benchmark, endpoint=hub_url, token=token, cache_dir=cache).items
+    return found
+
+
 @dataclass
 class World:
     x: Standin
@@ -145,7 +160,7 @@ class World:
         data: dict[str, Any] = {
             "general": {"database": str(database)},
             "network": {"allowlist": ["127.0.0.1/32"], "retries": 1, "retry_max_wait_seconds": 2},
-            "hub": {"endpoint": self.hub.url, "token_env": None},
+            "hub": {"endpoint": self.hub.url, "token_env": "HYPEWATCH_DEMO_HF_TOKEN"},
             "sources": {
                 "x": {
                     "enabled": True,
@@ -169,6 +184,8 @@ class World:
                 },
                 "benchmark": {
                     "tasks_dir": str(self.tasks_dir),
+                    # the cache hub_items() filled
+                    "dataset_cache_dir": str(self.tasks_dir.parent / "hub-datasets"),
                     "max_items": 400,
                     "concurrency": 8,
                     "endpoints": [
@@ -207,15 +224,25 @@ def start_world(workdir: Path) -> Iterator[World]:
     tasks = demo_tasks()
     tasks_dir = write_tasks(tasks, workdir / "tasks")
     items = [item for group in tasks.values() for item in group]
+    datasets = dataset_repos(sha=DATASET_SHA, token=DEMO_SECRETS["HYPEWATCH_DEMO_HF_TOKEN"])
     with ExitStack() as stack:
         x = stack.enter_context(
             x_standin(users=[make_user("1", "glasshouse_ceo")], token="demo-bearer")
         )
         reddit = stack.enter_context(reddit_standin())
-        hub = stack.enter_context(hub_standin(list(hub_repos().values())))
+        hub = stack.enter_context(hub_standin(list(hub_repos().values()), datasets=datasets))
+        items += hub_items(hub.url, workdir / "hub-datasets")
         api = stack.enter_context(serve(OpenAIFingerprintHandler, backends=backends, active=0))
         weights = stack.enter_context(
-            serve_bench(items, Behaviour(p_correct=0.79, model=MODEL_ID, seed=7))
+            serve_bench(
+                items,
+                Behaviour(
+                    p_correct=0.79,
+                    p_by_family={k: v / 100 for k, v in scenario.TRUE_ACCURACY_BY_FAMILY.items()},
+                    model=MODEL_ID,
+                    seed=7,
+                ),
+            )
         )
         yield World(x, reddit, hub, api, weights, labelled, tasks_dir, backends)
 

@@ -110,6 +110,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         items=5000,
         case_sensitive=("MATH",),
     ),
+    _b(
+        "minerva-math",
+        "Minerva MATH",
+        ("MATH (Minerva)", "Minerva-MATH", "MinervaMath", "minerva_math"),
+        items=5000,
+    ),
     _b("math-500", "MATH-500", ("MATH500", "MATH 500", "HuggingFaceH4/MATH-500"), items=500),
     _b(
         "gsm8k",

@@ -47,7 +47,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from hypewatch.standins.http import Standin, StandinHandler, serve, take_fault
+from hypewatch.standins.http import Standin, serve, take_fault
+from hypewatch.standins.hub_datasets import DatasetRoutes
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5")
 EPOCH = datetime(2024, 9, 5, tzinfo=UTC)
@@ -343,7 +344,7 @@ def sibling(path: str, data: bytes, blobs: bool) -> dict[str, Any]:
 # -- server ----------------------------------------------------------------------
 
 
-class HubHandler(StandinHandler):
+class HubHandler(DatasetRoutes):
     @property
     def repos(self) -> dict[str, HubRepo]:
         repos: dict[str, HubRepo] = self.state["repos"]
@@ -359,6 +360,8 @@ class HubHandler(StandinHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         segments = parts.path.strip("/").split("/")
+        if self.dataset_get():  # /api/datasets/..., /datasets/... (hub_datasets.py)
+            return
         if segments == ["api", "models"]:
             self.listing(query)
         elif segments[:2] == ["api", "models"] and len(segments) >= 4:
@@ -520,14 +523,20 @@ class HubHandler(StandinHandler):
 
 @contextmanager
 def hub_standin(
-    repos: Iterable[HubRepo] = (), *, max_page: int = 1000, cdn: str | None = None
+    repos: Iterable[HubRepo] = (),
+    *,
+    max_page: int = 1000,
+    cdn: str | None = None,
+    datasets: dict[str, Any] | None = None,
 ) -> Iterator[Standin]:
     """Serve `repos` on 127.0.0.1 for the duration of the block.
 
     State: `repos` ({id: HubRepo}, may change while serving), `faults` (list of
-    `Fault`), `max_page` (the largest listing page), `cdn` (see the module doc).
+    `Fault`), `max_page` (the largest listing page), `cdn` (see the module doc),
+    `datasets` (dataset repos, as `hub_datasets.py` serves them).
     """
     state: dict[str, Any] = {"repos": {r.id: r for r in repos}, "faults": [], "blobs": {}}
+    state["datasets"] = datasets or {}
     state["max_page"] = max_page
     if cdn is not None:
         state["cdn"] = cdn

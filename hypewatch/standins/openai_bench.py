@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypewatch.standins.bench_replies import exact_reply, ifeval_reply, judged_reply, math_reply
 from hypewatch.standins.code_replies import code_reply
 from hypewatch.standins.http import Standin, StandinHandler, serve
 from hypewatch.verifiers.benchmark.code_exec import CodeProblem
@@ -47,6 +48,7 @@ _KEY_CHARS = 16
 @dataclass
 class Behaviour:
     p_correct: float = 0.8
+    p_by_family: dict[str, float] = field(default_factory=dict)  # TaskItem.family -> p
     latency: float = 0.0
     slow_p: float = 0.0
     slow_seconds: float = 0.3
@@ -125,9 +127,32 @@ def _roll(behaviour: Behaviour, what: str, item: TaskItem) -> float:
     return _uniform(behaviour.seed, what, item.id)
 
 
+def is_correct(item: TaskItem, behaviour: Behaviour) -> bool:
+    """Whether the stand-in answers `item` right (fixed per item, as at temperature 0)."""
+    return _roll(behaviour, "correct", item) < behaviour.p_by_family.get(
+        item.family, behaviour.p_correct
+    )
+
+
+def family_reply(item: TaskItem, behaviour: Behaviour, shape: int) -> str | None:
+    """The reply for registry families other than multiple choice and numeric."""
+    correct = is_correct(item, behaviour)
+    if item.family == "math":
+        return math_reply(item, correct, shape)
+    if item.family == "exact_match":
+        return exact_reply(item, correct, shape)
+    if item.family == "instruction_following":
+        return ifeval_reply(item, correct)
+    if item.family == "judged":
+        return judged_reply(item, correct)
+    if item.family == "code":
+        return code_reply(CodeProblem.from_extra(item.extra), correct, shape)
+    return None
+
+
 def answer_for(item: TaskItem, behaviour: Behaviour) -> tuple[str, str]:
     """(the answer the model gives: a letter or a number, the chosen option's text)."""
-    correct = _roll(behaviour, "correct", item) < behaviour.p_correct
+    correct = is_correct(item, behaviour)
     shape = int(_roll(behaviour, "shape", item) * 1000)
     if item.is_multiple_choice:
         index = int(item.answer) if correct else (int(item.answer) + 1 + shape) % len(item.choices)
@@ -143,9 +168,9 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
     shape = int(_roll(behaviour, "shape", item) * 1000)
     if _roll(behaviour, "garbage", item) < behaviour.p_garbage:
         return "I'm sorry, I can't determine that from the information given."
-    if item.family == "code":
-        correct = _roll(behaviour, "correct", item) < behaviour.p_correct
-        return code_reply(CodeProblem.from_extra(item.extra), correct, shape)
+    special = family_reply(item, behaviour, shape)
+    if special is not None:
+        return special
     value, text = answer_for(item, behaviour)
     if _roll(behaviour, "loose", item) < behaviour.p_loose:
         if item.is_multiple_choice:

@@ -201,9 +201,13 @@ async def test_unverifiable_without_endpoint_task_or_permission(tmp_path: Path) 
     assert no_endpoint.status is VerdictStatus.UNVERIFIABLE
     assert "no endpoint" in no_endpoint.summary
     ctx = context(settings, endpoint="http://127.0.0.1:9/v1", model=MODEL)
-    no_task = await verifier.verify(score("GPQA", 50.0), ctx)
+    no_task = await verifier.verify(score("Chatbot Arena", 50.0), ctx)
     assert no_task.status is VerdictStatus.UNVERIFIABLE
     assert "no task" in no_task.summary
+    hub_off = await verifier.verify(score("GPQA", 50.0), ctx)
+    assert hub_off.summary == (
+        "gpqa cannot run here: Hub datasets are off (verifiers.benchmark.hub_datasets = false)"
+    )
     guarded = VerifierContext(
         settings=settings, net=NetConfig(), endpoint="http://127.0.0.1:9/v1", model=MODEL
     )

@@ -56,8 +56,17 @@ def test_scores_fail_with_measured_numbers(summary: dict[str, Any]) -> None:
         assert verdict["ci_high"] < claim["claimed"] - 2  # wholly below claim - tolerance
         assert 60 < verdict["measured"] < 90
         assert verdict["sample_size"] < 400  # stopped early
-    # no task file for humaneval in the demo: said so, not guessed
-    assert scores["humaneval"]["status"] == "unverifiable"
+    # GPQA (gated), MATH and IFEval come from the task registry, read from the stand-in Hub
+    for benchmark, family in (
+        ("gpqa", "multiple_choice"),
+        ("math", "math"),
+        ("ifeval", "instruction_following"),
+    ):
+        claim = scores[benchmark]
+        [verdict] = [v for v in claim["verdicts"] if v["verifier"] == "benchmark"]
+        assert claim["status"] in ("failed", "replicated"), (benchmark, verdict["summary"])
+        assert verdict["evidence"]["family"] == family
+        assert verdict["evidence"]["source"]["kind"] == "hub"
     assert "above_noise_ceiling" in scores["gsm8k"]["flags"]  # GSM8K's labels cap it near 99
     assert "above_noise_ceiling" not in scores["mmlu"]["flags"]
 

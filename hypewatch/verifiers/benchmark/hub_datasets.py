@@ -25,7 +25,7 @@ from hypewatch.verifiers.benchmark.registry import TaskRegistry, TaskSpec, defau
 from hypewatch.verifiers.benchmark.tasks import MAX_ITEMS, TaskFormatError, TaskItem
 
 Row = dict[str, Any]
-MAX_PARQUET_FILES = 16
+MAX_PARQUET_FILES = 128  # C-Eval, CMMLU and MMLU-Redux keep one file per subject
 
 
 class HubDatasetError(Exception):
@@ -59,6 +59,8 @@ def rows_to_items(
         except (KeyError, TypeError, ValueError, IndexError) as error:
             message = str(error).removeprefix(f"row {index}: ")
             raise TaskFormatError(f"{where}: cannot read the row ({message})") from None
+        if item is None:  # the converter leaves out rows the benchmark excludes
+            continue
         if fewshot:
             item = replace(item, id=f"fewshot-{item.id}", fewshot=True)
         items.append(replace(item, family=item.family or spec.family))
@@ -124,8 +126,9 @@ def load_hub_task(
     ref = spec.dataset
     api = HfApi(endpoint=endpoint, token=token or False)
     try:
-        info = api.dataset_info(ref.repo, revision=revision or ref.revision or "main")
-        sha = info.sha or revision or ref.revision or "main"
+        wanted = revision or ref.revision or ref.branch
+        info = api.dataset_info(ref.repo, revision=wanted)
+        sha = info.sha or wanted
         where = f"{ref.repo}@{sha}"
         names = [s.rfilename for s in info.siblings or []]
         test_files = _matching(names, ref.files, where)

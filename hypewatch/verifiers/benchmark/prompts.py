@@ -22,6 +22,7 @@ _WORD_SHOTS = {"zero": 0, "one": 1, "few": 5}
 _WORD_SHOT = re.compile(r"\b(zero|one|few)\s*-?\s*shots?\b", re.IGNORECASE)
 _COT = re.compile(r"\bcot\b|chain[\s-]*of[\s-]*thought|step[\s-]*by[\s-]*step", re.IGNORECASE)
 _NO_COT = re.compile(r"\b(no[\s-]*cot|direct)\b", re.IGNORECASE)
+_METRIC = re.compile(r"\b(strict|loose)\b", re.IGNORECASE)
 MAX_SHOTS = 25
 
 
@@ -31,13 +32,14 @@ class PromptSetting:
 
     shots: int = 0
     cot: bool | None = None  # None: the task kind's default (CoT for numeric, direct for MC)
+    metric: str = ""  # a named metric of the family ("strict", "loose"); "": its default
 
     def cot_for(self, item: TaskItem) -> bool:
         return (not item.is_multiple_choice) if self.cot is None else self.cot
 
     def describe(self) -> str:
         cot = {None: "default", True: "CoT", False: "direct"}[self.cot]
-        return f"{self.shots}-shot, {cot}"
+        return f"{self.shots}-shot, {cot}" + (f", {self.metric}" if self.metric else "")
 
 
 def parse_setting(setting: str) -> PromptSetting:
@@ -55,7 +57,8 @@ def parse_setting(setting: str) -> PromptSetting:
         cot = False
     elif _COT.search(setting):
         cot = True
-    return PromptSetting(shots=shots, cot=cot)
+    metric = _METRIC.search(setting)
+    return PromptSetting(shots=shots, cot=cot, metric=metric.group(1).lower() if metric else "")
 
 
 def _body(item: TaskItem) -> str:

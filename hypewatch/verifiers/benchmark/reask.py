@@ -194,7 +194,7 @@ class Reader:
             reading.score = UNREAD
             return
         rule = "reask_json" if given is not None else "reask"
-        reading.score = Score(score.value, score.parsed, rule, score.detail)
+        reading.score = Score(score.value, score.parsed, rule, score.detail, score.values)
 
     async def _follow_up(self, follow: list[Message], item: TaskItem) -> tuple[ChatReply, str]:
         if self.structured is not False:

@@ -33,13 +33,17 @@ from hypewatch.verifiers.benchmark.families import Environment, Family
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 Row = dict[str, Any]
-#: A parquet row and its position -> the item (raise TaskFormatError or KeyError on a bad row).
-Converter = Callable[[Row, int], TaskItem]
+#: A parquet row and its position -> the item, or None for a row the benchmark leaves out
+#: (raise TaskFormatError or KeyError on a bad row).
+Converter = Callable[[Row, int], TaskItem | None]
 
 #: Built-in catalog modules, each with `register(registry: TaskRegistry) -> None`.
 CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.choice",
-    "hypewatch.verifiers.benchmark.catalog.numeric",
+    "hypewatch.verifiers.benchmark.catalog.math",
+    "hypewatch.verifiers.benchmark.catalog.instructions",
+    "hypewatch.verifiers.benchmark.catalog.exact",
+    "hypewatch.verifiers.benchmark.catalog.judged",
     "hypewatch.verifiers.benchmark.catalog.code",
 )
 
@@ -52,10 +56,12 @@ class RegistryError(Exception):
 class DatasetRef:
     """Where a test set lives on the Hub. `files` is a glob of parquet files in the repo.
 
-    `revision` is a pinned commit; None means the branch `main` is resolved to
-    its commit when the task is loaded and that commit is recorded (a pin in
-    `verifiers.benchmark.dataset_revisions` overrides both). `fewshot_files`
-    is a glob of exemplar rows (a dev split), read as few-shot items.
+    `revision` is a pinned commit; None means `branch` is resolved to its
+    commit when the task is loaded and that commit is recorded (a pin in
+    `verifiers.benchmark.dataset_revisions` overrides both). `branch` is `main`
+    for repos that hold parquet files, or `refs/convert/parquet`, where the Hub
+    keeps its parquet conversion of every dataset (`{config}/{split}/NNNN.parquet`).
+    `fewshot_files` is a glob of exemplar rows (a dev split), read as few-shot items.
     """
 
     repo: str
@@ -65,6 +71,7 @@ class DatasetRef:
     revision: str | None = None
     gated: bool = False
     fewshot_files: str = ""
+    branch: str = "main"
 
     def describe(self) -> str:
         return f"{self.repo} ({self.config}/{self.split})"
@@ -81,6 +88,7 @@ class TaskSpec:
     setting: str = ""
     notes: str = ""
     source: str = ""  # the module that registered it (for duplicate errors)
+    claim_scale: float = 1.0  # claimed value x this = percent (MT-Bench's 0-10 scale: 10)
 
 
 class TaskRegistry:
@@ -137,13 +145,13 @@ class TaskRegistry:
         reason = family.unavailable(env)
         if reason:
             return reason
+        if env.settings is not None and not env.settings.verifiers.benchmark.hub_datasets:
+            return "Hub datasets are off (verifiers.benchmark.hub_datasets = false)"
         if spec.dataset.gated and not env.hub_token:
             return (
                 f"needs access: {spec.dataset.repo} is gated on the Hub; accept its terms there "
                 "and set [hub] token_env to a token of that account"
             )
-        if env.settings is not None and not env.settings.verifiers.benchmark.hub_datasets:
-            return "Hub datasets are off (verifiers.benchmark.hub_datasets = false)"
         return None
 
 
@@ -190,7 +198,7 @@ def _row(
         "dataset": dataset.repo if dataset else None,
         "config": dataset.config if dataset else None,
         "split": dataset.split if dataset else None,
-        "revision": (revision or "main") if dataset else None,
+        "revision": (revision or dataset.branch) if dataset else None,
         "pinned": bool(dataset and revision),
         "gated": bool(dataset and dataset.gated),
         "setting": spec.setting if spec else None,

@@ -101,12 +101,14 @@ class ItemRecord:
             return None
         return self.score if bounded else self.correct
 
-    def take(self, reading: Reading) -> None:
+    def take(self, reading: Reading, metric: str = "") -> None:
         """Fill in what `reask.Reader` read and scored."""
         reply, score = reading.reply, reading.score
         self.reply = reply.text
         self.parsed, self.rule, self.detail = score.parsed, score.rule, score.detail
-        self.score, self.correct = score.value, score.correct
+        # a family reporting several metrics (IFEval: strict, loose): the claim's one
+        self.score = score.for_metric(metric)
+        self.correct = self.score >= 1.0
         self.finish_reason, self.tokens = reply.finish_reason, reading.tokens
         self.seconds = reading.seconds
         self.retried_truncated = reading.retried_truncated
@@ -302,7 +304,7 @@ class _Run:
             record.error = str(error)[:500]
             return record
         self.spent += reading.tokens
-        record.take(reading)
+        record.take(reading, self.plan.setting.metric)
         return record
 
     def feed(self, record: ItemRecord) -> None:

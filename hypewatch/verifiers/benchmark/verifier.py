@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hypewatch.config import (
+    BenchmarkJudge,
     BenchmarkVerifierSettings,
     ConfigError,
     Secret,
@@ -57,6 +58,7 @@ class LoadedTask:
     source: dict[str, Any] = field(default_factory=dict)
     family: str = ""  # "" for JSONL files (multiple choice or numeric by item)
     setting: str = ""  # the task's default prompt setting, used when a claim names none
+    claim_scale: float = 1.0  # claimed value x this = percent
 
 
 #: Requests in flight per connection pool (several small pools beat one large one).
@@ -122,9 +124,11 @@ def resolve_target(config: BenchmarkVerifierSettings, ctx: VerifierContext) -> T
     return None
 
 
-def plan_for(config: BenchmarkVerifierSettings, claim: Claim, default_setting: str = "") -> RunPlan:
+def plan_for(
+    config: BenchmarkVerifierSettings, claim: Claim, default_setting: str = "", scale: float = 1.0
+) -> RunPlan:
     return RunPlan(
-        claimed=float(claim.value or 0.0),
+        claimed=min(100.0, float(claim.value or 0.0) * scale),
         tolerance=config.tolerance,
         alpha=config.alpha,
         prior_strength=config.prior_strength,
@@ -139,7 +143,14 @@ def plan_for(config: BenchmarkVerifierSettings, claim: Claim, default_setting: s
     )
 
 
-def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunPlan) -> Verdict:
+def verdict_from(
+    result: RunResult,
+    target: Target,
+    task: LoadedTask,
+    plan: RunPlan,
+    judge: BenchmarkJudge | None = None,
+) -> Verdict:
+    """The verdict; `judge` (judged benchmarks) is named in the summary and the evidence."""
     status = VerdictStatus(result.verdict)
     measured = "no items scored" if result.accuracy is None else f"{result.accuracy:.1f}%"
     why = f" ({result.unread_note})" if result.unread_note else ""
@@ -148,7 +159,9 @@ def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunP
         f"{result.n} items) against a claimed {result.claimed:g}% with tolerance "
         f"{result.tolerance:g} points: {result.verdict}{why}. {result.reading_text()}."
     )
-    evidence = {
+    if judge is not None:
+        summary += f" (graded by the judge {judge.model} at {judge.url})"
+    evidence: dict[str, Any] = {
         "task": task.name,
         "family": task.family or "multiple_choice/numeric (task file)",
         "source": task.source,
@@ -179,6 +192,8 @@ def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunP
         "tokens": result.tokens,
         "exemplars": result.exemplars,
     }
+    if judge is not None:
+        evidence["judge"] = {"url": judge.url, "model": judge.model}
     return Verdict(
         status=status,
         summary=summary,
@@ -227,7 +242,7 @@ def load_registered(
         registry=registry,
     )
     source = {"kind": "hub", "repo": hub.repo, "revision": hub.revision, "files": list(hub.files)}
-    return LoadedTask(hub.benchmark, hub.items, source, spec.family, spec.setting)
+    return LoadedTask(hub.benchmark, hub.items, source, spec.family, spec.setting, spec.claim_scale)
 
 
 def open_scorer(
@@ -287,7 +302,9 @@ class BenchmarkVerifier:
             return _unverifiable(f"the task for {claim.benchmark!r} is unusable: {error}")
         if isinstance(task, str):
             return _unverifiable(task)
-        plan = plan_for(self.config, claim, task.setting)
+        if not 0.0 <= claim.value * task.claim_scale <= 100.0:
+            return _unverifiable(f"claimed value {claim.value:g} is outside {task.name}'s scale")
+        plan = plan_for(self.config, claim, task.setting, task.claim_scale)
         env = Environment.from_settings(ctx.settings, net=ctx.net, resolver=ctx.resolver)
         try:
             async with open_scorer(task, env, self.registry) as scorer:
@@ -304,4 +321,5 @@ class BenchmarkVerifier:
                 )
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
-        return verdict_from(result, target, task, plan)
+        judge = self.config.judge if task.family == "judged" else None
+        return verdict_from(result, target, task, plan, judge)

@@ -8,11 +8,17 @@ same checks.
 
 from __future__ import annotations
 
+import hashlib
+import random
+from dataclasses import replace
 from typing import Any
 
+from hypewatch.verifiers.benchmark.registry import TaskRegistry, TaskSpec
 from hypewatch.verifiers.benchmark.tasks import TaskFormatError, TaskItem, parse_item
 
 Row = dict[str, Any]
+#: Where the Hub keeps its parquet conversion of every dataset.
+CONVERTED = "refs/convert/parquet"
 
 
 def row_id(row: Row, column: str, index: int) -> str:
@@ -36,3 +42,17 @@ def letter_index(key: Any, labels: list[str]) -> int:
     if text not in labels:
         raise TaskFormatError(f"answer key {text!r} is not one of the labels {labels}")
     return labels.index(text)
+
+
+def shuffled(correct: str, wrong: list[str], key: str) -> tuple[list[str], int]:
+    """The options in an order fixed by `key` (datasets that list the right answer first);
+    returns (choices, index of the correct one). The same key gives the same order."""
+    seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    order = [correct, *wrong]
+    random.Random(seed).shuffle(order)
+    return order, order.index(correct)
+
+
+def register_all(registry: TaskRegistry, specs: list[TaskSpec], source: str) -> None:
+    for spec in specs:
+        registry.register(replace(spec, source=source))

@@ -21,9 +21,9 @@ A family must never raise on hostile reply text: an unreadable reply is a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from hypewatch.verifiers.benchmark.prompts import Message, PromptSetting
@@ -44,16 +44,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Score:
-    """One reply's score: `value` in [0, 1], what was read from the reply and by which rule."""
+    """One reply's score: `value` in [0, 1], what was read from the reply and by which rule.
+
+    A family that reports several metrics (IFEval: strict and loose) puts each in
+    `values`; a claim's setting that names one ("strict") picks it, else `value`
+    (the family's default) counts.
+    """
 
     value: float
     parsed: str | None
     rule: str
     detail: str = ""
+    values: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.value <= 1.0:
-            raise ValueError(f"a score must be in [0, 1], got {self.value}")
+        for value in (self.value, *self.values.values()):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"a score must be in [0, 1], got {value}")
+
+    def for_metric(self, metric: str) -> float:
+        return self.values.get(metric, self.value) if metric else self.value
 
     @property
     def correct(self) -> bool:
