@@ -29,6 +29,10 @@ class Score:
     value: float
     setting: str = ""
 
+    def __post_init__(self) -> None:
+        # one place for ids that depend on the value (a Codeforces rating vs a percentile)
+        object.__setattr__(self, "benchmark", registry.split_scale(self.benchmark, self.value))
+
     def to_json(self) -> dict[str, object]:
         return {"benchmark": self.benchmark, "value": self.value, "setting": self.setting}
 
@@ -47,7 +51,7 @@ _FWD = _words(
 ) | frozenset(":=-–—|~≈→*_")
 _BWD = _words(
     "on in at for the of percent pct pts points elo rating accuracy acc score the "
-    "percentile win-rate winrate rate "
+    "percentile win-rate winrate rate full entire whole "
 ) | frozenset("%(*_:")
 _VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit with at of is "
