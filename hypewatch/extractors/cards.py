@@ -225,10 +225,18 @@ def _number(cell: str) -> tuple[float, str] | None:
     return (float(match.group(1)), match.group(1)) if match else None
 
 
+_EVALPLUS = re.compile(r"\bevalplus\b|\s\+\+(?=\s|$)", re.I)
+_EVALPLUS_BASE = re.compile(r"\(base\)|\bbase(?:\s+version)?\b", re.I)
+
+
 @functools.lru_cache(maxsize=4096)
 def _label(cell: str) -> tuple[str, str]:
     """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
     setting = settings_norm.normalize(cell)
+    if _EVALPLUS_BASE.search(cell) and _EVALPLUS.search(cell):
+        # EvalPlus reports the original tests ("base") and its extra ones ("plus"):
+        # `MBPP EvalPlus (base)`, `MBPP ++ base version` are MBPP
+        cell = " ".join(_EVALPLUS.sub(" ", _EVALPLUS_BASE.sub(" ", cell)).split())
     bare = re.sub(r"\([^)]*\)", " ", cell)
     bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")

@@ -105,6 +105,13 @@ _PARAMS_SPLIT = re.compile(
     r"(?:param(?:eter)?s?\s+)?(?:active|activated)",
     re.I,
 )
+# `39B active parameters out of 141B total`, `141B total parameters`
+_ACTIVE_OF_TOTAL = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+(?:active|activated)\b[^.\n\d]{0,40}?"
+    r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b",
+    re.I,
+)
+_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b", re.I)
 _PARAMS = re.compile(
     r"(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s*(B|billion|M|million)[\s-]*(?:total\s+)?param(?:eter)?s?\b",
     re.I,
@@ -328,6 +335,11 @@ def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
     return ""
 
 
+def first_name(text: str, exclude: set[str]) -> str:
+    """The first plausible model name in a piece of text (a caption, a sentence)."""
+    return _name_in(plain(text[:600]), exclude) if text.strip(" .") else ""
+
+
 def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
     """The name in a text's title (an H1, or a first line that is not a sentence), and
     whether the title is that name and nothing else."""
@@ -503,14 +515,24 @@ def params(text: str, model: str) -> tuple[float | None, float | None]:
     """(total, active) parameters in billions.
 
     `671B total, 37B active`, a size in the model name (`70B`), `7 billion parameters`."""
-    split = _PARAMS_SPLIT.search(text[:20000])
+    head = text[:20000]
+    split = _PARAMS_SPLIT.search(head)
     if split:
         total, active = float(split.group(1)), float(split.group(3))
         if active < total:
             return total, active
-    sized = names.sizes(names.tokens(model)) if model else set()
+    reverse = _ACTIVE_OF_TOTAL.search(head)
+    if reverse:
+        active, total = float(reverse.group(1)), float(reverse.group(2))
+        if active < total:
+            return total, active
+    toks = names.tokens(model) if model else []
+    sized = names.sizes(toks)
     if sized:
-        return max(sized), None
+        # `8x22B` multiplies experts that share layers: the text's own total wins
+        experts = any("x" in t for t in toks if names.size_b(t) is not None)
+        total_match = _TOTAL.search(head) if experts else None
+        return (float(total_match.group(1)) if total_match else max(sized)), None
     match = _PARAMS.search(text[:20000])
     if match:
         token = (match.group(1) + match.group(2)[0]).lower()

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypewatch.config import ExtractionSettings
-from hypewatch.extractors import cards, claims, derivatives, names, plausibility, signals, tables
+from hypewatch.extractors import (
+    cards,
+    claims,
+    derivatives,
+    names,
+    plausibility,
+    signals,
+    tables,
+    text,
+)
 from hypewatch.extractors.claims import Comparison, Link
 from hypewatch.extractors.scores import Score, ScoreFinder
 from hypewatch.extractors.text import prepare
@@ -210,6 +219,8 @@ class Extractor:
         found = tables.find(body)
         lines = body.splitlines()
         prose = "\n".join("" if i in found.lines else line for i, line in enumerate(lines))
+        if "model-index" not in front and "model-index:" in body:
+            front = {**front, **text.yaml_block(body, "model-index", result.warnings)}
         index_name, index_scores = cards.model_index(front, result.warnings)
         result.links = claims.links(body)
         repos = [
@@ -231,6 +242,9 @@ class Extractor:
         table_scores: list[Score] = []
         for table in found.tables:
             scores, choice = cards.table_scores(table, subjects)
+            local = claims.first_name(f"{table.caption}. {table.before}", exclude)
+            if choice.index < 0 and local and choice.reason.startswith("no column or row"):
+                scores, choice = cards.table_scores(table, [local])  # "X compared with ..."
             table_scores += scores
             if scores and choice.label:
                 result.model = self._sized(result.model, choice.label)

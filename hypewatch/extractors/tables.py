@@ -4,7 +4,9 @@ Markdown pipe tables are parsed by markdown-it-py (CommonMark with the GFM table
 rule: escapes, code spans, tables written without spaces); HTML tables by
 selectolax (the `<td>`-per-line tables of model cards, `rowspan`/`colspan`
 headers). A flattened pipe table (rows run together on one line, as pages that
-render a card as text produce) is put back on separate lines first.
+render a card as text produce) is put back on separate lines first; a table
+rendered to text without pipes (cells apart by tabs or runs of spaces) is read
+when three or more lines line up with numbers in most cells.
 
 Every table becomes a rectangular grid of `Cell`s with spans expanded, the
 number of header rows, its caption, the heading above it and the line just
@@ -175,6 +177,45 @@ def _flattened(lines: list[str], found: Found, context: list[str]) -> None:
             found.lines.add(n)
 
 
+# --- rendered text tables (no pipes) -----------------------------------------------------
+
+_GAP = re.compile(r"\t+|\s{2,}")
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d{1,4}(?:\.\d+)?%?\*?$")
+
+
+def _split_rendered(line: str) -> list[str]:
+    return [c for c in _GAP.split(line.strip()) if c]
+
+
+def _rendered(lines: list[str], found: Found, context: list[str]) -> None:
+    """Tables a page rendered to text: columns separated by tabs or runs of spaces.
+
+    At least three consecutive lines with the same number (2 or more) of cells, every line
+    after the first holding a number in most of its cells beyond the first.
+    """
+    i = 0
+    while i < len(lines) and len(found.tables) < MAX_TABLES:
+        line = lines[i]
+        if i in found.lines or "|" in line or ("\t" not in line and "  " not in line.strip()):
+            i += 1
+            continue
+        width = len(_split_rendered(line))
+        j = i + 1
+        while j < len(lines) and j - i <= MAX_ROWS and j not in found.lines:
+            cells = _split_rendered(lines[j])
+            numbers = sum(1 for c in cells[1:] if _PLAIN_NUMBER.match(c))
+            if len(cells) != width or numbers * 2 < len(cells) - 1 or numbers == 0:
+                break
+            j += 1
+        if width >= 2 and j - i >= 3:
+            rows = [[Cell(c) for c in _split_rendered(lines[k])] for k in range(i, j)]
+            found.tables.append(_with_context(rows, 1, i, j - 1, context))
+            found.lines.update(range(i, j))
+            i = j
+        else:
+            i += 1
+
+
 # --- HTML -----------------------------------------------------------------------------
 
 
@@ -299,7 +340,8 @@ def _before(lines: list[str], table: Table, skip: set[int]) -> str:
 def find(body: str) -> Found:
     """Every table in a post's body, and the body lines they take up."""
     found = Found()
-    if "|" not in body and "<t" not in body.lower():
+    rendered = "\t" in body or "   " in body
+    if "|" not in body and "<t" not in body.lower() and not rendered:
         return found
     lines = body.splitlines()
     context = _context(lines)
@@ -307,6 +349,8 @@ def find(body: str) -> Found:
     if "|" in body:
         _markdown(lines, found, context)
         _flattened(lines, found, context)
+    if rendered:
+        _rendered(lines, found, context)
     for table in found.tables:
         table.before = _before(lines, table, found.lines)
     found.tables.sort(key=lambda t: t.first_line)
