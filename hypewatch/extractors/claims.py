@@ -7,6 +7,7 @@ Regular expressions over the cleaned prose; every pattern is bounded so a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -193,6 +194,7 @@ _TRAILING = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def _plausible_name(name: str) -> bool:
     if len(name) < 2 or len(name) > 80 or registry.lookup(name) is not None:
         return False
@@ -302,6 +304,7 @@ def plain(text: str) -> str:
     return _MARKUP.sub("", text)
 
 
+@functools.lru_cache(maxsize=8192)
 def clip(name: str) -> str:
     """A name, not a sentence: nothing after the size but variant words, no title tail."""
     out: list[str] = []
@@ -364,24 +367,33 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
     return "", False
 
 
-_LAUNCH_GATES = (
+# Substrings a pattern cannot match without (every group must hit): most posts skip it.
+_LAUNCH_GATES: tuple[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
     (
         _CUE,
         (
-            "introduc",
-            "announc",
-            "present",
-            "unveil",
-            "releas",
-            "launch",
-            "open",
-            "meet",
-            "hello",
-            "welcome",
+            (
+                "introduc",
+                "announc",
+                "present",
+                "unveil",
+                "releas",
+                "launch",
+                "open",
+                "meet",
+                "hello",
+                "welcome",
+            ),
         ),
     ),
-    (_IS_OUT, (" is ", " are ", " has been ", " just ")),
-    (_RELEASES, ("releas", "launch", "drop", "open-sources")),
+    (
+        _IS_OUT,
+        (
+            (" is ", " are ", " has been ", " just "),
+            ("out", "here", "live", "availab", "releas", "launch", "drop", "open", "public"),
+        ),
+    ),
+    (_RELEASES, (("releas", "launch", "drop", "open-sources"),)),
 )
 
 
@@ -390,8 +402,8 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
     head = plain(text[:8000])
     low = head.lower()
     found: list[tuple[int, str]] = []
-    for pattern, words in _LAUNCH_GATES:
-        if not any(w in low for w in words):
+    for pattern, gates in _LAUNCH_GATES:
+        if not all(any(w in low for w in words) for words in gates):
             continue
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))

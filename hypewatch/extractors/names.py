@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # A size stands alone (`70b`, `8x7b`): the `1t` of `4e1t` (4 experts, 1 trillion tokens) is not one.
@@ -60,6 +61,7 @@ def family(toks: list[str]) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=8192)
 def key(name: str) -> str:
     """A normalised name: the same for spellings of one release."""
     return " ".join(t for t in tokens(name) if t not in NOISE)
