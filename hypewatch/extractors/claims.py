@@ -16,10 +16,11 @@ from hypewatch.extractors import names, registry
 
 _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[BbMm]"
+# Greek letters name versions (`Zephyr-7B-β`)
 NAME = (
-    rf"(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
+    rf"(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
     rf"[a-z]+(?:-[a-z0-9.]+)*-[a-z]*[0-9][a-z0-9.]*(?:-[a-z0-9.]+)*)"
-    rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*)){{0,4}}"
+    rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[α-ω])){{0,4}}"
 )
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
 _NAME_RE = re.compile(NAME)
@@ -54,7 +55,12 @@ _BASE_CUE = (
     r"|(?:built|based)\s+(?:on\s+top\s+of|upon|on|off(?:\s+of)?)"
     r"|fine-?tuned\s+on\s+top\s+of"
     r"|(?:a|the)\s+(?:full[- ]parameter\s+)?(?:fine-?tuned?|finetuned?)\s+(?:version\s+)?of"
-    r"|fine-?tuned\s+version\s+of)"
+    r"|fine-?tuned\s+version\s+of"
+    r"|initiali[sz]ed\s+(?:with|from))"
+)
+# `a state of the art Mistral Fine-tune`, `a Llama 3 finetune`
+_BASE_BEFORE = re.compile(
+    r"\b(?i:a|an)\s+(?:[\w-]+\s+){0,5}?(" + NAME + r")\s+(?i:fine-?tune|finetune)\b"
 )
 # Words between the cue and the name: `built upon the novel CodeLlama 34B`, `further
 # pre-trained from an intermediate checkpoint of DeepSeek-V2`, `Finetuned from model: X`.
@@ -242,6 +248,7 @@ _STOP = frozenset(
 
 
 _MARKUP = re.compile(r"\*\*|__|`")
+_MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\s]{0,400}\)")
 # Only variant words follow a size in a name: `Llama 3.1 8B Instruct`, not `Falcon 180B Shows`.
 _AFTER_SIZE = frozenset(
     [
@@ -301,7 +308,8 @@ _OPENING_IS = re.compile(r"\A\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
 
 def plain(text: str) -> str:
     """Prose without emphasis markup, for name patterns (`**Qwen-72B**`)."""
-    return _MARKUP.sub("", text)
+    text = _MARKUP.sub("", text)
+    return _MD_LINK.sub(r"\1", text) if "](" in text else text
 
 
 @functools.lru_cache(maxsize=8192)
@@ -310,7 +318,8 @@ def clip(name: str) -> str:
     out: list[str] = []
     sized = False
     for word in name.split()[:8]:
-        if sized and word.lower() not in _AFTER_SIZE and not re.match(r"v?\d", word, re.I):
+        variant = word.lower() in _AFTER_SIZE or re.match(r"v?\d|[α-ω]$", word, re.I)
+        if sized and not variant:
             break
         out.append(word)
         sized = sized or bool(names.sizes(names.tokens(word)))
@@ -499,7 +508,9 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
 def base_model(text: str, model: str = "") -> str:
     """The model this one was trained from: `fine-tuned from X`, `built upon X`,
     `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
-    for match in _BASE.finditer(plain(text[:20000])):
+    head = plain(text[:20000])
+    matches = [*_BASE.finditer(head), *_BASE_BEFORE.finditer(head)]
+    for match in sorted(matches, key=lambda m: m.start()):
         raw = match.group(1).strip(" .,:;\"”'’")
         name = raw if "/" in raw else clip(_trim(raw))
         if not name or (model and names.key(name) == names.key(model)):

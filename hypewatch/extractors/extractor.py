@@ -52,6 +52,10 @@ _DATASET_KEYS = frozenset(
     {"task_categories", "size_categories", "dataset_info", "task_ids", "annotations_creators"}
 )
 _MODEL_ONLY_KEYS = frozenset({"base_model", "model-index", "pipeline_tag", "library_name"})
+# Fields of the Hub's model-card template: a card rendered without its front matter.
+_CARD_TEMPLATE = re.compile(
+    r"^\W*(?:model card for\b|finetuned from model\b|model type:|developed by:)", re.I | re.M
+)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 
 
@@ -255,7 +259,10 @@ class Extractor:
         result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(
-            _CARD_KEYS.intersection(front) or found.tables or index_scores
+            _CARD_KEYS.intersection(front)
+            or found.tables
+            or index_scores
+            or _CARD_TEMPLATE.search(body[:20000])
         )
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
         if _DATASET_KEYS.intersection(front) and not _MODEL_ONLY_KEYS.intersection(front):
@@ -269,7 +276,10 @@ class Extractor:
             verdict = signals.Signals(False, "derivative")
             result.base_model = derivative.base or result.base_model
             result.flags.extend(derivative.flags())
-        has_content = bool(result.scores or result.comparisons or result.base_model)
+        # a base model alone makes a claim only on the launcher's own page (a Hub card) or
+        # launch post: a commenter's "seems to be a Llama-3.1 finetune" is not a claim
+        own_base = bool(result.base_model) and (verdict.launch or source == "huggingface")
+        has_content = bool(result.scores or result.comparisons or own_base)
         named = bool(result.model or result.hf_repo)
         result.is_claim = not verdict.reason and (has_content or (verdict.launch and named))
         result.license = cards.license_of(front) or claims.license_in(prose)

@@ -47,9 +47,12 @@ def strength(label: str, subject: str) -> int:
         return 3
     label_sizes = names.sizes(names.tokens(label))
     subject_sizes = names.sizes(names.tokens(subject))
+    missing = _words(subject) - names.ORGS - _words(label)
     if label_sizes and subject_sizes:
-        return 2  # same family, version and size: `Reflection 70B` for `Reflection Llama-3.1 70B`
-    if not (_words(subject) - names.ORGS) <= _words(label):
+        # same family, version and size: `Reflection 70B` for `Reflection Llama-3.1 70B`,
+        # but `Zephyr-7b-β` over `Zephyr-7b-α` for `Zephyr-7B-β`
+        return 1 if missing else 2
+    if missing:
         return 0  # `Mistral NeMo` is not `Mistral 7B`
     return 1
 

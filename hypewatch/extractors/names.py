@@ -24,9 +24,15 @@ ORGS = frozenset(
 _UNIT = {"b": 1.0, "m": 0.001, "t": 1000.0}
 
 
+# `Zephyr-7B-β` is `Zephyr 7B beta`: Greek letters name versions
+_GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta "})
+
+
 def tokens(name: str) -> list[str]:
     """Lower-case tokens of a name: words, versions (`3.1`, `v3`) and sizes (`70b`, `8x7b`)."""
     lowered = name.lower().replace("_", " ").replace("/", " ")
+    if not lowered.isascii():
+        lowered = lowered.translate(_GREEK)
     return _TOKEN.findall(lowered)
 
 

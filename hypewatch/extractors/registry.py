@@ -192,8 +192,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b(
         "alpacaeval-2.0",
         "AlpacaEval 2.0",
-        ("AlpacaEval 2", "AlpacaEval2", "AlpacaEval 2.0 LC", "AlpacaEval"),
+        ("AlpacaEval 2", "AlpacaEval2", "AlpacaEval 2.0 LC"),
     ),
+    _b("alpacaeval", "AlpacaEval", ("AlpacaEval 1", "AlpacaEval 1.0")),  # 2023, win rate vs davinci
     _b("simpleqa", "SimpleQA", ("Simple QA",), items=4326),
     _b("drop", "DROP", (), items=9536, case_sensitive=("DROP",)),
     _b("mgsm", "MGSM", (), items=2750),

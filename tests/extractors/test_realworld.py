@@ -34,10 +34,10 @@ def test_real_launch_texts(extractor: Extractor, posts: list[dict[str, object]])
     print("\n".join(report.misses))
     triples, claims = report.triples, report.claims
     assert triples.precision >= 0.95, f"triple precision {triples.precision:.3f}"
-    assert triples.f1 >= 0.93, f"triple F1 {triples.f1:.3f}; misses: {summary['miss_kinds']}"
+    assert triples.f1 >= 0.95, f"triple F1 {triples.f1:.3f}; misses: {summary['miss_kinds']}"
     assert claims.f1 >= 0.95, f"claim F1 {claims.f1:.3f}"
     assert summary["model_right"] >= 0.90, f"model named right {summary['model_right']}"
-    assert summary["base_right"] >= 0.70, f"base model right {summary['base_right']}"
+    assert summary["base_right"] >= 0.80, f"base model right {summary['base_right']}"
 
 
 def test_web_source_is_accepted(extractor: Extractor) -> None:

@@ -165,3 +165,22 @@ def test_prose_shapes_of_real_launches(extractor: Extractor) -> None:
     )
     found = extractor.extract(abstract, "web")
     assert found.is_claim and {s.benchmark: s.value for s in found.scores} == {"mmlu": 69.0}
+
+
+def test_greek_versions_and_base_shapes(extractor: Extractor) -> None:
+    text = (
+        "# Breeze 7B \u03b2\n\nBreeze-7B-\u03b2 is the second model in the series.\n\n"
+        "| Model | Size | MT-Bench |\n|---|---|---|\n| Breeze-7b-\u03b1 | 7B | 6.88 |\n"
+        "| Breeze-7b-\u03b2 | 7B | 7.34 |\n"
+    )
+    assert _scores(extractor, text) == {"mt-bench": 7.34}
+    init = (
+        "## Introduction\n\nMathy 7B is initialized with [Coder-v1.5 7B](https://example.org/x) "
+        "and trained more. Mathy 7B has achieved a score of **51.7%** on the MATH benchmark."
+    )
+    assert extractor.extract(init, "huggingface").base_model == "Coder-v1.5 7B"
+    tune = "# Hermit 2 7B\n\nHermit 2 7B is a state of the art Mistral Fine-tune of our own."
+    found = extractor.extract(tune, "huggingface")
+    assert found.base_model == "Mistral" and found.is_claim
+    comment = "Under the hood Glow 70B seems to be a Llama-3.1 finetune with extra tokens."
+    assert not extractor.extract(comment, "reddit").is_claim
