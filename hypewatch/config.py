@@ -8,22 +8,61 @@ setting ending in `_env` names the environment variable that holds one, and
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from hypewatch.errors import ConfigError as ConfigError
 
 DEFAULT_CONFIG_PATH = Path("hypewatch.toml")
 CONFIG_ENV = "HYPEWATCH_CONFIG"
 EXAMPLE_CONFIG = Path(__file__).with_name("config.example.toml")
 
-EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+#: Values that are secrets, not the name of a variable holding one (HF, OpenAI, Slack,
+#: GitHub, GitLab, AWS, Google tokens), or random-looking strings no one names a variable.
+_TOKEN_PREFIXES = re.compile(
+    r"^(?:hf_|sk-|sk_|xox[abposr]-|xapp-|ghp_|gho_|ghu_|ghs_|github_pat_|glpat-|AKIA|ASIA|AIza|ya29\.)"
+)
 
 
-class ConfigError(Exception):
-    """The configuration is wrong; the message says where and what to do."""
+def secret_fingerprint(value: str) -> str:
+    """How a possible secret is shown in an error: its first characters and its length."""
+    return f"{value[:4]}…(len {len(value)})"
+
+
+def _looks_like_a_token(value: str) -> bool:
+    if _TOKEN_PREFIXES.match(value):
+        return True
+    digits = sum(c.isdigit() for c in value)
+    return len(value) >= 24 and any(c.islower() for c in value) and digits >= 4
+
+
+def _env_name(value: str) -> str:
+    if _looks_like_a_token(value):
+        raise ValueError(
+            f"this looks like a secret ({secret_fingerprint(value)}), not the name of an "
+            "environment variable; put the secret in a variable (e.g. export HF_TOKEN=...) "
+            "and write the variable's name here"
+        )
+    return value
+
+
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"), AfterValidator(_env_name)]
 
 
 class Secret:
@@ -62,8 +101,41 @@ def optional_secret(env: str | None) -> Secret | None:
     return Secret(env, value) if value else None
 
 
+def _plain_types(annotation: Any) -> set[Any]:
+    """`int | None` -> {int, NoneType}; anything else -> {annotation}."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return set(typing.get_args(annotation))
+    return {annotation}
+
+
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A configuration table: unknown keys, coerced types and non-finite numbers are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        """TOML has real booleans and integers: `"yes"` is not true and 1e20 is not an int."""
+        if info.field_name is None or value is None:
+            return value
+        kinds = _plain_types(cls.model_fields[info.field_name].annotation)
+        if bool in kinds and not isinstance(value, bool):
+            raise ValueError("must be true or false (unquoted)")
+        if (int in kinds and float not in kinds and not isinstance(value, int)) or (
+            int in kinds and isinstance(value, bool)
+        ):
+            raise ValueError("must be a whole number (unquoted, no decimal point or exponent)")
+        if float in kinds and isinstance(value, str | bool):
+            raise ValueError("must be a number (unquoted)")
+        return value
+
+
+_ADDRESS_LIKE = re.compile(r"^[0-9a-fA-F.:/\[\]%]+$")
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 
 
 class GeneralSettings(Section):
@@ -73,16 +145,32 @@ class GeneralSettings(Section):
 
 
 class NetworkSettings(Section):
-    connect_timeout_seconds: float = Field(5.0, gt=0)
-    read_timeout_seconds: float = Field(30.0, gt=0)
-    total_timeout_seconds: float = Field(120.0, gt=0)
-    max_response_bytes: int = Field(50_000_000, gt=0)
+    connect_timeout_seconds: float = Field(5.0, gt=0, le=300)
+    read_timeout_seconds: float = Field(30.0, gt=0, le=3600)
+    total_timeout_seconds: float = Field(120.0, gt=0, le=86_400)
+    max_response_bytes: int = Field(50_000_000, gt=0, le=2**30)
     max_redirects: int = Field(5, ge=0, le=10)
     retries: int = Field(3, ge=0, le=10)
-    retry_max_wait_seconds: float = Field(60.0, ge=0)
+    retry_max_wait_seconds: float = Field(60.0, ge=0, le=3600)
     allow_private: bool = False
     allowlist: list[str] = Field(default_factory=list)
     user_agent: str = "hypewatch/0.1 (+https://github.com/hypewatch/hypewatch)"
+
+    @field_validator("allowlist")
+    @classmethod
+    def _valid_entries(cls, entries: list[str]) -> list[str]:
+        """Each entry is a network (`10.0.0.0/8`, `fd00::/8`, one address) or a host name."""
+        for entry in entries:
+            if _ADDRESS_LIKE.match(entry):
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as error:
+                    raise ValueError(f"{entry!r} is not a valid network: {error}") from None
+            elif not _HOST_NAME.match(entry):
+                raise ValueError(
+                    f"{entry!r} is neither a network (10.0.0.0/8) nor a host name (models.lan)"
+                )
+        return entries
 
 
 class HubSettings(Section):
@@ -102,11 +190,11 @@ class XSourceSettings(Section):
         ]
     )
     accounts: list[str] = Field(default_factory=list)
-    interval_minutes: float = Field(15.0, gt=0)
+    interval_minutes: float = Field(15.0, gt=0, le=10_080)
     max_results_per_page: int = Field(100, ge=10, le=100)
-    max_pages: int = Field(5, ge=1)
-    monthly_read_budget: int = Field(10_000, ge=0)
-    rate_limit_max_wait_seconds: float = Field(900.0, ge=0)
+    max_pages: int = Field(5, ge=1, le=100)
+    monthly_read_budget: int = Field(10_000, ge=0, le=100_000_000)
+    rate_limit_max_wait_seconds: float = Field(900.0, ge=0, le=86_400)
 
 
 class RedditSourceSettings(Section):
@@ -119,7 +207,7 @@ class RedditSourceSettings(Section):
     subreddits: list[str] = Field(
         default_factory=lambda: ["LocalLLaMA", "MachineLearning", "singularity"]
     )
-    interval_minutes: float = Field(10.0, gt=0)
+    interval_minutes: float = Field(10.0, gt=0, le=10_080)
     limit: int = Field(100, ge=1, le=1000)
     top_comments: int = Field(5, ge=0, le=50)
 
@@ -127,7 +215,7 @@ class RedditSourceSettings(Section):
 class HuggingFaceSourceSettings(Section):
     enabled: bool = True
     watch_authors: list[str] = Field(default_factory=list)
-    interval_minutes: float = Field(30.0, gt=0)
+    interval_minutes: float = Field(30.0, gt=0, le=10_080)
     limit: int = Field(50, ge=1, le=1000)
     pipeline_tag: str = "text-generation"
     trending: bool = True
@@ -140,21 +228,21 @@ class SourcesSettings(Section):
 
 
 class ExtractionSettings(Section):
-    max_text_chars: int = Field(100_000, gt=0)
+    max_text_chars: int = Field(100_000, gt=0, le=10_000_000)
     use_embeddings: bool = True
-    resolution_window_days: float = Field(30.0, gt=0)
+    resolution_window_days: float = Field(30.0, gt=0, le=3650)
     similarity_threshold: float = Field(0.80, gt=0, le=1)
 
 
 class WeightsVerifierSettings(Section):
     enabled: bool = True
-    byte_budget: int = Field(150_000_000, gt=0)
-    samples_per_tensor: int = Field(4096, gt=0)
-    max_tensors: int = Field(24, gt=0)
+    byte_budget: int = Field(150_000_000, gt=0, le=100_000_000_000)
+    samples_per_tensor: int = Field(4096, gt=0, le=1_000_000)
+    max_tensors: int = Field(24, gt=0, le=10_000)
     rows_per_tensor: int = Field(16, ge=2, le=1024)
     alpha: float = Field(0.01, gt=0, lt=0.5)
-    seed: int | None = None
-    recheck_hours: float = Field(6.0, gt=0)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    recheck_hours: float = Field(6.0, gt=0, le=8760)
     # candidate discovery (docs/verifiers.md "Finding the candidates")
     discover: bool = True
     max_candidates: int = Field(8, ge=1, le=64)
@@ -176,9 +264,9 @@ class FingerprintVerifierSettings(Section):
     enabled: bool = True
     api_key_env: EnvName | None = None
     references: dict[str, str] = Field(default_factory=dict)
-    reprobe_hours: float = Field(6.0, gt=0)
-    max_queries: int = Field(10, ge=1)
-    signature_margin: float = Field(0.05, ge=0)
+    reprobe_hours: float = Field(6.0, gt=0, le=8760)
+    max_queries: int = Field(10, ge=1, le=100)
+    signature_margin: float = Field(0.05, ge=0, le=1)
     signature_min_similarity: float = Field(0.8, ge=0, le=1)
     scrub_words: list[str] = Field(default_factory=list)
 
@@ -196,23 +284,23 @@ class CodeSandboxSettings(Section):
     enabled: bool = True
     wall_seconds: float = Field(10.0, gt=0, le=600)
     cpu_seconds: int = Field(10, ge=1, le=600)
-    memory_mb: int = Field(1024, ge=64)
+    memory_mb: int = Field(1024, ge=64, le=65_536)
     processes: int = Field(8, ge=1, le=256)
-    output_kb: int = Field(64, ge=1)
+    output_kb: int = Field(64, ge=1, le=1_048_576)
     parallel: int = Field(0, ge=0, le=64)  # 0: the CPUs available, at most 4
 
 
 class BenchmarkVerifierSettings(Section):
     enabled: bool = True
-    tolerance: float = Field(2.0, ge=0)
-    max_items: int = Field(500, ge=1)
-    max_seconds: float = Field(1800.0, gt=0)
-    max_tokens: int = Field(512, ge=1)
+    tolerance: float = Field(2.0, ge=0, le=100)
+    max_items: int = Field(500, ge=1, le=1_000_000)
+    max_seconds: float = Field(1800.0, gt=0, le=604_800)
+    max_tokens: int = Field(512, ge=1, le=262_144)
     concurrency: int = Field(8, ge=1, le=256)
-    seed: int = 1234
+    seed: int = Field(1234, ge=0, le=2**32 - 1)
     alpha: float = Field(0.05, gt=0, lt=0.5)
-    prior_strength: float = Field(30.0, gt=0)
-    token_budget: int = Field(0, ge=0)
+    prior_strength: float = Field(30.0, gt=0, le=100_000)
+    token_budget: int = Field(0, ge=0, le=10**13)
     reask: bool = True
     retry_truncated: bool = True
     structured_reask: bool = True
@@ -232,8 +320,8 @@ class VerifiersSettings(Section):
 
 
 class Filters(Section):
-    min_hype: float = Field(0.0, ge=0)
-    min_plausibility_flags: int = Field(0, ge=0)
+    min_hype: float = Field(0.0, ge=0, le=1_000_000)
+    min_plausibility_flags: int = Field(0, ge=0, le=100)
     statuses: list[str] = Field(default_factory=list)
     orgs: list[str] = Field(default_factory=list)
     benchmarks: list[str] = Field(default_factory=list)
@@ -250,7 +338,7 @@ class DiscordBotSettings(Section):
     enabled: bool = False
     token_env: EnvName = "DISCORD_BOT_TOKEN"
     api_base: str = "https://discord.com/api/v10"
-    guild_id: int | None = None
+    guild_id: int | None = Field(None, ge=0, le=2**64 - 1)
 
 
 class SlackChannelSettings(Section):
@@ -270,7 +358,7 @@ class NotifiersSettings(Section):
     discord_bot: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
     discord: list[DiscordWebhookSettings] = Field(default_factory=list)
     slack: list[SlackChannelSettings] = Field(default_factory=list)
-    max_retry_after_seconds: float = Field(300.0, ge=0)
+    max_retry_after_seconds: float = Field(300.0, ge=0, le=86_400)
 
 
 class DigestSettings(Section):
@@ -285,19 +373,19 @@ class DigestSettings(Section):
     smtp_username_env: EnvName | None = None
     smtp_password_env: EnvName | None = None
     smtp_ca_file: Path | None = None
-    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
     subject: str = "hypewatch weekly digest"
-    max_launches: int = Field(50, ge=1)
+    max_launches: int = Field(50, ge=1, le=10_000)
     catch_up: bool = True
 
 
 class DaemonSettings(Section):
     health_port: int | None = Field(None, ge=1, le=65535)
-    verification_concurrency: int = Field(2, ge=1)
-    outbox_interval_seconds: float = Field(10.0, gt=0)
-    jitter_seconds: float = Field(30.0, ge=0)
-    queue_interval_seconds: float = Field(5.0, gt=0)
-    shutdown_grace_seconds: float = Field(20.0, ge=0)
+    verification_concurrency: int = Field(2, ge=1, le=64)
+    outbox_interval_seconds: float = Field(10.0, gt=0, le=86_400)
+    jitter_seconds: float = Field(30.0, ge=0, le=3600)
+    queue_interval_seconds: float = Field(5.0, gt=0, le=3600)
+    shutdown_grace_seconds: float = Field(20.0, ge=0, le=3600)
 
 
 class Settings(Section):
@@ -317,6 +405,14 @@ class Settings(Section):
         return value.model_copy(update={"database": value.database.expanduser()})
 
 
+def _shown(key: str, value: Any) -> str:
+    """The offending value as an error shows it: never a secret, never a wall of text."""
+    if isinstance(value, str) and (key.endswith("_env") or _looks_like_a_token(value)):
+        return secret_fingerprint(value)
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _describe(error: ValidationError, source: str) -> str:
     lines = [f"{source}: the configuration has {error.error_count()} problem(s):"]
     for item in error.errors():
@@ -326,7 +422,7 @@ def _describe(error: ValidationError, source: str) -> str:
         elif item["type"] == "missing":
             hint = "required setting is missing"
         else:
-            hint = f"{item['msg']} (got {item.get('input')!r})"
+            hint = f"{item['msg']} (got {_shown(key, item.get('input'))})"
         lines.append(f"  - {key}: {hint}")
     return "\n".join(lines)
 
@@ -398,3 +494,37 @@ def check_secrets(settings: Settings) -> None:
         lines = ["missing secrets (set these environment variables or disable the feature):"]
         lines += [f"  - {key} names ${env}, which is not set" for key, env in missing]
         raise ConfigError("\n".join(lines))
+
+
+def bounds_markdown() -> str:
+    """The table of docs/configuration.md's "Bounds" section."""
+    lines = ["| setting | lowest | highest |", "|---|---|---|"]
+    lines += [f"| `{key}` | {low} | {high} |" for key, low, high in numeric_bounds()]
+    return "\n".join(lines)
+
+
+def numeric_bounds(
+    model: type[BaseModel] = Settings, prefix: str = ""
+) -> list[tuple[str, str, str]]:
+    """(dotted key, lowest, highest) of every number in the settings, from the models
+    themselves, so docs/configuration.md's table cannot drift from what is enforced."""
+    rows: list[tuple[str, str, str]] = []
+    for name, info in model.model_fields.items():
+        key = f"{prefix}{name}"
+        kinds = _plain_types(info.annotation)
+        nested = [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+        if nested:
+            rows.extend(numeric_bounds(nested[0], f"{key}."))
+            continue
+        if not kinds & {int, float}:
+            continue
+        low = high = ""
+        for meta in info.metadata:
+            for attr, mark in (("gt", ">"), ("ge", "≥")):
+                if getattr(meta, attr, None) is not None:
+                    low = f"{mark} {getattr(meta, attr):,}"
+            for attr, mark in (("lt", "<"), ("le", "≤")):
+                if getattr(meta, attr, None) is not None:
+                    high = f"{mark} {getattr(meta, attr):,}"
+        rows.append((key, low, high))
+    return rows

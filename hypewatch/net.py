@@ -34,6 +34,8 @@ from ssrfguard import Block, Policy, Reach
 from ssrfguard.httpx import AsyncSafeTransport
 
 from hypewatch.config import NetworkSettings
+from hypewatch.errors import InputError
+from hypewatch.errors import NetError as NetError
 
 Resolver = Callable[..., Iterable[Any]]
 Sleep = Callable[[float], Awaitable[None]]
@@ -63,10 +65,6 @@ _ALL_PORTS = frozenset(range(1, 65536))
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class NetError(Exception):
-    """Base of the errors this module raises itself."""
-
-
 class BlockedDestinationError(NetError):
     """The guard refused a destination; no request was sent to it."""
 
@@ -74,6 +72,21 @@ class BlockedDestinationError(NetError):
         super().__init__(
             f"refused to connect to {url}: {reason}. If this is your own local server, "
             "pass --allow-private or add its host or network to network.allowlist"
+        )
+        self.url = url
+        self.reason = reason
+
+
+class InvalidURLError(BlockedDestinationError, InputError):
+    """Not a URL the guard can check (`http://[::1`, `http://0177.0.0.1/`): refused, and
+    reported as bad input rather than as a network refusal."""
+
+    exit_code = InputError.exit_code
+
+    def __init__(self, url: str, reason: str) -> None:
+        Exception.__init__(
+            self,
+            f"{url!r} is not a valid URL ({reason}); pass a base URL such as http://host:8000/v1",
         )
         self.url = url
         self.reason = reason
@@ -158,13 +171,55 @@ def _split_allowlist(entries: Iterable[str]) -> tuple[list[str], list[str]]:
     return networks, hosts
 
 
+#: Never opened by a wide allowlist entry: only an entry naming exactly one of these addresses
+#: opens it. The metadata endpoints (credentials of the machine hypewatch runs on), and the
+#: prefixes that wrap an IPv4 address inside IPv6, so the table still decodes what they carry.
+_CARVED_OUT = tuple(
+    block.network
+    for block in _DENIED.blocks
+    if "metadata" in block.name.lower() or block.reach is Reach.TRANSLATED
+)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _without_carve_outs(network: IPNetwork) -> list[IPNetwork]:
+    """`network` less every carved-out block it strictly contains."""
+    parts: list[IPNetwork] = [network]
+    for hole in _CARVED_OUT:
+        next_parts: list[IPNetwork] = []
+        for part in parts:
+            if part.version == hole.version and hole.subnet_of(part) and hole != part:  # type: ignore[arg-type]
+                next_parts.extend(part.address_exclude(hole))  # type: ignore[arg-type]
+            else:
+                next_parts.append(part)
+        parts = next_parts
+    return parts
+
+
+def allowed_networks(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """The allowlist's networks as the guard applies them: a wide entry (`0.0.0.0/0`, `::/0`,
+    `169.254.0.0/16`) never opens a metadata endpoint or an IPv4-in-IPv6 wrapper."""
+    out: list[IPNetwork] = []
+    for entry in entries:
+        out.extend(_without_carve_outs(ipaddress.ip_network(entry, strict=False)))
+    return tuple(out)
+
+
+def opened_metadata(entries: Iterable[str]) -> list[str]:
+    """Allowlist entries that name a cloud metadata address exactly (and so open it)."""
+    networks, _hosts = _split_allowlist(entries)
+    holes = {n for n in _CARVED_OUT if n.num_addresses == 1}
+    return [n for n in networks if ipaddress.ip_network(n, strict=False) in holes]
+
+
 def build_policy(config: NetConfig) -> Policy:
     networks, _hosts = _split_allowlist(config.allowlist)
     if config.allow_private:
         networks.extend(PRIVATE_NETWORKS)
     return Policy(
         denied_networks=_DENIED,
-        allowed_networks=tuple(ipaddress.ip_network(n, strict=False) for n in networks),
+        allowed_networks=allowed_networks(networks),
         allowed_ports=_ALL_PORTS,
         max_redirects=config.max_redirects,
     )
@@ -183,7 +238,7 @@ def check_url(url: str, config: NetConfig, resolver: Resolver | None = None) -> 
     try:
         origin = origin_of(url)
     except httpx.InvalidURL as error:
-        raise BlockedDestinationError(url, f"not a valid URL ({error})") from None
+        raise InvalidURLError(url, str(error)) from None
     if origin in config.trusted_origins:
         return
     policy = build_policy(config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from hypewatch.cli import (  # noqa: F401  (importing a module registers its commands)
     bench,
     daemon,
+    db,
     digest,
     extract,
     fingerprint,

@@ -1,37 +1,67 @@
 """What every command shares: the typer app, the consoles, options, errors and exit codes.
 
 Every command prints human output by default and one JSON document with
-`--json`. Exit codes (docs/cli.md): 0 ok, 1 unexpected error, 2 usage,
-3 configuration, 4 network refused or failed, 5 bad input file, 6 not found,
-7 storage.
+`--json` -- on failure too: `{"ok": false, "error": {...}}`. Exit codes come from
+the error's family (hypewatch.errors, docs/cli.md). No traceback for anything a user or a
+remote server can cause; `--debug` shows it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import socket
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
+import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.exceptions import TyperException
 
-from hypewatch import lifecycle
-from hypewatch.config import (
-    ConfigError,
-    Settings,
-    load_settings,
-    resolve_config_path,
+from hypewatch import __version__
+from hypewatch.config import Settings, load_settings, resolve_config_path
+from hypewatch.errors import (
+    EXIT_CONFIG,
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_NETWORK,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    HypewatchError,
+    InputError,
+    exit_code_of,
 )
-from hypewatch.net import NetError
-from hypewatch.storage import NotFoundError, StorageError, Store
+from hypewatch.storage import Store
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_NETWORK = 0, 1, 2, 3, 4
-EXIT_INPUT, EXIT_NOT_FOUND, EXIT_STORAGE = 5, 6, 7
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_ERROR",
+    "EXIT_INPUT",
+    "EXIT_NETWORK",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_STORAGE",
+    "EXIT_USAGE",
+    "AllowPrivateOpt",
+    "InputError",
+    "JsonOpt",
+    "app",
+    "config_app",
+    "emit_json",
+    "err",
+    "fail",
+    "handle_errors",
+    "out",
+    "state",
+]
 
 app = typer.Typer(
     name="hypewatch",
@@ -59,6 +89,7 @@ AllowPrivateOpt = Annotated[
 class AppState:
     config_path: Path | None = None
     db_path: Path | None = None
+    debug: bool = False
     _settings: Settings | None = None
 
     @property
@@ -71,20 +102,56 @@ class AppState:
     def database(self) -> Path:
         return self.db_path or self.settings.general.database
 
-    def store(self) -> Store:
-        return Store.open(self.database)
+    def store(self, *, create: bool = True) -> Store:
+        """The database; read-only commands pass `create=False` and never make one."""
+        return Store.open(self.database, create=create)
 
 
 state = AppState()
 
 
-class InputError(Exception):
-    """An input file or argument is unusable; the message says what to do."""
-
-
-def fail(message: str, code: int) -> NoReturn:
+def fail(message: str, code: int, *, json_out: bool = False, kind: str = "error") -> NoReturn:
+    """Say what went wrong (on stderr; with --json also as one JSON document) and exit."""
     err.print(f"[bold red]error:[/] {escape(message)}")
+    if json_out:
+        emit_json({"ok": False, "error": {"kind": kind, "code": code, "message": message}})
     raise typer.Exit(code)
+
+
+def _classify(error: BaseException) -> tuple[str, int, str]:
+    """(message, exit code, kind) for an error a user or a remote server can cause."""
+    if isinstance(error, HypewatchError):
+        return str(error), exit_code_of(error), type(error).__name__
+    if isinstance(error, httpx.InvalidURL):
+        return (
+            f"not a valid URL ({error}); pass a base URL such as http://host:8000/v1",
+            EXIT_INPUT,
+            "InputError",
+        )
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve the host name ({error})", EXIT_NETWORK, "NetError"
+    if isinstance(error, RecursionError) or "integer string conversion" in str(error):
+        return (
+            f"input too deeply nested or too large to read ({type(error).__name__}); a file or "
+            "a server's reply is malformed",
+            EXIT_INPUT,
+            "InputError",
+        )
+    if isinstance(error, httpx.HTTPError):
+        return f"network error: {type(error).__name__}: {error}", EXIT_NETWORK, "NetError"
+    if isinstance(error, sqlite3.Error):
+        return (
+            f"database error: {error}; check the file with 'hypewatch db check' or restore "
+            "it from a backup",
+            EXIT_STORAGE,
+            "StorageError",
+        )
+    return (
+        f"unexpected error: {type(error).__name__}: {error} (run again with --debug for the "
+        "traceback, and please report it)",
+        EXIT_ERROR,
+        type(error).__name__,
+    )
 
 
 P = ParamSpec("P")
@@ -98,24 +165,31 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except ConfigError as error:
-            fail(str(error), EXIT_CONFIG)
-        except NetError as error:
-            fail(str(error), EXIT_NETWORK)
-        except InputError as error:
-            fail(str(error), EXIT_INPUT)
-        except NotFoundError as error:
-            fail(str(error).strip("'\""), EXIT_NOT_FOUND)
-        except StorageError as error:
-            fail(str(error), EXIT_STORAGE)
-        except lifecycle.IllegalTransitionError as error:
-            fail(str(error), EXIT_ERROR)
+        except (
+            TyperException,
+            typer.Exit,
+            typer.Abort,
+            KeyboardInterrupt,
+            SystemExit,
+        ):
+            raise
+        except Exception as error:
+            if state.debug:
+                raise
+            message, code, kind = _classify(error)
+            fail(message, code, json_out=bool(kwargs.get("json_out")), kind=kind)
 
     return wrapper
 
 
 def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"hypewatch {__version__}")
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
@@ -127,7 +201,15 @@ def main_options(
     db: Annotated[
         Path | None, typer.Option("--db", help="Database file (overrides config).")
     ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     state.config_path = config
     state.db_path = db
+    state.debug = debug
     state._settings = None

@@ -62,7 +62,7 @@ def verify(
 
     from hypewatch.bot.app import build_pipeline
 
-    store = state.store()
+    store = state.store(create=False)
     try:
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
         if verifier is not None and verifier not in pipeline.registry:
@@ -126,7 +126,10 @@ def run() -> None:
         finally:
             store.close()
 
-    asyncio.run(main())
+    from hypewatch.storage.instance import single_instance
+
+    with single_instance(state.database):
+        asyncio.run(main())
 
 
 @app.command()

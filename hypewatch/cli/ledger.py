@@ -31,7 +31,7 @@ def claims(
     json_out: JsonOpt = False,
 ) -> None:
     """List claims, optionally by status."""
-    store = state.store()
+    store = state.store(create=False)
     rows = store.claims(status=status)
     launches = {launch.id: launch for launch in store.launches()}
     store.close()
@@ -82,7 +82,7 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show a launch: its claims and its timeline of events."""
-    store = state.store()
+    store = state.store(create=False)
     found = store.find_launch(launch)
     claim_rows = store.claims(launch_id=found.id)
     events = store.events(found.id)

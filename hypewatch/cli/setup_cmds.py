@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hypewatch.cli.common import (
     JsonOpt,
     app,
     config_app,
     emit_json,
+    err,
     handle_errors,
     out,
     state,
@@ -62,12 +64,26 @@ def init(
 @handle_errors
 def config_check(json_out: JsonOpt = False) -> None:
     """Validate the configuration and that every secret it names is set."""
+    from hypewatch.net import opened_metadata
+
     settings = state.settings
     check_secrets(settings)
     path = resolve_config_path(state.config_path)
+    warnings = [
+        f"network.allowlist opens the cloud metadata address {entry}: anything that can "
+        "make hypewatch fetch a URL can then read this machine's cloud credentials"
+        for entry in opened_metadata(settings.network.allowlist)
+    ]
     if json_out:
         emit_json(
-            {"ok": True, "config": str(path) if path else None, "database": str(state.database)}
+            {
+                "ok": True,
+                "config": str(path) if path else None,
+                "database": str(state.database),
+                "warnings": warnings,
+            }
         )
         return
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     out.print(f"configuration ok ({path or 'built-in defaults'})")

@@ -100,7 +100,7 @@ def status(json_out: JsonOpt = False) -> None:
     """Sources (last poll, errors, backoff, budget), the verification queue, deliveries."""
     from hypewatch.bot.status import full_status
 
-    store = state.store()
+    store = state.store(create=False)
     try:
         report = full_status(store, state.settings)
     finally:

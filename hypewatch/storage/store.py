@@ -25,6 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from hypewatch import lifecycle
+from hypewatch.errors import NotFoundError as NotFoundError
 from hypewatch.events import (
     ClaimAdded,
     Event,
@@ -46,10 +47,6 @@ from hypewatch.models import (
     utcnow,
 )
 from hypewatch.storage.db import connect, schema_version, write
-
-
-class NotFoundError(LookupError):
-    """A launch, claim or post that was asked for does not exist."""
 
 
 def _ts(value: datetime) -> str:
@@ -141,8 +138,9 @@ class Store:
         self._event_hooks.append(hook)
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
-        return cls(connect(path))
+    def open(cls, path: Path | str, *, create: bool = True) -> Store:
+        """Open (with `create`, making it when missing) the database at `path`."""
+        return cls(connect(path, create=create))
 
     def close(self) -> None:
         self.db.close()

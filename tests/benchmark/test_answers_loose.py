@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +13,7 @@ from hypewatch.standins.openai_bench import Behaviour, answer_for, reply_for, th
 from hypewatch.verifiers.benchmark.answer_phrases import MMLU_PROX_ANSWER_IS
 from hypewatch.verifiers.benchmark.answers import (
     answers_equivalent,
+    equivalence,
     extract,
     extract_choice,
     extract_number,
@@ -17,6 +21,11 @@ from hypewatch.verifiers.benchmark.answers import (
     split_reasoning,
     structured_answer,
 )
+from hypewatch.verifiers.benchmark.client import ChatClient, ChatReply
+from hypewatch.verifiers.benchmark.families import Score
+from hypewatch.verifiers.benchmark.families.items import ByItem
+from hypewatch.verifiers.benchmark.families.numeric import Numeric
+from hypewatch.verifiers.benchmark.reask import Reader, strong
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 CHOICES = ("Paris", "London", "Berlin", "Madrid")
@@ -72,22 +81,31 @@ def test_ambiguous_or_unknown_phrasings_stay_unread(reply: str) -> None:
     assert extract_choice(reply, CHOICES).value is None
 
 
-def test_reasoning_blocks_are_set_aside() -> None:
-    reply = "<think>A? The answer is (C) perhaps. No.</think>\nB"
-    assert split_reasoning(reply) == ("B", "A? The answer is (C) perhaps. No.")
-    assert extract(reply, MC).value == "B"
-    # the template opened <think>: only its closing tag is in the reply
-    assert (
-        extract("Looks like C... the answer is (C)? </think> The answer is (B).", MC).value == "B"
-    )
-    # nothing after the reasoning: its explicit statement is read, marked as such
-    cut = extract("<think>Weighing all four, the answer is (B).</think>", MC)
-    assert (cut.value, cut.rule) == ("B", "reasoning:answer_is")
-    # an unclosed block is all reasoning, and loose mentions in it are not read
-    assert extract("<think>Maybe B is correct.", MC).value is None
-    # reasoning_content sent separately
-    separate = extract("", MC, reasoning="So the answer is (B).")
-    assert (separate.value, separate.rule) == ("B", "reasoning:answer_is")
+def _reply(text: str, reasoning: str = "", finish: str = "stop") -> ChatReply:
+    return ChatReply(text, finish, 1, 1, 0.0, reasoning=reasoning)
+
+
+async def test_reasoning_blocks_are_set_aside() -> None:
+    text = "<think>A? The answer is (C) perhaps. No.</think>\nB"
+    assert split_reasoning(text) == ("B", "A? The answer is (C) perhaps. No.")
+    async with httpx.AsyncClient() as http:
+        reader = Reader(ChatClient(http, "http://127.0.0.1:9/v1", "m"), ByItem())
+
+        async def read(text: str, reasoning: str = "") -> Score:
+            return await reader.score(_reply(text, reasoning), MC)
+
+        assert (await read(text)).parsed == "B"
+        # the template opened <think>: only its closing tag is in the reply
+        opened = "Looks like C... the answer is (C)? </think> The answer is (B)."
+        assert (await read(opened)).parsed == "B"
+        # nothing after the reasoning: its explicit statement is read, marked as such
+        cut = await read("<think>Weighing all four, the answer is (B).</think>")
+        assert (cut.parsed, cut.rule) == ("B", "reasoning:answer_is")
+        # an unclosed block is all reasoning, and loose mentions in it are not read
+        assert (await read("<think>Maybe B is correct.")).parsed is None
+        # reasoning_content sent separately
+        separate = await read("", reasoning="So the answer is (B).")
+        assert (separate.parsed, separate.rule, separate.value) == ("B", "reasoning:answer_is", 1)
 
 
 @pytest.mark.parametrize(
@@ -117,6 +135,24 @@ def test_the_equivalence_check() -> None:
     assert not answers_equivalent("463", "462")
     assert not answers_equivalent("\\frac{1}{3}", "0.5")
     assert not answers_equivalent("x" * 300, "1")
+    # cannot tell (too long to hand to the checker): None, and the numeric family says unread
+    assert equivalence("x" * 300, "1") is None
+    assert equivalence("\\frac{1}{2}", "0.5") is True
+    assert equivalence("463", "462") is False
+
+
+async def test_a_comparison_that_cannot_be_made_leaves_the_reply_unread() -> None:
+    # Off the main thread math-verify has no timeout, so exponents are not handed to it.
+    def score_in_a_thread(reply: str) -> Score:
+        return asyncio.run(Numeric().score(reply, NUM))
+
+    score = await asyncio.to_thread(score_in_a_thread, "\\boxed{2^{9}-50}")
+    assert (score.parsed, score.rule, score.value) == (None, "unjudged", 0.0)
+    assert "2^{9}-50" in score.detail
+    on_main = await Numeric().score("\\boxed{2^{9}-50}", NUM)
+    assert (on_main.parsed, on_main.value) == ("2^{9}-50", 1.0)
+    assert (await Numeric().score("The answer is 462.", NUM)).value == 1.0
+    assert (await Numeric().score("The answer is 461.", NUM)).parsed == "461"
 
 
 def test_structured_re_ask_replies() -> None:
@@ -128,9 +164,12 @@ def test_structured_re_ask_replies() -> None:
 
 
 def test_strong_rules_only_in_cut_off_replies() -> None:
-    assert extract("The answer is (B).", MC).strong
-    assert not extract("I think it's B.", MC).strong
-    assert not extract_number("First 40, then 2").strong
+    assert strong(Score(1.0, "B", extract("The answer is (B).", MC).rule))
+    assert strong(Score(1.0, "B", "reasoning:answer_is"))
+    assert strong(Score(1.0, "B", "reask_json"))
+    assert not strong(Score(1.0, "B", extract("I think it's B.", MC).rule))
+    assert not strong(Score(0.0, "4", extract_number("First 40, then 2").rule))
+    assert not strong(Score(0.0, None, "unparseable"))
     assert extract_number("First 40, then 2", strong_only=True).value is None
 
 
@@ -144,7 +183,7 @@ def test_loose_stand_in_replies_are_never_misread(items: list[TaskItem], reasoni
         thoughts = thoughts_for(item, behaviour)
         reply = reply_for(item, behaviour)
         text = f"<think>{thoughts}</think>\n{reply}" if reasoning else reply
-        parsed = extract(text, item)
+        parsed = extract(split_reasoning(text)[0], item)
         if parsed.value is not None:
             read += 1
             if item.is_multiple_choice:
@@ -157,7 +196,7 @@ def test_loose_stand_in_replies_are_never_misread(items: list[TaskItem], reasoni
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=300))
 def test_hostile_text_never_raises(text: str) -> None:
-    final, _ = split_reasoning(text)
+    final = split_reasoning(text)[0]
     choice = extract_choice(final, CHOICES)
     assert choice.value is None or choice.value in "ABCD"
     number = extract_number(final)
@@ -174,6 +213,6 @@ _TEX_TOKENS = st.sampled_from(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_TEX_TOKENS, max_size=40).map("".join))
 def test_hostile_tex_never_raises(text: str) -> None:
-    parsed = extract(text, NUM)
-    is_correct(parsed, NUM)
-    assert extract(text, MC).value in (None, "A", "B", "C", "D")
+    final = split_reasoning(text)[0]
+    is_correct(extract(final, NUM), NUM)
+    assert extract(final, MC).value in (None, "A", "B", "C", "D")

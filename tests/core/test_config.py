@@ -119,3 +119,79 @@ def test_every_setting_is_in_the_configuration_reference() -> None:
     expected = _model_keys(Settings, "")
     assert sorted(expected - documented) == [], "settings missing from docs/configuration.md"
     assert sorted(documented - expected) == [], "docs/configuration.md lists unknown settings"
+
+
+# -- hardening: strict types, bounds, networks, secrets --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[network]\nallow_private = 'yes'\n", "network.allow_private"),
+        ("[network]\nallow_private = 1\n", "network.allow_private"),
+        ("[network]\nmax_response_bytes = 1e20\n", "network.max_response_bytes"),
+        ("[network]\nmax_response_bytes = 10_000_000_000\n", "network.max_response_bytes"),
+        ("[network]\nread_timeout_seconds = inf\n", "network.read_timeout_seconds"),
+        ("[network]\ntotal_timeout_seconds = nan\n", "network.total_timeout_seconds"),
+        ("[daemon]\nverification_concurrency = 1e8\n", "daemon.verification_concurrency"),
+        ("[daemon]\nverification_concurrency = 100000000\n", "daemon.verification_concurrency"),
+        ("[network]\nretries = '3'\n", "network.retries"),
+        ("[network]\nallowlist = ['10.0.0.0/33']\n", "network.allowlist"),
+        ("[network]\nallowlist = ['300.1.2.3']\n", "network.allowlist"),
+        ("[network]\nallowlist = ['not a host!']\n", "network.allowlist"),
+    ],
+)
+def test_coerced_unbounded_or_invalid_values_are_refused(
+    tmp_path: Path, toml: str, key: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(_write(tmp_path, toml))
+    assert key in str(info.value)
+
+
+def test_valid_networks_and_hosts_are_kept(tmp_path: Path) -> None:
+    entries = ["10.0.0.0/8", "fd00::/8", "192.168.1.20", "models.lan", "gpu-1.internal."]
+    settings = load_settings(_write(tmp_path, f"[network]\nallowlist = {entries!r}\n"))
+    assert settings.network.allowlist == entries
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("[hub]\ntoken_env", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
+        (
+            "[notifiers.discord_bot]\ntoken_env",
+            "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.x1y2z3w4v5u6t7s8r9q0",
+        ),
+        ("[sources.x]\nbearer_token_env", "AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid2bT3x"),
+        ("[sources.reddit]\nclient_secret_env", "sk-proj-abcdefghijklmnop1234567890"),
+        ("[verifiers.fingerprint]\napi_key_env", "xoxb-1234-5678-abcdefghijkl"),
+    ],
+)
+def test_a_secret_pasted_as_a_variable_name_is_refused_and_never_echoed(
+    tmp_path: Path, key: str, secret: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(_write(tmp_path, f'{key} = "{secret}"\n'))
+    message = str(info.value)
+    assert secret not in message
+    assert secret[8:] not in message
+    assert f"len {len(secret)}" in message
+
+
+def test_variable_names_still_pass(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, '[hub]\ntoken_env = "MY_HF_TOKEN_2"\n'))
+    assert settings.hub.token_env == "MY_HF_TOKEN_2"
+
+
+def test_every_number_is_bounded_and_the_bounds_are_documented() -> None:
+    from hypewatch.config import bounds_markdown, numeric_bounds
+
+    unbounded = [key for key, low, high in numeric_bounds() if not (low and high)]
+    assert not unbounded, (
+        f"give these settings a lowest and highest value (Field(ge=, le=)): {unbounded}"
+    )
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    assert bounds_markdown() in docs, (
+        "docs/configuration.md's Bounds table is stale: paste hypewatch.config.bounds_markdown()"
+    )

@@ -11,6 +11,7 @@ import pytest
 
 from hypewatch.net import (
     BlockedDestinationError,
+    InvalidURLError,
     NetConfig,
     ResponseTooLargeError,
     async_client,
@@ -75,7 +76,9 @@ async def test_refused_without_opening_a_socket(url: str, no_sockets: list[Any])
     config = NetConfig(retries=0)
     with pytest.raises(BlockedDestinationError) as info:
         check_url(url, config)
-    assert "--allow-private" in str(info.value)
+    # an address the guard refuses says how to open it; a URL that is not one says so
+    hint = "not a valid URL" if isinstance(info.value, InvalidURLError) else "--allow-private"
+    assert hint in str(info.value)
     async with async_client(config) as client:
         # httpx itself rejects some encodings as invalid URLs; either way nothing connects
         with pytest.raises((BlockedDestinationError, httpx.InvalidURL)):
@@ -235,3 +238,33 @@ async def test_connect_errors_are_retried_then_raised() -> None:
         with pytest.raises(httpx.ConnectError):
             await client.get("http://example.test/")
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("wide", ["0.0.0.0/0", "::/0", "169.254.0.0/16", "fd00::/8"])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "169.254.169.254",
+        "169.254.170.2",
+        "100.100.100.200",
+        "fd00:ec2::254",
+        "::ffff:169.254.169.254",
+        "64:ff9b::a9fe:a9fe",
+    ],
+)
+def test_a_wide_allowlist_never_opens_cloud_metadata(wide: str, metadata: str) -> None:
+    from hypewatch.net import build_policy
+
+    policy = build_policy(NetConfig(allowlist=(wide,)))
+    assert not policy.permits_address(metadata)
+
+
+def test_only_an_exact_entry_opens_a_metadata_address_and_config_check_warns() -> None:
+    from hypewatch.net import build_policy, opened_metadata
+
+    policy = build_policy(NetConfig(allowlist=("169.254.169.254/32",)))
+    assert policy.permits_address("169.254.169.254")
+    assert not policy.permits_address("169.254.170.2")
+    assert opened_metadata(["169.254.169.254", "0.0.0.0/0", "10.0.0.0/8"]) == ["169.254.169.254"]
+    wide = build_policy(NetConfig(allowlist=("0.0.0.0/0",)))
+    assert wide.permits_address("10.1.2.3") and wide.permits_address("8.8.8.8")

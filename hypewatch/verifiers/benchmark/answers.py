@@ -2,15 +2,13 @@
 
 Replies come in many shapes: "The answer is (B).", "Answer: B", "答案是 B",
 "Therefore, B is correct.", "B) <choice text>", "**B**", "#### 42",
-"The answer is 42.", "\\boxed{\\frac{1}{2}}". Reasoning blocks
-(`<think>...</think>`) are set aside first: the answer is read from what
-follows them, and only when that says nothing are the reasoning's explicit
-statements read (rule `reasoning:<rule>`), as with an endpoint's separate
-`reasoning_content`. The patterns live in `answer_rules` (explicit forms
-first, the last occurrence in the reply winning: models revise; then looser
-phrasings; then weak fallbacks), and each result records its rule. A reply
-nothing matches is unread: the runner re-asks once, then leaves it to the
-bound rule (docs/benchmark.md).
+"The answer is 42.", "\\boxed{\\frac{1}{2}}". The patterns live in
+`answer_rules` (explicit forms first, the last occurrence in the reply
+winning: models revise; then looser phrasings; then weak fallbacks), and each
+result records its rule. A reply nothing matches is unread. Reasoning blocks
+(`split_reasoning`), cut-off replies and re-asks are handled around the
+scorer by `reask.Reader`; unread replies are left to the bound rule
+(docs/benchmark.md).
 
 `answers_equivalent` is the one numeric-equivalence check: plain decimals are
 compared exactly (42 = 42.0 = 42.00), anything else (fractions, LaTeX, units
@@ -19,7 +17,9 @@ in `\\text{}`) by math-verify. Every scorer family that compares numbers uses it
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -37,6 +37,9 @@ _THINK_CLOSE = re.compile(rf"</(?:{_THINK_TAGS})\s*>", re.IGNORECASE)
 _SENTENCES = re.compile(r"[.!?。！？\n]+")
 #: Expressions handed to math-verify are capped (untrusted text; sympy can be slow).
 MAX_EXPRESSION_CHARS = 200
+#: Wall-clock seconds math-verify may spend on one expression (main thread only;
+#: generous, as a loaded machine stretches wall time, and a timeout means "unread").
+MATH_TIMEOUT = 5
 _TEX_HINT = re.compile(r"\\[a-zA-Z]+|\d\s*/\s*\d")
 
 
@@ -50,13 +53,6 @@ class Parsed:
     @property
     def ok(self) -> bool:
         return self.value is not None
-
-    @property
-    def strong(self) -> bool:
-        """Read from an explicit statement of the final answer (trusted in cut-off replies)."""
-        return self.rule.removeprefix("reasoning:") in rules.STRONG_RULES or self.rule.startswith(
-            "reask"
-        )
 
 
 UNPARSEABLE = Parsed(None, "unparseable")
@@ -216,26 +212,11 @@ def extract_number(reply: str, *, strong_only: bool = False) -> Parsed:
     return UNPARSEABLE if raw is None else Parsed(raw, "last_number")
 
 
-def _extract_text(text: str, item: TaskItem, strong_only: bool) -> Parsed:
+def extract(reply: str, item: TaskItem, *, strong_only: bool = False) -> Parsed:
+    """The answer in `reply` (a letter or a number); `strong_only`: explicit statements only."""
     if item.is_multiple_choice:
-        return extract_choice(text, item.choices, strong_only=strong_only)
-    return extract_number(text, strong_only=strong_only)
-
-
-def extract(reply: str, item: TaskItem, reasoning: str = "") -> Parsed:
-    """The answer in `reply`; `reasoning` is an endpoint's separate reasoning text.
-    Reasoning (tagged or separate) is read only when the reply proper says nothing,
-    and then only for explicit statements of the answer."""
-    final, tagged = split_reasoning(reply)
-    parsed = _extract_text(final, item, strong_only=False) if final else UNPARSEABLE
-    if parsed.ok:
-        return parsed
-    hidden = "\n".join(p for p in (tagged, reasoning) if p)
-    if hidden:
-        inner = _extract_text(hidden, item, strong_only=True)
-        if inner.ok:
-            return Parsed(inner.value, f"reasoning:{inner.rule}")
-    return UNPARSEABLE
+        return extract_choice(reply, item.choices, strong_only=strong_only)
+    return extract_number(reply, strong_only=strong_only)
 
 
 def structured_answer(text: str) -> str | None:
@@ -258,7 +239,24 @@ def _plain(value: str) -> Decimal | None:
 
 def _math_timeout() -> int | None:
     """math-verify times out with SIGALRM, which works only on the main thread."""
-    return 2 if threading.current_thread() is threading.main_thread() else None
+    return MATH_TIMEOUT if threading.current_thread() is threading.main_thread() else None
+
+
+@functools.cache
+def _math_verify() -> Any:
+    """math-verify, imported and warmed up once with no timeout: its first call loads
+    the LaTeX grammar, which must not count against a reply's time limit."""
+    import math_verify  # imported here: sympy costs ~1 s at start-up
+
+    # it warns when called without a timeout (we guard those calls ourselves) and on
+    # each timeout (which `equivalence` reports as "cannot tell")
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    math_verify.verify(
+        math_verify.parse("$1$", parsing_timeout=None),
+        math_verify.parse("$1$", parsing_timeout=None),
+        timeout_seconds=None,
+    )
+    return math_verify
 
 
 def _wrap(text: str) -> str:
@@ -266,34 +264,42 @@ def _wrap(text: str) -> str:
     return text if "$" in text or "\\(" in text or "\\[" in text else f"${text}$"
 
 
+def _too_hard(text: str) -> bool:
+    """Not handed to math-verify: over-long, or exponents where no timeout can guard."""
+    return len(text) > MAX_EXPRESSION_CHARS or (_math_timeout() is None and "^" in text)
+
+
 def _math_answer(text: str) -> str | None:
     """The expression math-verify finds in `text` (its own extraction), or None."""
-    if len(text) > MAX_EXPRESSION_CHARS or (_math_timeout() is None and "^" in text):
+    if _too_hard(text):
         return None
-    from math_verify import parse  # imported here: sympy costs ~1 s at start-up
-
-    found = parse(_wrap(text), parsing_timeout=_math_timeout())
+    found = _math_verify().parse(_wrap(text), parsing_timeout=_math_timeout())
     return str(found[1]) if len(found) > 1 else None
 
 
-def answers_equivalent(got: str, want: str) -> bool:
-    """Is `got` the same number or expression as `want`? Plain decimals exactly; otherwise
-    math-verify (fractions, TeX, `\\text{}` units), with a timeout on the main thread and,
-    elsewhere (no timeout possible), no exponents."""
+def equivalence(got: str, want: str) -> bool | None:
+    """Is `got` the same number or expression as `want`? Plain decimals exactly;
+    otherwise math-verify (fractions, TeX, `\\text{}` units). None when it cannot
+    tell (too long, a parse error or a timeout): the reply then counts as unread."""
     a, b = _plain(got), _plain(want)
     if a is not None and b is not None:
         return a == b
-    both = got + want
-    if len(got) > MAX_EXPRESSION_CHARS or len(want) > MAX_EXPRESSION_CHARS:
-        return False
-    timeout = _math_timeout()
-    if timeout is None and "^" in both:
-        return False
-    from math_verify import parse, verify
+    if _too_hard(got) or _too_hard(want):
+        return None
+    math_verify, timeout = _math_verify(), _math_timeout()
+    try:
+        gold = math_verify.parse(_wrap(want), parsing_timeout=timeout, raise_on_error=True)
+        answer = math_verify.parse(_wrap(got), parsing_timeout=timeout, raise_on_error=True)
+        if not gold or not answer:
+            return None
+        return bool(math_verify.verify(gold, answer, timeout_seconds=timeout, raise_on_error=True))
+    except (Exception, math_verify.errors.TimeoutException):
+        return None
 
-    gold = parse(_wrap(want), parsing_timeout=timeout)
-    answer = parse(_wrap(got), parsing_timeout=timeout)
-    return bool(gold and answer and verify(gold, answer, timeout_seconds=timeout))
+
+def answers_equivalent(got: str, want: str) -> bool:
+    """`equivalence`, with "cannot tell" as not equivalent."""
+    return equivalence(got, want) is True
 
 
 def is_correct(parsed: Parsed, item: TaskItem) -> bool:

@@ -2,15 +2,16 @@
 
 Prompts ask for a final "#### <number>" line (`prompts.build_messages`);
 `answers.extract_number` reads it (or a boxed / "the answer is" number, else
-the last number) and `answers.is_correct` decides equivalence, the one
-numeric equivalence the project has.
+the last number) and `answers.equivalence` decides equivalence, the one
+numeric equivalence the project has; a comparison it cannot make (a timeout, a
+parse error) leaves the reply unread rather than wrong.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from hypewatch.verifiers.benchmark.answers import extract_number, is_correct
+from hypewatch.verifiers.benchmark.answers import equivalence, extract_number
 from hypewatch.verifiers.benchmark.families import Score, SimpleFamily
 from hypewatch.verifiers.benchmark.prompts import Message, PromptSetting, build_messages
 from hypewatch.verifiers.benchmark.tasks import TaskItem
@@ -32,4 +33,9 @@ class Numeric(SimpleFamily):
 
     async def score(self, reply: str, item: TaskItem) -> Score:
         parsed = extract_number(reply)
-        return Score(1.0 if is_correct(parsed, item) else 0.0, parsed.value, parsed.rule)
+        if parsed.value is None:
+            return Score(0.0, None, parsed.rule)
+        same = equivalence(parsed.value, str(item.answer))
+        if same is None:  # the checker could not tell: unread, not wrong (the bound rule)
+            return Score(0.0, None, "unjudged", f"could not compare {parsed.value[:80]!r}")
+        return Score(1.0 if same else 0.0, parsed.value, parsed.rule)
