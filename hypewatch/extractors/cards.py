@@ -1,28 +1,28 @@
-"""Model cards: markdown score tables and the `model-index` / `base_model` front matter.
+"""Score tables (any syntax, see `tables`) and the `model-index` / `base_model` front matter.
 
 A table may list benchmarks as rows and models as columns, or the other way
-round; only the launched model's column (or row) is read. Columns that
-describe the evaluation (metric, shots, setting) give the setting. A table
-whose percent-scale scores are all fractions (0.312) is read as percent (31.2).
+round; only the launched model's column (or row) is read, chosen by `launched`
+from the names the text gives the model. Columns that describe the evaluation
+(metric, shots, setting), a header row of shot counts and label parentheses
+give the setting. A table whose percent-scale scores are all fractions (0.312)
+is read as percent (31.2). One table gives one value per benchmark: the first
+row (the headline setting) wins.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from hypewatch.extractors import names, registry, settings_norm
+from hypewatch.extractors import launched, registry, settings_norm, tables
+from hypewatch.extractors.launched import Candidate, Choice
 from hypewatch.extractors.scores import Score
 
-MAX_TABLE_ROWS = 400
-MAX_TABLES = 40
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_CELL_NUMBER = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)(?![\w.])")
-_MARKUP = re.compile(
-    r"\*\*|__|`|<[^>]{0,80}>|\[\^?[^\]]{0,40}\]\([^)]{0,300}\)|\[\^\w+\]|[*†‡§¹²³]"
-)
-_LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,300}\)")
+_CELL_NUMBER = re.compile(r"(?<![\w./])(\d{1,4}(?:\.\d+)?)(?![\w./])")
+_MARKUP = re.compile(r"\*\*|__|`|<[^>]{0,80}>|\[\^\w+\]|[*†‡§¹²³]")
+_EMPTY = frozenset({"", "-", "—", "–", "N/A", "n/a", "/", "--"})
 _META = frozenset(
     [
         "metric",
@@ -49,6 +49,54 @@ _META = frozenset(
         "stderr",
         "std",
         "filter",
+        # parameter counts beside the scores (`#TP`, `#AP`, `Params`)
+        "tp",
+        "ap",
+        "params",
+        "size",
+    ]
+)
+# Words of a category or an average over several benchmarks (`Common-sense Reasoning`,
+# `Math & Code`): a label made only of these names no benchmark.
+_CATEGORY_WORDS = frozenset(
+    [
+        "general",
+        "knowledge",
+        "reasoning",
+        "commonsense",
+        "common",
+        "sense",
+        "reading",
+        "comprehension",
+        "math",
+        "mathematics",
+        "code",
+        "coding",
+        "english",
+        "chinese",
+        "multilingual",
+        "average",
+        "avg",
+        "overall",
+        "language",
+        "understanding",
+        "world",
+        "tool",
+        "use",
+        "steerability",
+        "long",
+        "context",
+        "safety",
+        "and",
+        "instruction",
+        "following",
+        "agentic",
+        "agent",
+        "agents",
+        "science",
+        "stem",
+        "other",
+        "others",
     ]
 )
 
@@ -69,6 +117,7 @@ _LABEL_HEADERS = frozenset(
         "model",
         "models",
         "name",
+        "metric",
     ]
 )
 _NOT_BENCH = frozenset(
@@ -89,52 +138,81 @@ _NOT_BENCH = frozenset(
         "total",
         "active",
         "#",
-        "params",
         "model",
+        "value",
+        "result",
+        "score",
     ]
 )
-_OURS = re.compile(r"\bours\b|\(ours\)|\bour model\b", re.I)
+
+
+def _clean(text: str) -> str:
+    return _MARKUP.sub("", text).strip()
 
 
 @dataclass
-class Table:
-    header: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    first_line: int = 0
-    last_line: int = 0
+class _View:
+    """A table as header labels (one per column) and body rows of cleaned text."""
+
+    header: list[list[str]]
+    header_bold: list[bool]
+    rows: list[list[str]]
+    bold: list[list[bool]]
+
+    @property
+    def width(self) -> int:
+        return len(self.header)
+
+    def column(self, j: int) -> list[str]:
+        return [row[j] for row in self.rows]
+
+    def label(self, j: int) -> str:
+        return " ".join(self.header[j])
 
 
-def _cells(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|"):
-        line = line[:-1]
-    return [_clean_cell(c) for c in line.split("|")]
+def _settings_row(row: list[tables.Cell], first_header: str) -> bool:
+    """A header row of shot counts under the benchmark names (`| | 5-shot | 8-shot |`)."""
+    label = _clean(row[0].text) if row else ""
+    if label and label != first_header:
+        return False
+    rest = [_clean(c.text) for c in row[1:]]
+    named = [c for c in rest if c not in _EMPTY]
+    return bool(named) and all(settings_norm.normalize(c) for c in named)
 
 
-def _clean_cell(cell: str) -> str:
-    cell = _LINK.sub(r"\1", cell)
-    return _MARKUP.sub("", cell).strip()
+def _names_row(table: tables.Table, r: int) -> bool:
+    """The row of benchmark names under a grouped header (`| | Knowledge | | Math |`)."""
+    row = [_clean(c.text) for c in table.rows[r][1:]]
+    above = [_clean(c.text) for row_above in table.rows[:r] for c in row_above[1:]]
+    hits = sum(map(_is_bench_label, row))
+    return hits >= 2 and hits > sum(map(_is_bench_label, above)) and not _numeric(row)
 
 
-def find_tables(lines: list[str]) -> list[Table]:
-    """Markdown pipe tables: a header line, a separator line, then rows."""
-    tables: list[Table] = []
-    i = 1
-    while i < len(lines) and len(tables) < MAX_TABLES:
-        if "|" in lines[i - 1] and "-" in lines[i] and _SEPARATOR.match(lines[i]):
-            table = Table(_cells(lines[i - 1]), first_line=i - 1)
-            j = i + 1
-            while j < len(lines) and "|" in lines[j] and len(table.rows) < MAX_TABLE_ROWS:
-                table.rows.append(_cells(lines[j]))
-                j += 1
-            table.last_line = j - 1
-            tables.append(table)
-            i = j + 1
-        else:
-            i += 1
-    return tables
+def _view(table: tables.Table) -> _View:
+    head = table.header_rows
+    first_header = _clean(table.rows[0][0].text) if table.rows and table.rows[0] else ""
+    while head < len(table.rows) - 1 and (
+        _settings_row(table.rows[head], first_header) or _names_row(table, head)
+    ):
+        head += 1
+    header: list[list[str]] = []
+    for j in range(table.width):
+        parts: list[str] = []
+        for row in table.rows[:head]:
+            text = _clean(row[j].text) if j < len(row) else ""
+            if text and text not in parts:
+                parts.append(text)
+        header.append(parts)
+    header_bold = [
+        any(row[j].bold for row in table.rows[:head] if j < len(row)) for j in range(table.width)
+    ]
+    body = table.rows[head:]
+    return _View(
+        header,
+        header_bold,
+        [[_clean(c.text) for c in row] for row in body],
+        [[c.bold for c in row] for row in body],
+    )
 
 
 _SETTING_TEXT = re.compile(
@@ -147,9 +225,18 @@ def _number(cell: str) -> tuple[float, str] | None:
     return (float(match.group(1)), match.group(1)) if match else None
 
 
+_EVALPLUS = re.compile(r"\bevalplus\b|\s\+\+(?=\s|$)", re.I)
+_EVALPLUS_BASE = re.compile(r"\(base\)|\bbase(?:\s+version)?\b", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
 def _label(cell: str) -> tuple[str, str]:
     """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
     setting = settings_norm.normalize(cell)
+    if _EVALPLUS_BASE.search(cell) and _EVALPLUS.search(cell):
+        # EvalPlus reports the original tests ("base") and its extra ones ("plus"):
+        # `MBPP EvalPlus (base)`, `MBPP ++ base version` are MBPP
+        cell = " ".join(_EVALPLUS.sub(" ", _EVALPLUS_BASE.sub(" ", cell)).split())
     bare = re.sub(r"\([^)]*\)", " ", cell)
     bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
@@ -160,31 +247,36 @@ def _label(cell: str) -> tuple[str, str]:
     return bare or cell.strip(), setting
 
 
+def _label_of(parts: list[str]) -> tuple[str, str]:
+    """The benchmark named by a column's header rows (`MT-Bench` over `Avg. Score`)."""
+    setting = settings_norm.normalize(" ".join(parts))
+    for part in reversed(parts):  # the lowest header row is the most specific
+        name, _ = _label(part)
+        if registry.lookup(name) is not None:
+            return name, setting
+    name, _ = _label(" ".join(parts))
+    return name, setting
+
+
 def _is_bench_label(cell: str) -> bool:
     name, _ = _label(cell)
     return registry.lookup(name) is not None
 
 
+def _is_category(name: str) -> bool:
+    words = re.findall(r"[a-z]+", name.lower())
+    known = registry.lookup(name) is not None
+    return not known and bool(words) and all(w in _CATEGORY_WORDS for w in words)
+
+
+def _names_benchmark(name: str) -> bool:
+    low = name.lower()
+    return bool(name) and low not in _NOT_BENCH and not _is_meta(name) and not _is_category(name)
+
+
 def _numeric(cells: list[str]) -> bool:
-    filled = [c for c in cells if c and c not in {"-", "—", "–", "N/A", "n/a", "/"}]
+    filled = [c for c in cells if c not in _EMPTY]
     return bool(filled) and sum(_number(c) is not None for c in filled) >= max(1, len(filled) // 2)
-
-
-def _column(table: Table, j: int) -> list[str]:
-    return [row[j] if j < len(row) else "" for row in table.rows]
-
-
-def _pick(candidates: list[tuple[int, str]], model_names: list[str]) -> int:
-    """The launched model among (index, label) candidates."""
-    if not candidates:
-        return -1
-    best = names.best_match([label for _, label in candidates], model_names)
-    if best >= 0:
-        return candidates[best][0]
-    for index, label in candidates:
-        if _OURS.search(label):
-            return index
-    return candidates[0][0]
 
 
 def _fractions(values: list[tuple[str, float]]) -> bool:
@@ -196,6 +288,8 @@ def _finish(raw: list[tuple[str, float, str]], all_values: list[tuple[str, float
     scale = _fractions(all_values)
     out: list[Score] = []
     for bench, value, setting in raw:
+        if any(s.benchmark == bench for s in out):
+            continue  # a second row of one benchmark is another setting; the first is the claim
         if scale and registry.scale_of(bench) is registry.Scale.PERCENT:
             value = round(value * 100, 6)
         if bench and registry.value_in_range(bench, value, setting):  # a label of only
@@ -210,78 +304,79 @@ def _meta_setting(header: str, cell: str) -> str:
     return settings_norm.normalize(cell)
 
 
-def _bench_rows(table: Table, model_names: list[str]) -> list[Score]:
-    width = max(len(table.header), *(len(r) for r in table.rows))
-    cols = list(range(width))
-    numeric = [j for j in cols if _numeric(_column(table, j))]
+def _bench_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
+    cols = list(range(view.width))
+    numeric = [j for j in cols if _numeric(view.column(j))]
     text_cols = [j for j in cols if j not in numeric]
     if not numeric or not text_cols:
-        return []
-    label_col = max(text_cols, key=lambda j: (sum(map(_is_bench_label, _column(table, j))), -j))
-    header = table.header + [""] * (width - len(table.header))
-    meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(header[j]))]
-    models = [(j, header[j]) for j in numeric if j not in meta]
-    ours = _pick(models, model_names)
+        return [], Choice(-1, reason="no benchmark labels beside the numbers")
+    label_col = max(text_cols, key=lambda j: (sum(map(_is_bench_label, view.column(j))), -j))
+    meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(view.label(j)))]
+    models = [j for j in numeric if j not in meta]
+    choice = launched.choose(
+        [Candidate(j, view.label(j), view.header_bold[j]) for j in models], subjects
+    )
+    if choice.index < 0:
+        return [], choice
+    ours = choice.index
     raw: list[tuple[str, float, str]] = []
     every: list[tuple[str, float]] = []
-    for row in table.rows:
-        row = row + [""] * (width - len(row))
+    for row in view.rows:
         name, setting = _label(row[label_col])
-        if not name or name.lower() in _NOT_BENCH:
+        if not _names_benchmark(name):
             continue
         bench = registry.benchmark_id(name)
-        extra = [_meta_setting(header[j], row[j]) for j in meta]
-        setting = settings_norm.join([setting, *extra, settings_norm.normalize(header[ours])])
-        every += [(bench, n[0]) for j, _ in models if (n := _number(row[j]))]
+        extra = [_meta_setting(view.label(j), row[j]) for j in meta]
+        setting = settings_norm.join([setting, *extra, settings_norm.normalize(view.label(ours))])
+        every += [(bench, n[0]) for j in models if (n := _number(row[j]))]
         found = _number(row[ours])
         if found is not None:
             raw.append((bench, found[0], setting))
-    return _finish(raw, every)
+    return _finish(raw, every), choice
 
 
-def _model_rows(table: Table, model_names: list[str]) -> list[Score]:
-    header = table.header
-    rows = [(i, row[0] if row else "") for i, row in enumerate(table.rows)]
-    ours = _pick(rows, model_names)
-    if ours < 0:
-        return []
-    row = table.rows[ours]
+def _model_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
+    candidates = [
+        Candidate(i, row[0], view.bold[i][0])
+        for i, row in enumerate(view.rows)
+        if row and row[0] and any(_number(c) for c in row[1:])
+    ]
+    choice = launched.choose(candidates, subjects)
+    if choice.index < 0:
+        return [], choice
+    row = view.rows[choice.index]
     raw: list[tuple[str, float, str]] = []
     every: list[tuple[str, float]] = []
-    for j, cell in enumerate(header[1:], start=1):
-        name, setting = _label(cell)
-        if not name or name.lower() in _NOT_BENCH or _is_meta(name):
+    for j in range(1, view.width):
+        if _is_meta(view.label(j)):
+            continue
+        name, setting = _label_of(view.header[j])
+        if not _names_benchmark(name):
             continue
         bench = registry.benchmark_id(name)
-        every += [(bench, n[0]) for r in table.rows if j < len(r) and (n := _number(r[j]))]
-        found = _number(row[j]) if j < len(row) else None
+        every += [(bench, n[0]) for r in view.rows if (n := _number(r[j]))]
+        found = _number(row[j])
         if found is not None:
             raw.append((bench, found[0], setting))
-    return _finish(raw, every)
+    return _finish(raw, every), choice
 
 
-def _real_header(table: Table) -> Table:
-    """A grouped header (`| | Knowledge | | Math |`) whose first row names the benchmarks."""
-    if not table.rows:
-        return table
-    first = table.rows[0]
-    hits = sum(_is_bench_label(c) for c in first[1:])
-    header_hits = sum(_is_bench_label(c) for c in table.header[1:])
-    if hits >= 2 and hits > header_hits and not _numeric(first[1:]):
-        return Table(first, table.rows[1:], table.first_line, table.last_line)
-    return table
-
-
-def table_scores(table: Table, model_names: list[str]) -> list[Score]:
-    """The launched model's scores in one table."""
-    table = _real_header(table)
-    header_hits = sum(_is_bench_label(c) for c in table.header[1:])
-    row_hits = sum(1 for row in table.rows for c in row[:2] if _is_bench_label(c))
+def table_scores(table: tables.Table, subjects: list[str]) -> tuple[list[Score], Choice]:
+    """The launched model's scores in one table, and which column or row they came from."""
+    view = _view(table)
+    if not view.rows or view.width < 2:
+        return [], Choice(-1, reason="not a score table")
+    header_hits = sum(
+        _is_bench_label(view.label(j)) or any(_is_bench_label(p) for p in view.header[j])
+        for j in range(1, view.width)
+    )
+    row_hits = sum(1 for row in view.rows for c in row[:2] if _is_bench_label(c))
     if header_hits > row_hits and header_hits >= 1:
-        return _model_rows(table, model_names)
-    if row_hits >= 1 or (table.header and table.header[0].lower() in _LABEL_HEADERS):
-        return _bench_rows(table, model_names)
-    return []
+        return _model_rows(view, subjects)
+    first = view.label(0).lower()
+    if row_hits >= 1 or first in _LABEL_HEADERS:
+        return _bench_rows(view, subjects)
+    return [], Choice(-1, reason="no benchmark names in the table")
 
 
 def _as_list(value: Any) -> list[Any]:

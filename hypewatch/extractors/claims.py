@@ -7,6 +7,7 @@ Regular expressions over the cleaned prose; every pattern is bounded so a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -15,22 +16,33 @@ from hypewatch.extractors import names, registry
 
 _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[BbMm]"
+# Greek letters name versions (`Zephyr-7B-β`)
 NAME = (
-    rf"(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*)"
-    rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*)){{0,4}}"
+    rf"(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
+    rf"[a-z]+(?:-[a-z0-9.]+)*-[a-z]*[0-9][a-z0-9.]*(?:-[a-z0-9.]+)*)"
+    rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[α-ω])){{0,4}}"
 )
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
 _NAME_RE = re.compile(NAME)
+_DET = r"(?:(?:the|our|its|their|a|an|new|latest|first|open|novel)\s+){0,3}"
 _CUE = re.compile(
     r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
-    r"meet|say hello to|welcome)\s+(?i:the\s+|our\s+|new\s+|a\s+)*(" + NAME + ")"
+    r"meet|say hello to|welcome|we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
+    r"launch(?:ed)?|open[- ]sourced?|unveil(?:ed)?)|introduces|announces|unveils|presents)"
+    r"\s+" + _DET.replace("(?:", "(?i:", 1) + "(" + NAME + ")"
 )
 _IS_OUT = re.compile(
     r"(" + NAME + r")\s+(?:is|are|has been|just)\s+(?:now\s+)?(?:out|here|live|available|"
     r"released|launched|dropped|open[- ]sourced|open\b|public\b)"
 )
+# "the recently released X" names an earlier release, not this one
 _RELEASES = re.compile(
-    r"\b(?:releases|released|launches|drops|dropped|open-sources)\s+(" + NAME + ")"
+    r"(?<!recently )(?<!previously )(?<!already )(?<!earlier )"
+    r"\b(?:releases|released|launches|launched|drops|dropped|open-sources)\s+"
+    + _DET.replace("(?:", "(?i:", 1)
+    + "("
+    + NAME
+    + ")"
 )
 _HEADING = re.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
 _LEAD = re.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
@@ -38,14 +50,29 @@ _FAMILIES = (
     "llama|mistral|mixtral|qwen|gemma|phi|deepseek|yi|falcon|olmo|command|claude|gpt|gemini|"
     "hermes|internlm|glm|baichuan|nemotron|granite|smollm|codestral|starcoder"
 )
+_BASE_CUE = (
+    r"(?i:(?:fine-?tuned?|fine tuned|finetuned|pre-?trained|trained)\s+from"
+    r"|(?:built|based)\s+(?:on\s+top\s+of|upon|on|off(?:\s+of)?)"
+    r"|fine-?tuned\s+on\s+top\s+of"
+    r"|(?:a|the)\s+(?:full[- ]parameter\s+)?(?:fine-?tuned?|finetuned?)\s+(?:version\s+)?of"
+    r"|fine-?tuned\s+version\s+of"
+    r"|initiali[sz]ed\s+(?:with|from))"
+)
+# `a state of the art Mistral Fine-tune`, `a Llama 3 finetune`
+_BASE_BEFORE = re.compile(
+    r"\b(?i:a|an)\s+(?:[\w-]+\s+){0,5}?(" + NAME + r")\s+(?i:fine-?tune|finetune)\b"
+)
+# Words between the cue and the name: `built upon the novel CodeLlama 34B`, `further
+# pre-trained from an intermediate checkpoint of DeepSeek-V2`, `Finetuned from model: X`.
+_BASE_FILLER = (
+    r"(?i:(?:the|a|an|novel|base|intermediate|checkpoint|of|version|pretrained|pre-trained|"
+    r"open-source|model|powerful|strong|original)\s+){0,5}"
+)
 _BASE = re.compile(
-    r"(?i:fine-?tuned?|fine tuned|finetuned|trained|built|based|distilled)\s+"
-    r"(?i:on\s+top\s+of|from|upon|off(?:\s+of)?|on)\s+(?i:the\s+)?(?i:base\s+)?("
-    + REPO
-    + "|"
-    + NAME
-    + ")"
-    r"|\b(?i:a\s+(?:full[- ]parameter\s+)?fine-?tune\s+of)\s+(?i:the\s+)?("
+    _BASE_CUE
+    + r"\s+(?i:model\s*)?(?:\[optional\]\s*)?:?\s*"
+    + _BASE_FILLER
+    + r"[\"“'‘]?("
     + REPO
     + "|"
     + NAME
@@ -85,6 +112,13 @@ _PARAMS_SPLIT = re.compile(
     r"(?:param(?:eter)?s?\s+)?(?:active|activated)",
     re.I,
 )
+# `39B active parameters out of 141B total`, `141B total parameters`
+_ACTIVE_OF_TOTAL = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+(?:active|activated)\b[^.\n\d]{0,40}?"
+    r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b",
+    re.I,
+)
+_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b", re.I)
 _PARAMS = re.compile(
     r"(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s*(B|billion|M|million)[\s-]*(?:total\s+)?param(?:eter)?s?\b",
     re.I,
@@ -166,8 +200,11 @@ _TRAILING = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def _plausible_name(name: str) -> bool:
     if len(name) < 2 or len(name) > 80 or registry.lookup(name) is not None:
+        return False
+    if registry.lookup(name.split()[0]) is not None:  # `MT-Bench 7.9` is a score, not a name
         return False
     if _BARE_VERSION.match(name):  # `v0.4.5 is out` names a software release, not a model
         return False
@@ -210,20 +247,257 @@ _STOP = frozenset(
 )
 
 
-def model_name(text: str, repos: list[str], exclude: set[str]) -> str:
-    """The launched model's name, from launch cues, a repo link, a heading or a leading name."""
-    head = text[:4000]
-    for pattern in (_CUE, _IS_OUT, _RELEASES, _HEADING, _LEAD):
+_MARKUP = re.compile(r"\*\*|__|`")
+_MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\s]{0,400}\)")
+# Only variant words follow a size in a name: `Llama 3.1 8B Instruct`, not `Falcon 180B Shows`.
+_AFTER_SIZE = frozenset(
+    [
+        "instruct",
+        "chat",
+        "base",
+        "it",
+        "preview",
+        "coder",
+        "code",
+        "math",
+        "vision",
+        "alpha",
+        "beta",
+        "turbo",
+        "pro",
+        "mini",
+        "hf",
+        "sft",
+        "dpo",
+        "rlhf",
+        "lite",
+        "moe",
+    ]
+)
+# Words that end a title but are not part of the name: `Phi-3 Technical Report`.
+_TITLE_TAIL = frozenset(
+    [
+        "technical",
+        "report",
+        "paper",
+        "overview",
+        "series",
+        "family",
+        "release",
+        "announcement",
+        "blog",
+        "model",
+        "models",
+        "card",
+        "performance",
+        "performances",
+        "results",
+        "benchmark",
+        "benchmarks",
+        "evaluation",
+        "update",
+    ]
+)
+_TITLE_SPLIT = re.compile(r"\s*[:|–—]\s+|\s+-\s+|\s*:\s*$")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Za-z]-[A-Za-z]")
+_THE_FAMILY = re.compile(
+    r"\bThe\s+(" + NAME + r")\s+(?:series|family|collection|models?|multilingual|large language)\b"
+)
+_OPENING_IS = re.compile(r"\A\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
+
+
+def plain(text: str) -> str:
+    """Prose without emphasis markup, for name patterns (`**Qwen-72B**`)."""
+    text = _MARKUP.sub("", text)
+    return _MD_LINK.sub(r"\1", text) if "](" in text else text
+
+
+@functools.lru_cache(maxsize=8192)
+def clip(name: str) -> str:
+    """A name, not a sentence: nothing after the size but variant words, no title tail."""
+    out: list[str] = []
+    sized = False
+    for word in name.split()[:8]:
+        variant = word.lower() in _AFTER_SIZE or re.match(r"v?\d|[α-ω]$", word, re.I)
+        if sized and not variant:
+            break
+        out.append(word)
+        sized = sized or bool(names.sizes(names.tokens(word)))
+    while len(out) > 1 and out[-1].lower() in _TITLE_TAIL:
+        out.pop()
+    text = " ".join(out)
+    return text if len(text) <= 80 else ""
+
+
+def _title_word(name: str) -> bool:
+    """One word with an inner capital or hyphen (`QwQ`, `Safurai-Csharp`): a title's name."""
+    one = len(name.split()) == 1 and registry.lookup(name) is None
+    return one and _INNER_CAPITAL.search(name) is not None
+
+
+def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
+    for k, match in enumerate(_NAME_RE.finditer(text)):
+        name = clip(_trim(match.group(0)))
+        if not name or names.key(name) in exclude:
+            continue
+        if _plausible_name(name):
+            return name
+        if _title_word(name) and title_like and k == 0 and match.start() == 0:
+            return name
+    return ""
+
+
+def first_name(text: str, exclude: set[str]) -> str:
+    """The first plausible model name in a piece of text (a caption, a sentence)."""
+    return _name_in(plain(text[:600]), exclude) if text.strip(" .") else ""
+
+
+def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
+    """The name in a text's title (an H1, or a first line that is not a sentence), and
+    whether the title is that name and nothing else."""
+    lines = body.splitlines()
+    for line in lines[:6]:
+        text = plain(line).strip()
+        if not text:
+            continue
+        heading = re.match(r"#\s+(.*)", text)
+        if text.startswith("#") and heading is None:
+            return "", False  # a section heading first: no title
+        title = heading.group(1).strip() if heading else text
+        parts = _TITLE_SPLIT.split(title, maxsplit=1)
+        short = sum(1 for rest in lines[:12] if rest.strip()) < 3  # a post, not a page
+        if heading is None and (
+            short or len(title) > 120 or (len(parts) < 2 and title.endswith("."))
+        ):
+            return "", False
+        head = parts[0]
+        name = _name_in(head, exclude, title_like=True)
+        return name, bool(name) and name == head.strip()
+    return "", False
+
+
+# Substrings a pattern cannot match without (every group must hit): most posts skip it.
+_LAUNCH_GATES: tuple[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+    (
+        _CUE,
+        (
+            (
+                "introduc",
+                "announc",
+                "present",
+                "unveil",
+                "releas",
+                "launch",
+                "open",
+                "meet",
+                "hello",
+                "welcome",
+            ),
+        ),
+    ),
+    (
+        _IS_OUT,
+        (
+            (" is ", " are ", " has been ", " just "),
+            ("out", "here", "live", "availab", "releas", "launch", "drop", "open", "public"),
+        ),
+    ),
+    (_RELEASES, (("releas", "launch", "drop", "open-sources"),)),
+)
+
+
+def launch_names(text: str, exclude: set[str]) -> list[str]:
+    """Names that launch sentences give (`We release X`, `Introducing X`, `X is out`), in order."""
+    head = plain(text[:8000])
+    low = head.lower()
+    found: list[tuple[int, str]] = []
+    for pattern, gates in _LAUNCH_GATES:
+        if not all(any(w in low for w in words) for words in gates):
+            continue
         for match in pattern.finditer(head):
-            name = _trim(match.group(1))
-            if _plausible_name(name) and names.key(name) not in exclude:
+            name = clip(_trim(match.group(1)))
+            if name and _plausible_name(name) and names.key(name) not in exclude:
+                found.append((match.start(1), name))
+    out: list[str] = []
+    for _, name in sorted(found):
+        if all(names.key(name) != names.key(n) for n in out):
+            out.append(name)
+    return out[:8]
+
+
+def _extends(name: str, base: str) -> bool:
+    grown = {t for t in names.tokens(name) if t not in names.NOISE}
+    core = {t for t in names.tokens(base) if t not in names.NOISE}
+    return bool(core) and core < grown and names.compatible(name, base)
+
+
+def refine(base: str, text: str, launch: list[str], whole_title: bool) -> str:
+    """A family name made specific: the launch sentence's `phi-3-mini` for the title's
+    `Phi-3`, or the variant the text names most often (`Qwen2.5-Coder-32B-Instruct`)."""
+    if not base or any(names.key(n) == names.key(base) for n in launch):
+        return base
+    for name in launch:
+        if _extends(name, base):
+            return name
+    if whole_title:
+        return base
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    own = 0
+    core = {t for t in names.tokens(base) if t not in names.NOISE}
+    for match in _NAME_RE.finditer(plain(text[:20000])):
+        name = clip(_trim(match.group(0)))
+        if not name:
+            continue
+        if _extends(name, base):
+            key = names.key(name)
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, name)
+        elif {t for t in names.tokens(name) if t not in names.NOISE} == core:
+            own += 1
+    if counts:
+        key = max(counts, key=lambda k: counts[k])
+        if counts[key] >= 2 and counts[key] > own:
+            return first[key]
+    return base
+
+
+def _most_mentioned(text: str, exclude: set[str]) -> str:
+    """The plausible name the text mentions most often, if at least twice."""
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for match in _NAME_RE.finditer(text):
+        name = clip(_trim(match.group(0)))
+        key = names.key(name)
+        if name and key not in exclude and _plausible_name(name):
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, name)
+    if not counts:
+        return ""
+    key = max(counts, key=lambda k: counts[k])
+    return first[key] if counts[key] >= 2 else ""
+
+
+def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]) -> str:
+    """The launched model's name, from launch cues, a heading, a leading name or a repo link."""
+    head = plain(text[:4000])
+    if launch:
+        return launch[0]
+    for pattern in (_THE_FAMILY, _HEADING, _LEAD, _OPENING_IS):
+        for match in pattern.finditer(head):
+            name = clip(_trim(match.group(1)))
+            if name and _plausible_name(name) and names.key(name) not in exclude:
                 return name
+    common = _most_mentioned(head, exclude)
+    if common:
+        return common
     if repos:
         return repos[0].split("/", 1)[1]
     for match in _NAME_RE.finditer(head):
-        name = _trim(match.group(0))
+        name = clip(_trim(match.group(0)))
         if (
-            _plausible_name(name)
+            name
+            and _plausible_name(name)
             and names.key(name) not in exclude
             and names.sizes(names.tokens(name))
         ):
@@ -231,9 +505,16 @@ def model_name(text: str, repos: list[str], exclude: set[str]) -> str:
     return ""
 
 
-def base_model(text: str) -> str:
-    for match in _BASE.finditer(text[:20000]):
-        name = _trim(match.group(1) or match.group(2) or "")
+def base_model(text: str, model: str = "") -> str:
+    """The model this one was trained from: `fine-tuned from X`, `built upon X`,
+    `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
+    head = plain(text[:20000])
+    matches = [*_BASE.finditer(head), *_BASE_BEFORE.finditer(head)]
+    for match in sorted(matches, key=lambda m: m.start()):
+        raw = match.group(1).strip(" .,:;\"”'’")
+        name = raw if "/" in raw else clip(_trim(raw))
+        if not name or (model and names.key(name) == names.key(model)):
+            continue
         if "/" in name or _plausible_name(name):
             return name
     return ""
@@ -257,14 +538,24 @@ def params(text: str, model: str) -> tuple[float | None, float | None]:
     """(total, active) parameters in billions.
 
     `671B total, 37B active`, a size in the model name (`70B`), `7 billion parameters`."""
-    split = _PARAMS_SPLIT.search(text[:20000])
+    head = text[:20000]
+    split = _PARAMS_SPLIT.search(head)
     if split:
         total, active = float(split.group(1)), float(split.group(3))
         if active < total:
             return total, active
-    sized = names.sizes(names.tokens(model)) if model else set()
+    reverse = _ACTIVE_OF_TOTAL.search(head)
+    if reverse:
+        active, total = float(reverse.group(1)), float(reverse.group(2))
+        if active < total:
+            return total, active
+    toks = names.tokens(model) if model else []
+    sized = names.sizes(toks)
     if sized:
-        return max(sized), None
+        # `8x22B` multiplies experts that share layers: the text's own total wins
+        experts = any("x" in t for t in toks if names.size_b(t) is not None)
+        total_match = _TOTAL.search(head) if experts else None
+        return (float(total_match.group(1)) if total_match else max(sized)), None
     match = _PARAMS.search(text[:20000])
     if match:
         token = (match.group(1) + match.group(2)[0]).lower()

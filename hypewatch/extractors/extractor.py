@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypewatch.config import ExtractionSettings
-from hypewatch.extractors import cards, claims, derivatives, names, plausibility, signals
+from hypewatch.extractors import (
+    cards,
+    claims,
+    derivatives,
+    names,
+    plausibility,
+    signals,
+    tables,
+    text,
+)
 from hypewatch.extractors.claims import Comparison, Link
 from hypewatch.extractors.scores import Score, ScoreFinder
 from hypewatch.extractors.text import prepare
 from hypewatch.models import ClaimKind
 
+# `web`: lab blogs, news articles and press pages (the RSS/Atom watcher's posts).
 SOURCES = frozenset({"x", "reddit", "huggingface", "web"})
 # Front-matter keys of a model card (a discussion or a blog post has other front matter).
 _CARD_KEYS = frozenset(
@@ -42,6 +52,10 @@ _DATASET_KEYS = frozenset(
     {"task_categories", "size_categories", "dataset_info", "task_ids", "annotations_creators"}
 )
 _MODEL_ONLY_KEYS = frozenset({"base_model", "model-index", "pipeline_tag", "library_name"})
+# Fields of the Hub's model-card template: a card rendered without its front matter.
+_CARD_TEMPLATE = re.compile(
+    r"^\W*(?:model card for\b|finetuned from model\b|model type:|developed by:)", re.I | re.M
+)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 
 
@@ -206,10 +220,11 @@ class Extractor:
     def _fill(
         self, result: Extraction, body: str, front: dict[str, Any], source: str, post_id: str
     ) -> None:
+        found = tables.find(body)
         lines = body.splitlines()
-        tables = cards.find_tables(lines)
-        table_lines = {i for t in tables for i in range(t.first_line, t.last_line + 1)}
-        prose = "\n".join("" if i in table_lines else line for i, line in enumerate(lines))
+        prose = "\n".join("" if i in found.lines else line for i, line in enumerate(lines))
+        if "model-index" not in front and "model-index:" in body:
+            front = {**front, **text.yaml_block(body, "model-index", result.warnings)}
         index_name, index_scores = cards.model_index(front, result.warnings)
         result.links = claims.links(body)
         repos = [
@@ -217,25 +232,37 @@ class Extractor:
             for link in result.links
             if link.kind == "hf_repo"
         ]
-        if source == "huggingface" and _REPO_ID.match(post_id):
+        own_repo = source == "huggingface" and bool(_REPO_ID.match(post_id))
+        if own_repo:
             repos.insert(0, post_id)
         result.hf_repo = repos[0] if repos else ""
         result.comparisons = claims.comparisons(prose)
-        bases = cards.base_models(front)
-        result.base_model = bases[0] if bases else claims.base_model(prose)
         exclude = {names.key(c.model) for c in result.comparisons}
-        if result.base_model:
-            exclude.add(names.key(result.base_model))
-        result.model = index_name or (
-            repos[0].split("/", 1)[1] if source == "huggingface" and repos else ""
+        result.model, subjects = self._name(
+            prose, index_name, post_id if own_repo else "", repos, exclude
         )
-        result.model = result.model or claims.model_name(prose, repos, exclude)
-        model_names = [n for n in (result.model, *(r.split("/", 1)[1] for r in repos)) if n]
-        table_scores = [s for t in tables for s in cards.table_scores(t, model_names)]
+        bases = cards.base_models(front)
+        result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
+        table_scores: list[Score] = []
+        for table in found.tables:
+            scores, choice = cards.table_scores(table, subjects)
+            local = claims.first_name(f"{table.caption}. {table.before}", exclude)
+            if choice.index < 0 and local and choice.reason.startswith("no column or row"):
+                scores, choice = cards.table_scores(table, [local])  # "X compared with ..."
+            table_scores += scores
+            if scores and choice.label:
+                result.model = self._sized(result.model, choice.label)
+            elif choice.index < 0 and choice.reason.startswith("no column or row names"):
+                result.warnings.append(
+                    f"table at line {table.first_line + 1}: {choice.reason}; nothing taken from it"
+                )
         result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(
-            _CARD_KEYS.intersection(front) or tables or index_scores
+            _CARD_KEYS.intersection(front)
+            or found.tables
+            or index_scores
+            or _CARD_TEMPLATE.search(body[:20000])
         )
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
         if _DATASET_KEYS.intersection(front) and not _MODEL_ONLY_KEYS.intersection(front):
@@ -249,7 +276,10 @@ class Extractor:
             verdict = signals.Signals(False, "derivative")
             result.base_model = derivative.base or result.base_model
             result.flags.extend(derivative.flags())
-        has_content = bool(result.scores or result.comparisons or result.base_model)
+        # a base model alone makes a claim only on the launcher's own page (a Hub card) or
+        # launch post: a commenter's "seems to be a Llama-3.1 finetune" is not a claim
+        own_base = bool(result.base_model) and (verdict.launch or source == "huggingface")
+        has_content = bool(result.scores or result.comparisons or own_base)
         named = bool(result.model or result.hf_repo)
         result.is_claim = not verdict.reason and (has_content or (verdict.launch and named))
         result.license = cards.license_of(front) or claims.license_in(prose)
@@ -257,6 +287,33 @@ class Extractor:
             source == "huggingface" and bool(repos)
         )
         self._flags(result, prose, verdict.reason)
+
+    @staticmethod
+    def _name(
+        prose: str, index_name: str, own_repo: str, repos: list[str], exclude: set[str]
+    ) -> tuple[str, list[str]]:
+        """The launched model's name, and every name the text gives it (for tables)."""
+        launch = claims.launch_names(prose, exclude)
+        title, whole = claims.title_name(prose, exclude)
+        strong = claims.clip(index_name) or (own_repo.split("/", 1)[1] if own_repo else "")
+        if strong:
+            model = strong
+        elif title:
+            model = claims.refine(title, prose, launch, whole)
+        else:
+            model = claims.model_name(prose, repos, exclude, launch)
+        subjects = [n for n in (model, strong, title, *launch[:3]) if n]
+        return model, subjects
+
+    @staticmethod
+    def _sized(model: str, label: str) -> str:
+        """A family name (`Yi`, `Llama 3`) made the size the table's launched column names."""
+        if not model or names.sizes(names.tokens(model)):
+            return model
+        named = claims.clip(label)
+        if named and names.sizes(names.tokens(named)) and names.compatible(named, model):
+            return named
+        return model
 
     def _flags(self, result: Extraction, prose: str, reason: str) -> None:
         if not result.is_claim:

@@ -6,20 +6,33 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
+# A size stands alone (`70b`, `8x7b`): the `1t` of `4e1t` (4 experts, 1 trillion tokens) is not one.
 _TOKEN = re.compile(
-    r"\d+(?:\.\d+)?x\d+(?:\.\d+)?[bmt]\b|\d+(?:\.\d+)?[bmt]\b|v?\d+(?:\.\d+)*[a-z]{0,3}|[a-z]+"
+    r"(?<![a-z0-9.])\d+(?:\.\d+)?x\d+(?:\.\d+)?[bmt]\b|(?<![a-z0-9.])\d+(?:\.\d+)?[bmt]\b|"
+    r"(?<![a-z0-9.])\d+[a-z]+\d+[a-z0-9]*|v?\d+(?:\.\d+)*[a-z]{0,3}|[a-z]+"
 )
 _SIZE = re.compile(r"^(?:(\d+(?:\.\d+)?)x)?(\d+(?:\.\d+)?)([bmt])$")
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)([a-z]{0,3})$")
 NOISE = frozenset({"instruct", "chat", "hf", "it", "model", "the", "gguf", "preview", "base"})
+# Organisations that prefix a model's name (`Meta Llama 3`, `mistralai/Mistral-7B`): not a family.
+ORGS = frozenset(
+    {"meta", "microsoft", "google", "mistralai", "nvidia", "alibaba", "openai", "anthropic", "ai"}
+)
 _UNIT = {"b": 1.0, "m": 0.001, "t": 1000.0}
+
+
+# `Zephyr-7B-β` is `Zephyr 7B beta`: Greek letters name versions
+_GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta "})
 
 
 def tokens(name: str) -> list[str]:
     """Lower-case tokens of a name: words, versions (`3.1`, `v3`) and sizes (`70b`, `8x7b`)."""
     lowered = name.lower().replace("_", " ").replace("/", " ")
+    if not lowered.isascii():
+        lowered = lowered.translate(_GREEK)
     return _TOKEN.findall(lowered)
 
 
@@ -49,11 +62,12 @@ def versions(toks: list[str]) -> set[str]:
 
 def family(toks: list[str]) -> str:
     for token in toks:
-        if token.isalpha() and token not in NOISE:
+        if token.isalpha() and token not in NOISE and token not in ORGS:
             return token
     return ""
 
 
+@functools.lru_cache(maxsize=8192)
 def key(name: str) -> str:
     """A normalised name: the same for spellings of one release."""
     return " ".join(t for t in tokens(name) if t not in NOISE)

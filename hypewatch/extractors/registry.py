@@ -130,7 +130,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b(
         "arc-challenge",
         "ARC-Challenge",
-        ("ARC Challenge", "ARC-C", "ARC (Challenge)", "ai2_arc", "ARC"),
+        (
+            "ARC Challenge",
+            "ARC-C",
+            "ARC (Challenge)",
+            "ai2_arc",
+            "ARC",
+            "AI2 Reasoning Challenge",
+        ),
         items=1172,
         case_sensitive=("ARC",),
     ),
@@ -184,12 +191,16 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ),
         scale=Scale.ELO,
     ),
-    _b("codeforces", "Codeforces", ("CodeForces", "Codeforces Rating"), scale=Scale.RATING),
+    # One name, two scales: a rating (2029) is `codeforces-rating`, a percentile (96.3) is
+    # `codeforces`; `split_scale` moves a rating written as plain "Codeforces" to its id.
+    _b("codeforces", "Codeforces", ("CodeForces",), scale=Scale.RATING),
+    _b("codeforces-rating", "Codeforces Rating", ("Codeforces Elo",), scale=Scale.RATING),
     _b(
-        "alpacaeval-2",
+        "alpacaeval-2.0",
         "AlpacaEval 2.0",
-        ("AlpacaEval 2", "AlpacaEval2", "AlpacaEval 2.0 LC", "AlpacaEval"),
+        ("AlpacaEval 2", "AlpacaEval2", "AlpacaEval 2.0 LC"),
     ),
+    _b("alpacaeval", "AlpacaEval", ("AlpacaEval 1", "AlpacaEval 1.0")),  # 2023, win rate vs davinci
     _b("simpleqa", "SimpleQA", ("Simple QA",), items=4326),
     _b("drop", "DROP", (), items=9536, case_sensitive=("DROP",)),
     _b("mgsm", "MGSM", (), items=2750),
@@ -198,7 +209,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b("musr", "MuSR", ()),
     _b("bigcodebench", "BigCodeBench", ("Big Code Bench",)),
     _b("livebench", "LiveBench", ("Live Bench",)),
-    _b("aider-polyglot", "Aider Polyglot", ("Aider-Polyglot", "Aider")),
+    _b("aider-polyglot", "Aider Polyglot", ("Aider-Polyglot",)),
+    _b("aider", "Aider", ()),
+    _b("aime", "AIME", (), items=30, case_sensitive=("AIME",)),
     _b("mmmu", "MMMU", (), items=900),
     _b("mathvista", "MathVista", ("Math Vista",)),
     _b("agieval", "AGIEval", ("AGI Eval",)),
@@ -279,6 +292,13 @@ def value_in_range(benchmark: str, value: float, setting: str = "") -> bool:
     if found is None:
         return 0.0 <= value <= 100.0
     return found.in_range(value)
+
+
+def split_scale(benchmark: str, value: float) -> str:
+    """The id for a value: a Codeforces value above 100 is a rating, not a percentile."""
+    if benchmark == "codeforces" and value > 100:
+        return "codeforces-rating"
+    return benchmark
 
 
 def prose_aliases() -> list[tuple[str, str, bool]]:

@@ -29,8 +29,29 @@ class Score:
     value: float
     setting: str = ""
 
+    def __post_init__(self) -> None:
+        # one place for ids that depend on the value (a Codeforces rating vs a percentile)
+        object.__setattr__(self, "benchmark", registry.split_scale(self.benchmark, self.value))
+
     def to_json(self) -> dict[str, object]:
         return {"benchmark": self.benchmark, "value": self.value, "setting": self.setting}
+
+
+# A line that describes the architecture (`Number of kv-heads: 8 (GQA)`, `Layers: 32`):
+# its numbers are not scores, whatever benchmark-like word stands beside them.
+_ARCH_HINT = re.compile(r"head|layer|vocab|hidden|context length|embedding|experts", re.I)
+_ARCHITECTURE = re.compile(
+    r"^[ \t]*(?:[-*•]\s*)?(?:\*\*)?(?:number of|num(?:ber)?\.?|#|total)?[ \t]*"
+    r"(?:(?:kv|key[- ]value|query|attention|q)[- ]?)?"
+    r"(?:heads?|layers|vocab(?:ulary)?(?: size)?|hidden (?:size|dim(?:ension)?)|"
+    r"context (?:length|window)|embedding (?:size|dim(?:ension)?)|(?:activated |active )?experts)"
+    r"(?:\*\*)?[ \t]*(?:\([^)\n]{0,20}\))?[ \t]*[:=|].*$",
+    re.I | re.M,
+)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def _words(text: str) -> frozenset[str]:
@@ -47,7 +68,7 @@ _FWD = _words(
 ) | frozenset(":=-–—|~≈→*_")
 _BWD = _words(
     "on in at for the of percent pct pts points elo rating accuracy acc score the "
-    "percentile win-rate winrate rate "
+    "percentile win-rate winrate rate full entire whole "
 ) | frozenset("%(*_:")
 _VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit with at of is "
@@ -141,6 +162,8 @@ class ScoreFinder:
     def find(self, text: str) -> list[Score]:
         if not text or not any(c.isdigit() for c in text):
             return []
+        if _ARCH_HINT.search(text):
+            text = _ARCHITECTURE.sub(_blank, text)
         doc = self.nlp.make_doc(text)
         benches, settings = self._spans(doc, text)
         if not benches:
@@ -191,6 +214,17 @@ class ScoreFinder:
         return benches, settings
 
 
+def _fraction(doc: Doc, n: int) -> bool:
+    """Token n is one side of a count like `4/30` (whole numbers; `81.2/45.7` is a list)."""
+    if not doc[n].text.isdigit():
+        return False
+    after = n + 2 < len(doc) and doc[n + 1].text == "/" and doc[n].whitespace_ == ""
+    if after and doc[n + 1].whitespace_ == "" and doc[n + 2].text.isdigit():
+        return True
+    before = n >= 2 and doc[n - 1].text == "/" and doc[n - 1].whitespace_ == ""
+    return before and doc[n - 2].whitespace_ == "" and doc[n - 2].text.isdigit()
+
+
 def _boundary(doc: Doc, i: int) -> bool:
     token = doc[i]
     return token.text in _BOUNDARY or (token.is_space and "\n" in token.text)
@@ -239,6 +273,8 @@ class _Pairing:
             and doc[n + 2].is_alpha
         ):
             return False  # a compound modifier: `13-gram`, `8-bit`, `4-way`
+        if _fraction(doc, n):
+            return False  # `4/30` problems solved is a count, not a percentage
         if prev is None:
             return True
         if prev.lower_ in _NOT_OWNER:
@@ -459,6 +495,8 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
         bwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, False)
         chosen = bwd if len(bwd) > len(fwd) else fwd
         pairs = [*listed, *((index[k], n, f) for k, n, f in chosen)]
+        if not pairs:
+            pairs = _sentence_pair(doc, group, segments, settings, bench_tokens)
         used.update(n for _, n, _ in pairs)
         for k, n, found in pairs:
             start, end, bench = group[k]
@@ -474,6 +512,67 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
                 used.update(n for n, _ in more)
                 scores += [score for _, score in more]
     return scores
+
+
+_MODEL_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9.]+$")
+_CLAIM_VERBS = frozenset(
+    [
+        "achieves",
+        "achieved",
+        "achieving",
+        "scores",
+        "scored",
+        "scoring",
+        "reaches",
+        "reached",
+        "attains",
+        "attained",
+        "obtains",
+        "obtained",
+        "hits",
+        "gets",
+    ]
+)
+
+
+def _sentence_pair(
+    doc: Doc,
+    group: list[tuple[int, int, str]],
+    segments: list[int],
+    settings: dict[int, str],
+    bench_tokens: frozenset[int],
+) -> list[tuple[int, int, list[str]]]:
+    """One benchmark and one claimed value in a sentence, however far apart: `achieves the
+    73.2 pass@1 and surpasses GPT-4 ... on HumanEval`, `Aider ..., and X scored 73.7`.
+
+    Only when the sentence names a single benchmark (however often) and holds exactly one
+    number marked as a score (after a scoring verb, or followed by `%` or a pass@k setting).
+    """
+    if len({bench for _, _, bench in group}) != 1:
+        return []
+    seg = segments[group[0][0]]
+    lo = group[0][0]
+    while lo > 0 and segments[lo - 1] == seg:
+        lo -= 1
+    hi = group[-1][1]
+    while hi < len(doc) and segments[hi] == seg:
+        hi += 1
+    pairing = _Pairing(doc, settings, bench_tokens)
+    marked: list[int] = []
+    for n in range(lo, hi):
+        if not pairing.is_number(n) or not pairing.number_ok(n, backward=False):
+            continue
+        verb = any(doc[j].lower_ in _CLAIM_VERBS for j in range(max(lo, n - 3), n))
+        after = n + 1 < hi and (doc[n + 1].text == "%" or (n + 1) in settings)
+        if verb or after:
+            marked.append(n)
+    if len(marked) != 1 or len(group) > 3:
+        return []
+    # the sentence names the model it is about (`WizardCoder-Python-34B`, `Qwen2.5-Coder`)
+    named = any(
+        _MODEL_TOKEN.match(doc[i].text) and i not in bench_tokens for i in range(lo, marked[0])
+    )
+    return [(0, marked[0], [])] if named else []
 
 
 def _more_settings(

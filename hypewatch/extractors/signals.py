@@ -47,7 +47,10 @@ _OUR_EVALS = re.compile(
 _DEBUNK = re.compile(
     r"\b(?:does|did|do|is|was|were)\s?n[o']t\s+(?:really\s+|actually\s+)?(?:get|score|reach|hit|"
     r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
-    r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b|\blying\b|\bmisleading\b|\bcontaminat|\bdebunk|"
+    r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|with|behind))|"
+    r"\blying\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|behind))|\bmisleading\b|"
+    # "checked for contamination", "free of contamination": a launcher's claim of care
+    r"(?<!for )(?<!of )(?<!no )\bcontaminat|\bdebunk|"
     r"\bclaimed\b.{0,120}?\b(?:but|actually|only|instead)\b|\bclaims?\b.{0,120}?\bbut\b|"
     r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
     r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"

@@ -100,3 +100,29 @@ def prepare(text: object, max_chars: int) -> Prepared:
     cleaned = clean(text, max_chars, warnings)
     front, body = split_front_matter(cleaned, warnings)
     return Prepared(body, front, warnings)
+
+
+_BLOCK_END = re.compile(r"^(?:---|\.\.\.|```)\s*$|^\S")
+
+
+def yaml_block(body: str, key: str, warnings: list[str]) -> dict[str, Any]:
+    """A top-level YAML key written in the body rather than the front matter (a card
+    pasted without its `---` fences, a README quoting its metadata): `{key: value}` or {}."""
+    lines = body.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"{key}:")), -1)
+    if start < 0:
+        return {}
+    end = start + 1
+    while end < len(lines) and not (
+        _BLOCK_END.match(lines[end]) and not lines[end].startswith("- ")
+    ):
+        end += 1
+    raw = "\n".join(lines[start:end])
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        return {}
+    try:
+        data = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, RecursionError):
+        warnings.append(f"`{key}:` in the text is not valid YAML; ignored")
+        return {}
+    return data if isinstance(data, dict) and key in data else {}

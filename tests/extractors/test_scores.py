@@ -30,8 +30,8 @@ def scores(extractor: Extractor, text: str) -> list[tuple[str, float, str]]:
         ("C-Eval 70.1、CMMLU 72.5", [("c-eval", 70.1, ""), ("cmmlu", 72.5, "")]),
         ("BFCL v2 55.0", [("bfcl", 55.0, "")]),
         ("MMLU 70.1, 65.0", [("mmlu", 70.1, "")]),  # a second value needs its own setting
-        ("it has a win rate of 40.2% on AlpacaEval 2.0", [("alpacaeval-2", 40.2, "")]),
-        ("Codeforces 1650 (80th percentile)", [("codeforces", 1650.0, "")]),
+        ("it has a win rate of 40.2% on AlpacaEval 2.0", [("alpacaeval-2.0", 40.2, "")]),
+        ("Codeforces 1650 (80th percentile)", [("codeforces-rating", 1650.0, "")]),
         (
             "MBPP: pass@1 60.5 / pass@5 77.0",
             [("mbpp", 60.5, "pass@1"), ("mbpp", 77.0, "pass@5")],

@@ -1,0 +1,66 @@
+"""Claim extraction on real launch texts: triples, claims, model and base names.
+
+Reads the hand-labeled texts in ../shared/realworld/launch-texts-dev.jsonl (not
+part of the project; see that folder's README) and prints precision / recall /
+F1 of claimed-score triples and of claim detection, how often the launched
+model and its base are named right, and the misses counted by kind.
+
+The texts are split in two: a "held-out" part (the 15 whose sha256(id) sorts
+first) that was not looked at while the extractor was tuned, and the rest.
+
+    python bench/bench_realworld.py [--data FILE] [--verbose] [--part all|tuned|held-out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hypewatch.extractors.evaluate import evaluate
+from hypewatch.extractors.extractor import Extractor
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "realworld" / "launch-texts-dev.jsonl"
+)
+HELD_OUT = 15
+
+
+def held_out_ids(posts: list[dict[str, Any]]) -> set[str]:
+    order = sorted(posts, key=lambda p: hashlib.sha256(p["id"].encode()).hexdigest())
+    return {p["id"] for p in order[:HELD_OUT]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--verbose", action="store_true", help="print each text's misses")
+    parser.add_argument("--part", choices=["all", "tuned", "held-out"], default="all")
+    args = parser.parse_args()
+    if not args.data.exists():
+        sys.exit(f"{args.data} not found: the real texts live in shared/realworld/ beside the repo")
+    posts = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
+    held = held_out_ids(posts)
+    extractor = Extractor()
+    out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "data": str(args.data.resolve())}
+    parts = {
+        "all": posts,
+        "tuned": [p for p in posts if p["id"] not in held],
+        "held-out": [p for p in posts if p["id"] in held],
+    }
+    for name, part in parts.items():
+        report = evaluate(extractor, part)
+        out[name] = report.to_json()
+        if args.verbose and (args.part == name):
+            print("\n".join(report.misses), file=sys.stderr)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Which column (or row) of a comparison table is the launched model's.
+
+Evidence, strongest first: a label that is the launched model's name (the card's
+title, its repo id, the launch sentence's subject) spelled another way; a label
+of the same family and version with the size the text names; one of the same
+family and version. Among equally good labels, the only bold one, then the only
+one marked "ours", then the first (a card of several sizes lists its sizes in
+order; the labels take the first, as the title names none). A table whose labels
+match none of the names is read only when it has a single model column (or one
+marked "ours"); otherwise nothing is taken from it and the reason is recorded:
+attributing a competitor's number to the launcher is worse than missing it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hypewatch.extractors import names
+
+_OURS = re.compile(r"\bours\b|\(ours\)|\bour model\b", re.I)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    index: int
+    label: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    index: int  # -1 when undecided
+    label: str = ""
+    reason: str = ""
+
+
+def _words(name: str) -> set[str]:
+    return {t for t in names.tokens(name) if t.isalpha() and t not in names.NOISE}
+
+
+def strength(label: str, subject: str) -> int:
+    """How well a column label names the subject: 0 (another model) to 3 (the same name)."""
+    if not label or not subject or not names.compatible(label, subject):
+        return 0
+    if names.key(label) == names.key(subject):
+        return 3
+    label_sizes = names.sizes(names.tokens(label))
+    subject_sizes = names.sizes(names.tokens(subject))
+    missing = _words(subject) - names.ORGS - _words(label)
+    if label_sizes and subject_sizes:
+        # same family, version and size: `Reflection 70B` for `Reflection Llama-3.1 70B`,
+        # but `Zephyr-7b-β` over `Zephyr-7b-α` for `Zephyr-7B-β`
+        return 1 if missing else 2
+    if missing:
+        return 0  # `Mistral NeMo` is not `Mistral 7B`
+    return 1
+
+
+def choose(candidates: list[Candidate], subjects: list[str]) -> Choice:
+    """The launched model's candidate, or index -1 with the reason it cannot be told."""
+    if not candidates:
+        return Choice(-1, reason="no model column")
+    scores = [max((strength(c.label, s) for s in subjects if s), default=0) for c in candidates]
+    best = max(scores)
+    if best == 0:
+        ours = [c for c in candidates if _OURS.search(c.label)]
+        if len(ours) == 1:
+            return Choice(ours[0].index, ours[0].label, "marked ours")
+        if len(candidates) == 1:
+            return Choice(candidates[0].index, candidates[0].label, "the only model column")
+        shown = ", ".join(c.label or "(blank)" for c in candidates[:6])
+        return Choice(-1, reason=f"no column or row names the launched model (labels: {shown})")
+    top = [c for c, s in zip(candidates, scores, strict=True) if s == best]
+    if len(top) == 1:
+        return Choice(top[0].index, top[0].label, "names the launched model")
+    bold = [c for c in top if c.bold]
+    if len(bold) == 1:
+        return Choice(bold[0].index, bold[0].label, "the bold one of the launched family")
+    ours = [c for c in top if _OURS.search(c.label)]
+    if len(ours) == 1:
+        return Choice(ours[0].index, ours[0].label, "marked ours")
+    return Choice(top[0].index, top[0].label, "the first of the launched family's sizes")

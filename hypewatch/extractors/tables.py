@@ -1,0 +1,357 @@
+"""Tables in a post, whichever syntax they came in, as one model the score reader uses.
+
+Markdown pipe tables are parsed by markdown-it-py (CommonMark with the GFM table
+rule: escapes, code spans, tables written without spaces); HTML tables by
+selectolax (the `<td>`-per-line tables of model cards, `rowspan`/`colspan`
+headers). A flattened pipe table (rows run together on one line, as pages that
+render a card as text produce) is put back on separate lines first; a table
+rendered to text without pipes (cells apart by tabs or runs of spaces) is read
+when three or more lines line up with numbers in most cells.
+
+Every table becomes a rectangular grid of `Cell`s with spans expanded, the
+number of header rows, its caption, the heading above it and the line just
+before it. Only the cheap line tests run on a post without tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
+
+MAX_TABLES = 40
+MAX_ROWS = 400
+MAX_COLS = 40
+MAX_SPAN = 40
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
+_INLINE_SEPARATOR = re.compile(r"\|\s*(?::?-{3,}:?\s*\|\s*)+")
+_HTML_TABLE = re.compile(r"<table\b.{0,200000}?</table\s*>", re.I | re.S)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# Block rules only (the table rule finds rows and cells, escapes and code spans included);
+# a cell's inline markup is two patterns below, which is three times faster than
+# markdown-it's inline parser on score tables.
+_MD = MarkdownIt("zero").enable("table").disable("inline")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_BOLD = re.compile(r"^(\*\*|__)(.+)\1$")
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    bold: bool = False
+
+
+@dataclass
+class Table:
+    """A grid of cells; the first `header_rows` rows are headers."""
+
+    rows: list[list[Cell]]
+    header_rows: int = 1
+    caption: str = ""
+    heading: str = ""
+    before: str = ""
+    first_line: int = 0
+    last_line: int = 0
+    syntax: str = "markdown"
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    @property
+    def body(self) -> list[list[Cell]]:
+        return self.rows[self.header_rows :]
+
+    def header(self, j: int) -> list[str]:
+        """The header texts above column j, top to bottom, repeats (from spans) removed."""
+        out: list[str] = []
+        for row in self.rows[: self.header_rows]:
+            text = row[j].text if j < len(row) else ""
+            if text and text not in out:
+                out.append(text)
+        return out
+
+
+@dataclass
+class Found:
+    tables: list[Table] = field(default_factory=list)
+    lines: set[int] = field(default_factory=set)  # body lines that belong to a table
+
+
+def _rectangular(rows: list[list[Cell]]) -> list[list[Cell]]:
+    width = max((len(r) for r in rows), default=0)
+    return [r + [Cell("")] * (width - len(r)) for r in rows]
+
+
+# --- markdown -------------------------------------------------------------------------
+
+
+def _inline(token: Any) -> Cell:
+    raw = " ".join(token.content.split())
+    bold = _BOLD.match(raw) is not None
+    text = _ESCAPE.sub(r"\1", _EMPHASIS.sub("", raw))
+    return Cell(" ".join(text.split()), bold=bold)
+
+
+def _markdown_grid(block: str) -> list[tuple[list[list[Cell]], int, int]]:
+    """(rows, first line, last line) of each table markdown-it finds in a block."""
+    out: list[tuple[list[list[Cell]], int, int]] = []
+    rows: list[list[Cell]] = []
+    start = end = 0
+    for token in _MD.parse(block):
+        if token.type == "table_open":
+            rows = []
+            start, end = token.map or (0, 0)
+        elif token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and rows and len(rows[-1]) < MAX_COLS:
+            rows[-1].append(_inline(token))
+        elif token.type == "table_close" and rows:
+            out.append((_rectangular(rows[:MAX_ROWS]), start, end - 1))
+    return out
+
+
+def _unflatten(line: str) -> list[str]:
+    """A table run together on one line (`| A | B | |---|---| | x | 1 |`), back on lines."""
+    sep = _INLINE_SEPARATOR.search(line)
+    first = line.find("|")
+    if sep is None or first < 0 or sep.start() <= first:
+        return [line]
+    columns = sep.group(0).count("|") - 1
+    lead, rest = line[:first].strip(), line[first:]
+    pieces = rest.split("|")[1:]
+    rows: list[str] = []
+    i = 0
+    while i + columns <= len(pieces) and len(rows) <= MAX_ROWS:
+        cells = pieces[i : i + columns]
+        if any(c.strip() for c in cells):
+            rows.append("|" + "|".join(cells) + "|")
+        i += columns + 1
+    if len(rows) < 2:
+        return [line]
+    return ([lead] if lead else []) + rows
+
+
+def _markdown(lines: list[str], found: Found, context: list[str]) -> None:
+    i = 1
+    while i < len(lines) and len(found.tables) < MAX_TABLES:
+        line = lines[i]
+        if i in found.lines:
+            i += 1
+        elif "|" in lines[i - 1] and "-" in line and _SEPARATOR.match(line):
+            j = i + 1
+            while j < len(lines) and "|" in lines[j] and j - i <= MAX_ROWS:
+                j += 1
+            block = "\n".join(lines[i - 1 : j])
+            for rows, start, end in _markdown_grid(block):
+                found.tables.append(_with_context(rows, 1, i - 1 + start, i - 1 + end, context))
+                found.lines.update(range(i - 1 + start, i + end))
+            i = j + 1
+        else:
+            i += 1
+
+
+def _flattened(lines: list[str], found: Found, context: list[str]) -> None:
+    for n, line in enumerate(lines):
+        if len(found.tables) >= MAX_TABLES:
+            return
+        if (
+            n in found.lines
+            or line.count("|") < 8
+            or "-" not in line
+            or not _INLINE_SEPARATOR.search(line)
+        ):
+            continue
+        if _SEPARATOR.match(line):
+            continue
+        split = _unflatten(line)
+        if len(split) < 2:
+            continue
+        for rows, _start, _end in _markdown_grid("\n".join(split)):
+            found.tables.append(_with_context(rows, 1, n, n, context))
+            found.lines.add(n)
+
+
+# --- rendered text tables (no pipes) -----------------------------------------------------
+
+_GAP = re.compile(r"\t+|\s{2,}")
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d{1,4}(?:\.\d+)?%?\*?$")
+
+
+def _split_rendered(line: str) -> list[str]:
+    return [c for c in _GAP.split(line.strip()) if c]
+
+
+def _rendered(lines: list[str], found: Found, context: list[str]) -> None:
+    """Tables a page rendered to text: columns separated by tabs or runs of spaces.
+
+    At least three consecutive lines with the same number (2 or more) of cells, every line
+    after the first holding a number in most of its cells beyond the first.
+    """
+    i = 0
+    while i < len(lines) and len(found.tables) < MAX_TABLES:
+        line = lines[i]
+        if i in found.lines or "|" in line or ("\t" not in line and "  " not in line.strip()):
+            i += 1
+            continue
+        width = len(_split_rendered(line))
+        j = i + 1
+        while j < len(lines) and j - i <= MAX_ROWS and j not in found.lines:
+            cells = _split_rendered(lines[j])
+            numbers = sum(1 for c in cells[1:] if _PLAIN_NUMBER.match(c))
+            if len(cells) != width or numbers * 2 < len(cells) - 1 or numbers == 0:
+                break
+            j += 1
+        if width >= 2 and j - i >= 3:
+            rows = [[Cell(c) for c in _split_rendered(lines[k])] for k in range(i, j)]
+            found.tables.append(_with_context(rows, 1, i, j - 1, context))
+            found.lines.update(range(i, j))
+            i = j
+        else:
+            i += 1
+
+
+# --- HTML -----------------------------------------------------------------------------
+
+
+def _span(node: Node, name: str) -> int:
+    raw = (node.attributes.get(name) or "1").strip()
+    return max(1, min(MAX_SPAN, int(raw))) if raw.isdigit() else 1
+
+
+def _html_cell(node: Node) -> Cell:
+    text = " ".join(node.text(separator=" ").split())
+    strong = [" ".join(b.text(separator=" ").split()) for b in node.css("strong, b")]
+    bold = bool(text) and " ".join(strong).replace(" ", "") == text.replace(" ", "")
+    return Cell(text, bold=bold)
+
+
+def _html_grid(fragment: str) -> tuple[list[list[Cell]], int, str]:
+    """(rows with spans expanded, header rows, caption) of one HTML table."""
+    tree = HTMLParser(fragment)
+    table = tree.css_first("table")
+    if table is None:
+        return [], 0, ""
+    caption_node = table.css_first("caption")
+    caption = caption_node.text(strip=True) if caption_node is not None else ""
+    grid: dict[tuple[int, int], Cell] = {}
+    header_rows = 0
+    in_header = True
+    for r, tr in enumerate(table.css("tr")[:MAX_ROWS]):
+        cells = [c for c in tr.iter() if c.tag in ("td", "th")]
+        heads = bool(cells) and all(
+            c.tag == "th" or (c.parent is not None and c.parent.tag == "thead") for c in cells
+        )
+        parent = tr.parent
+        heads = heads or (parent is not None and parent.tag == "thead")
+        if in_header and heads:
+            header_rows = r + 1
+        else:
+            in_header = False
+        c = 0
+        for node in cells[:MAX_COLS]:
+            while (r, c) in grid:
+                c += 1
+            cell = _html_cell(node)
+            for dr in range(_span(node, "rowspan")):
+                for dc in range(_span(node, "colspan")):
+                    if c + dc < MAX_COLS:
+                        grid.setdefault((r + dr, c + dc), cell)
+            c += _span(node, "colspan")
+    if not grid:
+        return [], 0, caption
+    height = max(r for r, _ in grid) + 1
+    width = max(c for _, c in grid) + 1
+    rows = [[grid.get((r, c), Cell("")) for c in range(width)] for r in range(height)]
+    return rows, max(1, header_rows), caption
+
+
+def _html(body: str, lines: list[str], found: Found, context: list[str]) -> None:
+    if "<table" not in body and "<TABLE" not in body:
+        return
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for match in _HTML_TABLE.finditer(body):
+        if len(found.tables) >= MAX_TABLES:
+            return
+        first = _line_of(starts, match.start())
+        last = _line_of(starts, match.end() - 1)
+        rows, header_rows, caption = _html_grid(match.group(0))
+        found.lines.update(range(first, last + 1))
+        if rows:
+            table = _with_context(rows, header_rows, first, last, context)
+            table.caption, table.syntax = caption, "html"
+            found.tables.append(table)
+
+
+def _line_of(starts: list[int], offset: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+# --- context --------------------------------------------------------------------------
+
+
+def _context(lines: list[str]) -> list[str]:
+    """For each line, the nearest heading at or above it."""
+    out: list[str] = []
+    heading = ""
+    for line in lines:
+        if line.startswith(("#", " #", "  #")):
+            match = _HEADING.match(line)
+            if match:
+                heading = match.group(1)
+        out.append(heading)
+    return out
+
+
+def _with_context(
+    rows: list[list[Cell]], header_rows: int, first: int, last: int, context: list[str]
+) -> Table:
+    return Table(
+        rows,
+        header_rows,
+        heading=context[first] if first < len(context) else "",
+        first_line=first,
+        last_line=last,
+    )
+
+
+def _before(lines: list[str], table: Table, skip: set[int]) -> str:
+    for i in range(table.first_line - 1, max(-1, table.first_line - 12), -1):
+        text = lines[i].strip()
+        if text and i not in skip and not text.startswith(("<", "#", "|", "!", "[!")):
+            return text[:400]
+    return ""
+
+
+def find(body: str) -> Found:
+    """Every table in a post's body, and the body lines they take up."""
+    found = Found()
+    rendered = "\t" in body or "   " in body
+    if "|" not in body and "<t" not in body.lower() and not rendered:
+        return found
+    lines = body.splitlines()
+    context = _context(lines)
+    _html(body, lines, found, context)
+    if "|" in body:
+        _markdown(lines, found, context)
+        _flattened(lines, found, context)
+    if rendered:
+        _rendered(lines, found, context)
+    for table in found.tables:
+        table.before = _before(lines, table, found.lines)
+    found.tables.sort(key=lambda t: t.first_line)
+    return found
