@@ -27,7 +27,7 @@ from hypewatch.storage import Store
 from hypewatch.verifiers.weights.discovery import DiscoveryOptions, discover, search_words
 from hypewatch.verifiers.weights.families import Registry
 from hypewatch.verifiers.weights.hub import HubClient
-from hypewatch.verifiers.weights.provenance import CheckOptions, WeightsReport
+from hypewatch.verifiers.weights.provenance import CheckOptions, WeightsReport, candidate_repos
 from tests.weights.conftest import SHAPE, World
 
 SMALL = hm.Shape(layers=4, hidden=32, intermediate=64, vocab=256)
@@ -154,7 +154,8 @@ async def test_tree_parents_are_candidates(world: World) -> None:
 def test_discover_reads_no_file(world: World) -> None:
     before = len(world.hub.requests)
     hub = HubClient(world.url)
-    found = discover(hub, "hype/tuned-a", "orca/orca-3.1", ["orca/orca-3.1"], [], NO_REGISTRY)
+    found = candidate_repos("hype/tuned-a", "orca/orca-3.1", [], ("orca/orca-3.1",))
+    discover(hub, found, "orca/orca-3.1", NO_REGISTRY)
     paths = [r.path for r in world.hub.requests[before:]]
     assert paths and all(p.startswith("/api/models") for p in paths)
     assert hub.calls == len(paths)

@@ -20,7 +20,6 @@ the first shape filter (shapes.meta_mismatch) costs no file read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hypewatch.models import JSON
@@ -119,27 +118,15 @@ def search_words(repo: str) -> list[str]:
 
 
 def discover(
-    hub: HubClient,
-    target: str,
-    claimed: str | None,
-    card: Iterable[str],
-    given: Iterable[str],
-    options: DiscoveryOptions,
-) -> Discovery:
-    """Every candidate base from the four sources (blocking: Hub API calls)."""
-    found = Discovery(target)
-    if claimed:
-        found.add(claimed, "claimed base", CLAIMED)
-    for repo in given:
-        found.add(repo, "given", GIVEN)
-    for repo in card:
-        found.add(repo, f"card of {target}", CARD)
-    for seed in [s for s in (claimed, target) if s]:
+    hub: HubClient, found: Discovery, claimed: str | None, options: DiscoveryOptions
+) -> None:
+    """Add the Hub's candidates to `found` (already seeded with the claim, the given
+    bases or the card): model tree, family, registry. Blocking: Hub API calls."""
+    for seed in [s for s in (claimed, found.target) if s]:
         _tree(hub, found, seed)
     if claimed:
         _family(hub, found, claimed, options.max_listed)
         _registry(hub, found, claimed, options)
-    return found
 
 
 def _tree(hub: HubClient, found: Discovery, seed: str) -> None:

@@ -128,7 +128,8 @@ def candidate_evidence(
 def candidate_repos(
     repo: str, claimed: str | None, bases: list[str], card: tuple[str, ...]
 ) -> Discovery:
-    """Without a search: the claimed base, then `bases` (or the card's base_model)."""
+    """The claimed base, then `bases` (or the card's base_model): the candidates without a
+    search, and the seed of one (whose model tree of the repo brings the card's bases)."""
     found = Discovery(check_repo_id(repo))
     if claimed:
         found.add(claimed, "claimed base", CLAIMED)
@@ -156,10 +157,10 @@ async def _candidates(
     bases: list[str],
     discovery: DiscoveryOptions | None,
 ) -> Discovery:
-    card = target.snapshot.base_models
-    if discovery is None:
-        return candidate_repos(target.repo, claimed, bases, card)
-    return await asyncio.to_thread(discover, hub, target.repo, claimed, card, bases, discovery)
+    found = candidate_repos(target.repo, claimed, bases, target.snapshot.base_models)
+    if discovery is not None:
+        await asyncio.to_thread(discover, hub, found, claimed, discovery)
+    return found
 
 
 async def check_weights(
