@@ -161,6 +161,8 @@ class FingerprintVerifierSettings(Section):
     enabled: bool = True
     api_key_env: EnvName | None = None
     references: dict[str, str] = Field(default_factory=dict)
+    default_references: bool = True
+    fetch_references: bool = True
     reprobe_hours: float = Field(6.0, gt=0)
     max_queries: int = Field(10, ge=1)
     signature_margin: float = Field(0.05, ge=0)

@@ -213,3 +213,20 @@ def m002_delivery_and_health(db: sqlite_utils.Database) -> None:
 def m108_notifiers_root_hash(db: sqlite_utils.Database) -> None:
     """Remember what each thread root shows, so it is edited only when it changes."""
     _run(db, ["ALTER TABLE threads ADD COLUMN root_hash TEXT NOT NULL DEFAULT ''"])
+
+
+@MIGRATIONS(name="m121_fingerprint_count_references")
+def m121_fingerprint_count_references(db: sqlite_utils.Database) -> None:
+    """Usage counts a known API reported for the probe requests (a closed model's reference)."""
+    _run(
+        db,
+        [
+            """CREATE TABLE fingerprint_count_references (
+                label TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                model TEXT NOT NULL DEFAULT '',
+                enrolled_at TEXT NOT NULL,
+                counts TEXT NOT NULL
+            )""",
+        ],
+    )

@@ -83,6 +83,7 @@ class Findings:
     notes: list[Evidence] = field(default_factory=list)
     queries: int = 0
     seconds: float = 0.0
+    descriptions: dict[str, str] = field(default_factory=dict)  # label -> "label (group, note)"
 
 
 @dataclass
@@ -124,20 +125,25 @@ class FingerprintResult:
         }
 
 
+def _mean_score(label: str, used: list[TokenizerProbe]) -> float:
+    """Weighted mean over the probes that scored `label` (an enrolled usage-count
+    reference has no token boundaries, so stream and truncation skip it)."""
+    scored = [p for p in used if label in p.scores]
+    total = sum(p.weight for p in scored)
+    return round(sum(p.weight * p.scores[label] for p in scored) / total, 4) if total else 0.0
+
+
 def combine_tokenizer(
-    probes: list[TokenizerProbe], labels: list[str]
+    probes: list[TokenizerProbe], labels: list[str], descriptions: dict[str, str] | None = None
 ) -> tuple[dict[str, float], str | None, str]:
     """Weighted mean score per reference, and the match (or why there is none)."""
     used = [p for p in probes if p.weight > 0]
-    total = sum(p.weight for p in used)
+    said = descriptions or {}
     if not labels:
         return {}, None, "no reference tokenizers given"
     if not used:
         return dict.fromkeys(labels, 0.0), None, "no tokenizer probe was informative"
-    scores = {
-        label: round(sum(p.weight * p.scores.get(label, 0.0) for p in used) / total, 4)
-        for label in labels
-    }
+    scores = {label: _mean_score(label, used) for label in labels}
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     best_label, best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -145,7 +151,8 @@ def combine_tokenizer(
         return scores, None, f"no reference fits (best {best_label} at {best:.2f})"
     if best - second < MATCH_MARGIN:
         return scores, None, f"{best_label} and {ranked[1][0]} fit equally well"
-    return scores, best_label, f"{best_label} fits ({best:.2f}; next {second:.2f})"
+    name = said.get(best_label, best_label)
+    return scores, best_label, f"{name} fits ({best:.2f}; next {second:.2f})"
 
 
 def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, why: str) -> Evidence:
@@ -231,7 +238,7 @@ def _signature_vote(f: Findings, match: SignatureMatch) -> Evidence:
 
 
 def decide(f: Findings) -> FingerprintResult:
-    scores, match, why = combine_tokenizer(f.tokenizer_probes, f.labels)
+    scores, match, why = combine_tokenizer(f.tokenizer_probes, f.labels, f.descriptions)
     evidence: list[Evidence] = [
         Evidence(p.probe, p.summary, round(p.weight, 3), details={"scores": p.scores, **p.details})
         for p in f.tokenizer_probes

@@ -80,6 +80,11 @@ SELF_ID_PROMPT = (
 )
 
 
+def probe_texts() -> list[str]:
+    """Every message content the count probe sends (to compare two tokenizers by)."""
+    return [*COUNT_TEXTS, *(m["content"] for m in COUNT_MULTI)]
+
+
 def repeat_prompt(text: str) -> list[Message]:
     return [
         {
@@ -163,6 +168,7 @@ def _candidates(excess: list[int], sizes: list[int]) -> set[tuple[int, int]]:
 
 def fit_counts(observations: list[CountObservation], ref: Reference) -> CountFit:
     """Integer linear fit of the template overhead; the best-agreeing line wins."""
+    observations = [o for o in observations if all(ref.knows(m["content"]) for m in o.messages)]
     sizes = [len(o.messages) for o in observations]
     excess = [o.reported - sum(ref.count(m["content"]) for m in o.messages) for o in observations]
     params = 2 if len(set(sizes)) >= 2 else 1
@@ -229,6 +235,8 @@ def score_stream(chunks: list[str], refs: list[Reference]) -> StreamScore:
     text = "".join(chunks)
     scores: dict[str, float] = {}
     for ref in refs:
+        if not ref.has_spans:
+            continue  # enrolled usage counts: no token boundaries to compare
         expected = token_boundaries(text, ref)
         union = observed | expected
         scores[ref.label] = len(observed & expected) / len(union) if union else 0.0
@@ -258,6 +266,8 @@ def score_truncation(
     stop = len(visible_reply)
     scores: dict[str, float] = {}
     for ref in refs:
+        if is_prefix and not ref.has_spans:
+            continue
         if is_prefix:
             index = _visible_index(asked)
             ends = [index[end] for _, end in ref.spans(asked)]

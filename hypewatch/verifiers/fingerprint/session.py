@@ -109,7 +109,7 @@ class _Session:
         if not self.refs or not self.counts:
             return None
         fits = [fit_counts(self.counts, ref) for ref in self.refs]
-        checks = fits[0].checks
+        checks = max(f.checks for f in fits)
         weight = 0.0 if checks <= 0 else W_COUNTS * min(1.0, checks / 2)
         exact = [f.label for f in fits if f.exact]
         summary = (
@@ -124,14 +124,13 @@ class _Session:
             }
             for f in fits
         }
-        scores = {f.label: f.score or 0.0 for f in fits}
+        scores = {f.label: f.score or 0.0 for f in fits if f.checks > 0}
         return TokenizerProbe("token_counts", scores, weight, summary, {"fits": details})
 
     def counts_decided(self) -> bool:
         fits = [fit_counts(self.counts, ref) for ref in self.refs]
-        if not fits or fits[0].checks < 2:
-            return False
-        return sum(f.exact for f in fits) == 1
+        exact = [f for f in fits if f.exact]
+        return len(exact) == 1 and exact[0].checks >= 2
 
     async def run_counts(self) -> None:
         for text in COUNT_TEXTS[:3]:
@@ -167,7 +166,11 @@ class _Session:
             notes.append(f"max_tokens={k}: cut after {len(reply.text)} chars")
         if not per_k or not self.refs:
             return None if not notes else TokenizerProbe("truncation", {}, 0.0, "; ".join(notes))
-        scores = {r.label: sum(s[r.label] for s in per_k) / len(per_k) for r in self.refs}
+        scores = {
+            r.label: sum(s[r.label] for s in per_k) / len(per_k)
+            for r in self.refs
+            if all(r.label in s for s in per_k)
+        }
         return TokenizerProbe("truncation", scores, W_TRUNCATION, "; ".join(notes))
 
     # -- other probes ---------------------------------------------------------
@@ -217,6 +220,7 @@ async def probe_endpoint(
         claimed_tokenizer,
         [r.label for r in refs],
         notes=notes or [],
+        descriptions={r.label: r.describe() for r in refs},
     )
     session = _Session(client, refs, options, findings)
     await session.run_counts()
