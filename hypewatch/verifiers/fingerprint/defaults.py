@@ -23,11 +23,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hypewatch.verifiers.fingerprint.codecs import CodecLoadError, load_codec
+from hypewatch.verifiers.fingerprint.codecs import Codec, CodecLoadError, HFCodec, load_codec
 from hypewatch.verifiers.fingerprint.references import (
     LoadedReferences,
     Reference,
     ReferenceLoadError,
+    from_hf_tokenizer,
     load_tokenizer_json,
     reference_from_codec,
 )
@@ -159,6 +160,9 @@ class Availability:
 
 def _package_reference(group: Group, source: Source) -> Reference:
     codec = load_codec(source.loader, source.name)
+    if isinstance(codec, HFCodec):  # its own offsets give the spans
+        ref = from_hf_tokenizer(group.label, codec.tokenizer, source.describe())
+        return replace(ref, name=group.name, note=group.note)
     return reference_from_codec(
         group.label, codec, source.describe(), name=group.name, note=group.note
     )
@@ -269,3 +273,14 @@ class DefaultLoader:
                     f"{source.describe()}: {type(error).__name__}: {str(error)[:200]}"
                 ) from None
         return _hub_reference(group, source, path)
+
+
+def group_codec(label: str) -> Codec:
+    """The packaged tokenizer a default group is read from (stand-ins answer with it)."""
+    group = default_set().group(label)
+    if group is None:
+        raise CodecLoadError(f"no default reference group {label!r}")
+    for source in group.sources:
+        if source.loader:
+            return load_codec(source.loader, source.name)
+    raise CodecLoadError(f"{group.name} is not shipped in any package (Hub only)")
