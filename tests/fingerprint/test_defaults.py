@@ -130,12 +130,16 @@ def test_default_groups_are_pairwise_separated_by_the_first_three_count_probes(
         (
             ("sentencepiece", "tokenizer.model.v1"),
             ("sentencepiece", "mistral_instruct_tokenizer_240323.model.v3"),
-        ),  # noqa: E501
+        ),
         (
             ("sentencepiece", "mistral_instruct_tokenizer_240216.model.v2"),
             ("sentencepiece", "mistral_instruct_tokenizer_241114.model.v7"),
-        ),  # noqa: E501
-        (("tekken", "tekken_240718.json"), ("tekken", "tekken_240911.json")),
+        ),
+        pytest.param(
+            ("tekken", "tekken_240718.json"),
+            ("tekken", "tekken_240911.json"),
+            marks=pytest.mark.slow,  # reads a second 15 MB vocabulary (~3-6 s)
+        ),
     ],
 )
 def test_grouped_and_duplicated_tokenizers_agree(
