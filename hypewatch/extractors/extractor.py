@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypewatch.config import ExtractionSettings
-from hypewatch.extractors import cards, claims, names, plausibility, signals
+from hypewatch.extractors import cards, claims, derivatives, names, plausibility, signals
 from hypewatch.extractors.claims import Comparison, Link
 from hypewatch.extractors.scores import Score, ScoreFinder
 from hypewatch.extractors.text import prepare
@@ -240,6 +240,15 @@ class Extractor:
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
         if _DATASET_KEYS.intersection(front) and not _MODEL_ONLY_KEYS.intersection(front):
             verdict = signals.Signals(verdict.launch, "dataset_card")
+        derivative = (
+            derivatives.derivative_of(front, body, result.hf_repo)
+            if source == "huggingface"
+            else None
+        )
+        if derivative is not None:  # a conversion's copied scores are its base's claims
+            verdict = signals.Signals(False, "derivative")
+            result.base_model = derivative.base or result.base_model
+            result.flags.extend(derivative.flags())
         has_content = bool(result.scores or result.comparisons or result.base_model)
         named = bool(result.model or result.hf_repo)
         result.is_claim = not verdict.reason and (has_content or (verdict.launch and named))
