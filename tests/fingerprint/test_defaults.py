@@ -33,7 +33,13 @@ from hypewatch.verifiers.fingerprint.defaults import (
     default_set,
     family_of,
 )
-from hypewatch.verifiers.fingerprint.probes import COUNT_TEXTS, probe_texts
+from hypewatch.verifiers.fingerprint.probes import (
+    COUNT_TEXTS,
+    NAMES,
+    SELF_ID_PROMPT,
+    probe_texts,
+    scrub_prompt,
+)
 from hypewatch.verifiers.fingerprint.references import (
     Reference,
     hub_cache_lookup,
@@ -109,12 +115,14 @@ def test_claude_is_said_to_be_approximate(defaults: list[Reference]) -> None:
     assert "approximate" in claude.describe()
 
 
-def test_default_groups_are_pairwise_separated_by_the_first_three_count_probes(
+def test_default_groups_are_pairwise_separated_by_the_first_four_requests(
     defaults: list[Reference],
 ) -> None:
     """A reference explains another's counts only if they differ by a constant (the
-    template overhead): on the shipped tokenizers no two groups do."""
-    counts = {r.label: [r.count(t) for t in COUNT_TEXTS[:3]] for r in defaults}
+    template overhead). The first four requests — two count texts, the scrub list and
+    the self-identification question — separate every pair of shipped tokenizers."""
+    texts = [*COUNT_TEXTS[:2], scrub_prompt(list(NAMES))[0]["content"], SELF_ID_PROMPT]
+    counts = {r.label: [r.count(t) for t in texts] for r in defaults}
     for a, b in itertools.combinations(counts, 2):
         differences = {x - y for x, y in zip(counts[a], counts[b], strict=True)}
         assert len(differences) > 1, (a, b, counts[a], counts[b])
@@ -158,7 +166,7 @@ async def test_each_shipped_tokenizer_is_identified_and_a_llama_claim_judged(
     async with async_client(net) as http:
         result = await fingerprint(http, Target(server.url, "x", "llama-3.x"), defaults)
     assert result.tokenizer_match == label, result.reason
-    assert result.queries == len(server.requests) <= 10
+    assert result.queries == len(server.requests) == 4
     if label == "llama-3.x":
         assert result.verdict == "consistent"
     else:
@@ -225,10 +233,10 @@ def test_references_command_says_offline_would_fetch_and_missing(runner: CliRunn
     claude = next(r for r in doc["references"] if r["label"] == "claude")
     assert "approximate" in claude["note"]
 
+    config = Path("hypewatch.toml").read_text()
+    assert "fetch_references = true" in config
     Path("hypewatch.toml").write_text(
-        Path("hypewatch.toml")
-        .read_text()
-        .replace("[verifiers.fingerprint]", "[verifiers.fingerprint]\nfetch_references = false")
+        config.replace("fetch_references = true", "fetch_references = false")
     )
     doc = json.loads(runner.invoke(app, ["fingerprint", "references", "--json"]).stdout)
     assert {r["label"]: r["state"] for r in doc["references"]}["gemma-2"] == "missing"

@@ -73,7 +73,8 @@ def test_enrolled_counts_round_trip_and_know_only_their_texts(
 ) -> None:
     from hypewatch.storage.fingerprint import enroll_counts
 
-    messages = [dict(m) for m in count_requests()[3]]  # the two-message request
+    [pair] = [r for r in count_requests() if len(r) == 2]
+    messages = [dict(m) for m in pair]
     enroll_counts(store, label="v", endpoint="https://api.v", model="m", counts=[(messages, 40)])
     [enrolled] = enrolled_counts(store)
     ref = counts_reference(enrolled)

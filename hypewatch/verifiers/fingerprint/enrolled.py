@@ -1,7 +1,7 @@
 """Closed models as references: the usage counts their own API reports.
 
-`enroll_counts_url` sends the count-probe requests (the exact messages a probing
-session sends, `max_tokens: 1`) to a known vendor's OpenAI-compatible API with
+`enroll_counts_url` sends the requests whose usage a probing session reads (the
+exact messages, `max_tokens: 1`) to a known vendor's OpenAI-compatible API with
 the user's key and stores each reported `usage.prompt_tokens`. `counts_reference`
 turns them into a `Reference` that knows only those texts: for a probed endpoint
 counting with the same tokenizer, `reported - enrolled` is the difference of the
@@ -17,15 +17,30 @@ from hypewatch.net import NetConfig, async_client
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import EnrolledCounts, enroll_counts, enrolled_counts
 from hypewatch.verifiers.fingerprint.client import ChatClient, Message, ProbeError
-from hypewatch.verifiers.fingerprint.probes import COUNT_MULTI, COUNT_TEXTS, user
+from hypewatch.verifiers.fingerprint.probes import (
+    COUNT_MULTI,
+    COUNT_TEXTS,
+    NAMES,
+    SELF_ID_PROMPT,
+    scrub_prompt,
+    user,
+)
 from hypewatch.verifiers.fingerprint.references import Reference, check_label
 
 ENROLLED_NOTE = "enrolled usage counts"
 
 
 def count_requests() -> list[list[Message]]:
-    """Every request the count probe may send, in the order a session sends them."""
-    return [*(user(text) for text in COUNT_TEXTS[:3]), list(COUNT_MULTI), user(COUNT_TEXTS[3])]
+    """Every request whose usage the count probe reads, in the order a session sends them
+    (the scrub list with the built-in names only: extra `scrub_words` change its text)."""
+    return [
+        *(user(text) for text in COUNT_TEXTS[:2]),
+        scrub_prompt(list(NAMES)),
+        user(SELF_ID_PROMPT),
+        user(COUNT_TEXTS[2]),
+        list(COUNT_MULTI),
+        user(COUNT_TEXTS[3]),
+    ]
 
 
 def counts_reference(enrolled: EnrolledCounts) -> Reference:

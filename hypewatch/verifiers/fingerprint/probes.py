@@ -20,10 +20,12 @@ from hypewatch.verifiers.fingerprint.references import Reference
 # per 3 digits or merged), whitespace runs, code, CJK, emoji, rare Unicode,
 # repeated units. Each starts with a letter so a chat template's preceding
 # token cannot merge with it.
+# The first two, with the scrub list and the self-identification question (whose
+# usage counts for free), separate every default reference group pairwise.
 COUNT_TEXTS = (
     "Order 1234567890 shipped 2024-09-05 at 10:45:33; total 98765.4321 units, id 0x7fA3.",
-    "def f(x):\n    return {k: v**2 for k, v in x.items() if v != None}  # ok\n\t\tpass",
     "Launch 🚀🔥 day ✨ naïve café ∑∫√ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and 東京の天気は晴れです。北京欢迎你。서울의 밤",
+    "def f(x):\n    return {k: v**2 for k, v in x.items() if v != None}  # ok\n\t\tpass",
     "Repeat aaaaaaaaaaaaaaaa ababababababab ................ ======== 000000 zzz zzz zzz",
 )
 #: A two-message request: separates the per-message from the per-request overhead.
@@ -81,8 +83,13 @@ SELF_ID_PROMPT = (
 
 
 def probe_texts() -> list[str]:
-    """Every message content the count probe sends (to compare two tokenizers by)."""
-    return [*COUNT_TEXTS, *(m["content"] for m in COUNT_MULTI)]
+    """Every message content whose count a session reads (to compare two tokenizers by)."""
+    return [
+        *COUNT_TEXTS,
+        *(m["content"] for m in COUNT_MULTI),
+        scrub_prompt(list(NAMES))[0]["content"],
+        SELF_ID_PROMPT,
+    ]
 
 
 def repeat_prompt(text: str) -> list[Message]:

@@ -1,10 +1,12 @@
 """One probing session: send the fewest requests that decide, then judge.
 
-Order: reported token counts (3 requests, a 4th and 5th only if undecided);
-when the endpoint reports no usage, or counts leave it open, stream
-boundaries and truncation points; then the scrubbed-word list and the
-self-identification question; then, when references are enrolled (or a
-signature is wanted), the remaining signature prompts. Every reply that
+Order: reported token counts (2 requests), the scrubbed-word list and the
+self-identification question (their usage counts too: 4 observations, which
+decide the default references); when references are enrolled (or a
+signature is wanted), the remaining signature prompts; then, only while
+undecided, up to 3 more count requests one at a time, and, when the endpoint
+reports no usage or counts leave it open, stream boundaries and truncation
+points. Every reply that
 carries `usage` adds a count observation for free. After
 `stop_after_failures` failed requests in a row the session stops sending.
 """
@@ -132,14 +134,18 @@ class _Session:
         exact = [f for f in fits if f.exact]
         return len(exact) == 1 and exact[0].checks >= 2
 
-    async def run_counts(self) -> None:
-        for text in COUNT_TEXTS[:3]:
+    async def run_counts_first(self) -> None:
+        for text in COUNT_TEXTS[:2]:
             await self.ask(user(text), 1)
             if self.usage_missing or self.dead:
                 return
-        if not self.counts_decided():
-            await self.ask(list(COUNT_MULTI), 1)
-            await self.ask(user(COUNT_TEXTS[3]), 1)
+
+    async def run_counts_rest(self) -> None:
+        """More count requests, one at a time, until exactly one reference fits."""
+        for messages in (user(COUNT_TEXTS[2]), list(COUNT_MULTI), user(COUNT_TEXTS[3])):
+            if self.usage_missing or self.dead or self.counts_decided():
+                return
+            await self.ask(messages, 1)
 
     async def run_stream(self) -> TokenizerProbe | None:
         reply = await self.ask(repeat_prompt(STREAM_TEXT), STREAM_MAX_TOKENS, stream=True)
@@ -223,12 +229,8 @@ async def probe_endpoint(
         descriptions={r.label: r.describe() for r in refs},
     )
     session = _Session(client, refs, options, findings)
-    await session.run_counts()
-    if refs and not session.dead and not session.counts_decided():
-        for probe in (await session.run_stream(), await session.run_truncation()):
-            if probe is not None:
-                findings.tokenizer_probes.append(probe)
-    await session.run_scrub()
+    await session.run_counts_first()
+    await session.run_scrub()  # its usage (and the next one's) adds count observations
     first = await session.run_self_id()
     enrolled = enrolled or {}
     if embedder is not None and (enrolled or options.want_signature):
@@ -240,6 +242,12 @@ async def probe_endpoint(
                 margin=options.signature_margin,
                 min_similarity=options.signature_min_similarity,
             )
+    if refs:
+        await session.run_counts_rest()
+    if refs and not session.dead and not session.counts_decided():
+        for probe in (await session.run_stream(), await session.run_truncation()):
+            if probe is not None:
+                findings.tokenizer_probes.append(probe)
     counts = session.count_probe()
     if counts is not None:
         findings.tokenizer_probes.insert(0, counts)
