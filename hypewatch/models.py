@@ -1,4 +1,4 @@
-"""The domain model of DESIGN.md: posts, launches, claims, verdicts, events.
+"""The domain model: posts, launches, claims, verdicts (events: `hypewatch.events`).
 
 Plain frozen dataclasses with no I/O. Storage maps them to rows
 (`hypewatch.storage`), the lifecycle rules live in `hypewatch.lifecycle`.
@@ -191,15 +191,3 @@ class Verdict:
                 seconds=float(cost.get("seconds", 0.0)),
             ),
         )
-
-
-@dataclass(frozen=True)
-class Event:
-    """An append-only timeline entry of a launch."""
-
-    id: int
-    launch_id: int
-    kind: EventKind
-    payload: JSON
-    claim_id: int | None = None
-    created_at: datetime = field(default_factory=utcnow)

@@ -23,9 +23,10 @@ import jinja2
 
 from hypewatch.bot.chart import png_chart
 from hypewatch.bot.email import check_addresses, send_message
-from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, safe_url
+from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, render_event, safe_url
 from hypewatch.config import DigestSettings, optional_secret
-from hypewatch.models import ClaimKind, EventKind, utcnow
+from hypewatch.events import Event, FirstSeen, StatusChanged
+from hypewatch.models import ClaimKind, ClaimStatus, EventKind, utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 
@@ -56,6 +57,22 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class TimelineNote:
+    """A change on a launch's timeline (new source, re-upload, endpoint swap), as the
+    lines its thread reply shows, in plain text."""
+
+    at: str
+    launch: str
+    lines: tuple[str, ...]
+
+
+#: Event kinds the digest lists under "what changed", rendered as their thread reply.
+TIMELINE_KINDS = frozenset(
+    {EventKind.NEW_SOURCE, EventKind.WEIGHTS_CHANGED, EventKind.ENDPOINT_CHANGED}
+)
+
+
+@dataclass(frozen=True)
 class FailedClaim:
     launch: str
     claim: str
@@ -76,6 +93,7 @@ class Digest:
     changes: list[StatusChange] = field(default_factory=list)
     failed: list[FailedClaim] = field(default_factory=list)
     chart: tuple[ChartBar, ...] = ()
+    timeline: list[TimelineNote] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +103,7 @@ class Digest:
             "launches": [entry.__dict__ for entry in self.launches],
             "status_changes": [change.__dict__ for change in self.changes],
             "failed_claims": [claim.__dict__ for claim in self.failed],
+            "timeline": [{**note.__dict__, "lines": list(note.lines)} for note in self.timeline],
         }
 
 
@@ -144,30 +163,47 @@ def build_digest(store: Store, now: datetime | None = None, *, max_launches: int
     end = now or utcnow()
     start = end - WINDOW
     changes: list[StatusChange] = []
+    timeline: list[TimelineNote] = []
     touched: set[int] = set()
     for event in store.events():
         if not start <= event.created_at < end:
             continue
-        if event.kind is EventKind.FIRST_SEEN:
+        at = event.created_at.strftime("%Y-%m-%d %H:%M")
+        p = event.payload
+        if isinstance(p, FirstSeen):
             touched.add(event.launch_id)
-        elif event.kind is EventKind.STATUS_CHANGED:
+        elif isinstance(p, StatusChanged):
             touched.add(event.launch_id)
-            p = event.payload
-            if str(p.get("to")) == "verifying":
+            if p.to_status is ClaimStatus.VERIFYING:
                 continue  # the digest reports outcomes, not every step
             changes.append(
                 StatusChange(
-                    at=event.created_at.strftime("%Y-%m-%d %H:%M"),
+                    at=at,
                     launch=clean_line(store.get_launch(event.launch_id).name, 120),
                     claim=_claim_text(store, event.claim_id)[0],
-                    old=clean_line(p.get("from", ""), 20),
-                    new=clean_line(p.get("to", ""), 20),
-                    reason=clean_line(p.get("reason", ""), 200),
+                    old=str(p.from_status),
+                    new=str(p.to_status),
+                    reason=clean_line(p.reason, 200),
                 )
             )
+        elif event.kind in TIMELINE_KINDS:
+            touched.add(event.launch_id)
+            note = _timeline_note(store, event, at)
+            if note is not None:
+                timeline.append(note)
     launches = [_entry(store, i, start) for i in sorted(touched)][:max_launches]
     failed, bars = _failed_claims(store, touched)
-    return Digest(iso_week(end), start, end, launches, changes, failed, tuple(bars[:12]))
+    return Digest(
+        iso_week(end), start, end, launches, changes, failed, tuple(bars[:12]), timeline[-100:]
+    )
+
+
+def _timeline_note(store: Store, event: Event, at: str) -> TimelineNote | None:
+    message = render_event(store, event)
+    if message is None:
+        return None
+    lines = tuple("".join(span.text for span in line) for line in message.lines)
+    return TimelineNote(at=at, launch=message.title, lines=lines)
 
 
 def _entry(store: Store, launch_id: int, start: datetime) -> LaunchEntry:

@@ -35,7 +35,8 @@ from hypewatch.bot.notifiers.base import (
 )
 from hypewatch.bot.threads import Message, load_view, render_event, render_root
 from hypewatch.config import Filters
-from hypewatch.models import Event, utcnow
+from hypewatch.events import Event
+from hypewatch.models import utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hypewatch.config import Settings, optional_secret
+from hypewatch.events import VerdictRecorded, VerificationStarted
 from hypewatch.extractors.extractor import ClaimSpec, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.models import (
@@ -25,7 +26,6 @@ from hypewatch.models import (
     ClaimKind,
     ClaimStatus,
     Cost,
-    EventKind,
     Launch,
     Post,
     Verdict,
@@ -246,7 +246,7 @@ class Pipeline:
             if claim.status is not ClaimStatus.VERIFYING:
                 self.store.transition_claim(claim.id, ClaimStatus.VERIFYING, reason=name)
             self.store.append_event(
-                launch.id, EventKind.VERIFICATION_STARTED, {"verifier": name}, claim_id=claim.id
+                launch.id, VerificationStarted(verifier=name), claim_id=claim.id
             )
         verdict = await self._verify(name, self.store.get_claim(claim.id), launch)
         self._record(verification_id, claim.id, launch, name, verdict)
@@ -278,12 +278,8 @@ class Pipeline:
     ) -> None:
         with self.store.transaction():
             self.store.finish_verification(verification_id, verdict)
-            self.store.append_event(
-                launch.id,
-                EventKind.VERDICT,
-                {"verifier": name, "verification_id": verification_id, **verdict.to_json()},
-                claim_id=claim_id,
-            )
+            recorded = VerdictRecorded.of(name, verdict, verification_id=verification_id)
+            self.store.append_event(launch.id, recorded, claim_id=claim_id)
             current = self.store.get_claim(claim_id)
             if current.status is not ClaimStatus.VERIFYING or self._others_running(
                 claim_id, verification_id

@@ -203,7 +203,12 @@ class Daemon:
             log.info("stopping: finishing in-flight work (up to %.0f s)", self.shutdown_grace)
             self.scheduler.pause()  # no new job runs; the running ones may finish
             if self._job_tasks:
-                await asyncio.wait(set(self._job_tasks), timeout=self.shutdown_grace)
+                _, late = await asyncio.wait(set(self._job_tasks), timeout=self.shutdown_grace)
+                # a job still running after the grace period is cut off now, before the
+                # store closes under it (what it left half done is resumed on the next start)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
             await self.worker.stop(self.shutdown_grace)
             self.scheduler.shutdown(wait=False)
             log.info("stopped")

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from hypewatch.models import Claim, ClaimKind, Event, EventKind, Launch, LaunchStatus, Post, Verdict
+from hypewatch.events import (
+    EndpointChanged,
+    Event,
+    NewSource,
+    VerdictRecorded,
+    VerificationStarted,
+    WeightsChanged,
+)
+from hypewatch.models import Claim, ClaimKind, Launch, LaunchStatus, Post, Verdict
 from hypewatch.storage import NotFoundError, Store
 
 Style = Literal["plain", "bold", "code", "quote"]
@@ -256,28 +264,25 @@ def _claim_of(store: Store, event: Event) -> Claim | None:
         return None
 
 
-def _summary(payload: dict[str, Any]) -> list[Line]:
-    summary = payload.get("summary")
-    return [(Span(clean(summary, MAX_QUOTE)),)] if summary else []
+def _summary(text: str) -> list[Line]:
+    return [(Span(clean(text, MAX_QUOTE)),)] if text else []
 
 
-def _new_source(store: Store, event: Event) -> list[Line]:
-    p = event.payload
+def _new_source(store: Store, p: NewSource) -> list[Line]:
     post: Post | None = None
-    key = p.get("post") or p.get("post_key")
-    if key:
+    if p.post:
         try:
-            post = store.get_post(str(key))
+            post = store.get_post(p.post)
         except NotFoundError:
             post = None
-    source = clean_line(p.get("source") or (post.source if post else "?"), 40)
-    author = clean_line(p.get("author") or (post.author if post else ""), 60)
-    url = safe_url(p.get("url") or (post.url if post else ""))
+    source = clean_line(p.source or (post.source if post else "?"), 40)
+    author = clean_line(p.author or (post.author if post else ""), 60)
+    url = safe_url(p.url or (post.url if post else ""))
     head: list[Span] = [Span("New source: ", "bold"), Span(f"{source} {author}".strip())]
     if url:
         head += [Span(" — "), Span(url, url=url)]
     lines: list[Line] = [tuple(head)]
-    text = p.get("text") or (post.text if post else "")
+    text = post.text if post else ""
     if text:
         lines += [
             (Span("> ", "quote"), Span(part)) for part in clean(text, MAX_QUOTE).split("\n")[:8]
@@ -285,20 +290,18 @@ def _new_source(store: Store, event: Event) -> list[Line]:
     return lines
 
 
-def _verification_started(claim: Claim | None, payload: dict[str, Any]) -> list[Line]:
-    verifier = clean_line(payload.get("verifier", "a verifier"), 60)
+def _verification_started(claim: Claim | None, p: VerificationStarted) -> list[Line]:
+    verifier = clean_line(p.verifier or "a verifier", 60)
     what = claim_label(claim) if claim else "the launch"
     return [(Span("Verification started: ", "bold"), Span(verifier, "code"), Span(f" on {what}"))]
 
 
-def _verdict(
-    claim: Claim | None, payload: dict[str, Any]
-) -> tuple[list[Line], tuple[ChartBar, ...]]:
-    verdict = Verdict.from_json({"status": payload.get("status", "inconclusive"), **payload})
-    verifier = clean_line(payload.get("verifier", "verifier"), 60)
+def _verdict(claim: Claim | None, p: VerdictRecorded) -> tuple[list[Line], tuple[ChartBar, ...]]:
+    verdict = p.verdict()
+    verifier = clean_line(p.verifier or "verifier", 60)
     what = claim_label(claim) if claim else "the launch"
     head: list[Span] = [
-        Span("Verdict: ", "bold"),
+        Span("Re-check: " if p.standing else "Verdict: ", "bold"),
         Span(what),
         Span(" — "),
         Span(str(verdict.status), "bold"),
@@ -307,6 +310,10 @@ def _verdict(
         head.append(Span(f" ({clean_line(verdict.label, 40)})"))
     head += [Span(" by "), Span(verifier, "code")]
     lines: list[Line] = [tuple(head)]
+    if p.standing:
+        lines.append((Span("The earlier verdict stands: "), Span(str(p.standing), "bold")))
+    if p.retry_at is not None:
+        lines.append((Span(f"Looked at again after {p.retry_at:%Y-%m-%d %H:%M} UTC"),))
     numbers: list[str] = []
     if claim is not None and claim.value is not None:
         numbers.append(f"claimed {fmt_num(claim.value)}")
@@ -314,7 +321,7 @@ def _verdict(
         numbers.append(measured_text(verdict))
     if numbers:
         lines.append((Span("; ".join(numbers)),))
-    lines += _summary(payload)
+    lines += _summary(verdict.summary)
     chart: tuple[ChartBar, ...] = ()
     if claim is not None and claim.value is not None and verdict.measured is not None:
         label = clean_line(f"{claim.benchmark} {claim.setting}".strip(), 40)
@@ -324,15 +331,49 @@ def _verdict(
     return lines, chart
 
 
-def _change(title: str, payload: dict[str, Any], keys: tuple[str, ...]) -> list[Line]:
-    parts = [f"{k.replace('_', ' ')} {clean_line(payload[k], 120)}" for k in keys if payload.get(k)]
-    lines: list[Line] = [(Span(title, "bold"), Span("; ".join(parts)))]
-    lines += _summary(payload)
-    files = payload.get("changed_files") or payload.get("files") or []
-    if isinstance(files, list) and files:
-        shown = ", ".join(clean_line(f, 80) for f in files[:MAX_FILES])
-        more = f" and {len(files) - MAX_FILES} more" if len(files) > MAX_FILES else ""
-        lines.append((Span("Files: "), Span(shown + more, "code")))
+def _files(files: tuple[str, ...]) -> list[Line]:
+    if not files:
+        return []
+    shown = ", ".join(clean_line(f, 80) for f in files[:MAX_FILES])
+    more = f" and {len(files) - MAX_FILES} more" if len(files) > MAX_FILES else ""
+    return [(Span("Files: "), Span(shown + more, "code"))]
+
+
+def short_revision(revision: str) -> str:
+    return clean_line(revision, 80)[:12]
+
+
+def _weights_changed(p: WeightsChanged) -> list[Line]:
+    repo = clean_line(p.repo, 120)
+    head: list[Span] = [Span("Weights changed: ", "bold"), Span(repo, "code")]
+    head += [Span(" from "), Span(short_revision(p.previous_revision), "code")]
+    head += [Span(" to "), Span(short_revision(p.revision), "code")]
+    lines: list[Line] = [tuple(head)]
+    parts = [
+        f"{len(names)} {word}"
+        for word, names in (("changed", p.changed), ("added", p.added), ("removed", p.removed))
+        if names
+    ]
+    if parts:
+        lines.append((Span("Weight files: " + ", ".join(parts)),))
+    if p.title:
+        lines.append((Span("Commit: "), Span(clean_line(p.title, 200))))
+    return lines + _files(p.files)
+
+
+def _endpoint_changed(p: EndpointChanged) -> list[Line]:
+    lines: list[Line] = [
+        (Span("Endpoint changed: ", "bold"), Span(clean_line(p.endpoint, 200), "code"))
+    ]
+    lines += [(Span("• "), Span(clean_line(change, 200))) for change in p.changes]
+    before, after = p.fact("before", "tokenizer_match"), p.fact("after", "tokenizer_match")
+    if before or after:
+        lines.append(
+            (
+                Span(f"Tokenizer match: {clean_line(before or 'none', 40)} → "),
+                Span(clean_line(after or "none", 40), "bold"),
+            )
+        )
     return lines
 
 
@@ -341,17 +382,16 @@ def render_event(store: Store, event: Event) -> Message | None:
     claim = _claim_of(store, event)
     chart: tuple[ChartBar, ...] = ()
     p = event.payload
-    if event.kind is EventKind.NEW_SOURCE:
-        lines = _new_source(store, event)
-    elif event.kind is EventKind.VERIFICATION_STARTED:
+    if isinstance(p, NewSource):
+        lines = _new_source(store, p)
+    elif isinstance(p, VerificationStarted):
         lines = _verification_started(claim, p)
-    elif event.kind is EventKind.VERDICT:
+    elif isinstance(p, VerdictRecorded):
         lines, chart = _verdict(claim, p)
-    elif event.kind is EventKind.WEIGHTS_CHANGED:
-        keys = ("repo", "from_revision", "to_revision")
-        lines = _change("Weights changed: ", p, keys)
-    elif event.kind is EventKind.ENDPOINT_CHANGED:
-        lines = _change("Endpoint changed: ", p, ("endpoint", "previous", "current"))
+    elif isinstance(p, WeightsChanged):
+        lines = _weights_changed(p)
+    elif isinstance(p, EndpointChanged):
+        lines = _endpoint_changed(p)
     else:
         return None
     launch = store.get_launch(event.launch_id)

@@ -14,6 +14,7 @@ from hypewatch.cli import (  # noqa: F401  (importing a module registers its com
     fingerprint,
     ledger,
     setup_cmds,
+    tasks,
     watch,
     weights,
 )

@@ -39,6 +39,12 @@ def bench(
     task: Annotated[
         Path | None, typer.Option("--task", help="Task file (JSONL; docs/benchmark.md).")
     ] = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(
+            "--benchmark", help="A registered benchmark id (`hypewatch tasks`), read from the Hub."
+        ),
+    ] = None,
     tolerance: Annotated[
         float | None,
         typer.Option("--tolerance", min=0.0, help="Points below the claim that still replicate."),
@@ -80,14 +86,15 @@ def bench(
         plan = support.make_plan(config, claim, tolerance, max_items or len(samples), setting, seed)
         name = lm_eval_samples.stem.removeprefix("samples_").rsplit("_", 1)[0]
         result = lm_eval_backend.result_from_samples(samples, plan, name)
-    elif endpoint is None or model is None or task is None:
+    elif endpoint is None or model is None or (task is None) == (benchmark is None):
         raise typer.BadParameter(
-            "give --endpoint, --model and --task (or --lm-eval-samples FILE)",
-            param_hint="--endpoint/--model/--task",
+            "give --endpoint, --model and one of --task or --benchmark (or --lm-eval-samples FILE)",
+            param_hint="--endpoint/--model/--task/--benchmark",
         )
     else:
+        source: Path | str = task if task is not None else str(benchmark)
         result = _bench_endpoint(
-            endpoint, model, task, claim, tolerance, max_items, concurrency, setting, seed,
+            endpoint, model, source, claim, tolerance, max_items, concurrency, setting, seed,
             allow_private, api_key_env, json_out,
         )  # fmt: skip
     summary = result.summary()
@@ -99,7 +106,7 @@ def bench(
 
 
 def _bench_endpoint(
-    endpoint: str, model: str, task: Path, claim: float, tolerance: float | None,
+    endpoint: str, model: str, task: Path | str, claim: float, tolerance: float | None,
     max_items: int | None, concurrency: int | None, setting: str, seed: int | None,
     allow_private: bool, api_key_env: str | None, json_out: bool,
 ) -> Any:  # fmt: skip
@@ -115,21 +122,26 @@ def _bench_endpoint(
     url = support.endpoint_url(endpoint)
     check_url(url, net)
     api_key = read_secret(api_key_env, "--api-key-env") if api_key_env else None
-    items = support.read_task(task, InputError)
-    plan = support.make_plan(config, claim, tolerance, max_items, setting, seed)
-    with support.progress_bar(err, enabled=not json_out) as on_progress:
-        return asyncio.run(
-            support.measure(
-                items,
+    loaded = support.load(task, settings, InputError)
+    plan = support.make_plan(config, claim, tolerance, max_items, setting or loaded.setting, seed)
+    env = support.Environment.from_settings(settings, net=net)
+
+    async def run() -> Any:
+        async with support.open_scorer(loaded, env) as scorer:
+            return await support.measure(
+                loaded.items,
                 support.Target(endpoint, model, api_key),
                 plan,
                 net=net,
                 concurrency=concurrency or config.concurrency,
                 max_tokens=config.max_tokens,
-                task=task.stem,
+                task=loaded.name,
                 on_progress=on_progress,
+                scorer=scorer,
             )
-        )
+
+    with support.progress_bar(err, enabled=not json_out) as on_progress:
+        return asyncio.run(run())
 
 
 # (section end)

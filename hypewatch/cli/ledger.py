@@ -16,6 +16,7 @@ from hypewatch.cli.common import (
     out,
     state,
 )
+from hypewatch.events import encode
 from hypewatch.models import ClaimStatus
 
 # -- reading the database ----------------------------------------------------
@@ -118,7 +119,7 @@ def show(
                         "kind": str(e.kind),
                         "claim_id": e.claim_id,
                         "at": e.created_at.isoformat(),
-                        "payload": e.payload,
+                        "payload": encode(e.payload)[1],
                     }
                     for e in events
                 ],
@@ -127,5 +128,6 @@ def show(
         return
     out.print(f"[bold]{escape(found.name)}[/] ({escape(found.slug)}) — {headline}")
     for e in events:
-        detail = ", ".join(f"{k}={v}" for k, v in e.payload.items() if v not in ("", None, []))
+        body = encode(e.payload)[1]
+        detail = ", ".join(f"{k}={v}" for k, v in body.items() if v not in ("", None, [], {}))
         out.print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.kind:<22} {escape(detail[:160])}")

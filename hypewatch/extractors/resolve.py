@@ -18,9 +18,10 @@ from typing import Any, Protocol
 
 from hypewatch import embeddings
 from hypewatch.config import ExtractionSettings
+from hypewatch.events import NewSource
 from hypewatch.extractors import names
 from hypewatch.extractors.extractor import Extraction
-from hypewatch.models import EventKind, Launch, Post
+from hypewatch.models import Launch, Post
 from hypewatch.storage import NotFoundError, Store
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,5 @@ class LaunchResolver:
             self._index.add(launch.id, launch.name, launch.hf_repo)
         sources = store.launch_sources(launch.id, except_post=post.key)
         if sources and post.source not in sources:
-            store.append_event(
-                launch.id, EventKind.NEW_SOURCE, {"source": post.source, "post": post.key}
-            )
+            store.append_event(launch.id, NewSource(source=post.source, post=post.key))
         return launch

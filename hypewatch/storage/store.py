@@ -25,13 +25,20 @@ from typing import Any
 import sqlite_utils
 
 from hypewatch import lifecycle
+from hypewatch.events import (
+    ClaimAdded,
+    Event,
+    EventPayload,
+    FirstSeen,
+    StatusChanged,
+    decode,
+    encode,
+)
 from hypewatch.models import (
     JSON,
     Claim,
     ClaimKind,
     ClaimStatus,
-    Event,
-    EventKind,
     Launch,
     LaunchStatus,
     Post,
@@ -108,8 +115,7 @@ def _event(row: dict[str, Any]) -> Event:
         id=row["id"],
         launch_id=row["launch_id"],
         claim_id=row["claim_id"],
-        kind=EventKind(row["kind"]),
-        payload=json.loads(row["payload"]),
+        payload=decode(row["kind"], json.loads(row["payload"])),
         created_at=_dt(row["created_at"]),
     )
 
@@ -229,7 +235,7 @@ class Store:
             launch_id = int(cursor.lastrowid or 0)
             if fields:
                 self.update_launch(launch_id, **fields)
-            self.append_event(launch_id, EventKind.FIRST_SEEN, {"name": name, "slug": slug})
+            self.append_event(launch_id, FirstSeen(name=name, slug=slug))
         return self.get_launch(launch_id)
 
     def update_launch(self, launch_id: int, **fields: Any) -> Launch:
@@ -358,21 +364,17 @@ class Store:
                 ),
             )
             claim = self.get_claim(int(cursor.lastrowid or 0))
-            self.append_event(
-                launch_id,
-                EventKind.CLAIM_ADDED,
-                {
-                    "kind": str(kind),
-                    "key": key,
-                    "benchmark": benchmark,
-                    "setting": setting,
-                    "value": value,
-                    "subject": subject,
-                    "flags": list(flags),
-                    "post": post_key,
-                },
-                claim_id=claim.id,
+            added = ClaimAdded(
+                kind=kind,
+                key=key,
+                benchmark=benchmark,
+                setting=setting,
+                value=value,
+                subject=subject,
+                flags=flags,
+                post=post_key,
             )
+            self.append_event(launch_id, added, claim_id=claim.id)
         return claim, True
 
     def get_claim(self, claim_id: int) -> Claim:
@@ -407,9 +409,7 @@ class Store:
         )
         return row is not None
 
-    def transition_claim(
-        self, claim_id: int, target: ClaimStatus, *, reason: str = "", payload: JSON | None = None
-    ) -> Claim:
+    def transition_claim(self, claim_id: int, target: ClaimStatus, *, reason: str = "") -> Claim:
         """Move a claim along a lifecycle edge and record the change as an event.
 
         Raises `lifecycle.IllegalTransitionError` for an edge that does not exist."""
@@ -420,9 +420,8 @@ class Store:
                 "UPDATE claims SET status = ?, updated_at = ? WHERE id = ?",
                 (str(target), _ts(utcnow()), claim_id),
             )
-            body = {"from": str(claim.status), "to": str(target), "reason": reason}
-            body.update(payload or {})
-            self.append_event(claim.launch_id, EventKind.STATUS_CHANGED, body, claim_id=claim_id)
+            change = StatusChanged(from_status=claim.status, to_status=target, reason=reason)
+            self.append_event(claim.launch_id, change, claim_id=claim_id)
         return self.get_claim(claim_id)
 
     def headline_status(self, launch_id: int) -> LaunchStatus:
@@ -431,13 +430,15 @@ class Store:
     # -- events --------------------------------------------------------------
 
     def append_event(
-        self, launch_id: int, kind: EventKind, payload: JSON, *, claim_id: int | None = None
+        self, launch_id: int, payload: EventPayload, *, claim_id: int | None = None
     ) -> Event:
+        """Append a typed event to a launch's timeline (the kind is the payload's)."""
+        kind, body = encode(payload)
         with write(self.db):
             cursor = self.db.execute(
                 """INSERT INTO events (launch_id, claim_id, kind, payload, created_at)
                    VALUES (?, ?, ?, ?, ?)""",
-                (launch_id, claim_id, str(kind), _dumps(payload), _ts(utcnow())),
+                (launch_id, claim_id, str(kind), _dumps(body), _ts(utcnow())),
             )
             row = self._one("SELECT * FROM events WHERE id = ?", (cursor.lastrowid,))
             assert row is not None

@@ -86,10 +86,12 @@ def test_hub_loader_reads_pinned_parquet(hub: Standin, tmp_path: Path) -> None:
     assert (mmlu.repo, mmlu.revision, mmlu.files) == (
         "cais/mmlu",
         SHA,
-        ("all/test-00000-of-00001.parquet",),
+        ("all/test-00000-of-00001.parquet", "all/dev-00000-of-00001.parquet"),
     )
-    assert len(mmlu.items) == 300
-    assert mmlu.items[5].answer == 1
+    scored = [item for item in mmlu.items if not item.fewshot]
+    assert len(scored) == 300 and len(mmlu.items) == 305  # the dev split: 5 exemplars
+    assert {item.family for item in mmlu.items} == {"multiple_choice"}
+    assert scored[5].answer == 1
     gsm = load_hub_task("gsm8k", endpoint=hub.url, revision=SHA, cache_dir=tmp_path)
     assert gsm.items[3].answer == "1003"
     assert gsm.items[3].explanation == "Add them."
@@ -104,8 +106,8 @@ def test_hub_loader_reads_pinned_parquet(hub: Standin, tmp_path: Path) -> None:
 def test_hub_loader_errors_are_clear(hub: Standin, tmp_path: Path) -> None:
     with pytest.raises(HubDatasetError, match="cannot fetch cais/mmlu"):
         load_hub_task("mmlu", endpoint=hub.url, revision="f" * 40, cache_dir=tmp_path)
-    with pytest.raises(HubDatasetError, match="no Hub loader for benchmark 'HellaSwag'"):
-        load_hub_task("HellaSwag", endpoint=hub.url, cache_dir=tmp_path)
+    with pytest.raises(HubDatasetError, match="no Hub loader for benchmark 'Chatbot Arena'"):
+        load_hub_task("Chatbot Arena", endpoint=hub.url, cache_dir=tmp_path)
 
 
 def score(benchmark: str, value: float, setting: str = "") -> Claim:
@@ -185,8 +187,10 @@ async def test_verifier_uses_the_hub_and_a_configured_endpoint(
         "kind": "hub",
         "repo": "cais/mmlu",
         "revision": SHA,
-        "files": ["all/test-00000-of-00001.parquet"],
+        "files": ["all/test-00000-of-00001.parquet", "all/dev-00000-of-00001.parquet"],
     }
+    assert verdict.evidence["family"] == "multiple_choice"
+    assert verdict.evidence["setting"] == "5-shot, default"  # the task's default setting
 
 
 async def test_unverifiable_without_endpoint_task_or_permission(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from hypewatch.events import StatusChanged
 from hypewatch.lifecycle import IllegalTransitionError, headline_status
-from hypewatch.models import ClaimKind, ClaimStatus, EventKind, LaunchStatus
+from hypewatch.models import ClaimKind, ClaimStatus, LaunchStatus
 from hypewatch.storage import Store
 
 S = ClaimStatus
@@ -43,8 +44,8 @@ def test_reopen_is_a_new_event_not_an_overwrite(store: Store) -> None:
     claim, _ = store.add_claim(launch.id, ClaimKind.BASE_MODEL, "base", subject="a/b")
     for step in (S.VERIFYING, S.REPLICATED, S.VERIFYING, S.FAILED):
         store.transition_claim(claim.id, step, reason="weights re-uploaded")
-    changes = [e.payload for e in store.events(launch.id) if e.kind is EventKind.STATUS_CHANGED]
-    assert [(c["from"], c["to"]) for c in changes] == [
+    changes = [e.payload for e in store.events(launch.id) if isinstance(e.payload, StatusChanged)]
+    assert [(c.from_status, c.to_status) for c in changes] == [
         ("claimed", "verifying"),
         ("verifying", "replicated"),
         ("replicated", "verifying"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 from hypewatch.config import parse_settings
+from hypewatch.events import EndpointChanged
 from hypewatch.models import EventKind
 from hypewatch.net import NetConfig, async_client
 from hypewatch.standins.http import Standin
@@ -54,9 +55,10 @@ async def test_swapped_tokenizer_records_endpoint_changed_with_both_results(
     assert swapped.event is not None
     assert swapped.event.kind == EventKind.ENDPOINT_CHANGED
     payload = swapped.event.payload
-    assert payload["before"]["tokenizer_match"] == "bpe-a"
-    assert payload["after"]["tokenizer_match"] == "unigram"
-    assert any("bpe-a -> unigram" in c for c in payload["changes"])
+    assert isinstance(payload, EndpointChanged)
+    assert payload.before["tokenizer_match"] == "bpe-a"
+    assert payload.after["tokenizer_match"] == "unigram"
+    assert any("bpe-a -> unigram" in c for c in payload.changes)
 
     events = [e for e in store.events(launch.id) if e.kind == EventKind.ENDPOINT_CHANGED]
     assert len(events) == 1
@@ -126,4 +128,5 @@ async def test_reprobe_from_settings_alone(
     assert first.result.tokenizer_match == "wordpiece"
     assert second.result.tokenizer_match == "bpe-b"
     assert second.event is not None
-    assert second.event.payload["before"]["probe_id"] == first.record.id
+    assert isinstance(second.event.payload, EndpointChanged)
+    assert second.event.payload.before["probe_id"] == first.record.id

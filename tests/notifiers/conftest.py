@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from hypewatch.config import Secret
-from hypewatch.models import ClaimKind, ClaimStatus, EventKind, Launch, Post, Verdict, VerdictStatus
+from hypewatch.events import NewSource, VerdictRecorded, VerificationStarted
+from hypewatch.models import ClaimKind, ClaimStatus, Launch, Post, Verdict, VerdictStatus
 from hypewatch.net import NetConfig
 from hypewatch.standins import discord_api, slack_api
 from hypewatch.standins.http import Standin, serve
@@ -65,8 +66,7 @@ def add_verdict(store: Store, claim_id: int, verifier: str, verdict: Verdict) ->
         store.start_verification(vid)
         store.append_event(
             store.get_claim(claim_id).launch_id,
-            EventKind.VERIFICATION_STARTED,
-            {"verifier": verifier},
+            VerificationStarted(verifier=verifier),
             claim_id=claim_id,
         )
         store.transition_claim(claim_id, ClaimStatus.VERIFYING)
@@ -75,8 +75,7 @@ def add_verdict(store: Store, claim_id: int, verifier: str, verdict: Verdict) ->
         store.transition_claim(claim_id, ClaimStatus(str(verdict.status)))
         store.append_event(
             store.get_claim(claim_id).launch_id,
-            EventKind.VERDICT,
-            {**verdict.to_json(), "verifier": verifier},
+            VerdictRecorded.of(verifier, verdict, verification_id=vid),
             claim_id=claim_id,
         )
 
@@ -111,7 +110,7 @@ def reflection() -> Scenario:
         with store.transaction():
             store.upsert_post(post)
             store.mark_post_processed(post.key, is_claim=True, launch_id=launch.id, extraction={})
-            store.append_event(launch.id, EventKind.NEW_SOURCE, {"post": post.key})
+            store.append_event(launch.id, NewSource(source=post.source, post=post.key))
         claims = {}
         for bench, value, flags in (
             ("MMLU", 89.9, ()),

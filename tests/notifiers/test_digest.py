@@ -17,7 +17,8 @@ from hypewatch.bot.digest import (
 )
 from hypewatch.bot.email import MailError
 from hypewatch.config import ConfigError, DigestSettings
-from hypewatch.models import EventKind, utcnow
+from hypewatch.events import VerdictRecorded
+from hypewatch.models import VerdictStatus, utcnow
 from hypewatch.standins.smtp import make_cert, smtp_server
 from hypewatch.storage import Store
 
@@ -62,7 +63,9 @@ def test_html_is_escaped_and_links_are_http_only(store: Store) -> None:
         "evil", "<script>alert(1)</script>\r\nBcc: x@evil", org="<b>o</b>",
         hf_repo='x" onmouseover="alert(1)', hype=1.0,
     )  # fmt: skip
-    store.append_event(launch.id, EventKind.VERDICT, {"status": "failed"})
+    store.append_event(
+        launch.id, VerdictRecorded(verifier="v", status=VerdictStatus.FAILED, summary="<b>x</b>")
+    )
     digest = build_digest(store)
     html = render_html(digest, image_src="javascript:alert(1)")
     assert "<script>alert(1)" not in html

@@ -7,7 +7,8 @@ from typing import Any
 from hypewatch.bot.notifiers.discord import DiscordChannelNotifier, DiscordWebhookNotifier
 from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox, pending_count
 from hypewatch.config import Secret
-from hypewatch.models import EventKind, utcnow
+from hypewatch.events import EndpointChanged
+from hypewatch.models import utcnow
 from hypewatch.net import NetConfig
 from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
@@ -150,7 +151,7 @@ async def test_404_webhook_disables_destination_without_retrying(
     assert len(discord_server.requests) == calls  # never hammered again
     assert pending_count(store) == 0
     # new events for a disabled destination wait, nothing is lost
-    store.append_event(launch.id, EventKind.ENDPOINT_CHANGED, {"endpoint": "https://api.x"})
+    store.append_event(launch.id, EndpointChanged(endpoint="https://api.x", changes=("swap",)))
     assert {r.state for r in db.outbox_rows(store, DEST)} == {"disabled"}
     discord_server.server.state["webhook_gone"] = False
     assert db.reactivate_destination(store, DEST) == len(store.events(launch.id)) - 1
@@ -163,14 +164,12 @@ async def test_too_long_text_is_cut_with_a_visible_mark(
 ) -> None:
     sender = _sender(store, webhook_url, net)
     launch = store.create_launch("big", "B" * 300, org="o" * 150, hype=1.0)
-    payload = {
-        "repo": "_" * 150,
-        "from_revision": "*" * 150,
-        "to_revision": "|" * 150,
-        "summary": "@everyone *" * 400,  # escaping doubles the markdown characters
-        "changed_files": [f"f{i}" * 30 for i in range(50)],
-    }
-    store.append_event(launch.id, EventKind.WEIGHTS_CHANGED, payload)
+    payload = EndpointChanged(
+        endpoint="_" * 150,
+        # escaping doubles the markdown characters
+        changes=tuple("@everyone *" * 40 + f"{i}" for i in range(30)),
+    )
+    store.append_event(launch.id, payload)
     report = await sender.deliver_pending()
     assert report.sent == 2
     assert not report.errors

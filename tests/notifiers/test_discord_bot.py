@@ -11,6 +11,7 @@ from discord import app_commands
 from hypewatch.bot.notifiers.discord_bot import HypewatchBot, HypewatchCommands
 from hypewatch.bot.outbox import install_outbox
 from hypewatch.config import Settings
+from hypewatch.events import WeightsChanged
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 from hypewatch.verifiers.base import discover
@@ -109,9 +110,8 @@ async def test_subscribe_stores_filters_and_feeds_the_outbox(
     store = group.open_store()
     install_outbox(store, [])
     launch = store.launches()[0]
-    store.append_event(
-        launch.id, __import__("hypewatch.models").models.EventKind.WEIGHTS_CHANGED, {}
-    )
+    change = WeightsChanged(repo="a/b", revision="2" * 40, previous_revision="1" * 40)
+    store.append_event(launch.id, change)
     assert len(db.outbox_rows(store, f"discord-channel:{interaction.channel_id}")) == 1
     store.close()
     await _run(group, "unsubscribe", interaction)

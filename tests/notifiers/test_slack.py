@@ -6,7 +6,8 @@ from typing import Any
 from hypewatch.bot.notifiers.slack import SlackNotifier
 from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
 from hypewatch.config import Secret
-from hypewatch.models import EventKind, utcnow
+from hypewatch.events import EndpointChanged, WeightsChanged
+from hypewatch.models import utcnow
 from hypewatch.net import NetConfig
 from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
@@ -48,8 +49,13 @@ async def test_thread_replies_and_root_update(
     assert all(
         m["unfurl_links"] is False and m["unfurl_media"] is False for m in _messages(slack_server)
     )
-    change = {"endpoint": "https://api.example/v1", "previous": "llama", "current": "claude"}
-    store.append_event(launch.id, EventKind.ENDPOINT_CHANGED, change)
+    change = EndpointChanged(
+        endpoint="https://api.example/v1",
+        changes=("tokenizer match changed: llama -> claude",),
+        before={"tokenizer_match": "llama"},
+        after={"tokenizer_match": "claude"},
+    )
+    store.append_event(launch.id, change)
     store.update_launch(launch.id, org="glaive")
     report = await sender.deliver_pending()
     assert report.sent == 1
@@ -108,7 +114,8 @@ async def test_429_short_retry_after_is_waited_long_one_rescheduled(
     rows_before = len(_messages(slack_server))
     launch = store.launches()[0]
     slack_server.server.state["fail_next"] = [(429, limited, {"Retry-After": "7200"})]
-    store.append_event(launch.id, EventKind.WEIGHTS_CHANGED, {"repo": "a/b"})
+    change = WeightsChanged(repo="a/b", revision="2" * 40, previous_revision="1" * 40)
+    store.append_event(launch.id, change)
     report = await sender.deliver_pending()
     assert report.retrying == 1
     assert "rate limited" in report.errors[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hypewatch.events import WeightsChanged
 from hypewatch.models import EventKind
 from hypewatch.standins import hub_models as hm
 from hypewatch.storage import Store
@@ -33,11 +34,12 @@ def test_changed_weights_make_one_event_naming_the_files(world: World, store: St
 
     assert [e.kind for e in events] == [EventKind.WEIGHTS_CHANGED]
     payload = events[0].payload
-    assert payload["changed"] == ["model-00002-of-00002.safetensors"]
-    assert payload["files"] == payload["changed"]
-    assert payload["added"] == []
-    assert payload["revision"] == repo.commits[1].id
-    assert payload["previous_revision"] == repo.commits[0].id
+    assert isinstance(payload, WeightsChanged)
+    assert payload.changed == ("model-00002-of-00002.safetensors",)
+    assert payload.files == payload.changed
+    assert payload.added == ()
+    assert payload.revision == repo.commits[1].id
+    assert payload.previous_revision == repo.commits[0].id
     recorded = revisions(store, "hype/reuploaded")
     assert [r["revision"] for r in recorded] == [c.id for c in repo.commits]
     sizes = {f["path"]: f["size"] for f in recorded[0]["files"]}
@@ -54,8 +56,9 @@ def test_changed_weights_make_one_event_naming_the_files(world: World, store: St
     third["model.safetensors"] = b"new"
     repo.push(third, "consolidate")
     (event,) = check_revisions(store, launch, hub)
-    assert event.payload["added"] == ["model.safetensors"]
-    assert event.payload["removed"] == ["model-00001-of-00002.safetensors"]
+    assert isinstance(event.payload, WeightsChanged)
+    assert event.payload.added == ("model.safetensors",)
+    assert event.payload.removed == ("model-00001-of-00002.safetensors",)
     assert [e.kind for e in store.events(launch.id)].count(EventKind.WEIGHTS_CHANGED) == 2
 
 

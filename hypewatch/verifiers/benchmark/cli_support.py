@@ -12,19 +12,31 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hypewatch.config import BenchmarkVerifierSettings
+from hypewatch.config import BenchmarkVerifierSettings, Settings
 from hypewatch.verifiers.benchmark.client import EndpointFatalError, chat_url
+from hypewatch.verifiers.benchmark.families import Environment
+from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError
 from hypewatch.verifiers.benchmark.prompts import parse_setting
 from hypewatch.verifiers.benchmark.runner import Progress as RunProgress
 from hypewatch.verifiers.benchmark.runner import RunPlan, RunResult
 from hypewatch.verifiers.benchmark.tasks import TaskFormatError, TaskItem, load_task
-from hypewatch.verifiers.benchmark.verifier import Target, measure
+from hypewatch.verifiers.benchmark.verifier import (
+    LoadedTask,
+    Target,
+    file_source,
+    load_registered,
+    measure,
+    open_scorer,
+)
 
 __all__ = [
+    "Environment",
     "Target",
     "endpoint_url",
+    "load",
     "make_plan",
     "measure",
+    "open_scorer",
     "print_result",
     "progress_bar",
     "read_task",
@@ -44,6 +56,19 @@ def read_task(path: Path, error: type[Exception]) -> list[TaskItem]:
         return load_task(path)
     except TaskFormatError as problem:
         raise error(f"{problem}. See docs/benchmark.md for the item format") from None
+
+
+def load(task: Path | str, settings: Settings, error: type[Exception]) -> LoadedTask:
+    """A JSONL file (a Path) or a registered benchmark id read from the Hub (a str)."""
+    if isinstance(task, Path):
+        return LoadedTask(task.stem, read_task(task, error), file_source(task))
+    try:
+        loaded = load_registered(task, settings)
+    except (HubDatasetError, TaskFormatError) as problem:
+        raise error(str(problem)) from None
+    if isinstance(loaded, str):
+        raise error(loaded)
+    return loaded
 
 
 def make_plan(

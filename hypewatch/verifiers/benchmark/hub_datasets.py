@@ -1,31 +1,28 @@
 """Load public benchmark test sets from the Hugging Face Hub: pinned repo + revision, parquet.
 
-Each known benchmark maps to a dataset repository, a glob of its parquet
-files and a converter from a row to a task item (validated exactly like a
-JSONL line). The revision comes from configuration
-(`verifiers.benchmark.dataset_revisions`); without one the branch `main` is
-resolved to its commit, and that commit is what is downloaded and recorded,
-so a run can always be repeated on the same bytes.
+What to read comes from the task registry (`registry.py`): each benchmark's
+`DatasetRef` (repo, a glob of its parquet files, optionally a pinned
+revision and a glob of few-shot rows) and its row converter, written against
+the dataset's real column names. The revision is, in order: the caller's
+(`verifiers.benchmark.dataset_revisions`), the registry's pin, else the
+branch `main` resolved to its commit; the commit read is what is downloaded
+and recorded, so a run can always be repeated on the same bytes.
 
 huggingface_hub does the transfer (its own HTTP stack): the endpoint is
-checked against the network policy first and must be a trusted origin.
+checked against the network policy first and must be a trusted origin. A
+gated dataset (GPQA) needs a token of an account that accepted its terms;
+without one the error says so.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hypewatch.verifiers.benchmark.tasks import (
-    MAX_ITEMS,
-    TaskFormatError,
-    TaskItem,
-    parse_item,
-    task_name,
-)
+from hypewatch.verifiers.benchmark.registry import TaskRegistry, TaskSpec, default_registry
+from hypewatch.verifiers.benchmark.tasks import MAX_ITEMS, TaskFormatError, TaskItem
 
 Row = dict[str, Any]
 MAX_PARQUET_FILES = 16
@@ -35,64 +32,6 @@ class HubDatasetError(Exception):
     """A dataset could not be found, downloaded or read; the message says which and why."""
 
 
-def _mc(row: Row, q: str, choices: str, answer: str) -> Row:
-    return {"question": row[q], "choices": list(row[choices]), "answer": row[answer]}
-
-
-def _mmlu(row: Row) -> Row:
-    return _mc(row, "question", "choices", "answer")
-
-
-def _mmlu_pro(row: Row) -> Row:
-    return _mc(row, "question", "options", "answer_index")
-
-
-def _arc(row: Row) -> Row:
-    labels = list(row["choices"]["label"])
-    key = str(row["answerKey"])
-    if key not in labels:
-        raise TaskFormatError(f"answerKey {key!r} is not one of the labels {labels}")
-    return {
-        "question": row["question"],
-        "choices": list(row["choices"]["text"]),
-        "answer": labels.index(key),
-    }
-
-
-def _gsm8k(row: Row) -> Row:
-    solution = str(row["answer"])
-    explanation, _, final = solution.rpartition("####")
-    return {
-        "question": row["question"],
-        "answer": final.strip().replace(",", ""),
-        "explanation": explanation.strip(),
-    }
-
-
-@dataclass(frozen=True)
-class HubDataset:
-    """Where a benchmark's test set lives and how to read a row."""
-
-    repo: str
-    files: str  # glob inside the repo
-    convert: Callable[[Row], Row]
-    id_column: str = ""
-
-
-#: Public test sets by benchmark id (`tasks.task_name` spelling).
-KNOWN: dict[str, HubDataset] = {
-    "mmlu": HubDataset("cais/mmlu", "all/test-*.parquet", _mmlu),
-    "mmlu-pro": HubDataset("TIGER-Lab/MMLU-Pro", "data/test-*.parquet", _mmlu_pro, "question_id"),
-    "arc-challenge": HubDataset("allenai/ai2_arc", "ARC-Challenge/test-*.parquet", _arc, "id"),
-    "gsm8k": HubDataset("openai/gsm8k", "main/test-*.parquet", _gsm8k),
-}
-
-
-def known_dataset(benchmark: str) -> HubDataset | None:
-    name = task_name(benchmark)
-    return KNOWN.get(name) or KNOWN.get(name.replace("_", "-"))
-
-
 @dataclass(frozen=True)
 class HubTask:
     benchmark: str
@@ -100,18 +39,29 @@ class HubTask:
     revision: str  # the commit sha actually read
     files: tuple[str, ...]
     items: list[TaskItem]
+    family: str = ""
 
 
-def rows_to_items(rows: list[Row], spec: HubDataset, source: str) -> list[TaskItem]:
+def known_dataset(benchmark: str, registry: TaskRegistry | None = None) -> TaskSpec | None:
+    """The registered task for a benchmark name, or None."""
+    return (registry or default_registry()).get(benchmark)
+
+
+def rows_to_items(
+    rows: list[Row], spec: TaskSpec, source: str, *, fewshot: bool = False
+) -> list[TaskItem]:
+    """Convert parquet rows with the task's converter; every error names the row."""
     items: list[TaskItem] = []
     for index, row in enumerate(rows):
         where = f"{source} row {index}"
         try:
-            data = spec.convert(row)
-        except (KeyError, TypeError, TaskFormatError) as error:
-            raise TaskFormatError(f"{where}: cannot read the row ({error})") from None
-        data["id"] = str(row[spec.id_column]) if spec.id_column else f"{index}"
-        items.append(parse_item(data, where))
+            item = spec.convert(row, index)
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            message = str(error).removeprefix(f"row {index}: ")
+            raise TaskFormatError(f"{where}: cannot read the row ({message})") from None
+        if fewshot:
+            item = replace(item, id=f"fewshot-{item.id}", fewshot=True)
+        items.append(replace(item, family=item.family or spec.family))
         if len(items) > MAX_ITEMS:
             raise TaskFormatError(f"{source}: more than {MAX_ITEMS} rows")
     return items
@@ -129,6 +79,26 @@ def _read_parquet(paths: list[str]) -> list[Row]:
     return rows
 
 
+def _matching(names: list[str], pattern: str, where: str) -> list[str]:
+    found = sorted(name for name in names if pattern and fnmatch.fnmatch(name, pattern))
+    if len(found) > MAX_PARQUET_FILES:
+        raise HubDatasetError(f"{where}: {len(found)} parquet files match {pattern}; too many")
+    return found
+
+
+def _gated_message(spec: TaskSpec, token: str | None) -> str:
+    repo = spec.dataset.repo
+    if token:
+        return (
+            f"needs access: {repo} is gated and the configured Hub token has not been granted "
+            f"access; accept the dataset's terms on the Hub with that account"
+        )
+    return (
+        f"needs access: {repo} is gated on the Hub; accept its terms there and set [hub] "
+        "token_env to a token of that account"
+    )
+
+
 def load_hub_task(
     benchmark: str,
     *,
@@ -136,32 +106,37 @@ def load_hub_task(
     revision: str | None = None,
     token: str | None = None,
     cache_dir: Path | None = None,
+    registry: TaskRegistry | None = None,
 ) -> HubTask:
-    """Download (or reuse from the cache) and read a known benchmark's test set. Blocking."""
+    """Download (or reuse from the cache) and read a registered benchmark's test set. Blocking."""
     import httpx2
     from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub.errors import GatedRepoError
 
-    spec = known_dataset(benchmark)
+    registry = registry or default_registry()
+    spec = registry.get(benchmark)
     if spec is None:
+        known = ", ".join(s.id for s in registry.specs())
         raise HubDatasetError(
-            f"no Hub loader for benchmark {benchmark!r}; known: {', '.join(sorted(KNOWN))}. "
+            f"no Hub loader for benchmark {benchmark!r}; known: {known}. "
             "Put a JSONL task file in verifiers.benchmark.tasks_dir instead"
         )
+    ref = spec.dataset
     api = HfApi(endpoint=endpoint, token=token or False)
     try:
-        info = api.dataset_info(spec.repo, revision=revision or "main")
-        sha = info.sha or revision or "main"
-        names = sorted(
-            s.rfilename for s in info.siblings or [] if fnmatch.fnmatch(s.rfilename, spec.files)
-        )
-        if not names:
-            raise HubDatasetError(f"{spec.repo}@{sha} has no files matching {spec.files}")
-        if len(names) > MAX_PARQUET_FILES:
-            raise HubDatasetError(f"{spec.repo}@{sha}: {len(names)} parquet files; too many")
-        paths = [
-            str(
+        info = api.dataset_info(ref.repo, revision=revision or ref.revision or "main")
+        sha = info.sha or revision or ref.revision or "main"
+        where = f"{ref.repo}@{sha}"
+        names = [s.rfilename for s in info.siblings or []]
+        test_files = _matching(names, ref.files, where)
+        if not test_files:
+            raise HubDatasetError(f"{where} has no files matching {ref.files}")
+        shot_files = _matching(names, ref.fewshot_files, where)
+
+        def download(name: str) -> str:
+            return str(
                 hf_hub_download(
-                    spec.repo,
+                    ref.repo,
                     name,
                     repo_type="dataset",
                     revision=sha,
@@ -170,9 +145,16 @@ def load_hub_task(
                     cache_dir=cache_dir,
                 )
             )
-            for name in names
-        ]
+
+        test_paths = [download(name) for name in test_files]
+        shot_paths = [download(name) for name in shot_files]
+    except GatedRepoError:
+        raise HubDatasetError(_gated_message(spec, token)) from None
     except (OSError, httpx2.HTTPError) as error:
-        raise HubDatasetError(f"cannot fetch {spec.repo} from {endpoint}: {error}") from None
-    items = rows_to_items(_read_parquet(paths), spec, f"{spec.repo}@{sha[:12]}")
-    return HubTask(task_name(benchmark), spec.repo, sha, tuple(names), items)
+        raise HubDatasetError(f"cannot fetch {ref.repo} from {endpoint}: {error}") from None
+    label = f"{ref.repo}@{sha[:12]}"
+    items = rows_to_items(_read_parquet(shot_paths), spec, f"{label} few-shot", fewshot=True)
+    items += rows_to_items(_read_parquet(test_paths), spec, label)
+    if not any(not item.fewshot for item in items):
+        raise HubDatasetError(f"{where}: the test files hold no rows")
+    return HubTask(spec.id, ref.repo, sha, tuple(test_files + shot_files), items, spec.family)

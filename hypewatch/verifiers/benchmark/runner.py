@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypewatch.verifiers.benchmark.answers import extract, is_correct
 from hypewatch.verifiers.benchmark.client import ChatClient, EndpointError, EndpointFatalError
-from hypewatch.verifiers.benchmark.prompts import PromptSetting, build_messages, prompt_hash
+from hypewatch.verifiers.benchmark.families import Scorer
+from hypewatch.verifiers.benchmark.families.items import ByItem
+from hypewatch.verifiers.benchmark.prompts import PromptSetting, prompt_hash
 from hypewatch.verifiers.benchmark.stats import Decision, MixtureCS, SequentialTest
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
@@ -65,6 +66,8 @@ class ItemRecord:
     rule: str = ""
     expected: str = ""
     correct: bool = False
+    score: float = 0.0
+    detail: str = ""
     used: bool = False
     finish_reason: str = ""
     tokens: int = 0
@@ -84,6 +87,8 @@ class ItemRecord:
             "rule": self.rule,
             "expected": self.expected,
             "correct": self.correct,
+            "score": self.score,
+            "detail": self.detail[:500],
             "used": self.used,
             "finish_reason": self.finish_reason,
             "tokens": self.tokens,
@@ -167,8 +172,11 @@ def sequential_test(plan: RunPlan) -> SequentialTest:
 
 
 class _Run:
-    def __init__(self, client: ChatClient, plan: RunPlan, exemplars: list[TaskItem]) -> None:
+    def __init__(
+        self, client: ChatClient, plan: RunPlan, exemplars: list[TaskItem], scorer: Scorer
+    ) -> None:
         self.client = client
+        self.scorer = scorer
         self.plan = plan
         self.exemplars = exemplars
         self.test = sequential_test(plan)
@@ -177,8 +185,10 @@ class _Run:
         self.last_error = ""
 
     async def ask(self, seq: int, item: TaskItem) -> ItemRecord:
-        messages = build_messages(item, self.plan.setting, self.exemplars)
-        record = ItemRecord(seq, item.id, prompt_hash(messages), expected=item.answer_label)
+        messages = self.scorer.messages(item, self.plan.setting, self.exemplars)
+        record = ItemRecord(
+            seq, item.id, prompt_hash(messages), expected=self.scorer.expected(item)
+        )
         try:
             reply = await self.client.complete(messages)
         except EndpointFatalError:
@@ -186,10 +196,10 @@ class _Run:
         except EndpointError as error:
             record.error = str(error)[:500]
             return record
-        parsed = extract(reply.text, item)
+        score = await self.scorer.score(reply.text, item)
         record.reply = reply.text
-        record.parsed, record.rule = parsed.value, parsed.rule
-        record.correct = is_correct(parsed, item)
+        record.parsed, record.rule, record.detail = score.parsed, score.rule, score.detail
+        record.score, record.correct = score.value, score.correct
         record.finish_reason, record.tokens = reply.finish_reason, reply.tokens
         record.seconds = reply.seconds
         return record
@@ -219,11 +229,13 @@ async def run_items(
     task: str = "",
     on_progress: Callable[[Progress], None] | None = None,
     concurrency: int = 8,
+    scorer: Scorer | None = None,
 ) -> RunResult:
-    """Run `items` against `client` under `plan`; see the module docstring."""
+    """Run `items` against `client` under `plan`; see the module docstring. `scorer` is the
+    task's family (default: multiple choice or numeric by item, as for JSONL files)."""
     started = time.monotonic()
     exemplars, order = plan_order(items, plan)
-    run = _Run(client, plan, exemplars)
+    run = _Run(client, plan, exemplars, scorer or ByItem())
     records: dict[int, ItemRecord] = {}
     pending: set[asyncio.Task[ItemRecord]] = set()
     window = max(2 * concurrency, concurrency + 4)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,15 @@ class TaskFormatError(ValueError):
 
 @dataclass(frozen=True)
 class TaskItem:
-    """One benchmark item. `answer` is a choice index (multiple choice) or a number string."""
+    """One benchmark item. `answer` is a choice index (multiple choice) or a number string.
+
+    Items read from the Hub through the task registry may belong to other scorer
+    families: `family` names it ("" for JSONL items: multiple choice when there
+    are `choices`, else numeric), `answer` is then that family's reference
+    answer as text (a LaTeX expression, a target string) and `extra` holds what
+    else the family needs (IFEval's instruction ids and arguments, a judge's
+    reference answer, a code task's tests).
+    """
 
     id: str
     question: str
@@ -45,6 +53,8 @@ class TaskItem:
     choices: tuple[str, ...] = ()
     explanation: str = ""
     fewshot: bool = False
+    family: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_multiple_choice(self) -> bool:

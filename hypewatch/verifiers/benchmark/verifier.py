@@ -1,8 +1,9 @@
 """The benchmark verifier: re-measure a claimed score against an endpoint.
 
-`BenchmarkVerifier.verify` finds the task (a JSONL file in `tasks_dir`, else a
-known public test set on the Hub), the endpoint (the context's, else a
-configured server for the launch's repo), runs the items until the
+`BenchmarkVerifier.verify` finds the task (a JSONL file in `tasks_dir`, else the
+task registry's public test set on the Hub, scored by its family), the
+endpoint (the context's, else a configured server for the launch's repo),
+runs the items until the
 anytime-valid test decides, and returns the verdict with every item's record
 as artifacts. `measure()` is the same run for callers that already hold the
 items (the `hypewatch bench` command).
@@ -30,8 +31,10 @@ from hypewatch.models import Claim, ClaimKind, Cost, Verdict, VerdictStatus
 from hypewatch.net import BlockedDestinationError, NetConfig, Resolver, async_client, check_url
 from hypewatch.verifiers.base import VerifierContext
 from hypewatch.verifiers.benchmark.client import ChatClient, bench_net_config, chat_url
-from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError, known_dataset, load_hub_task
+from hypewatch.verifiers.benchmark.families import Environment, Scorer
+from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError, load_hub_task
 from hypewatch.verifiers.benchmark.prompts import parse_setting
+from hypewatch.verifiers.benchmark.registry import TaskRegistry, default_registry
 from hypewatch.verifiers.benchmark.runner import Progress, RunPlan, RunResult, run_items
 from hypewatch.verifiers.benchmark.tasks import TaskFormatError, TaskItem, find_task_file, load_task
 
@@ -52,6 +55,8 @@ class LoadedTask:
     name: str
     items: list[TaskItem]
     source: dict[str, Any] = field(default_factory=dict)
+    family: str = ""  # "" for JSONL files (multiple choice or numeric by item)
+    setting: str = ""  # the task's default prompt setting, used when a claim names none
 
 
 #: Requests in flight per connection pool (several small pools beat one large one).
@@ -69,6 +74,7 @@ async def measure(
     task: str,
     resolver: Resolver | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    scorer: Scorer | None = None,
 ) -> RunResult:
     """Check the endpoint against the network policy (nothing is sent if refused), then run."""
     config = bench_net_config(net)
@@ -90,7 +96,13 @@ async def measure(
             concurrency=concurrency,
         )
         return await run_items(
-            items, client, plan, task=task, on_progress=on_progress, concurrency=concurrency
+            items,
+            client,
+            plan,
+            task=task,
+            on_progress=on_progress,
+            concurrency=concurrency,
+            scorer=scorer,
         )
 
 
@@ -110,7 +122,7 @@ def resolve_target(config: BenchmarkVerifierSettings, ctx: VerifierContext) -> T
     return None
 
 
-def plan_for(config: BenchmarkVerifierSettings, claim: Claim) -> RunPlan:
+def plan_for(config: BenchmarkVerifierSettings, claim: Claim, default_setting: str = "") -> RunPlan:
     return RunPlan(
         claimed=float(claim.value or 0.0),
         tolerance=config.tolerance,
@@ -120,7 +132,7 @@ def plan_for(config: BenchmarkVerifierSettings, claim: Claim) -> RunPlan:
         max_seconds=config.max_seconds,
         token_budget=config.token_budget,
         seed=config.seed,
-        setting=parse_setting(claim.setting),
+        setting=parse_setting(claim.setting or default_setting),
     )
 
 
@@ -134,6 +146,7 @@ def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunP
     )
     evidence = {
         "task": task.name,
+        "family": task.family or "multiple_choice/numeric (task file)",
         "source": task.source,
         "endpoint": target.url,
         "model": target.model,
@@ -177,6 +190,44 @@ def _unverifiable(reason: str, **evidence: Any) -> Verdict:
     )
 
 
+def load_registered(
+    benchmark: str, settings: Settings, registry: TaskRegistry | None = None
+) -> LoadedTask | str:
+    """A registered benchmark's test set read from the Hub, or why it cannot run here.
+    Blocking; raises HubDatasetError / TaskFormatError when the data is unusable."""
+    registry = registry or default_registry()
+    spec = registry.get(benchmark)
+    if spec is None:
+        known = ", ".join(s.id for s in registry.specs())
+        return f"no task for benchmark {benchmark!r}; registered: {known} (`hypewatch tasks`)"
+    reason = registry.availability(spec, Environment.from_settings(settings))
+    if reason:
+        return f"{spec.id} cannot run here: {reason}"
+    config = settings.verifiers.benchmark
+    token = optional_secret(settings.hub.token_env)
+    # The Hub endpoint is a trusted origin by configuration (hub.endpoint).
+    hub = load_hub_task(
+        spec.id,
+        endpoint=settings.hub.endpoint,
+        revision=config.dataset_revisions.get(spec.id),
+        token=token.reveal() if token else None,
+        cache_dir=config.dataset_cache_dir,
+        registry=registry,
+    )
+    source = {"kind": "hub", "repo": hub.repo, "revision": hub.revision, "files": list(hub.files)}
+    return LoadedTask(hub.benchmark, hub.items, source, spec.family, spec.setting)
+
+
+def open_scorer(
+    task: LoadedTask, env: Environment, registry: TaskRegistry | None = None
+) -> contextlib.AbstractAsyncContextManager[Scorer | None]:
+    """The task family's scorer for one run (JSONL files: None, scored by item)."""
+    family = (registry or default_registry()).family(task.family) if task.family else None
+    if family is None:
+        return contextlib.nullcontext(None)
+    return family.scorer(env)
+
+
 class BenchmarkVerifier:
     """Re-measures SCORE claims on an OpenAI-compatible endpoint (docs/benchmark.md)."""
 
@@ -184,8 +235,11 @@ class BenchmarkVerifier:
     kinds: ClassVar[frozenset[ClaimKind]] = frozenset({ClaimKind.SCORE})
     config_model: ClassVar[type[BenchmarkVerifierSettings]] = BenchmarkVerifierSettings
 
-    def __init__(self, config: BenchmarkVerifierSettings) -> None:
+    def __init__(
+        self, config: BenchmarkVerifierSettings, registry: TaskRegistry | None = None
+    ) -> None:
         self.config = config
+        self.registry = registry or default_registry()
 
     @classmethod
     def unavailable(cls, settings: Settings) -> str | None:
@@ -199,28 +253,10 @@ class BenchmarkVerifier:
         path = find_task_file(tasks_dir.expanduser(), benchmark) if tasks_dir else None
         if path is not None:
             return LoadedTask(path.stem, load_task(path), file_source(path))
-        if not (self.config.hub_datasets and known_dataset(benchmark)):
+        if self.registry.get(benchmark) is None:
             where = f"no {benchmark!r} task file in {tasks_dir}" if tasks_dir else "no tasks_dir"
             return f"no task for benchmark {benchmark!r}: {where} and no Hub loader for it"
-        # The Hub endpoint is a trusted origin by configuration (hub.endpoint).
-        endpoint = ctx.settings.hub.endpoint
-        token = optional_secret(ctx.settings.hub.token_env)
-        revision = self.config.dataset_revisions.get(benchmark.lower())
-        hub = await asyncio.to_thread(
-            load_hub_task,
-            benchmark,
-            endpoint=endpoint,
-            revision=revision,
-            token=token.reveal() if token else None,
-            cache_dir=self.config.dataset_cache_dir,
-        )
-        source = {
-            "kind": "hub",
-            "repo": hub.repo,
-            "revision": hub.revision,
-            "files": list(hub.files),
-        }
-        return LoadedTask(hub.benchmark, hub.items, source)
+        return await asyncio.to_thread(load_registered, benchmark, ctx.settings, self.registry)
 
     async def verify(self, claim: Claim, ctx: VerifierContext) -> Verdict:
         if claim.kind is not ClaimKind.SCORE or claim.value is None or not claim.benchmark:
@@ -239,18 +275,21 @@ class BenchmarkVerifier:
             return _unverifiable(f"the task for {claim.benchmark!r} is unusable: {error}")
         if isinstance(task, str):
             return _unverifiable(task)
-        plan = plan_for(self.config, claim)
+        plan = plan_for(self.config, claim, task.setting)
+        env = Environment.from_settings(ctx.settings, net=ctx.net, resolver=ctx.resolver)
         try:
-            result = await measure(
-                task.items,
-                target,
-                plan,
-                net=ctx.net,
-                concurrency=self.config.concurrency,
-                max_tokens=self.config.max_tokens,
-                task=task.name,
-                resolver=ctx.resolver,
-            )
+            async with open_scorer(task, env, self.registry) as scorer:
+                result = await measure(
+                    task.items,
+                    target,
+                    plan,
+                    net=ctx.net,
+                    concurrency=self.config.concurrency,
+                    max_tokens=self.config.max_tokens,
+                    task=task.name,
+                    resolver=ctx.resolver,
+                    scorer=scorer,
+                )
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
         return verdict_from(result, target, task, plan)

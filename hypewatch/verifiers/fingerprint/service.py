@@ -2,7 +2,7 @@
 
     result = await fingerprint(http, Target(url, model), refs, store=store)
     outcome = await reprobe(store, launch_id, url, http=http, model=model, refs=refs)
-    if outcome.event: ...   # EventKind.ENDPOINT_CHANGED was appended with both results
+    if outcome.event: ...   # an EndpointChanged event was appended with both results
 
 `http` is a guarded client from `hypewatch.net.async_client` (or `ctx.http()`).
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from hypewatch.config import FingerprintVerifierSettings, Secret, Settings, optional_secret
-from hypewatch.models import Event, EventKind
+from hypewatch.events import EndpointChanged, Event
 from hypewatch.net import NetConfig, async_client
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import (
@@ -308,15 +308,13 @@ def _record_reprobe(
         record = save_probe(store, target, result, embedder.name if embedder else "")
         event = None
         if changes and previous is not None:
-            payload = {
-                "endpoint": target.endpoint,
-                "changes": changes,
-                "before": {"probe_id": previous.id, **previous.result},
-                "after": {"probe_id": record.id, **result.to_json()},
-            }
-            event = store.append_event(
-                launch_id, EventKind.ENDPOINT_CHANGED, payload, claim_id=claim_id
+            payload = EndpointChanged(
+                endpoint=target.endpoint,
+                changes=tuple(changes),
+                before={"probe_id": previous.id, **previous.result},
+                after={"probe_id": record.id, **result.to_json()},
             )
+            event = store.append_event(launch_id, payload, claim_id=claim_id)
     return ReprobeOutcome(result, previous, record, changes, event)
 
 

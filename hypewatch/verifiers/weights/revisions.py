@@ -7,7 +7,8 @@ async code run it with `asyncio.to_thread`.
 
 from __future__ import annotations
 
-from hypewatch.models import JSON, Event, EventKind, Launch
+from hypewatch.events import Event, WeightsChanged
+from hypewatch.models import JSON, Launch
 from hypewatch.storage import Store
 from hypewatch.storage.revisions import record_revision, revision_files
 from hypewatch.verifiers.weights.hub import WEIGHT_SUFFIXES, CommitRecord, HubClient
@@ -37,17 +38,18 @@ def diff_weights(old: list[JSON], new: list[JSON]) -> JSON:
 def _changed_event(
     store: Store, launch: Launch, commit: CommitRecord, previous: str, change: JSON, first: bool
 ) -> Event:
-    payload: JSON = {
-        "repo": launch.hf_repo,
-        "revision": commit.commit_id,
-        "previous_revision": previous,
-        "committed_at": commit.created_at.isoformat() if commit.created_at else None,
-        "title": commit.title,
-        **change,
-        "files": sorted({*change["changed"], *change["added"], *change["removed"]}),
-        "found_on_first_check": first,
-    }
-    return store.append_event(launch.id, EventKind.WEIGHTS_CHANGED, payload)
+    payload = WeightsChanged(
+        repo=launch.hf_repo,
+        revision=commit.commit_id,
+        previous_revision=previous,
+        committed_at=commit.created_at.isoformat() if commit.created_at else None,
+        title=commit.title,
+        changed=tuple(change["changed"]),
+        added=tuple(change["added"]),
+        removed=tuple(change["removed"]),
+        found_on_first_check=first,
+    )
+    return store.append_event(launch.id, payload)
 
 
 def check_revisions(
