@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tokenizers import Tokenizer
 from typer.testing import CliRunner
 
 from hypewatch.cli import app
@@ -289,3 +290,23 @@ def test_an_unreachable_hub_is_asked_once_per_load() -> None:
         loaded.skipped
     )
     assert "could not be reached" in loaded.skipped["gemma-3"]
+
+
+def test_a_claimed_family_with_no_reference_here_is_still_contradicted_by_another_group(
+    runner: CliRunner, make_server: StartServer, tokenizers: dict[str, Tokenizer]
+) -> None:
+    """Gemma 2 is Hub-only (offline here): Claude's exact fit still contradicts a Gemma 2
+    claim (default groups are distinct tokenizers); an unknown tokenizer does not."""
+    _init(runner)
+    args = ["fingerprint", "", "--model", "google/gemma-2-27b-it", "--allow-private", "--json"]
+    args[1] = make_server([Backend(codec_of("claude"))]).url
+    doc = json.loads(runner.invoke(app, args).stdout)
+    assert (doc["claimed_tokenizer"], doc["tokenizer_match"]) == ("gemma-2", "claude")
+    assert doc["verdict"] == "inconsistent"
+    assert "no reference here" in doc["reason"]
+
+    args[1] = make_server([Backend(tokenizers["bpe-a"])]).url
+    doc = json.loads(runner.invoke(app, args).stdout)
+    assert doc["tokenizer_match"] is None
+    assert doc["verdict"] == "inconclusive"
+    assert "gemma-2 has no reference here" in doc["reason"]

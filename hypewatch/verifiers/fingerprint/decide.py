@@ -84,6 +84,7 @@ class Findings:
     queries: int = 0
     seconds: float = 0.0
     descriptions: dict[str, str] = field(default_factory=dict)  # label -> "label (group, note)"
+    default_groups: frozenset[str] = frozenset()  # labels of shipped default groups
 
 
 @dataclass
@@ -160,6 +161,8 @@ def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, wh
     details: JSON = {"scores": scores}
     if match is not None and claimed is None:
         return Evidence("tokenizer", f"{why}; no tokenizer was claimed", 0.0, details=details)
+    if claimed is not None and claimed not in f.labels:
+        return _unloaded_claim_vote(f, claimed, match, why, details)
     if match is not None and match == claimed:
         return Evidence("tokenizer", f"claimed {claimed}: {why}", W_TOKENIZER, CONSISTENT, details)
     if match is not None:
@@ -176,6 +179,18 @@ def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, wh
             details,
         )
     return Evidence("tokenizer", f"undecided: {why}", 0.0, details=details)
+
+
+def _unloaded_claim_vote(
+    f: Findings, claimed: str, match: str | None, why: str, details: JSON
+) -> Evidence:
+    """The claimed family is a default group with no reference here (a Hub-only one,
+    offline). Default groups are distinct tokenizers: another one's fit contradicts it."""
+    if match is not None and match in f.default_groups:
+        result = f"claimed {claimed} (no reference here), but {why}"
+        return Evidence("tokenizer", result, W_TOKENIZER, INCONSISTENT, details)
+    result = f"undecided: {why}; claimed {claimed} has no reference here"
+    return Evidence("tokenizer", result, 0.0, details=details)
 
 
 def _scrub_vote(scrub: ScrubResult) -> Evidence:

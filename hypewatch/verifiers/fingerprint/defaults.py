@@ -251,8 +251,8 @@ class DefaultLoader:
         for source in group.sources:
             try:
                 if source.loader:
-                    return _package_reference(group, source)
-                return self._from_hub(group, source)
+                    return replace(_package_reference(group, source), default_group=True)
+                return replace(self._from_hub(group, source), default_group=True)
             except (CodecLoadError, ReferenceLoadError) as error:
                 reasons.append(str(error))
         raise ReferenceLoadError(f"{group.name}: " + "; ".join(reasons))

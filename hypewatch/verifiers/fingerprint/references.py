@@ -61,6 +61,7 @@ class Reference:
     name: str = ""
     note: str = ""
     known: frozenset[str] | None = None
+    default_group: bool = False  # one of the shipped default groups (each a distinct tokenizer)
 
     def count(self, text: str) -> int:
         return self._count(text)

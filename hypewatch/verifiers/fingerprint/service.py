@@ -135,12 +135,17 @@ def references_from_settings(
 
 def infer_claimed_tokenizer(labels: list[str], *names: str) -> str | None:
     """The reference a claim names: a configured label inside the name, else the default
-    family named (`meta-llama/Llama-3.1-70B` -> `llama-3.x`), if that reference is loaded."""
+    family named (`meta-llama/Llama-3.1-70B` -> `llama-3.x`).
+
+    A default family is returned even when its reference is not loaded here (a Hub-only
+    group with no network): each default group is a distinct tokenizer, so another
+    group's exact fit still contradicts the claim; only "ruled out" needs the reference.
+    """
     for name in names:
         if not name:
             continue
         found = claimed_family(name, labels) or family_of(name)
-        if found in labels:
+        if found is not None:
             return found
     return None
 

@@ -227,6 +227,7 @@ async def probe_endpoint(
         [r.label for r in refs],
         notes=notes or [],
         descriptions={r.label: r.describe() for r in refs},
+        default_groups=frozenset(r.label for r in refs if r.default_group),
     )
     session = _Session(client, refs, options, findings)
     await session.run_counts_first()
