@@ -1,10 +1,20 @@
 """Stand-in OpenAI-compatible chat-completions server for benchmark runs.
 
 It knows the task's items, recognises the question at the start of the last
-user message, and answers correctly with probability `p_correct` (decided per
-item from a hash, so a retry gets the same answer, as at temperature 0), in
-varied reply shapes. It can be slow, answer 429 with Retry-After or 500, send
-unparseable replies, and serve a fixed number of requests at a time (`slots`).
+user message that holds one, and answers correctly with probability
+`p_correct` (decided per item from a hash, so a retry gets the same answer, as
+at temperature 0), in varied reply shapes. It can be slow, answer 429 with
+Retry-After or 500, send unparseable replies, and serve a fixed number of
+requests at a time (`slots`).
+
+Like real models it can phrase replies loosely (`p_loose`: "Therefore, B is
+correct.", "答案是 B", some that no extractor reads), think first (`reasoning`:
+a `<think>` block in the content, or a separate `reasoning_content` as vLLM
+and DeepSeek send), think for longer than `max_tokens` allows (`p_long`: the
+reply is cut, `finish_reason: length`), and answer a follow-up turn with the
+answer alone (as JSON when the request carries a `response_format` JSON
+schema; `structured=False` answers that with HTTP 400, as servers without
+structured output do). `p_stubborn` items stay vague even when re-asked.
 
 Run alone (the bench does this):
     python -m hypewatch.standins.openai_bench TASK.jsonl [--latency S] ...
@@ -47,6 +57,12 @@ class Behaviour:
     api_key: str | None = None
     model: str = "stand-in-model"
     seed: int = 0
+    p_loose: float = 0.0
+    p_stubborn: float = 0.0
+    reasoning: str = ""  # "", "tagged" or "separate"
+    p_long: float = 0.0
+    long_tokens: int = 700
+    structured: bool = True
 
 
 def _uniform(*parts: object) -> float:
@@ -75,19 +91,81 @@ def _num_reply(number: str, shape: int) -> str:
     ][shape % 5]
 
 
-def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
-    roll = _uniform(behaviour.seed, "correct", item.id)
-    shape = int(_uniform(behaviour.seed, "shape", item.id) * 1000)
-    if _uniform(behaviour.seed, "garbage", item.id) < behaviour.p_garbage:
-        return "I'm sorry, I can't determine that from the information given."
-    correct = roll < behaviour.p_correct
+#: Loose phrasings; {X} the letter, {T} its text, {Y} another letter. The last three
+#: are ones no extractor should read: only a re-ask gets an answer from them.
+LOOSE_MC = (
+    "Therefore, {X} is correct.",
+    "I think it's {X}.",
+    "So it comes to {T}, which corresponds to {X}.",
+    "答案是 {X}",
+    "La respuesta es ({X}).",
+    "Die Antwort ist {X}.",
+    "Well, it has to be {T}.",
+    "Hmm, {X} is the one I'd go for, since the others don't fit.",
+    "正解は {X} です",
+    "Between {Y} and {X}, I'd rather take the latter.",
+)
+#: Loose numeric phrasings; {N} the number, {N2} twice it. The last one has no number.
+LOOSE_NUM = (
+    "The total comes to ${N}.",
+    "{N} apples in all.",
+    "答案是 {N}",
+    "\\boxed{{\\frac{{{N2}}}{{2}}}}",
+    "So x = {N}.",
+    "Ответ: {N}",
+    "That gives us {N}, unless I slipped somewhere.",
+    "I get the same as before: the sum of both parts.",
+)
+VAGUE = "As I said, I'm fairly confident in my reasoning above."
+
+
+def _roll(behaviour: Behaviour, what: str, item: TaskItem) -> float:
+    return _uniform(behaviour.seed, what, item.id)
+
+
+def answer_for(item: TaskItem, behaviour: Behaviour) -> tuple[str, str]:
+    """(the answer the model gives: a letter or a number, the chosen option's text)."""
+    correct = _roll(behaviour, "correct", item) < behaviour.p_correct
+    shape = int(_roll(behaviour, "shape", item) * 1000)
     if item.is_multiple_choice:
         index = int(item.answer) if correct else (int(item.answer) + 1 + shape) % len(item.choices)
         if index == item.answer and not correct:
             index = (index + 1) % len(item.choices)
-        return _mc_reply(choice_letter(index), item.choices[index], shape)
+        return choice_letter(index), item.choices[index]
     number = int(str(item.answer).replace(",", "").split(".")[0])
-    return _num_reply(str(number if correct else number + 1 + shape % 7), shape)
+    return str(number if correct else number + 1 + shape % 7), ""
+
+
+def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
+    """The reply proper (without reasoning) to the item's question."""
+    shape = int(_roll(behaviour, "shape", item) * 1000)
+    if _roll(behaviour, "garbage", item) < behaviour.p_garbage:
+        return "I'm sorry, I can't determine that from the information given."
+    value, text = answer_for(item, behaviour)
+    if _roll(behaviour, "loose", item) < behaviour.p_loose:
+        if item.is_multiple_choice:
+            other = choice_letter((ord(value) - ord("A") + 1) % len(item.choices))
+            return LOOSE_MC[shape % len(LOOSE_MC)].format(X=value, T=text, Y=other)
+        return LOOSE_NUM[shape % len(LOOSE_NUM)].format(N=value, N2=2 * int(value))
+    if item.is_multiple_choice:
+        return _mc_reply(value, text, shape)
+    return _num_reply(value, shape)
+
+
+def follow_up_for(item: TaskItem, behaviour: Behaviour, structured: bool) -> str:
+    """The reply to a follow-up turn asking for the answer alone."""
+    stubborn = _roll(behaviour, "stubborn", item) < behaviour.p_stubborn
+    if stubborn or _roll(behaviour, "garbage", item) < behaviour.p_garbage:
+        return VAGUE
+    value = answer_for(item, behaviour)[0]
+    return json.dumps({"answer": value}) if structured else value
+
+
+def thoughts_for(item: TaskItem, behaviour: Behaviour) -> str:
+    """The reasoning before the reply: a sentence, or `long_tokens` words for long items."""
+    if _roll(behaviour, "long", item) < behaviour.p_long:
+        return " ".join(["thinking"] * behaviour.long_tokens)
+    return "Let me weigh each option against the question." if behaviour.reasoning else ""
 
 
 @dataclass(frozen=True)
@@ -139,33 +217,81 @@ def plan_reply(state: dict[str, Any], path: str, authorization: str | None, body
         return _error(400, "the body is not JSON")
     if request.get("model") != behaviour.model:
         return _error(404, f"model {request.get('model')!r} not found")
-    content = str(request["messages"][-1]["content"])
-    item = find_item(state["by_key"], content)
+    messages = request["messages"]
+    item, follow_up = locate_item(state["by_key"], messages)
+    schema = (request.get("response_format") or {}).get("type") == "json_schema"
+    if schema and not behaviour.structured:
+        return _error(400, "response_format of type 'json_schema' is not supported", {})
     delay = behaviour.latency
     if item is not None and _uniform(behaviour.seed, "slow", item.id) < behaviour.slow_p:
         delay += behaviour.slow_seconds
-    text = "I do not recognise this question." if item is None else reply_for(item, behaviour)
-    return Reply(200, completion_document(text, request, behaviour), delay=delay)
+    if item is None:
+        message = {"role": "assistant", "content": "I do not recognise this question."}
+        return Reply(200, completion_document(message, "stop", request, behaviour), delay=delay)
+    if follow_up:
+        text = follow_up_for(item, behaviour, schema)
+        message = {"role": "assistant", "content": text}
+        return Reply(200, completion_document(message, "stop", request, behaviour), delay=delay)
+    message, finish = _message(item, behaviour, request.get("max_tokens"))
+    return Reply(200, completion_document(message, finish, request, behaviour), delay=delay)
 
 
-def completion_document(text: str, request: dict[str, Any], behaviour: Behaviour) -> Any:
+def _message(item: TaskItem, behaviour: Behaviour, max_tokens: Any) -> tuple[dict[str, Any], str]:
+    """The assistant message for the question, cut at `max_tokens` words if it is longer."""
+    thoughts, reply = thoughts_for(item, behaviour), reply_for(item, behaviour)
+    limit = max_tokens if isinstance(max_tokens, int) and max_tokens > 0 else None
+    words = len(thoughts.split()) + len(reply.split())
+    cut = limit is not None and words > limit
+    if behaviour.reasoning == "separate":
+        shown = "" if cut else reply
+        thought = _cut(thoughts, limit)
+        message = {"role": "assistant", "content": shown, "reasoning_content": thought}
+        return message, "length" if cut else "stop"
+    if behaviour.reasoning == "tagged":
+        tagged = f"<think>{thoughts}</think>\n{reply}"
+    else:
+        tagged = f"{thoughts}\n{reply}" if thoughts else reply
+    if cut:
+        return {"role": "assistant", "content": _cut(tagged, limit)}, "length"
+    return {"role": "assistant", "content": tagged}, "stop"
+
+
+def _cut(text: str, limit: int | None) -> str:
+    return " ".join(text.split()[: limit or None])
+
+
+def locate_item(
+    by_key: dict[str, list[TaskItem]], messages: list[dict[str, Any]]
+) -> tuple[TaskItem | None, bool]:
+    """(the item of the last user message holding a question, whether turns follow it)."""
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if message.get("role") != "user":
+            continue
+        item = find_item(by_key, str(message.get("content", "")))
+        if item is not None:
+            return item, index != len(messages) - 1
+    return None, False
+
+
+def completion_document(
+    message: dict[str, Any], finish: str, request: dict[str, Any], behaviour: Behaviour
+) -> Any:
     words = sum(len(str(m.get("content", "")).split()) for m in request["messages"])
+    said = len(str(message.get("content", "")).split())
+    said += len(str(message.get("reasoning_content", "")).split())
     return {
         "id": "chatcmpl-standin",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": behaviour.model,
         "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-            }
+            {"index": 0, "message": message, "finish_reason": finish},
         ],
         "usage": {
             "prompt_tokens": words,
-            "completion_tokens": len(text.split()),
-            "total_tokens": words + len(text.split()),
+            "completion_tokens": said,
+            "total_tokens": words + said,
         },
     }
 
@@ -236,9 +362,18 @@ def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem]
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--slots", type=int, default=0)
     parser.add_argument("--model", default="stand-in-model")
+    parser.add_argument("--p-loose", type=float, default=0.0)
+    parser.add_argument("--reasoning", choices=["", "tagged", "separate"], default="")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     behaviour = Behaviour(
-        p_correct=args.p_correct, latency=args.latency, slots=args.slots, model=args.model
+        p_correct=args.p_correct,
+        latency=args.latency,
+        slots=args.slots,
+        model=args.model,
+        p_loose=args.p_loose,
+        reasoning=args.reasoning,
+        seed=args.seed,
     )
     return load_task(args.task), behaviour
 

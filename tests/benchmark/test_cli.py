@@ -24,6 +24,14 @@ KEYS = {
     "stopped_early",
     "requests",
     "seconds",
+    # issue 22: how the replies were read
+    "read",
+    "unread",
+    "read_by_rule",
+    "reasked",
+    "reasked_read",
+    "retried_truncated",
+    "unread_note",
 }
 
 
@@ -66,6 +74,8 @@ def test_json_contract_and_early_failure(task: Path) -> None:
     assert doc["ci_low"] <= doc["accuracy"] <= doc["ci_high"]
     assert doc["correct"] <= doc["n"] < 500
     assert doc["requests"] >= doc["n"]
+    assert doc["read"] + doc["unread"] == doc["n"]
+    assert sum(doc["read_by_rule"].values()) == doc["read"]
 
 
 def test_tolerance_and_max_items_and_human_output(task: Path) -> None:

@@ -136,7 +136,7 @@ async def test_rate_limits_and_server_errors_are_retried(
     assert result.requests == len(server.requests) >= result.n + 3
 
 
-async def test_unparseable_replies_count_as_wrong_and_are_reported(
+async def test_unread_replies_are_re_asked_then_reported_not_scored(
     standin: Start, items: list[TaskItem], net: NetConfig
 ) -> None:
     with standin(p_correct=1.0, p_garbage=0.2) as server:
@@ -145,8 +145,11 @@ async def test_unparseable_replies_count_as_wrong_and_are_reported(
         )
     bad = [r for r in result.records if r.parsed is None]
     assert bad
+    assert all(r.reasked for r in bad)
     assert sorted(result.unparseable) == sorted(r.item_id for r in bad)
+    assert result.unread == len(bad)
     assert result.correct == result.n - len(bad)
+    assert result.accuracy == 100.0  # of the replies read
 
 
 async def test_slow_replies_keep_the_order(

@@ -129,12 +129,12 @@ def print_result(out: Console, result: RunResult, summary: dict[str, Any]) -> No
         f"{result.correct}/{result.n} correct; {early}; {result.requests} requests, "
         f"{summary['seconds']:.1f} s; setting {result.setting}, seed {result.seed}"
     )
+    out.print(escape(result.reading_text()))
+    if result.unread_note:
+        out.print(f"[yellow]inconclusive because {escape(result.unread_note)}[/]")
     if result.unparseable:
         shown = ", ".join(escape(i) for i in result.unparseable[:10])
         more = "" if len(result.unparseable) <= 10 else f" (+{len(result.unparseable) - 10} more)"
-        out.print(
-            f"[yellow]{len(result.unparseable)} unparseable replies (scored wrong):[/] "
-            f"{shown}{more}"
-        )
+        out.print(f"[yellow]{len(result.unparseable)} unread replies:[/] {shown}{more}")
     if result.errors:
         out.print(f"[yellow]{result.errors} requests failed after retries (items skipped)[/]")

@@ -37,6 +37,10 @@ FATAL_STATUSES = frozenset({401, 403, 404})
 class EndpointError(NetError):
     """One request failed after the transport's retries (the item is skipped)."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class EndpointFatalError(EndpointError):
     """The endpoint refuses the run itself (authentication, unknown model or route)."""
@@ -67,6 +71,7 @@ class ChatReply:
     prompt_tokens: int
     completion_tokens: int
     seconds: float
+    reasoning: str = ""  # `reasoning_content` (vLLM, DeepSeek) or `reasoning`, when sent apart
 
     @property
     def tokens(self) -> int:
@@ -87,6 +92,16 @@ def _content(message: Any) -> str:
     return ""
 
 
+def _reasoning(message: Any) -> str:
+    if not isinstance(message, dict):
+        return ""
+    for key in ("reasoning_content", "reasoning"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value[:MAX_REPLY_CHARS]
+    return ""
+
+
 def parse_reply(document: Any, seconds: float) -> ChatReply:
     """Read a chat-completions response body; raise EndpointError if it is not one."""
     try:
@@ -101,6 +116,7 @@ def parse_reply(document: Any, seconds: float) -> ChatReply:
         prompt_tokens=_int(usage.get("prompt_tokens")),
         completion_tokens=_int(usage.get("completion_tokens")),
         seconds=seconds,
+        reasoning=_reasoning(first.get("message")),
     )
 
 
@@ -139,25 +155,40 @@ class ChatClient:
             return sum(t.attempts_made for t in transports if isinstance(t, RetryTransport))
         return self._calls
 
-    def body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
-        return {
+    def body(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": self.temperature,
             "seed": self.seed,
-            "max_tokens": self.max_tokens,
+            "max_tokens": max_tokens or self.max_tokens,
             "stream": False,
         }
+        if response_format is not None:
+            body["response_format"] = response_format
+        return body
 
-    async def complete(self, messages: list[dict[str, str]]) -> ChatReply:
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> ChatReply:
+        """One chat completion; `max_tokens` overrides the client's limit, `response_format`
+        asks for constrained output (an endpoint without it answers 400: EndpointError)."""
+        body = self.body(messages, max_tokens, response_format)
         async with self._slots:
             self._calls += 1
             started = time.monotonic()
             try:
                 http = self._pool[self._calls % len(self._pool)]
-                response = await http.post(
-                    self.url, json=self.body(messages), headers=self._headers
-                )
+                response = await http.post(self.url, json=body, headers=self._headers)
             except BlockedDestinationError:
                 raise
             except NET_ERRORS as error:
@@ -172,7 +203,9 @@ class ChatClient:
         if status != 200:
             detail = response.text[:200].replace("\n", " ")
             error = EndpointFatalError if status in FATAL_STATUSES else EndpointError
-            raise error(f"{self.url} answered HTTP {status} for model {self.model!r}: {detail}")
+            raise error(
+                f"{self.url} answered HTTP {status} for model {self.model!r}: {detail}", status
+            )
         try:
             document = response.json()
         except ValueError:

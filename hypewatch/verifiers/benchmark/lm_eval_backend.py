@@ -119,13 +119,14 @@ def result_from_samples(samples: list[SampleOutcome], plan: RunPlan, task: str) 
         if plan.stop_on_decision and test.decision is not Decision.UNDECIDED:
             break
     low, high = test.interval()
+    undecided = test.decision is Decision.UNDECIDED
     verdict = {Decision.FAILED: "failed", Decision.REPLICATED: "replicated"}
     return RunResult(
-        task=task, n=test.n, correct=test.correct,
+        task=task, n=test.n, correct=round(test.total),
         accuracy=None if test.accuracy is None else 100.0 * test.accuracy,
         ci_low=100.0 * low, ci_high=100.0 * high, claimed=plan.claimed,
         tolerance=plan.tolerance, verdict=verdict.get(test.decision, "inconclusive"),
-        stopped_early=test.n < len(order), stop_reason="decided" if test.decided_at else "items",
+        stopped_early=test.n < len(order), stop_reason="items" if undecided else "decided",
         requests=0, seconds=time.monotonic() - started, seed=plan.seed,
         setting=f"lm-eval {order[0].metric if order else ''}".strip(), available=len(order),
         tokens=0, errors=0, unparseable=[], exemplars=[], records=records,

@@ -113,6 +113,14 @@ def build_messages(
     return messages
 
 
+def follow_up_message(item: TaskItem) -> str:
+    """The one follow-up turn for a reply nothing could be read from: the answer alone."""
+    if item.is_multiple_choice:
+        letters = ", ".join(choice_letter(i) for i in range(len(item.choices)))
+        return f"Reply with only the letter of your final answer: one of {letters}."
+    return "Reply with only your final answer, as a plain number."
+
+
 def prompt_hash(messages: list[Message]) -> str:
     """sha256 of the canonical JSON of the messages: the audit trail's prompt identity."""
     canonical = json.dumps(messages, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

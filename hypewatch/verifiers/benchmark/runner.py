@@ -6,6 +6,11 @@ later ones back rather than letting latency, which can correlate with
 correctness, reorder the evidence). The run stops as soon as the test
 decides, or when a budget (items, seconds, tokens) runs out; requests still
 in flight are cancelled. Every answered item becomes an audit record.
+
+A reply the extractor cannot read is retried (cut off at max_tokens) or
+re-asked once (`reask`); one still unread is fed to the test as unknown, and
+the bound rule (`stats`) keeps it from deciding the verdict. When unread
+replies held a decision back, the result says how many there were.
 """
 
 from __future__ import annotations
@@ -14,18 +19,22 @@ import asyncio
 import contextlib
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypewatch.verifiers.benchmark.betting import BettingCS, BoundedMeanTest
 from hypewatch.verifiers.benchmark.client import ChatClient, EndpointError, EndpointFatalError
 from hypewatch.verifiers.benchmark.families import Scorer
 from hypewatch.verifiers.benchmark.families.items import ByItem
 from hypewatch.verifiers.benchmark.prompts import PromptSetting, prompt_hash
-from hypewatch.verifiers.benchmark.stats import Decision, MixtureCS, SequentialTest
+from hypewatch.verifiers.benchmark.reask import Reader, Reading
+from hypewatch.verifiers.benchmark.stats import Decision, MixtureCS, OutcomeTest, SequentialTest
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 AUDIT_REPLY_CHARS = 4_000
+_RULES_SHOWN = 6
 #: Give up (inconclusive) when more than this share of requests failed, after at least 5.
 MAX_ERROR_SHARE = 0.1
 
@@ -44,6 +53,14 @@ class RunPlan:
     seed: int = 1234
     setting: PromptSetting = field(default_factory=PromptSetting)
     stop_on_decision: bool = True
+    #: Re-ask an unread reply once; retry a cut-off one once with a larger limit.
+    reask: bool = True
+    retry_truncated: bool = True
+    #: Offer a JSON schema for the re-ask (dropped if the endpoint refuses it).
+    structured_reask: bool = True
+    #: Scores in [0, 1] and the betting test, instead of right/wrong (also when the
+    #: scorer's family is `bounded`).
+    partial_credit: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.claimed <= 100.0:
@@ -73,6 +90,28 @@ class ItemRecord:
     tokens: int = 0
     seconds: float = 0.0
     error: str = ""
+    retried_truncated: bool = False
+    reasked: str = ""  # "", "json_schema" or "plain"
+    reask_reply: str = ""
+    note: str = ""
+
+    def outcome(self, bounded: bool) -> float | bool | None:
+        """What the test is fed: None when nothing could be read (the bound rule)."""
+        if self.parsed is None:
+            return None
+        return self.score if bounded else self.correct
+
+    def take(self, reading: Reading) -> None:
+        """Fill in what `reask.Reader` read and scored."""
+        reply, score = reading.reply, reading.score
+        self.reply = reply.text
+        self.parsed, self.rule, self.detail = score.parsed, score.rule, score.detail
+        self.score, self.correct = score.value, score.correct
+        self.finish_reason, self.tokens = reply.finish_reason, reading.tokens
+        self.seconds = reading.seconds
+        self.retried_truncated = reading.retried_truncated
+        self.reasked, self.reask_reply = reading.reasked, reading.reask_reply[:AUDIT_REPLY_CHARS]
+        self.note = reading.note
 
     def to_json(self) -> dict[str, Any]:
         reply = self.reply
@@ -94,6 +133,10 @@ class ItemRecord:
             "tokens": self.tokens,
             "seconds": round(self.seconds, 4),
             "error": self.error,
+            "retried_truncated": self.retried_truncated,
+            "reasked": self.reasked,
+            "reask_reply": self.reask_reply,
+            "note": self.note,
         }
 
 
@@ -131,6 +174,45 @@ class RunResult:
     unparseable: list[str]
     exemplars: list[str]
     records: list[ItemRecord]
+    read_by_rule: dict[str, int] = field(default_factory=dict)
+    reasked: int = 0
+    reasked_read: int = 0
+    retried_truncated: int = 0
+    unread: int = 0
+    bounded: bool = False  # scores in [0, 1] and the betting test
+    #: Why an undecided run is undecided, when unread replies held the decision back.
+    unread_note: str = ""
+
+    @property
+    def read(self) -> int:
+        return self.n - self.unread
+
+    def reading_counts(self) -> dict[str, Any]:
+        """How the replies were read: by which rule, re-asked, retried, or left unread."""
+        return {
+            "read": self.read,
+            "unread": self.unread,
+            "read_by_rule": dict(sorted(self.read_by_rule.items())),
+            "reasked": self.reasked,
+            "reasked_read": self.reasked_read,
+            "retried_truncated": self.retried_truncated,
+            "unread_note": self.unread_note,
+        }
+
+    def reading_text(self) -> str:
+        """One line for people: '58 of 60 replies read (52 answer_is, 6 reask), ...'."""
+        ranked = sorted(self.read_by_rule.items(), key=lambda kv: -kv[1])
+        rules = ", ".join(f"{count} {rule}" for rule, count in ranked[:_RULES_SHOWN])
+        if len(ranked) > _RULES_SHOWN:
+            rules += f", {sum(count for _, count in ranked[_RULES_SHOWN:])} by other rules"
+        text = f"{self.read} of {self.n} replies read" + (f" ({rules})" if rules else "")
+        if self.reasked:
+            text += f"; {self.reasked} re-asked, {self.reasked_read} of them read"
+        if self.retried_truncated:
+            text += f"; {self.retried_truncated} cut off and retried"
+        if self.unread:
+            text += f"; {self.unread} unread (they cannot decide the verdict)"
+        return text
 
     def summary(self) -> dict[str, Any]:
         """The CLI contract's keys."""
@@ -147,6 +229,7 @@ class RunResult:
             "stopped_early": self.stopped_early,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
+            **self.reading_counts(),
         }
 
 
@@ -162,12 +245,15 @@ def plan_order(items: list[TaskItem], plan: RunPlan) -> tuple[list[TaskItem], li
     return exemplars, pool[missing:][: plan.max_items]
 
 
-def sequential_test(plan: RunPlan) -> SequentialTest:
-    """The anytime-valid test a plan asks for (fractions inside, points in the plan)."""
+def sequential_test(plan: RunPlan, bounded: bool = False) -> OutcomeTest:
+    """The anytime-valid test a plan asks for (fractions inside, points in the plan):
+    the beta-binomial mixture for right/wrong items, the betting test for partial credit
+    (`bounded`, or the plan's `partial_credit`)."""
+    claimed, tolerance = plan.claimed / 100.0, plan.tolerance / 100.0
+    if bounded or plan.partial_credit:
+        return BoundedMeanTest(claimed, tolerance, BettingCS(alpha=plan.alpha))
     return SequentialTest(
-        plan.claimed / 100.0,
-        plan.tolerance / 100.0,
-        MixtureCS(alpha=plan.alpha, prior_strength=plan.prior_strength),
+        claimed, tolerance, MixtureCS(alpha=plan.alpha, prior_strength=plan.prior_strength)
     )
 
 
@@ -179,10 +265,28 @@ class _Run:
         self.scorer = scorer
         self.plan = plan
         self.exemplars = exemplars
-        self.test = sequential_test(plan)
+        # a bounded family (partial credit) is itself the scorer of a simple family
+        self.bounded = plan.partial_credit or bool(getattr(scorer, "bounded", False))
+        self.test = sequential_test(plan, self.bounded)
+        self.reader = Reader(
+            client,
+            scorer,
+            retry_truncated=plan.retry_truncated,
+            reask=plan.reask,
+            structured=plan.structured_reask,
+        )
+        self.started = time.monotonic()
         self.tokens = 0
+        self.spent = 0  # tokens of every reading so far, fed or not
         self.errors = 0
         self.last_error = ""
+
+    def may_spend(self) -> bool:
+        """Budget left for a retry or re-ask (tokens and time)."""
+        plan = self.plan
+        if plan.token_budget and self.spent >= plan.token_budget:
+            return False
+        return time.monotonic() - self.started < plan.max_seconds
 
     async def ask(self, seq: int, item: TaskItem) -> ItemRecord:
         messages = self.scorer.messages(item, self.plan.setting, self.exemplars)
@@ -190,18 +294,14 @@ class _Run:
             seq, item.id, prompt_hash(messages), expected=self.scorer.expected(item)
         )
         try:
-            reply = await self.client.complete(messages)
+            reading = await self.reader.read(messages, item, self.may_spend)
         except EndpointFatalError:
             raise
         except EndpointError as error:
             record.error = str(error)[:500]
             return record
-        score = await self.scorer.score(reply.text, item)
-        record.reply = reply.text
-        record.parsed, record.rule, record.detail = score.parsed, score.rule, score.detail
-        record.score, record.correct = score.value, score.correct
-        record.finish_reason, record.tokens = reply.finish_reason, reply.tokens
-        record.seconds = reply.seconds
+        self.spent += reading.tokens
+        record.take(reading)
         return record
 
     def feed(self, record: ItemRecord) -> None:
@@ -211,7 +311,7 @@ class _Run:
             self.last_error = record.error
             return
         record.used = True
-        self.test.update(record.correct)
+        self.test.update(record.outcome(self.bounded))
 
     @property
     def decided(self) -> bool:
@@ -268,7 +368,7 @@ async def run_items(
                 fed += 1
                 if on_progress is not None:
                     t = run.test
-                    on_progress(Progress(t.n, t.correct, sent, len(order), t.decision))
+                    on_progress(Progress(t.n, round(t.total), sent, len(order), t.decision))
             if plan.stop_on_decision and run.decided:
                 break
             reason = _stop_reason(run, plan, fed, reason)
@@ -308,12 +408,17 @@ def _result(
         test.decision, "inconclusive"
     )
     ordered = [records[seq] for seq in sorted(records)]
+    used = [r for r in ordered if r.used]
     low, high = test.interval()
+    accuracy = test.accuracy
+    note = ""
+    if verdict == "inconclusive" and test.held_by_unread:
+        note = f"{test.unread} of {test.n} replies could not be read"
     return RunResult(
         task=task,
         n=test.n,
-        correct=test.correct,
-        accuracy=None if test.accuracy is None else 100.0 * test.accuracy,
+        correct=round(test.total),
+        accuracy=None if accuracy is None else 100.0 * accuracy,
         ci_low=100.0 * low,
         ci_high=100.0 * high,
         claimed=plan.claimed,
@@ -328,7 +433,14 @@ def _result(
         available=len(order),
         tokens=run.tokens,
         errors=run.errors,
-        unparseable=[r.item_id for r in ordered if r.used and r.parsed is None],
+        unparseable=[r.item_id for r in used if r.parsed is None],
         exemplars=[item.id for item in run.exemplars],
         records=ordered,
+        read_by_rule=dict(Counter(r.rule for r in used if r.parsed is not None).most_common()),
+        reasked=sum(bool(r.reasked) for r in used),
+        reasked_read=sum(bool(r.reasked) and r.parsed is not None for r in used),
+        retried_truncated=sum(r.retried_truncated for r in used),
+        unread=test.unread,
+        bounded=run.bounded,
+        unread_note=note,
     )

@@ -16,6 +16,15 @@ alpha, however often it is looked at. So:
 * `replicated`: the evidence that it is *above* p0 reaches 1/alpha; the
   chance of that when the truth is < p0 is <= alpha.
 
+Replies that could not be read (the bound rule): an unread item's outcome
+is unknown, so `failed` is tested with every unread item counted correct
+(S + U) and `replicated` with every unread item counted wrong (S). Both tests
+are monotone in S, so a rejection with the imputed count implies a rejection
+with the true one: the guarantees above hold whatever the unread replies
+said, and however unreadability depends on correctness. While only the
+unread items stand between the evidence and a decision, the test records
+that (`held_by_unread`) so a run can say why it ended undecided.
+
 The upper and lower confidence bounds are the same tests inverted over p
 (each one-sided at level alpha, so the pair covers with >= 1 - 2 alpha at
 every time at once, hence also at the data-dependent time a run stops).
@@ -32,6 +41,7 @@ import enum
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -179,13 +189,46 @@ class MixtureCS:
         return yes
 
 
+class OutcomeTest(Protocol):
+    """What the runner needs from a sequential test (binary here, bounded means in `betting`).
+
+    `update(None)` records an item whose reply could not be read; the test
+    then applies the bound rule (module docstring).
+    """
+
+    n: int
+    unread: int
+    decision: Decision
+
+    @property
+    def threshold(self) -> float: ...
+
+    @property
+    def total(self) -> float:
+        """The sum of the read items' scores (correct answers for a binary test)."""
+        ...
+
+    @property
+    def held_by_unread(self) -> bool: ...
+
+    @property
+    def accuracy(self) -> float | None:
+        """The mean score of the replies that were read (None before any)."""
+        ...
+
+    def update(self, outcome: float | bool | None) -> Decision: ...
+
+    def interval(self) -> tuple[float, float]: ...
+
+
 @dataclass
 class SequentialTest:
     """Feed outcomes one at a time; `decision` becomes final the first time a test rejects.
 
-    Each update costs two evaluations at p0. The interval is computed on demand:
-    the confidence sequence covers uniformly in time, so the interval at the
-    stopping time is valid as it stands.
+    An outcome is True (correct), False (wrong) or None (the reply could not
+    be read: the bound rule). Each update costs at most four evaluations at
+    p0. The interval is computed on demand: the confidence sequence covers
+    uniformly in time, so the interval at the stopping time is valid as it stands.
     """
 
     claimed: float  # accuracy as a fraction
@@ -193,28 +236,53 @@ class SequentialTest:
     cs: MixtureCS = field(default_factory=MixtureCS)
     n: int = 0
     correct: int = 0
+    unread: int = 0
     decision: Decision = Decision.UNDECIDED
     decided_at: int | None = None
+    #: Items after which the read replies alone would have decided, but the unread could not.
+    held: int = 0
 
     @property
     def threshold(self) -> float:
         """p0 = claim - tolerance, the accuracy the verdict is about."""
         return _clip(self.claimed - self.tolerance)
 
-    def update(self, correct: bool) -> Decision:
+    @property
+    def total(self) -> float:
+        return float(self.correct)
+
+    @property
+    def held_by_unread(self) -> bool:
+        """Did unread replies ever stand between the evidence and a decision?"""
+        return self.held > 0
+
+    def update(self, outcome: float | bool | None) -> Decision:
         self.n += 1
-        self.correct += int(correct)
+        if outcome is None:
+            self.unread += 1
+        else:
+            self.correct += int(bool(outcome))
         if self.decision is Decision.UNDECIDED:
-            p0 = self.threshold
-            if self.cs.rejects_below(p0, self.n, self.correct):
-                self.decision, self.decided_at = Decision.FAILED, self.n
-            elif self.cs.rejects_above(p0, self.n, self.correct):
-                self.decision, self.decided_at = Decision.REPLICATED, self.n
+            self._decide()
         return self.decision
 
+    def _decide(self) -> None:
+        p0, n = self.threshold, self.n
+        if self.cs.rejects_below(p0, n, self.correct + self.unread):
+            self.decision, self.decided_at = Decision.FAILED, n
+        elif self.cs.rejects_above(p0, n, self.correct):
+            self.decision, self.decided_at = Decision.REPLICATED, n
+        elif self.unread and (
+            self.cs.rejects_below(p0, n, self.correct)
+            or self.cs.rejects_above(p0, n, self.correct + self.unread)
+        ):
+            self.held += 1
+
     def interval(self) -> tuple[float, float]:
-        """(low, high) now; kept on the decided side of p0 once a decision is made."""
-        low, high = self.cs.lower(self.n, self.correct), self.cs.upper(self.n, self.correct)
+        """(low, high) now, unread items counted wrong for the low end and right for the
+        high end; kept on the decided side of p0 once a decision is made."""
+        low = self.cs.lower(self.n, self.correct)
+        high = self.cs.upper(self.n, self.correct + self.unread)
         if self.decision is Decision.FAILED:
             high = min(high, self.threshold)
         elif self.decision is Decision.REPLICATED:
@@ -223,7 +291,9 @@ class SequentialTest:
 
     @property
     def accuracy(self) -> float | None:
-        return self.correct / self.n if self.n else None
+        """The share correct among the replies that were read."""
+        read = self.n - self.unread
+        return self.correct / read if read else None
 
 
 @dataclass(frozen=True)
@@ -248,14 +318,32 @@ def simulate(
     max_items: int,
     cs: MixtureCS | None = None,
     rng: np.random.Generator | None = None,
+    unreadable: float = 0.0,
+    unread_if: str = "any",
 ) -> Simulation:
-    """Simulate `runs` sequential runs on i.i.d. items (fractions, not percent), vectorised."""
+    """Simulate `runs` sequential runs on i.i.d. items (fractions, not percent), vectorised.
+
+    `unreadable` is the share of replies that cannot be read, under the bound
+    rule. `unread_if` says which: "any" (independent of correctness),
+    "correct" (only correct replies go unread: the worst case for `failed`) or
+    "wrong" (only wrong ones: the worst case for `replicated`); for the last
+    two, `unreadable` is the share among the correct (resp. wrong) replies.
+    """
     cs = cs or MixtureCS()
     rng = rng or np.random.default_rng()
     fail, replicate = cs.boundaries(_clip(claimed - tolerance), max_items)
-    sums = np.cumsum(rng.random((runs, max_items)) < true_accuracy, axis=1)
-    hit_fail = sums <= fail
-    hit_rep = sums >= replicate
+    correct = rng.random((runs, max_items)) < true_accuracy
+    lost = rng.random((runs, max_items)) < unreadable
+    if unread_if == "correct":
+        lost &= correct
+    elif unread_if == "wrong":
+        lost &= ~correct
+    elif unread_if != "any":
+        raise ValueError(f"unread_if must be any, correct or wrong, got {unread_if!r}")
+    optimistic = np.cumsum(correct | lost, axis=1)  # unread counted correct: for `failed`
+    pessimistic = np.cumsum(correct & ~lost, axis=1)  # unread counted wrong: for `replicated`
+    hit_fail = optimistic <= fail
+    hit_rep = pessimistic >= replicate
     hit = hit_fail | hit_rep
     any_hit = hit.any(axis=1)
     first = hit.argmax(axis=1)

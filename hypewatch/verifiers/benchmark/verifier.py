@@ -139,10 +139,11 @@ def plan_for(config: BenchmarkVerifierSettings, claim: Claim, default_setting: s
 def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunPlan) -> Verdict:
     status = VerdictStatus(result.verdict)
     measured = "no items scored" if result.accuracy is None else f"{result.accuracy:.1f}%"
+    why = f" ({result.unread_note})" if result.unread_note else ""
     summary = (
         f"{task.name}: measured {measured} (interval {result.ci_low:.1f}–{result.ci_high:.1f}, "
         f"{result.n} items) against a claimed {result.claimed:g}% with tolerance "
-        f"{result.tolerance:g} points: {result.verdict}"
+        f"{result.tolerance:g} points: {result.verdict}{why}. {result.reading_text()}."
     )
     evidence = {
         "task": task.name,
@@ -160,9 +161,17 @@ def verdict_from(result: RunResult, target: Target, task: LoadedTask, plan: RunP
         "method": (
             f"one-sided beta-binomial mixture confidence sequence, alpha {plan.alpha} per "
             f"side, prior strength {plan.prior_strength:g}; items in a seeded random order"
+            if not result.bounded
+            else f"betting confidence sequence (aGRAPA bets), alpha {plan.alpha} per side; "
+            "items in a seeded random order"
         ),
         "unparseable": len(result.unparseable),
         "unparseable_items": result.unparseable[:50],
+        "reading": result.reading_counts(),
+        "bound_rule": (
+            "unread replies count as correct when testing for `failed` and as wrong when "
+            "testing for `replicated`, so they cannot decide the verdict"
+        ),
         "request_errors": result.errors,
         "tokens": result.tokens,
         "exemplars": result.exemplars,

@@ -17,6 +17,8 @@ from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 class MultipleChoice(SimpleFamily):
     name: ClassVar[str] = "multiple_choice"
+    #: An unread reply may be re-asked for the answer alone (reask.py).
+    reask: ClassVar[bool] = True
     description: ClassVar[str] = "lettered options; the reply's letter against the key"
 
     def messages(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from hypewatch.verifiers.benchmark.families import Score
 from hypewatch.verifiers.benchmark.families.choice import MultipleChoice
 from hypewatch.verifiers.benchmark.families.numeric import Numeric
@@ -14,6 +16,9 @@ _NUMERIC = Numeric()
 
 class ByItem:
     """Dispatches each item to the multiple-choice or the numeric family."""
+
+    #: Both families take a re-ask for the answer alone (reask.py).
+    reask: ClassVar[bool] = True
 
     @staticmethod
     def _of(item: TaskItem) -> MultipleChoice | Numeric:

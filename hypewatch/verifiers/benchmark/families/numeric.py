@@ -18,6 +18,8 @@ from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 class Numeric(SimpleFamily):
     name: ClassVar[str] = "numeric"
+    #: An unread reply may be re-asked for the answer alone (reask.py).
+    reask: ClassVar[bool] = True
     description: ClassVar[str] = "a final number, compared as a number (42 == 42.0 == 42.00)"
 
     def messages(
