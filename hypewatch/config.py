@@ -155,6 +155,21 @@ class WeightsVerifierSettings(Section):
     alpha: float = Field(0.01, gt=0, lt=0.5)
     seed: int | None = None
     recheck_hours: float = Field(6.0, gt=0)
+    # candidate discovery (docs/verifiers.md "Finding the candidates")
+    discover: bool = True
+    max_candidates: int = Field(8, ge=1, le=64)
+    sampled_candidates: int = Field(3, ge=1, le=16)
+    max_listed: int = Field(100, ge=1, le=1000)
+    shipped_families: bool = True
+    families: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+
+    @field_validator("families")
+    @classmethod
+    def _repo_ids(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        from hypewatch.verifiers.weights.families import validate
+
+        validate(value, "families")
+        return value
 
 
 class FingerprintVerifierSettings(Section):
@@ -188,6 +203,9 @@ class BenchmarkVerifierSettings(Section):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     prior_strength: float = Field(30.0, gt=0)
     token_budget: int = Field(0, ge=0)
+    reask: bool = True
+    retry_truncated: bool = True
+    structured_reask: bool = True
     tasks_dir: Path | None = None
     hub_datasets: bool = True
     dataset_revisions: dict[str, str] = Field(default_factory=dict)

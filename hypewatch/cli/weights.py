@@ -37,6 +37,13 @@ def weights(
         list[str] | None,
         typer.Option("--base", help="A candidate base to compare with; repeatable."),
     ] = None,
+    discover: Annotated[
+        bool,
+        typer.Option(
+            "--discover/--no-discover",
+            help="Search the Hub for other candidate bases (model tree, family, registry).",
+        ),
+    ] = True,
     allow_private: AllowPrivateOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -51,6 +58,7 @@ def weights(
             claimed_base=claimed_base,
             bases=base or [],
             allow_private=allow_private,
+            discover=discover,
         )
     except ValueError as error:
         raise InputError(str(error)) from None
@@ -77,6 +85,9 @@ def weights(
             str(c["tensors_compared"]) + (f" ({escape(c['error'])})" if c["error"] else ""),
         )
     out.print(table)
+    for found in report.evidence["discovery"]:
+        if found["status"] == "dropped":
+            out.print(f"  dropped {escape(found['repo'])}: {escape(found['reason'])}")
     for path, why in report.evidence["not_inspected"].items():
         out.print(f"  {escape(path)}: {escape(why)}")
 

@@ -16,7 +16,10 @@ Routes, as huggingface_hub 2.x calls them (see LIBRARY_NOTES):
   GET  /api/models                         search, author, pipeline_tag, filter, sort
                                            (descending), limit (page), expand, cursor;
                                            paged with `Link: <...>; rel="next"`
-  GET  /api/models/{repo}[/revision/{rev}] info; ?blobs=True adds size, blobId, lfs
+  GET  /api/models/{repo}[/revision/{rev}] info; ?blobs=True adds size, blobId, lfs;
+                                           `config` and `safetensors` as the Hub derives
+                                           them; `baseModels` only when expanded (the
+                                           listing refuses it with a 400, as the Hub does)
   GET  /api/models/{repo}/refs             branches, tags, converts (+ pullRequests)
   GET  /api/models/{repo}/commits/{rev}    history, newest first
   HEAD/GET /{repo}/resolve/{rev}/{path}    X-Repo-Commit, ETag, Content-Length;
@@ -35,6 +38,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -69,6 +73,10 @@ _LISTED = (
     "createdAt",
     "modelId",
 )
+
+
+#: Expand fields the Hub accepts on a single repo but refuses on the listing.
+_INFO_ONLY = ("baseModels", "childrenModelCount", "usedStorage")
 
 
 def is_lfs(path: str, data: bytes) -> bool:
@@ -128,6 +136,54 @@ def card_data(readme: bytes) -> dict[str, Any] | None:
             continue
         data[key.strip()] = _scalar(value.strip())
     return data
+
+
+def hub_config(files: Mapping[str, bytes]) -> dict[str, Any] | None:
+    """The Hub's `config` field: a few keys of config.json (not the whole file)."""
+    try:
+        config = json.loads(files["config.json"])
+    except (KeyError, ValueError):
+        return None
+    if not isinstance(config, dict):
+        return None
+    return {k: config[k] for k in ("architectures", "model_type") if k in config}
+
+
+def safetensors_summary(files: Mapping[str, bytes]) -> dict[str, Any] | None:
+    """The Hub's `safetensors` field: parameter counts per dtype read from the headers
+    (None, as on the Hub, when a header cannot be parsed)."""
+    counts: dict[str, int] = {}
+    for path, data in files.items():
+        if not path.endswith(".safetensors"):
+            continue
+        try:
+            header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+            for name, entry in header.items():
+                if name != "__metadata__":
+                    numel = math.prod(int(d) for d in entry["shape"])
+                    counts[str(entry["dtype"])] = counts.get(str(entry["dtype"]), 0) + numel
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+    return {"parameters": counts, "total": sum(counts.values())} if counts else None
+
+
+def base_models_field(files: Mapping[str, bytes]) -> dict[str, Any] | None:
+    """The Hub's model tree parents (`baseModels`), which it derives from the card's
+    `base_model` and `base_model_relation` (or guesses the relation from the files)."""
+    card = card_data(files["README.md"]) if "README.md" in files else None
+    value = (card or {}).get("base_model")
+    bases = [value] if isinstance(value, str) else [str(v) for v in value or []]
+    if not bases:
+        return None
+    relation = (card or {}).get("base_model_relation")
+    if relation is None:
+        if "adapter_config.json" in files:
+            relation = "adapter"
+        elif any(p.endswith(".gguf") for p in files):
+            relation = "quantized"
+        else:
+            relation = "merge" if len(bases) > 1 else "finetune"
+    return {"relation": relation, "models": [{"id": b} for b in bases]}
 
 
 def _scalar(value: str) -> Any:
@@ -225,8 +281,11 @@ class HubRepo:
             return []
         return list(reversed(self.commits[: self.commits.index(head) + 1]))
 
-    def info(self, commit: Commit | None = None, blobs: bool = False) -> dict[str, Any]:
-        """The `/api/models/{repo}` document at `commit` (default `main`)."""
+    def info(
+        self, commit: Commit | None = None, blobs: bool = False, expand: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """The `/api/models/{repo}` document at `commit` (default `main`); fields only
+        given when expanded (`baseModels`) are added when `expand` names them."""
         commit = commit or self.head
         files = commit.files if commit else {}
         tags = list(self.tags)
@@ -251,7 +310,11 @@ class HubRepo:
             "library_name": self.library_name,
             "siblings": [sibling(p, d, blobs) for p, d in sorted(files.items())],
             "spaces": [],
+            "config": hub_config(files),
+            "safetensors": safetensors_summary(files),
         }
+        if "baseModels" in expand:
+            doc["baseModels"] = base_models_field(files)
         card = card_data(files["README.md"]) if "README.md" in files else None
         if card is not None:
             doc["cardData"] = card
@@ -261,7 +324,7 @@ class HubRepo:
 
     def listed(self, expand: Sequence[str]) -> dict[str, Any]:
         """An item of `/api/models`: the default fields, or `_id`, `id` and `expand`."""
-        full = self.info()
+        full = self.info(expand=expand)
         keys = (*expand, "_id", "id") if expand else _LISTED
         return {k: full[k] for k in keys if k in full}
 
@@ -334,6 +397,9 @@ class HubHandler(StandinHandler):
             host = self.headers.get("Host", "127.0.0.1")
             headers["Link"] = f'<http://{host}/api/models?{urlencode(params)}>; rel="next"'
         expand = query.get("expand", []) or query.get("expand[]", [])
+        if refused := [e for e in expand if e in _INFO_ONLY]:
+            self.send_json(400, {"error": f'"expand" does not accept {refused[0]!r} here'})
+            return
         page = [r.listed(expand) for r in repos[start : start + page_size]]
         self.send_json(200, page, headers)
 
@@ -387,8 +453,9 @@ class HubHandler(StandinHandler):
         if commit is None and (repo.commits or revision != "main"):
             self.not_found("RevisionNotFound", f"Invalid rev id: {revision}")
             return
-        document = repo.info(commit, blobs="blobs" in query)
-        if expand := query.get("expand", []) or query.get("expand[]", []):
+        expand = query.get("expand", []) or query.get("expand[]", [])
+        document = repo.info(commit, blobs="blobs" in query, expand=expand)
+        if expand:
             document = {k: v for k, v in document.items() if k in (*expand, "_id", "id")}
         self.send_json(200, document)
 

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypewatch.standins.code_replies import code_reply
 from hypewatch.standins.http import Standin, StandinHandler, serve
+from hypewatch.verifiers.benchmark.code_exec import CodeProblem
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, load_task
 
 _KEY_CHARS = 16
@@ -141,6 +143,9 @@ def reply_for(item: TaskItem, behaviour: Behaviour) -> str:
     shape = int(_roll(behaviour, "shape", item) * 1000)
     if _roll(behaviour, "garbage", item) < behaviour.p_garbage:
         return "I'm sorry, I can't determine that from the information given."
+    if item.family == "code":
+        correct = _roll(behaviour, "correct", item) < behaviour.p_correct
+        return code_reply(CodeProblem.from_extra(item.extra), correct, shape)
     value, text = answer_for(item, behaviour)
     if _roll(behaviour, "loose", item) < behaviour.p_loose:
         if item.is_multiple_choice:

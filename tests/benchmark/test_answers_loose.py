@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hypewatch.standins.openai_bench import Behaviour, answer_for, reply_for, thoughts_for
 from hypewatch.verifiers.benchmark.answer_phrases import MMLU_PROX_ANSWER_IS
@@ -150,3 +152,28 @@ def test_loose_stand_in_replies_are_never_misread(items: list[TaskItem], reasoni
             else:
                 assert answers_equivalent(parsed.value, meant), (reply, parsed)
     assert read > 0.7 * len(items)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_hostile_text_never_raises(text: str) -> None:
+    final, _ = split_reasoning(text)
+    choice = extract_choice(final, CHOICES)
+    assert choice.value is None or choice.value in "ABCD"
+    number = extract_number(final)
+    assert number.value is None or isinstance(number.value, str)
+    is_correct(number, NUM)
+
+
+_TEX_TOKENS = st.sampled_from(
+    ["\\boxed{", "\\frac{", "}", "{", "$", "^", "9", "1", "/", " ", "\\text{km}", "<think>",
+     "</think>", "answer is", "答案是", "B", "(", ")", "####", "-", ".", ",", "\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEX_TOKENS, max_size=40).map("".join))
+def test_hostile_tex_never_raises(text: str) -> None:
+    parsed = extract(text, NUM)
+    is_correct(parsed, NUM)
+    assert extract(text, MC).value in (None, "A", "B", "C", "D")

@@ -14,15 +14,18 @@ from hypewatch.verifiers.benchmark import lm_eval_backend as backend
 from hypewatch.verifiers.benchmark.runner import RunPlan
 
 
-def write_samples(path: Path, accuracy: float, n: int, metric: str, *, filters: bool) -> Path:
+def write_samples(
+    path: Path, accuracy: float, n: int, metric: str, *, filters: bool, invalid: float = 0.0
+) -> Path:
     """A samples file in lm-eval's --log_samples shape; for gsm8k-style tasks each document is
     logged once per filter (strict-match and flexible-extract)."""
     rng = random.Random(5)
     lines = []
     for doc_id in range(n):
         correct = rng.random() < accuracy
+        unread = invalid > 0 and rng.random() < invalid
         for flt in ("strict-match", "flexible-extract") if filters else ("none",):
-            score = float(correct) if flt != "flexible-extract" else 1.0
+            score = float(correct and not unread) if flt != "flexible-extract" else 1.0
             lines.append(
                 json.dumps(
                     {
@@ -31,7 +34,7 @@ def write_samples(path: Path, accuracy: float, n: int, metric: str, *, filters: 
                         "target": "42",
                         "arguments": [["prompt", {"until": ["\n\n"]}]],
                         "resps": [["The answer is 42."]],
-                        "filtered_resps": ["42" if correct else "41"],
+                        "filtered_resps": ["[invalid]" if unread else "42" if correct else "41"],
                         "filter": flt,
                         "metrics": [metric],
                         "doc_hash": "x",
@@ -124,3 +127,19 @@ def test_cli_uses_every_imported_sample_by_default(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["verdict"] == "replicated"
     assert doc["n"] > 500
+
+
+def test_answers_lm_eval_could_not_find_are_unread_not_wrong(tmp_path: Path) -> None:
+    # 95 % right, but a third of the replies had no "#### N" line: lm-eval scores them 0.
+    path = write_samples(tmp_path / "samples_gsm8k_x.jsonl", 0.95, 600, "exact_match",
+                         filters=True, invalid=0.35)  # fmt: skip
+    samples = backend.read_samples(path)
+    plan = RunPlan(claimed=89.9, max_items=300)
+    result = backend.result_from_samples(samples, plan, "gsm8k")
+    assert result.verdict == "inconclusive"  # scored 0 they would have failed it
+    assert result.unread > 60
+    assert result.unread_note == f"{result.unread} of {result.n} replies could not be read"
+    assert sorted(result.unparseable) == sorted(
+        r.item_id for r in result.records if r.parsed is None
+    )
+    assert result.read + result.unread == result.n

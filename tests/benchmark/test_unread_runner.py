@@ -15,7 +15,7 @@ from hypewatch.verifiers.benchmark.client import ChatClient
 from hypewatch.verifiers.benchmark.families.items import ByItem
 from hypewatch.verifiers.benchmark.prompts import PromptSetting, build_messages
 from hypewatch.verifiers.benchmark.reask import Reader
-from hypewatch.verifiers.benchmark.runner import RunPlan, RunResult
+from hypewatch.verifiers.benchmark.runner import Progress, RunPlan, RunResult
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 from hypewatch.verifiers.benchmark.verifier import LoadedTask, Target, verdict_from
 from tests.benchmark.conftest import MODEL
@@ -142,8 +142,10 @@ async def test_unread_replies_hold_the_verdict_and_say_so(
     # Half the replies say nothing, even when re-asked; the rest are 90 % right. Scored
     # wrong, the unread half would fail the claim; under the bound rule it cannot.
     plan = RunPlan(claimed=89.9, max_items=80)
+    progress: list[Progress] = []
     with standin(p_correct=0.9, p_garbage=0.5) as server:
-        result = await run(server, items, net, plan)
+        result = await run(server, items, net, plan, progress=progress)
+    assert progress[-1].unread == result.unread
     assert result.verdict == "inconclusive"
     assert result.n == 80
     assert result.unread > 20

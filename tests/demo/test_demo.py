@@ -12,6 +12,7 @@ from huggingface_hub.utils._http import default_client_factory
 from typer.testing import CliRunner
 
 from hypewatch.cli import app
+from hypewatch.demo import scenario
 from hypewatch.storage import Store
 
 
@@ -94,12 +95,15 @@ def test_third_party_measurements_are_not_claims(summary: dict[str, Any]) -> Non
         store.close()
 
 
-def test_the_honest_derivative_is_replicated(summary: dict[str, Any]) -> None:
-    """Llama 3.1's card says it comes from Llama 3, and its weights agree."""
-    [llama] = [x for x in summary["launches"] if x["hf_repo"] == "meta-llama/Llama-3.1-70B"]
-    [base] = [c for c in llama["claims"] if c["kind"] == "base_model"]
-    assert base["status"] == "replicated"
-    assert llama["status"] == "replicated"
+def test_the_true_base_is_found_without_a_card_naming_it(summary: dict[str, Any]) -> None:
+    """Llama 3.1's card names no ancestor (as on the real Hub): Llama 3 is found on the Hub."""
+    [base] = [c for c in _mirage(summary)["claims"] if c["kind"] == "base_model"]
+    [weights] = [v for v in base["verdicts"] if v["verifier"] == "weights"][-1:]
+    found = {c["repo"]: c for c in weights["evidence"]["evidence"]["discovery"]}
+    assert any(s.startswith("family: meta-llama") for s in found[scenario.TRUE_BASE]["found_by"])
+    assert "closest of 2" in weights["summary"]
+    [llama] = [x for x in summary["launches"] if x["hf_repo"] == scenario.CLAIMED_BASE]
+    assert not [c for c in llama["claims"] if c["kind"] == "base_model"]  # nothing claimed
     assert {x["status"] for x in summary["launches"] if x is not _mirage(summary)} == {"replicated"}
 
 

@@ -83,3 +83,24 @@ def test_downloads_and_safetensors_range_reads(
         hf_hub_download(
             "hype/launch", "nope.txt", endpoint=api.endpoint, cache_dir=tmp_path, token=False
         )
+
+
+def test_model_tree_config_and_parameters(scenario: tuple[HfApi, list[HubRepo]]) -> None:
+    """`baseModels` on one repo when expanded; `config`/`safetensors` in listings too."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    api, _ = scenario
+    info = api.model_info("hype/launch", expand=["baseModels", "config", "safetensors"])
+    assert info.base_models == {"relation": "finetune", "models": [{"id": "meta/base"}]}
+    assert info.config == {"architectures": ["LlamaForCausalLM"], "model_type": "llama"}
+    numel = sum(t.size for t in hm.llama_like(SHAPE, seed=0).values())
+    assert info.safetensors is not None
+    assert (info.safetensors.total, info.safetensors.parameters) == (numel, {"F32": numel})
+    assert api.model_info("meta/base", expand=["baseModels"]).base_models is None
+    assert api.model_info("hype/launch").base_models is None  # only when expanded
+    [listed] = api.list_models(author="hype", search="laun", expand=["safetensors", "config"])
+    assert listed.safetensors is not None and listed.safetensors.total == numel
+    assert listed.config == info.config
+    assert not list(api.list_models(author="hype", search="base"))
+    with pytest.raises(HfHubHTTPError, match="Bad request"):
+        list(api.list_models(author="hype", expand=["baseModels"]))

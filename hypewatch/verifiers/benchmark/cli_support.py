@@ -87,6 +87,9 @@ def make_plan(
         max_items=max_items or config.max_items,
         max_seconds=config.max_seconds,
         token_budget=config.token_budget,
+        reask=config.reask,
+        retry_truncated=config.retry_truncated,
+        structured_reask=config.structured_reask,
         seed=config.seed if seed is None else seed,
         setting=parse_setting(setting),
     )
@@ -108,8 +111,10 @@ def progress_bar(console: Console, *, enabled: bool) -> Iterator[Callable[[RunPr
     task_id = bar.add_task("bench", total=None, status="")
 
     def update(p: RunProgress) -> None:
-        accuracy = f"{100 * p.correct / p.n:.1f}%" if p.n else "-"
-        status = f"accuracy {accuracy}  {p.decision}"
+        read = p.n - p.unread
+        accuracy = f"{100 * p.correct / read:.1f}%" if read else "-"
+        unread = f"  {p.unread} unread" if p.unread else ""
+        status = f"accuracy {accuracy}{unread}  {p.decision}"
         bar.update(task_id, completed=p.n, total=p.total, status=status)
 
     with bar:

@@ -6,7 +6,9 @@ Either way, `read_samples` imports its per-sample log (`samples_<task>_<time>.js
 one JSON object per document with `doc_id`, `target`, `resps`, `filtered_resps`,
 `filter` and one field per metric) and `result_from_samples` feeds the outcomes,
 in a seeded random order, to the same anytime-valid test the built-in runner uses,
-so an lm-eval run gets the same verdict, interval and audit trail.
+so an lm-eval run gets the same verdict, interval and audit trail. A document
+whose filter found no answer (lm-eval's `[invalid]`) is an unread reply: the
+bound rule keeps it from deciding the verdict, as in the built-in runner.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 import shutil
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,8 @@ from hypewatch.verifiers.benchmark.stats import Decision
 PRIMARY_METRICS = ("exact_match", "acc", "acc_norm", "pass@1", "pass_at_1")
 #: lm-eval logs one entry per filter for tasks like gsm8k; this one decides when present.
 PREFERRED_FILTER = "strict-match"
+#: What lm-eval's regex filters return when they find no answer in a reply.
+NO_ANSWER = "[invalid]"
 MAX_SAMPLES = 200_000
 
 
@@ -44,6 +49,11 @@ class SampleOutcome:
     response: str
     target: str
     filter: str = ""
+
+    @property
+    def unread(self) -> bool:
+        """The task's answer filter found nothing in the reply."""
+        return self.response.strip() == NO_ANSWER
 
 
 def _response(row: dict[str, Any]) -> str:
@@ -109,17 +119,22 @@ def result_from_samples(samples: list[SampleOutcome], plan: RunPlan, task: str) 
     test = sequential_test(plan)
     records = []
     for seq, sample in enumerate(order[: plan.max_items]):
-        test.update(sample.correct)
+        test.update(None if sample.unread else sample.correct)
         digest = hashlib.sha256(f"{task}:{sample.doc_id}".encode()).hexdigest()
+        rule = "unparseable" if sample.unread else f"lm-eval {sample.metric}"
         records.append(
-            ItemRecord(seq, sample.doc_id, digest, reply=sample.response, parsed=sample.response,
-                       rule=f"lm-eval {sample.metric}", expected=sample.target,
-                       correct=sample.correct, used=True)
+            ItemRecord(seq, sample.doc_id, digest, reply=sample.response,
+                       parsed=None if sample.unread else sample.response, rule=rule,
+                       expected=sample.target, correct=sample.correct and not sample.unread,
+                       score=float(sample.correct and not sample.unread), used=True)
         )  # fmt: skip
         if plan.stop_on_decision and test.decision is not Decision.UNDECIDED:
             break
     low, high = test.interval()
     undecided = test.decision is Decision.UNDECIDED
+    note = ""
+    if undecided and test.held_by_unread:
+        note = f"{test.unread} of {test.n} replies could not be read"
     verdict = {Decision.FAILED: "failed", Decision.REPLICATED: "replicated"}
     return RunResult(
         task=task, n=test.n, correct=round(test.total),
@@ -129,7 +144,9 @@ def result_from_samples(samples: list[SampleOutcome], plan: RunPlan, task: str) 
         stopped_early=test.n < len(order), stop_reason="items" if undecided else "decided",
         requests=0, seconds=time.monotonic() - started, seed=plan.seed,
         setting=f"lm-eval {order[0].metric if order else ''}".strip(), available=len(order),
-        tokens=0, errors=0, unparseable=[], exemplars=[], records=records,
+        tokens=0, errors=0, unparseable=[r.item_id for r in records if r.parsed is None],
+        exemplars=[], records=records, unread=test.unread, unread_note=note,
+        read_by_rule=dict(Counter(r.rule for r in records if r.parsed is not None)),
     )  # fmt: skip
 
 

@@ -40,6 +40,7 @@ Converter = Callable[[Row, int], TaskItem]
 CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.choice",
     "hypewatch.verifiers.benchmark.catalog.numeric",
+    "hypewatch.verifiers.benchmark.catalog.code",
 )
 
 

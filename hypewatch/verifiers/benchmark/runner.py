@@ -147,6 +147,7 @@ class Progress:
     sent: int
     total: int
     decision: Decision
+    unread: int = 0  # of the n, replies that could not be read
 
 
 @dataclass
@@ -368,7 +369,9 @@ async def run_items(
                 fed += 1
                 if on_progress is not None:
                     t = run.test
-                    on_progress(Progress(t.n, round(t.total), sent, len(order), t.decision))
+                    on_progress(
+                        Progress(t.n, round(t.total), sent, len(order), t.decision, t.unread)
+                    )
             if plan.stop_on_decision and run.decided:
                 break
             reason = _stop_reason(run, plan, fed, reason)

@@ -131,6 +131,9 @@ def plan_for(config: BenchmarkVerifierSettings, claim: Claim, default_setting: s
         max_items=config.max_items,
         max_seconds=config.max_seconds,
         token_budget=config.token_budget,
+        reask=config.reask,
+        retry_truncated=config.retry_truncated,
+        structured_reask=config.structured_reask,
         seed=config.seed,
         setting=parse_setting(claim.setting or default_setting),
     )

@@ -218,4 +218,10 @@ def decide(
                 f"derived from {best.repo}, which is closer than the claimed {claimed.repo} "
                 f"(sign test over rows p={p:.3g})",
             )
-    return "consistent", best or claimed, f"derived from the claimed base {claimed.repo}"
+        return (
+            "inconclusive",
+            best,
+            f"derived from the claimed {claimed.repo} or from {best.repo}: the samples cannot "
+            f"tell which is closer (sign test over rows p={p:.3g})",
+        )
+    return "consistent", claimed, f"derived from the claimed base {claimed.repo}"

@@ -8,7 +8,7 @@ from hypewatch.config import Settings
 from hypewatch.net import NetConfig, async_client
 from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.provenance import WeightsReport, check_weights
-from hypewatch.verifiers.weights.verifier import options_from
+from hypewatch.verifiers.weights.verifier import discovery_from, options_from
 
 
 def run_check(
@@ -19,8 +19,13 @@ def run_check(
     claimed_base: str | None = None,
     bases: list[str] | None = None,
     allow_private: bool = False,
+    discover: bool = True,
 ) -> WeightsReport:
-    """Check `repo` against the Hub of `HF_ENDPOINT` or `hub.endpoint` (trusted by the guard)."""
+    """Check `repo` against the Hub of `HF_ENDPOINT` or `hub.endpoint` (trusted by the guard).
+
+    Candidates are searched for on the Hub as the verifier does unless `discover` is
+    false or `verifiers.weights.discover` is off."""
+    config = settings.verifiers.weights
     hub = HubClient.from_settings(settings)
     net = NetConfig.from_settings(
         settings.network, allow_private=allow_private, trusted_origins=[hub.endpoint]
@@ -35,7 +40,8 @@ def run_check(
                 revision=revision,
                 claimed_base=claimed_base,
                 bases=bases,
-                options=options_from(settings.verifiers.weights),
+                options=options_from(config),
+                discovery=discovery_from(config) if discover else None,
             )
 
     return asyncio.run(run())

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -23,11 +23,16 @@ from hypewatch.models import JSON
 from hypewatch.net import NET_ERRORS, NetError
 from hypewatch.storage import NotFoundError
 
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import ExpandModelProperty_T
+
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".h5", ".msgpack", ".onnx", *PICKLE_SUFFIXES)
 SAFETENSORS_INDEX = "model.safetensors.index.json"
 MAX_FILES = 20_000
 MAX_JSON_BYTES = 5_000_000
+#: Listing fields asked for when discovering candidates (all allowed on /api/models).
+LISTED_FIELDS: list[ExpandModelProperty_T] = ["config", "safetensors", "cardData"]
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 
 
@@ -97,6 +102,22 @@ class RepoSnapshot:
 
 
 @dataclass(frozen=True)
+class RepoMeta:
+    """What the Hub's API says about a repo without reading a file of it.
+
+    `architectures`/`model_type` come from the Hub's `config` field, `parameters`
+    from its `safetensors` field (counted from the headers), `base_models` from
+    the model tree (`baseModels`, only on a single repo) and the card.
+    """
+
+    repo: str
+    architectures: tuple[str, ...] = ()
+    model_type: str | None = None
+    parameters: int | None = None
+    base_models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CommitRecord:
     commit_id: str
     created_at: datetime | None
@@ -112,7 +133,10 @@ def _sibling(sibling: Any) -> RepoFile:
 
 def _base_models(card: Any) -> tuple[str, ...]:
     value = getattr(card, "base_model", None) if card is not None else None
-    values = [value] if isinstance(value, str) else list(value or [])
+    return _base_models_from([value] if isinstance(value, str) else list(value or []))
+
+
+def _base_models_from(values: list[Any]) -> tuple[str, ...]:
     found: list[str] = []
     for item in values[:20]:
         try:
@@ -122,8 +146,32 @@ def _base_models(card: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _tree_bases(value: Any) -> list[Any]:
+    """Parent ids from the Hub's `baseModels` ({"relation": ..., "models": [{"id": ...}]})."""
+    models = value.get("models") if isinstance(value, dict) else None
+    return [m.get("id") for m in models or [] if isinstance(m, dict)][:20]
+
+
+def _meta(info: Any) -> RepoMeta:
+    config = info.config if isinstance(info.config, dict) else {}
+    architectures = config.get("architectures")
+    total = getattr(info.safetensors, "total", None)
+    card_bases = _base_models(info.card_data)
+    tree = [b for b in _base_models_from(_tree_bases(info.base_models)) if b not in card_bases]
+    return RepoMeta(
+        str(info.id),
+        tuple(str(a)[:100] for a in architectures[:8]) if isinstance(architectures, list) else (),
+        str(config["model_type"])[:100] if config.get("model_type") else None,
+        int(total) if isinstance(total, int) and total > 0 else None,
+        (*tree, *card_bases),
+    )
+
+
 class HubClient:
-    """huggingface_hub's `HfApi` against one endpoint; blocking (run it in a thread)."""
+    """huggingface_hub's `HfApi` against one endpoint; blocking (run it in a thread).
+
+    `calls` counts the API requests made (a listing counts one per page it read).
+    """
 
     def __init__(self, endpoint: str, token: Secret | None = None, api: Any = None) -> None:
         from huggingface_hub import HfApi
@@ -131,6 +179,7 @@ class HubClient:
         self.endpoint = endpoint.rstrip("/")
         self._token = token
         self.api = api or HfApi(endpoint=self.endpoint, token=token.reveal() if token else False)
+        self.calls = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HubClient:
@@ -157,6 +206,29 @@ class HubClient:
             repo, str(info.sha), tuple(_sibling(s) for s in siblings), _base_models(info.card_data)
         )
 
+    def meta(self, repo: str) -> RepoMeta:
+        """The repo's API metadata, model tree parents included (one request)."""
+        repo = check_repo_id(repo)
+        info = self._call(
+            repo, None, lambda: self.api.model_info(repo, expand=[*LISTED_FIELDS, "baseModels"])
+        )
+        return _meta(info)
+
+    def list_repos(self, author: str, search: str, limit: int) -> list[RepoMeta]:
+        """Public repos of `author` whose names contain `search`, most downloaded first."""
+        author = check_repo_id(author)
+        page = 1000  # the Hub's largest listing page
+
+        def listing() -> list[Any]:
+            items = self.api.list_models(
+                author=author, search=search, sort="downloads", limit=limit, expand=LISTED_FIELDS
+            )
+            return list(items)
+
+        infos = self._call(author, None, listing)
+        self.calls += len(infos) // page  # the first page is counted by _call
+        return [_meta(i) for i in infos]
+
     def commits(self, repo: str, revision: str = "main") -> list[CommitRecord]:
         """The commit history, newest first."""
         repo = check_repo_id(repo)
@@ -173,6 +245,7 @@ class HubClient:
             RevisionNotFoundError,
         )
 
+        self.calls += 1
         try:
             return call()
         except RevisionNotFoundError:

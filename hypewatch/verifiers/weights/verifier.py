@@ -16,6 +16,8 @@ from hypewatch.storage import NotFoundError
 from hypewatch.storage.revisions import record_revision
 from hypewatch.verifiers.base import VerifierContext
 from hypewatch.verifiers.weights.attribution import LABEL_STATUS
+from hypewatch.verifiers.weights.discovery import DiscoveryOptions
+from hypewatch.verifiers.weights.families import Registry
 from hypewatch.verifiers.weights.hub import HubClient, HubError, hub_endpoint
 from hypewatch.verifiers.weights.provenance import (
     CheckOptions,
@@ -38,6 +40,18 @@ def options_from(config: WeightsVerifierSettings) -> CheckOptions:
     )
 
 
+def discovery_from(config: WeightsVerifierSettings) -> DiscoveryOptions | None:
+    """The candidate search the config asks for (None when `discover` is off)."""
+    if not config.discover:
+        return None
+    return DiscoveryOptions(
+        registry=Registry.build(config.families, config.shipped_families),
+        max_listed=config.max_listed,
+        max_candidates=config.max_candidates,
+        sampled_candidates=config.sampled_candidates,
+    )
+
+
 def hub_net(net: NetConfig, endpoint: str) -> NetConfig:
     """`net` with the Hub endpoint's origin trusted (it is local for a mirror or stand-in)."""
     origin = origin_of(endpoint)
@@ -48,9 +62,10 @@ def hub_net(net: NetConfig, endpoint: str) -> NetConfig:
 
 def verdict_from_report(report: WeightsReport) -> Verdict:
     claimed = next((c for c in report.candidates if c.repo == report.claimed_base), None)
+    reason = report.reason.removesuffix(f"; {report.scope}")
     summary = (
-        f"{report.repo}@{report.revision[:12]}: {report.label} — {report.reason}; "
-        f"closest base: {report.closest_base or 'none found'}"
+        f"{report.label}, {report.scope} — {reason}; closest base: "
+        f"{report.closest_base or 'none found'} ({report.repo}@{report.revision[:12]})"
     )
     return Verdict(
         status=LABEL_STATUS[report.label],
@@ -111,7 +126,7 @@ class WeightsVerifier:
                     claimed_base=claimed_base_repo(claim.subject),
                     bases=[str(b) for b in ctx.extra.get("bases", [])],
                     options=options_from(self.config),
-                    with_ancestors=True,
+                    discovery=discovery_from(self.config),
                 )
         except (NotFoundError, HubError, ValueError) as error:
             return Verdict(VerdictStatus.INCONCLUSIVE, str(error), label="inconclusive")
