@@ -3,6 +3,7 @@
 Run from the repository root:
 
     python bench/bench_fingerprint.py [--latency 0.05] [--repeat 3] [--signature]
+    python bench/bench_fingerprint.py --defaults [--latency 0.05] [--repeat 3]
 
 Each case starts a stand-in OpenAI-compatible server on 127.0.0.1 backed by a
 tokenizer trained here (the same four the tests use: two byte-level BPEs,
@@ -12,6 +13,12 @@ verdict, the tokenizer match, the number of requests and the wall time. With
 to first byte). `--signature` adds a case with enrolled behavioural signatures
 (needs the ml extra; enrolment, and so loading the embedding model, happens
 before the timer starts).
+
+`--defaults` measures the default reference set instead: the time and memory
+to load the real tokenizers shipped in packages (cold, in this process), then
+one case per shipped family — the stand-in counts and answers with that
+family's real tokenizer, the claim is Llama 3.x, every default reference is
+given — with the verdict, the match, requests and seconds.
 """
 
 from __future__ import annotations
@@ -119,12 +126,59 @@ async def run_signature_case(
     return result.verdict, result.signature_match, result.queries, time.perf_counter() - started
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run_default_case(
+    label: str, refs: list[Reference], latency: float
+) -> tuple[str, str | None, int, float]:
+    from hypewatch.verifiers.fingerprint.defaults import group_codec
+
+    backends = [Backend(group_codec(label))]
+    net = NetConfig(allow_private=True, retries=0, read_timeout=2.0, total_timeout=10.0)
+    with serve(OpenAIFingerprintHandler, backends=backends, latency=latency) as s:
+        started = time.perf_counter()
+        async with async_client(net) as http:
+            result = await fingerprint(http, Target(s.url, "Llama-3.1-70B", "llama-3.x"), refs)
+        return result.verdict, result.tokenizer_match, result.queries, time.perf_counter() - started
+
+
+def bench_defaults(latency: float, repeat: int) -> None:
+    from hypewatch.verifiers.fingerprint.defaults import DefaultLoader
+
+    before, started = _rss_mb(), time.perf_counter()
+    loaded = DefaultLoader(lambda repo, revision: None, fetch=None).load()
+    seconds, grown = time.perf_counter() - started, _rss_mb() - before
+    refs = loaded.references
+    print(
+        f"loaded {len(refs)} default references offline in {seconds:.1f} s, "
+        f"+{grown:.0f} MB resident; not shipped in a package: {', '.join(sorted(loaded.skipped))}"
+    )
+    print(f"latency per request: {latency * 1000:.0f} ms; median of {repeat} runs\n")
+    print("| endpoint counts with | claimed | verdict | tokenizer match | requests | seconds |")
+    print("|---|---|---|---|---:|---:|")
+    for ref in refs:
+        runs = [asyncio.run(run_default_case(ref.label, refs, latency)) for _ in range(repeat)]
+        verdict, match, queries, _ = runs[0]
+        median = statistics.median(r[3] for r in runs)
+        print(f"| {ref.name} | llama-3.x | {verdict} | {match or '-'} | {queries} | {median:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--signature", action="store_true")
+    parser.add_argument("--defaults", action="store_true")
     args = parser.parse_args()
+    if args.defaults:
+        bench_defaults(args.latency, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         paths = train_all(Path(tmp))
         toks = {k: Tokenizer.from_file(str(p)) for k, p in paths.items()}

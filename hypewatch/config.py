@@ -277,6 +277,8 @@ class FingerprintVerifierSettings(Section):
     reprobe_hours: float = Field(6.0, gt=0, le=8760)
     max_queries: int = Field(10, ge=1, le=100)
     signature_margin: float = Field(0.05, ge=0, le=1)
+    default_references: bool = True
+    fetch_references: bool = True
     signature_min_similarity: float = Field(0.8, ge=0, le=1)
     scrub_words: list[str] = Field(default_factory=list)
 

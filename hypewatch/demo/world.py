@@ -34,9 +34,9 @@ from hypewatch.standins.hub_models import (
 from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
-from hypewatch.standins.tokenizers import train_all
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 from hypewatch.verifiers.benchmark.tasks import TaskItem
+from hypewatch.verifiers.fingerprint.defaults import group_codec
 
 #: Dummy credentials the stand-ins accept; set in this process's environment only.
 DEMO_SECRETS = {
@@ -49,7 +49,6 @@ DATASET_SHA = "5e7a4d1c0b9f8e7d6c5b4a3928171605f4e3d2c1"
 SHAPE = Shape(layers=4, hidden=64, intermediate=128, vocab=256)
 VENDOR_PERSONA = Persona(identity="I am Claude, an AI assistant made by Anthropic.")
 MODEL_ID = "mirage-70b"
-LABELS = ("llama-3.1", "claude", "qwen2", "mistral")  # reference tokenizers, in train order
 
 
 def demo_tasks(seed: int = 2024, count: int = 400) -> dict[str, list[TaskItem]]:
@@ -152,7 +151,6 @@ class World:
     hub: Standin
     api: Standin
     weights: Standin
-    tokenizer_paths: dict[str, Path]
     tasks_dir: Path
     backends: list[Backend] = field(default_factory=list)
 
@@ -179,9 +177,6 @@ class World:
                 "huggingface": {"enabled": True, "watch_authors": [scenario.ORG]},
             },
             "verifiers": {
-                "fingerprint": {
-                    "references": {k: str(v) for k, v in self.tokenizer_paths.items()},
-                },
                 "benchmark": {
                     "tasks_dir": str(self.tasks_dir),
                     # the cache hub_items() filled
@@ -211,12 +206,9 @@ class World:
 def start_world(workdir: Path) -> Iterator[World]:
     for name, value in DEMO_SECRETS.items():
         os.environ.setdefault(name, value)
-    tokenizer_paths = train_all(workdir / "tokenizers")
-    labelled = dict(zip(LABELS, tokenizer_paths.values(), strict=False))
-    from tokenizers import Tokenizer
-
-    vendor = Tokenizer.from_file(str(labelled["claude"]))
-    other = Tokenizer.from_file(str(labelled["qwen2"]))
+    # The API counts with real tokenizers the default references also ship: another
+    # vendor's (Claude's, approximate), later yet another (OpenAI's o200k).
+    vendor, other = group_codec("claude"), group_codec("gpt-o200k")
     backends = [
         Backend(vendor, persona=VENDOR_PERSONA, scrub=(scenario.VENDOR,)),
         Backend(other, persona=Persona(identity="I am a helpful assistant.")),
@@ -244,7 +236,7 @@ def start_world(workdir: Path) -> Iterator[World]:
                 ),
             )
         )
-        yield World(x, reddit, hub, api, weights, labelled, tasks_dir, backends)
+        yield World(x, reddit, hub, api, weights, tasks_dir, backends)
 
 
 def post_tweet(

@@ -1,6 +1,8 @@
 """A stand-in OpenAI-compatible chat-completions server backed by real tokenizers.
 
-Each backend is a `tokenizers.Tokenizer` (trained by the tests) plus a persona
+Each backend is a tokenizer — a `tokenizers.Tokenizer` (trained by the tests) or
+a `Codec` (a real tokenizer shipped in a package, `verifiers.fingerprint.codecs`,
+the same one a default reference is built from) — plus a persona
 (how it answers fixed prompts), a chat-template overhead, words it scrubs from
 replies and whether it reports `usage`. The server speaks the real wire
 format: `POST /v1/chat/completions`, JSON or SSE (`stream: true`, with
@@ -26,6 +28,7 @@ from typing import Any
 from tokenizers import Tokenizer
 
 from hypewatch.standins.http import StandinHandler
+from hypewatch.verifiers.fingerprint.codecs import Codec, HFCodec
 
 _REPEAT = re.compile(r"^Repeat (?:the following text|this list) exactly[^\n]*\n", re.DOTALL)
 
@@ -39,15 +42,19 @@ class Persona:
 
 @dataclass
 class Backend:
-    tokenizer: Tokenizer
+    tokenizer: Tokenizer | Codec
     persona: Persona = field(default_factory=Persona)
     request_overhead: int = 3
     message_overhead: int = 4
     scrub: tuple[str, ...] = ()
     usage: bool = True
 
+    @property
+    def codec(self) -> Codec:
+        return HFCodec(self.tokenizer) if isinstance(self.tokenizer, Tokenizer) else self.tokenizer
+
     def count(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+        return len(self.codec.encode(text))
 
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         return self.request_overhead + sum(
@@ -68,7 +75,7 @@ class Backend:
         return text
 
     def generate(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[list[int], str]:
-        ids = self.tokenizer.encode(self.answer(messages), add_special_tokens=False).ids
+        ids = self.codec.encode(self.answer(messages))
         finish = "length" if len(ids) > max_tokens else "stop"
         return ids[:max_tokens], finish
 
@@ -76,7 +83,7 @@ class Backend:
         """Incremental detokenization, holding back incomplete characters (like vLLM)."""
         sent, chunks = "", []
         for i in range(len(ids)):
-            full = self.tokenizer.decode(ids[: i + 1])
+            full = self.codec.decode(ids[: i + 1])
             if full.endswith("\ufffd") or not full.startswith(sent):
                 continue
             if len(full) > len(sent):
@@ -127,7 +134,7 @@ class OpenAIFingerprintHandler(StandinHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": backend.tokenizer.decode(ids)},
+                    "message": {"role": "assistant", "content": backend.codec.decode(ids)},
                     "finish_reason": finish,
                 }
             ],

@@ -153,3 +153,54 @@ def enrolled_references(store: Store) -> list[EnrolledReference]:
 def enrolled_signatures(store: Store, embedder: str) -> dict[str, Vectors]:
     """Label -> signature, only those made with `embedder`."""
     return {r.label: r.signature for r in enrolled_references(store) if r.embedder == embedder}
+
+
+@dataclass(frozen=True)
+class EnrolledCounts:
+    """`prompt_tokens` an API reported for each probe request (its messages, verbatim)."""
+
+    label: str
+    endpoint: str
+    model: str
+    enrolled_at: datetime
+    counts: list[tuple[list[dict[str, str]], int]]
+
+
+def enroll_counts(
+    store: Store,
+    *,
+    label: str,
+    endpoint: str,
+    model: str,
+    counts: list[tuple[list[dict[str, str]], int]],
+) -> EnrolledCounts:
+    """Store (or replace) the usage counts enrolled under `label`."""
+    now = utcnow()
+    document = json.dumps([{"messages": m, "prompt_tokens": n} for m, n in counts])
+    with write(store.db):
+        store.db.execute(
+            """INSERT INTO fingerprint_count_references (label, endpoint, model, enrolled_at,
+               counts) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (label) DO UPDATE SET endpoint = excluded.endpoint,
+               model = excluded.model, enrolled_at = excluded.enrolled_at,
+               counts = excluded.counts""",
+            (label, endpoint, model, now.isoformat(), document),
+        )
+    return EnrolledCounts(label, endpoint, model, now, counts)
+
+
+def enrolled_counts(store: Store) -> list[EnrolledCounts]:
+    rows = store.db.query("SELECT * FROM fingerprint_count_references ORDER BY label")
+    return [
+        EnrolledCounts(
+            row["label"],
+            row["endpoint"],
+            row["model"],
+            datetime.fromisoformat(row["enrolled_at"]),
+            [
+                ([dict(m) for m in item["messages"]], int(item["prompt_tokens"]))
+                for item in json.loads(row["counts"])
+            ],
+        )
+        for row in rows
+    ]

@@ -234,3 +234,20 @@ def m120_queue_delay_and_routing(db: sqlite_utils.Database) -> None:
                ON CONFLICT (name) DO NOTHING""",
         ],
     )
+
+
+@MIGRATIONS(name="m121_fingerprint_count_references")
+def m121_fingerprint_count_references(db: sqlite_utils.Database) -> None:
+    """Usage counts a known API reported for the probe requests (a closed model's reference)."""
+    _run(
+        db,
+        [
+            """CREATE TABLE fingerprint_count_references (
+                label TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                model TEXT NOT NULL DEFAULT '',
+                enrolled_at TEXT NOT NULL,
+                counts TEXT NOT NULL
+            )""",
+        ],
+    )

@@ -30,6 +30,23 @@ def refs(tokenizer_paths: dict[str, Path]) -> list[Reference]:
     return [load_reference(label, str(p)) for label, p in tokenizer_paths.items()]
 
 
+@pytest.fixture(autouse=True)
+def hub_offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No fingerprint test reaches the real Hub.
+
+    Default references that no package ships are fetched from `hub.endpoint`
+    (huggingface.co in the default configuration): huggingface_hub's offline mode
+    refuses every such request, and its cache is empty and private to the test.
+    Tests of fetching switch offline mode off and point the Hub at a stand-in.
+    """
+    import huggingface_hub.constants
+
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))
+    return cache
+
+
 @pytest.fixture
 def net() -> NetConfig:
     """Reach 127.0.0.1 stand-ins; short timeouts, no slow retries."""

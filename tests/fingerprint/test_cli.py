@@ -58,7 +58,7 @@ def test_json_contract(
     assert doc["claimed_model"] == "acme-70b"
     assert doc["claimed_tokenizer"] == "bpe-b"
     assert doc["tokenizer_match"] == "wordpiece"
-    assert set(doc["tokenizer_scores"]) == set(tokenizer_paths)
+    assert set(tokenizer_paths) <= set(doc["tokenizer_scores"])  # and the default set
     assert all(0.0 <= v <= 1.0 for v in doc["tokenizer_scores"].values())
     assert doc["verdict"] == "inconsistent"
     assert doc["queries"] == len(server.requests) <= 10

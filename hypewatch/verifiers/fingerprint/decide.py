@@ -83,6 +83,8 @@ class Findings:
     notes: list[Evidence] = field(default_factory=list)
     queries: int = 0
     seconds: float = 0.0
+    descriptions: dict[str, str] = field(default_factory=dict)  # label -> "label (group, note)"
+    default_groups: frozenset[str] = frozenset()  # labels of shipped default groups
 
 
 @dataclass
@@ -124,20 +126,25 @@ class FingerprintResult:
         }
 
 
+def _mean_score(label: str, used: list[TokenizerProbe]) -> float:
+    """Weighted mean over the probes that scored `label` (an enrolled usage-count
+    reference has no token boundaries, so stream and truncation skip it)."""
+    scored = [p for p in used if label in p.scores]
+    total = sum(p.weight for p in scored)
+    return round(sum(p.weight * p.scores[label] for p in scored) / total, 4) if total else 0.0
+
+
 def combine_tokenizer(
-    probes: list[TokenizerProbe], labels: list[str]
+    probes: list[TokenizerProbe], labels: list[str], descriptions: dict[str, str] | None = None
 ) -> tuple[dict[str, float], str | None, str]:
     """Weighted mean score per reference, and the match (or why there is none)."""
     used = [p for p in probes if p.weight > 0]
-    total = sum(p.weight for p in used)
+    said = descriptions or {}
     if not labels:
         return {}, None, "no reference tokenizers given"
     if not used:
         return dict.fromkeys(labels, 0.0), None, "no tokenizer probe was informative"
-    scores = {
-        label: round(sum(p.weight * p.scores.get(label, 0.0) for p in used) / total, 4)
-        for label in labels
-    }
+    scores = {label: _mean_score(label, used) for label in labels}
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     best_label, best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -145,7 +152,8 @@ def combine_tokenizer(
         return scores, None, f"no reference fits (best {best_label} at {best:.2f})"
     if best - second < MATCH_MARGIN:
         return scores, None, f"{best_label} and {ranked[1][0]} fit equally well"
-    return scores, best_label, f"{best_label} fits ({best:.2f}; next {second:.2f})"
+    name = said.get(best_label, best_label)
+    return scores, best_label, f"{name} fits ({best:.2f}; next {second:.2f})"
 
 
 def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, why: str) -> Evidence:
@@ -153,6 +161,8 @@ def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, wh
     details: JSON = {"scores": scores}
     if match is not None and claimed is None:
         return Evidence("tokenizer", f"{why}; no tokenizer was claimed", 0.0, details=details)
+    if claimed is not None and claimed not in f.labels:
+        return _unloaded_claim_vote(f, claimed, match, why, details)
     if match is not None and match == claimed:
         return Evidence("tokenizer", f"claimed {claimed}: {why}", W_TOKENIZER, CONSISTENT, details)
     if match is not None:
@@ -169,6 +179,18 @@ def _tokenizer_vote(f: Findings, scores: dict[str, float], match: str | None, wh
             details,
         )
     return Evidence("tokenizer", f"undecided: {why}", 0.0, details=details)
+
+
+def _unloaded_claim_vote(
+    f: Findings, claimed: str, match: str | None, why: str, details: JSON
+) -> Evidence:
+    """The claimed family is a default group with no reference here (a Hub-only one,
+    offline). Default groups are distinct tokenizers: another one's fit contradicts it."""
+    if match is not None and match in f.default_groups:
+        result = f"claimed {claimed} (no reference here), but {why}"
+        return Evidence("tokenizer", result, W_TOKENIZER, INCONSISTENT, details)
+    result = f"undecided: {why}; claimed {claimed} has no reference here"
+    return Evidence("tokenizer", result, 0.0, details=details)
 
 
 def _scrub_vote(scrub: ScrubResult) -> Evidence:
@@ -231,7 +253,7 @@ def _signature_vote(f: Findings, match: SignatureMatch) -> Evidence:
 
 
 def decide(f: Findings) -> FingerprintResult:
-    scores, match, why = combine_tokenizer(f.tokenizer_probes, f.labels)
+    scores, match, why = combine_tokenizer(f.tokenizer_probes, f.labels, f.descriptions)
     evidence: list[Evidence] = [
         Evidence(p.probe, p.summary, round(p.weight, 3), details={"scores": p.scores, **p.details})
         for p in f.tokenizer_probes

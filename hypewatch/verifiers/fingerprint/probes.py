@@ -20,10 +20,12 @@ from hypewatch.verifiers.fingerprint.references import Reference
 # per 3 digits or merged), whitespace runs, code, CJK, emoji, rare Unicode,
 # repeated units. Each starts with a letter so a chat template's preceding
 # token cannot merge with it.
+# The first two, with the scrub list and the self-identification question (whose
+# usage counts for free), separate every default reference group pairwise.
 COUNT_TEXTS = (
     "Order 1234567890 shipped 2024-09-05 at 10:45:33; total 98765.4321 units, id 0x7fA3.",
-    "def f(x):\n    return {k: v**2 for k, v in x.items() if v != None}  # ok\n\t\tpass",
     "Launch 🚀🔥 day ✨ naïve café ∑∫√ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and 東京の天気は晴れです。北京欢迎你。서울의 밤",
+    "def f(x):\n    return {k: v**2 for k, v in x.items() if v != None}  # ok\n\t\tpass",
     "Repeat aaaaaaaaaaaaaaaa ababababababab ................ ======== 000000 zzz zzz zzz",
 )
 #: A two-message request: separates the per-message from the per-request overhead.
@@ -78,6 +80,16 @@ SELF_ID_PROMPT = (
     "What is the name of the model you are, and which company trained you? "
     "Answer in one short sentence."
 )
+
+
+def probe_texts() -> list[str]:
+    """Every message content whose count a session reads (to compare two tokenizers by)."""
+    return [
+        *COUNT_TEXTS,
+        *(m["content"] for m in COUNT_MULTI),
+        scrub_prompt(list(NAMES))[0]["content"],
+        SELF_ID_PROMPT,
+    ]
 
 
 def repeat_prompt(text: str) -> list[Message]:
@@ -163,6 +175,7 @@ def _candidates(excess: list[int], sizes: list[int]) -> set[tuple[int, int]]:
 
 def fit_counts(observations: list[CountObservation], ref: Reference) -> CountFit:
     """Integer linear fit of the template overhead; the best-agreeing line wins."""
+    observations = [o for o in observations if all(ref.knows(m["content"]) for m in o.messages)]
     sizes = [len(o.messages) for o in observations]
     excess = [o.reported - sum(ref.count(m["content"]) for m in o.messages) for o in observations]
     params = 2 if len(set(sizes)) >= 2 else 1
@@ -229,6 +242,8 @@ def score_stream(chunks: list[str], refs: list[Reference]) -> StreamScore:
     text = "".join(chunks)
     scores: dict[str, float] = {}
     for ref in refs:
+        if not ref.has_spans:
+            continue  # enrolled usage counts: no token boundaries to compare
         expected = token_boundaries(text, ref)
         union = observed | expected
         scores[ref.label] = len(observed & expected) / len(union) if union else 0.0
@@ -258,6 +273,8 @@ def score_truncation(
     stop = len(visible_reply)
     scores: dict[str, float] = {}
     for ref in refs:
+        if is_prefix and not ref.has_spans:
+            continue
         if is_prefix:
             index = _visible_index(asked)
             ends = [index[end] for _, end in ref.spans(asked)]

@@ -17,11 +17,13 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tokenizers import Tokenizer
+
+from hypewatch.verifiers.fingerprint.codecs import Codec, char_spans
 
 TIKTOKEN_PREFIX = "tiktoken:"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -45,19 +47,40 @@ class ReferenceLoadError(Exception):
 
 @dataclass(frozen=True)
 class Reference:
-    """One candidate tokenizer: counts tokens and reports where it splits a text."""
+    """One candidate tokenizer: counts tokens and reports where it splits a text.
+
+    `name` is the family group it stands for ("Llama 3.x"), `note` a caveat said
+    with every match ("approximate"). A reference made from enrolled usage counts
+    knows only the texts it was enrolled with (`known`) and has no spans.
+    """
 
     label: str
     source: str
     _count: Callable[[str], int]
-    _spans: Callable[[str], list[tuple[int, int]]]
+    _spans: Callable[[str], list[tuple[int, int]]] | None = None
+    name: str = ""
+    note: str = ""
+    known: frozenset[str] | None = None
+    default_group: bool = False  # one of the shipped default groups (each a distinct tokenizer)
 
     def count(self, text: str) -> int:
         return self._count(text)
 
+    def knows(self, text: str) -> bool:
+        return self.known is None or text in self.known
+
+    @property
+    def has_spans(self) -> bool:
+        return self._spans is not None
+
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Character (start, end) of each token of `text`."""
-        return self._spans(text)
+        """Character (start, end) of each token of `text` (empty when it cannot tell)."""
+        return self._spans(text) if self._spans is not None else []
+
+    def describe(self) -> str:
+        """`label` with its group name and caveat, for evidence text."""
+        extra = ", ".join(x for x in (self.name, self.note) if x and x != self.label)
+        return f"{self.label} ({extra})" if extra else self.label
 
 
 def check_label(label: str) -> str:
@@ -66,6 +89,20 @@ def check_label(label: str) -> str:
             f"reference label {label!r} is not usable: use 1-64 letters, digits, '.', '-', '_'"
         )
     return label
+
+
+def reference_from_codec(
+    label: str, codec: Codec, source: str, *, name: str = "", note: str = ""
+) -> Reference:
+    """A reference counting and splitting with a packaged tokenizer (see codecs.py)."""
+
+    def count(text: str) -> int:
+        return len(codec.encode(text))
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        return char_spans(text, codec.token_bytes(codec.encode(text)))
+
+    return Reference(check_label(label), source, count, spans, name=name, note=note)
 
 
 def from_hf_tokenizer(label: str, tokenizer: Tokenizer, source: str) -> Reference:
@@ -143,25 +180,54 @@ def load_tiktoken(label: str, encoding: str) -> Reference:
     return Reference(check_label(label), f"{TIKTOKEN_PREFIX}{encoding}", count, spans)
 
 
-def hub_downloader(endpoint: str, cache_dir: Path | None = None) -> HubDownload:
-    """Fetch `tokenizer.json` of a repo once through huggingface_hub (cached after that)."""
+def hub_cache_lookup(cache_dir: Path | None = None) -> Callable[[str, str], str | None]:
+    """(repo, revision) -> the cached tokenizer.json, or None; never sends a request."""
 
-    def download(repo_id: str) -> str:
-        from huggingface_hub import hf_hub_download, try_to_load_from_cache
+    def lookup(repo_id: str, revision: str) -> str | None:
+        from huggingface_hub import try_to_load_from_cache
 
-        cached = try_to_load_from_cache(
-            repo_id, "tokenizer.json", cache_dir=str(cache_dir) if cache_dir else None
+        found = try_to_load_from_cache(
+            repo_id,
+            "tokenizer.json",
+            cache_dir=str(cache_dir) if cache_dir else None,
+            revision=revision,
         )
-        if isinstance(cached, str):
-            return cached  # fetched before: no request at all
+        return found if isinstance(found, str) else None
+
+    return lookup
+
+
+def hub_fetcher(
+    endpoint: str, token: str | None = None, cache_dir: Path | None = None
+) -> Callable[[str, str], str]:
+    """(repo, revision) -> tokenizer.json fetched with huggingface_hub from `endpoint`.
+
+    huggingface_hub caches it: later lookups (`hub_cache_lookup`) need no request.
+    """
+
+    def fetch(repo_id: str, revision: str) -> str:
+        from huggingface_hub import hf_hub_download
+
         return str(
             hf_hub_download(
                 repo_id,
                 "tokenizer.json",
+                revision=revision,
                 endpoint=endpoint,
+                token=token or False,
                 cache_dir=str(cache_dir) if cache_dir else None,
             )
         )
+
+    return fetch
+
+
+def hub_downloader(endpoint: str, cache_dir: Path | None = None) -> HubDownload:
+    """Fetch `tokenizer.json` of a repo once through huggingface_hub (cached after that)."""
+    cached, fetch = hub_cache_lookup(cache_dir), hub_fetcher(endpoint, cache_dir=cache_dir)
+
+    def download(repo_id: str) -> str:
+        return cached(repo_id, "main") or fetch(repo_id, "main")
 
     return download
 
@@ -184,7 +250,7 @@ def load_reference(label: str, spec: str, hub: HubDownload | None = None) -> Ref
                 f"{type(error).__name__}: {str(error)[:300]}"
             ) from None
         loaded = load_tokenizer_json(label, Path(local))
-        return Reference(label, f"hub:{spec}", loaded._count, loaded._spans)
+        return replace(loaded, source=f"hub:{spec}")
     raise ReferenceLoadError(
         f"reference {label}: {spec!r} is neither an existing tokenizer.json, a Hub repo id "
         "(org/name) nor tiktoken:<encoding>"

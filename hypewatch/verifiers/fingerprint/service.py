@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import httpx
 
-from hypewatch.config import FingerprintVerifierSettings, Secret, Settings
+from hypewatch.config import FingerprintVerifierSettings, Secret, Settings, optional_secret
 from hypewatch.events import EndpointChanged, Event
 from hypewatch.net import NetConfig, async_client
 from hypewatch.storage import Store
@@ -28,11 +29,18 @@ from hypewatch.storage.fingerprint import (
 )
 from hypewatch.verifiers.fingerprint.client import ChatClient
 from hypewatch.verifiers.fingerprint.decide import Evidence, FingerprintResult
+from hypewatch.verifiers.fingerprint.defaults import DefaultLoader, claimed_family, family_of
+from hypewatch.verifiers.fingerprint.enrolled import enrolled_count_references
+from hypewatch.verifiers.fingerprint.probes import probe_texts
 from hypewatch.verifiers.fingerprint.references import (
     LoadedReferences,
     Reference,
+    check_label,
+    hub_cache_lookup,
     hub_downloader,
+    hub_fetcher,
     load_references,
+    load_tokenizer_json,
 )
 from hypewatch.verifiers.fingerprint.session import SessionOptions, probe_endpoint
 from hypewatch.verifiers.fingerprint.signature import (
@@ -44,6 +52,8 @@ from hypewatch.verifiers.fingerprint.signature import (
     similarity,
 )
 
+#: Key of `LoadedReferences.skipped` summarising default groups that could not be loaded.
+DEFAULTS_SKIPPED = "default references"
 #: Two signatures of one model at temperature 0 are near-identical; below this, it changed.
 SIGNATURE_CHANGED_BELOW = 0.9
 
@@ -68,22 +78,102 @@ def session_options(
     )
 
 
-def references_from_settings(
-    settings: Settings, extra: Iterable[tuple[str, str]] = ()
-) -> LoadedReferences:
-    """Configured references (broken ones skipped with a reason), then `extra` strictly.
+def _hub_token(settings: Settings) -> str | None:
+    token = optional_secret(settings.hub.token_env)
+    return token.reveal() if token else None
 
-    An `extra` reference (from the command line) with a configured label replaces it.
+
+def default_loader(
+    settings: Settings, config: FingerprintVerifierSettings | None = None
+) -> DefaultLoader:
+    """The default set as this configuration allows it (Hub fetches only when enabled)."""
+    config = config or settings.verifiers.fingerprint
+    fetch = (
+        hub_fetcher(settings.hub.endpoint, _hub_token(settings))
+        if config.fetch_references
+        else None
+    )
+    return DefaultLoader(hub_cache_lookup(), fetch)
+
+
+def references_from_settings(
+    settings: Settings,
+    extra: Iterable[tuple[str, str]] = (),
+    *,
+    store: Store | None = None,
+    enrolled: list[Reference] | None = None,
+    config: FingerprintVerifierSettings | None = None,
+) -> LoadedReferences:
+    """Every reference this configuration gives, later ones replacing earlier labels:
+    the default set, usage counts enrolled in `store` (or `enrolled`, read already),
+    `verifiers.fingerprint.references` (broken ones skipped with a reason), then
+    `extra` (the command line) strictly. `config` replaces the settings' section.
     """
+    config = config or settings.verifiers.fingerprint
     hub = hub_downloader(settings.hub.endpoint)
     extra = list(extra)
     overridden = {label for label, _ in extra}
-    configured = {
-        k: v for k, v in settings.verifiers.fingerprint.references.items() if k not in overridden
-    }
+    configured = {k: v for k, v in config.references.items() if k not in overridden}
     loaded = load_references(configured, hub)
     given = load_references(extra, hub, strict=True)
-    return LoadedReferences(loaded.references + given.references, loaded.skipped)
+    if enrolled is None:
+        enrolled = enrolled_count_references(store)
+    enrolled = [r for r in enrolled if r.label not in overridden | set(configured)]
+    taken = overridden | set(configured) | {r.label for r in enrolled}
+    skipped = dict(loaded.skipped)
+    refs: list[Reference] = []
+    if config.default_references:
+        defaults = default_loader(settings, config).load(skip=taken)
+        refs = defaults.references
+        if defaults.skipped:
+            skipped[DEFAULTS_SKIPPED] = (
+                f"{', '.join(sorted(defaults.skipped))} not available here "
+                "(`hypewatch fingerprint references` says why and what would be fetched)"
+            )
+    return LoadedReferences(refs + enrolled + loaded.references + given.references, skipped)
+
+
+def infer_claimed_tokenizer(labels: list[str], *names: str) -> str | None:
+    """The reference a claim names: a configured label inside the name, else the default
+    family named (`meta-llama/Llama-3.1-70B` -> `llama-3.x`).
+
+    A default family is returned even when its reference is not loaded here (a Hub-only
+    group with no network): each default group is a distinct tokenizer, so another
+    group's exact fit still contradicts the claim; only "ruled out" needs the reference.
+    """
+    for name in names:
+        if not name:
+            continue
+        found = claimed_family(name, labels) or family_of(name)
+        if found is not None:
+            return found
+    return None
+
+
+def add_launch_tokenizer(
+    settings: Settings, repo: str, refs: list[Reference]
+) -> tuple[list[Reference], str | None]:
+    """The launch's own tokenizer.json (its Hub repo) as the claimed reference.
+
+    When it counts every probe text like a loaded reference, that reference is the
+    claimed one (a fine-tune keeps its base's tokenizer); otherwise it is added under
+    a label made from the repo id. (refs, None) when the repo has no tokenizer.json.
+    """
+    label = repo.replace("/", "--")[:64]
+    try:
+        check_label(label)
+        path = hub_cache_lookup()(repo, "main") or hub_fetcher(
+            settings.hub.endpoint, _hub_token(settings)
+        )(repo, "main")
+        own = replace(load_tokenizer_json(label, Path(path)), source=f"hub:{repo}")
+    except Exception:  # no tokenizer.json, gated, offline: fall back to the claimed family
+        return refs, None
+    texts = probe_texts()
+    signature = [own.count(t) for t in texts]
+    for ref in refs:
+        if ref.known is None and [ref.count(t) for t in texts] == signature:
+            return refs, ref.label
+    return [*refs, own], label
 
 
 def skipped_notes(skipped: dict[str, str]) -> list[Evidence]:

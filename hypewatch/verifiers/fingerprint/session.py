@@ -1,10 +1,12 @@
 """One probing session: send the fewest requests that decide, then judge.
 
-Order: reported token counts (3 requests, a 4th and 5th only if undecided);
-when the endpoint reports no usage, or counts leave it open, stream
-boundaries and truncation points; then the scrubbed-word list and the
-self-identification question; then, when references are enrolled (or a
-signature is wanted), the remaining signature prompts. Every reply that
+Order: reported token counts (2 requests), the scrubbed-word list and the
+self-identification question (their usage counts too: 4 observations, which
+decide the default references); when references are enrolled (or a
+signature is wanted), the remaining signature prompts; then, only while
+undecided, up to 3 more count requests one at a time, and, when the endpoint
+reports no usage or counts leave it open, stream boundaries and truncation
+points. Every reply that
 carries `usage` adds a count observation for free. After
 `stop_after_failures` failed requests in a row the session stops sending.
 """
@@ -109,7 +111,7 @@ class _Session:
         if not self.refs or not self.counts:
             return None
         fits = [fit_counts(self.counts, ref) for ref in self.refs]
-        checks = fits[0].checks
+        checks = max(f.checks for f in fits)
         weight = 0.0 if checks <= 0 else W_COUNTS * min(1.0, checks / 2)
         exact = [f.label for f in fits if f.exact]
         summary = (
@@ -124,23 +126,26 @@ class _Session:
             }
             for f in fits
         }
-        scores = {f.label: f.score or 0.0 for f in fits}
+        scores = {f.label: f.score or 0.0 for f in fits if f.checks > 0}
         return TokenizerProbe("token_counts", scores, weight, summary, {"fits": details})
 
     def counts_decided(self) -> bool:
         fits = [fit_counts(self.counts, ref) for ref in self.refs]
-        if not fits or fits[0].checks < 2:
-            return False
-        return sum(f.exact for f in fits) == 1
+        exact = [f for f in fits if f.exact]
+        return len(exact) == 1 and exact[0].checks >= 2
 
-    async def run_counts(self) -> None:
-        for text in COUNT_TEXTS[:3]:
+    async def run_counts_first(self) -> None:
+        for text in COUNT_TEXTS[:2]:
             await self.ask(user(text), 1)
             if self.usage_missing or self.dead:
                 return
-        if not self.counts_decided():
-            await self.ask(list(COUNT_MULTI), 1)
-            await self.ask(user(COUNT_TEXTS[3]), 1)
+
+    async def run_counts_rest(self) -> None:
+        """More count requests, one at a time, until exactly one reference fits."""
+        for messages in (user(COUNT_TEXTS[2]), list(COUNT_MULTI), user(COUNT_TEXTS[3])):
+            if self.usage_missing or self.dead or self.counts_decided():
+                return
+            await self.ask(messages, 1)
 
     async def run_stream(self) -> TokenizerProbe | None:
         reply = await self.ask(repeat_prompt(STREAM_TEXT), STREAM_MAX_TOKENS, stream=True)
@@ -167,7 +172,11 @@ class _Session:
             notes.append(f"max_tokens={k}: cut after {len(reply.text)} chars")
         if not per_k or not self.refs:
             return None if not notes else TokenizerProbe("truncation", {}, 0.0, "; ".join(notes))
-        scores = {r.label: sum(s[r.label] for s in per_k) / len(per_k) for r in self.refs}
+        scores = {
+            r.label: sum(s[r.label] for s in per_k) / len(per_k)
+            for r in self.refs
+            if all(r.label in s for s in per_k)
+        }
         return TokenizerProbe("truncation", scores, W_TRUNCATION, "; ".join(notes))
 
     # -- other probes ---------------------------------------------------------
@@ -217,14 +226,12 @@ async def probe_endpoint(
         claimed_tokenizer,
         [r.label for r in refs],
         notes=notes or [],
+        descriptions={r.label: r.describe() for r in refs},
+        default_groups=frozenset(r.label for r in refs if r.default_group),
     )
     session = _Session(client, refs, options, findings)
-    await session.run_counts()
-    if refs and not session.dead and not session.counts_decided():
-        for probe in (await session.run_stream(), await session.run_truncation()):
-            if probe is not None:
-                findings.tokenizer_probes.append(probe)
-    await session.run_scrub()
+    await session.run_counts_first()
+    await session.run_scrub()  # its usage (and the next one's) adds count observations
     first = await session.run_self_id()
     enrolled = enrolled or {}
     if embedder is not None and (enrolled or options.want_signature):
@@ -236,6 +243,12 @@ async def probe_endpoint(
                 margin=options.signature_margin,
                 min_similarity=options.signature_min_similarity,
             )
+    if refs:
+        await session.run_counts_rest()
+    if refs and not session.dead and not session.counts_decided():
+        for probe in (await session.run_stream(), await session.run_truncation()):
+            if probe is not None:
+                findings.tokenizer_probes.append(probe)
     counts = session.count_probe()
     if counts is not None:
         findings.tokenizer_probes.insert(0, counts)

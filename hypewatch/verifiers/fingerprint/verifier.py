@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import asyncio
 from typing import ClassVar
 
 from hypewatch.config import FingerprintVerifierSettings, Settings, optional_secret
@@ -10,29 +10,24 @@ from hypewatch.models import Claim, ClaimKind, Cost, Verdict, VerdictStatus
 from hypewatch.net import BlockedDestinationError, check_url
 from hypewatch.verifiers.base import VerifierContext
 from hypewatch.verifiers.fingerprint.decide import CONSISTENT, INCONSISTENT, FingerprintResult
-from hypewatch.verifiers.fingerprint.references import hub_downloader, load_references
+from hypewatch.verifiers.fingerprint.defaults import claimed_family
+from hypewatch.verifiers.fingerprint.enrolled import enrolled_count_references
+from hypewatch.verifiers.fingerprint.references import Reference
 from hypewatch.verifiers.fingerprint.service import (
     Target,
+    add_launch_tokenizer,
     fingerprint,
+    infer_claimed_tokenizer,
+    references_from_settings,
     reprobe,
     session_options,
     skipped_notes,
 )
 from hypewatch.verifiers.fingerprint.signature import default_embedder
 
+__all__ = ["FingerprintVerifier", "claimed_family", "to_verdict"]
+
 _STATUS = {CONSISTENT: VerdictStatus.REPLICATED, INCONSISTENT: VerdictStatus.FAILED}
-
-
-def claimed_family(base_model: str, labels: list[str]) -> str | None:
-    """The longest reference label named in the claimed base model (`llama-3.1` in
-    `meta-llama/Llama-3.1-70B` or in "Llama 3.1 70B"), or None."""
-
-    def norm(text: str) -> str:
-        return re.sub(r"[\s_]+", "-", text.casefold())
-
-    name = norm(base_model)
-    named = [label for label in labels if norm(label) in name]
-    return max(named, key=len) if named else None
 
 
 def to_verdict(result: FingerprintResult) -> Verdict:
@@ -64,6 +59,21 @@ class FingerprintVerifier:
             return "disabled in the configuration (verifiers.fingerprint.enabled = false)"
         return None
 
+    @staticmethod
+    def _claimed(ctx: VerifierContext, refs: list[Reference]) -> tuple[list[Reference], str | None]:
+        """The claimed tokenizer: given, else the launch repo's own, else the family named."""
+        labels = [r.label for r in refs]
+        given = ctx.extra.get("claimed_tokenizer")
+        if isinstance(given, str) and given:
+            return refs, given
+        repo = ctx.hf_repo or (ctx.launch.hf_repo if ctx.launch else "")
+        if repo:
+            refs, own = add_launch_tokenizer(ctx.settings, repo, refs)
+            if own is not None:
+                return refs, own
+        names = (ctx.launch.base_model, ctx.launch.name) if ctx.launch else ()
+        return refs, infer_claimed_tokenizer(labels, *names, ctx.model)
+
     async def verify(self, claim: Claim, ctx: VerifierContext) -> Verdict:
         endpoint = claim.subject or ctx.endpoint
         if not endpoint.startswith(("http://", "https://")):
@@ -74,11 +84,13 @@ class FingerprintVerifier:
             check_url(endpoint, ctx.net, ctx.resolver)
         except BlockedDestinationError as error:
             return Verdict(VerdictStatus.UNVERIFIABLE, str(error), label="refused")
-        loaded = load_references(self.config.references, hub_downloader(ctx.settings.hub.endpoint))
-        labels = [r.label for r in loaded.references]
-        claimed = ctx.extra.get("claimed_tokenizer") or claimed_family(
-            ctx.launch.base_model if ctx.launch else "", labels
+        loaded = await asyncio.to_thread(
+            references_from_settings,
+            ctx.settings,
+            enrolled=enrolled_count_references(ctx.store),  # the store stays on this thread
+            config=self.config,
         )
+        refs, claimed = await asyncio.to_thread(self._claimed, ctx, loaded.references)
         target = Target(
             endpoint,
             ctx.model or (ctx.launch.name if ctx.launch else ""),
@@ -95,7 +107,7 @@ class FingerprintVerifier:
                     endpoint,
                     http=http,
                     model=target.model,
-                    refs=loaded.references,
+                    refs=refs,
                     claimed_tokenizer=claimed,
                     api_key=target.api_key,
                     embedder=embedder,
@@ -106,7 +118,7 @@ class FingerprintVerifier:
             result = await fingerprint(
                 http,
                 target,
-                loaded.references,
+                refs,
                 options=options,
                 notes=skipped_notes(loaded.skipped),
             )
