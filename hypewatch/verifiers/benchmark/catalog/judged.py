@@ -33,7 +33,7 @@ SPECS = [
     TaskSpec("mt-bench", JUDGED, DatasetRef("HuggingFaceH4/mt_bench_prompts", "default",
              "train", "data/train-*.parquet"), _mt_bench, setting="0-shot", claim_scale=10.0,
              notes="first turn graded 1-10 by the judge; claims on the 0-10 scale"),
-    TaskSpec("alpacaeval-2", JUDGED, DatasetRef("tatsu-lab/alpaca_eval",
+    TaskSpec("alpacaeval-2.0", JUDGED, DatasetRef("tatsu-lab/alpaca_eval",
              "alpaca_eval_gpt4_baseline", "eval", "alpaca_eval_gpt4_baseline/eval/*.parquet",
              branch=CONVERTED), _alpaca_eval, setting="0-shot",
              notes="raw win rate against the GPT-4 Turbo baseline; no length control"),
