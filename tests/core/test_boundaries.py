@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -18,7 +19,12 @@ WRITE = re.compile(r"(?:INSERT\s+INTO|DELETE\s+FROM)\s+(\w+)|UPDATE\s+(\w+)\s+SE
 
 
 def _strings(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    gc.collect()
+    gc.disable()  # CPython 3.11.7: a finalizer during ast.parse breaks its recursion check
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    finally:
+        gc.enable()
     return [
         node.value
         for node in ast.walk(tree)
