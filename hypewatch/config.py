@@ -409,6 +409,26 @@ class DaemonSettings(Section):
     shutdown_grace_seconds: float = Field(20.0, ge=0, le=3600)
 
 
+class WebSettings(Section):
+    """The claims ledger's server (`hypewatch web`; started by the daemon when enabled)."""
+
+    enabled: bool = False
+    host: str = Field("127.0.0.1", min_length=1, max_length=253)
+    port: int = Field(8788, ge=1, le=65535)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOST_NAME.match(value):
+                raise ValueError(
+                    "must be an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name"
+                ) from None
+        return value
+
+
 class Settings(Section):
     general: GeneralSettings = Field(default_factory=GeneralSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
@@ -419,6 +439,7 @@ class Settings(Section):
     notifiers: NotifiersSettings = Field(default_factory=NotifiersSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("general")
     @classmethod

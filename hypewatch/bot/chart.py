@@ -1,15 +1,22 @@
-"""Claimed vs measured, drawn two ways with no plotting dependency.
+"""Claimed vs measured, drawn for chat code blocks, mail and the web.
 
-`text_chart` is a monospace bar chart for chat code blocks and the console;
-`png_chart` is a small PNG (written with zlib, a built-in 3x5 pixel font)
-for the email digest, where it travels as an inline `cid:` image.
+`text_chart` is a monospace bar chart for chat code blocks and the console.
+`png_chart` (mail and chat attachments) and `svg_chart` (the ledger's pages)
+are drawn with matplotlib (Agg, no display): one row per claimed score, the
+claim as a grey hatched bar, the measurement as a marker with its 95%
+interval as an error bar, in red when the measurement falls short of the
+claim (beyond the tolerance) and green when it holds it up; each row also
+carries a text mark (✘ below claim, ✔ consistent, … not measured yet) so the
+chart reads without colour. matplotlib is imported on first use (it costs
+~0.3 s), and drawing is serialised: its settings are process-wide.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from hypewatch.bot.threads import ChartBar, fmt_num
 
@@ -47,92 +54,97 @@ def text_chart(bars: Sequence[ChartBar]) -> list[str]:
     return lines
 
 
-# -- PNG -------------------------------------------------------------------------
+# -- matplotlib ------------------------------------------------------------------
 
-_FONT = {
-    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111",
-    "3": "111001111001111", "4": "101101111001001", "5": "111100111001111",
-    "6": "111100111101111", "7": "111001010010010", "8": "111101111101111",
-    "9": "111101111001111", ".": "000000000000010", "-": "000000111000000",
-    " ": "000000000000000", "A": "010101111101101", "B": "110101110101110",
-    "C": "011100100100011", "D": "110101101101110", "E": "111100110100111",
-    "F": "111100110100100", "G": "011100101101011", "H": "101101111101101",
-    "I": "111010010010111", "J": "001001001101010", "K": "101101110101101",
-    "L": "100100100100111", "M": "101111111101101", "N": "110101101101101",
-    "O": "010101101101010", "P": "110101110100100", "Q": "010101101110011",
-    "R": "110101110101101", "S": "011100010001110", "T": "111010010010010",
-    "U": "101101101101111", "V": "101101101101010", "W": "101101111111101",
-    "X": "101101010101101", "Y": "101101010010010", "Z": "111001010100111",
-}  # fmt: skip
+CLAIMED = "#90a4ae"
+MEASURED_OK = "#2e7d32"
+MEASURED_LOW = "#c62828"
+PENDING = "#757575"
+INK = "#212121"
+MAX_BARS = 12
 
-Color = tuple[int, int, int]
-CLAIMED: Color = (120, 144, 156)
-MEASURED_OK: Color = (46, 125, 50)
-MEASURED_LOW: Color = (198, 40, 40)
-INK: Color = (33, 33, 33)
-GRID: Color = (224, 224, 224)
+_LOCK = threading.Lock()
+_RC: dict[str, Any] = {
+    "text.parse_math": False,  # a label with '$' is text, never mathtext
+    "svg.fonttype": "none",  # SVG text as <text>: selectable, searchable, small
+    "svg.hashsalt": "hypewatch",  # stable ids in the SVG
+    "font.family": "DejaVu Sans",  # bundled with matplotlib: has ✔ ✘ …
+    "font.size": 10,
+}
 
 
-class _Canvas:
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.pixels = bytearray(b"\xff" * (width * height * 3))
+def verdict_mark(bar: ChartBar, tolerance: float = 2.0) -> tuple[str, str]:
+    """(text mark, colour) of a row: below the claim, consistent with it, or not measured."""
+    if bar.measured is None:
+        return "… not measured yet", PENDING
+    top = bar.high if bar.high is not None else bar.measured
+    if top < bar.claimed - tolerance:
+        return "✘ below claim", MEASURED_LOW
+    return "✔ consistent", MEASURED_OK
 
-    def rect(self, x: int, y: int, w: int, h: int, color: Color) -> None:
-        for yy in range(max(0, y), min(self.height, y + h)):
-            start = (yy * self.width + max(0, x)) * 3
-            count = max(0, min(self.width, x + w) - max(0, x))
-            self.pixels[start : start + count * 3] = bytes(color) * count
 
-    def text(self, x: int, y: int, text: str, color: Color, scale: int = 2) -> None:
-        for i, ch in enumerate(text.upper()):
-            glyph = _FONT.get(ch, _FONT[" "])
-            for j, bit in enumerate(glyph):
-                if bit == "1":
-                    gx, gy = j % 3, j // 3
-                    self.rect(x + (i * 4 + gx) * scale, y + gy * scale, scale, scale, color)
+def _figure(bars: Sequence[ChartBar], tolerance: float) -> Any:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
-    def png(self) -> bytes:
-        raw = b"".join(
-            b"\x00" + bytes(self.pixels[y * self.width * 3 : (y + 1) * self.width * 3])
-            for y in range(self.height)
-        )
+    rows = list(bars)[:MAX_BARS]
+    height = 1.1 + 0.5 * max(1, len(rows))
+    fig = Figure(figsize=(8.0, height), dpi=100)
+    ax = fig.add_axes((0.2, 0.9 / height, 0.5, 1 - 1.35 / height))
+    top = _scale(rows)
+    ys = list(range(len(rows)))[::-1]
+    ax.barh(ys, [b.claimed for b in rows], height=0.55, color=CLAIMED, hatch="//",
+            edgecolor="#607d8b", linewidth=0.6, zorder=1)  # fmt: skip
+    for y, b in zip(ys, rows, strict=True):
+        mark, colour = verdict_mark(b, tolerance)
+        summary = f"claimed {fmt_num(b.claimed)}"
+        if b.measured is not None:
+            lo = b.low if b.low is not None else b.measured
+            hi = b.high if b.high is not None else b.measured
+            marker = "X" if colour == MEASURED_LOW else "o"
+            xerr = [[b.measured - lo], [hi - b.measured]]
+            ax.errorbar([b.measured], [y], xerr=xerr, fmt=marker, color=colour, ecolor=colour,
+                        elinewidth=2.5, capsize=5, capthick=2.5, markersize=8,
+                        zorder=3)  # fmt: skip
+            summary = f"measured {fmt_num(b.measured)}"
+            if b.low is not None and b.high is not None:
+                summary += f" [{fmt_num(b.low)}–{fmt_num(b.high)}]"
+            summary += f" vs {fmt_num(b.claimed)}"
+        ax.text(1.02, y, f"{mark}\n{summary}", transform=ax.get_yaxis_transform(),
+                va="center", ha="left", color=colour, fontsize=9)  # fmt: skip
+    ax.set_yticks(ys, [b.label[:28] for b in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlim(0, top * 1.02)
+    ax.set_xlabel("score (%)" if top == 100.0 else "score")
+    ax.set_ylabel("benchmark")
+    ax.grid(axis="x", color="#e0e0e0", zorder=0)
+    ax.set_axisbelow(True)
+    ax.set_title("Claimed vs measured (error bar: 95% interval)", fontsize=10, loc="left")
+    legend = [
+        Patch(facecolor=CLAIMED, hatch="//", edgecolor="#607d8b", label="claimed"),
+        Patch(facecolor=MEASURED_OK, label="measured ✔"),
+        Patch(facecolor=MEASURED_LOW, label="measured ✘"),
+    ]
+    fig.legend(handles=legend, loc="lower right", ncols=3, fontsize=8, frameon=False)
+    return fig
 
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            body = kind + data
-            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        return (
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9))
-            + chunk(b"IEND", b"")
-        )
+def _render(bars: Sequence[ChartBar], fmt: str, tolerance: float) -> bytes:
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with _LOCK, matplotlib.rc_context(_RC):  # type: ignore[arg-type]
+        fig = _figure(bars, tolerance)
+        metadata = {"Date": None} if fmt == "svg" else {"Software": "hypewatch"}
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
 
 
 def png_chart(bars: Sequence[ChartBar], tolerance: float = 2.0) -> bytes:
-    """A horizontal bar chart: grey = claimed, green/red = measured (red when more than
-    `tolerance` below the claim), thin dark line = the interval."""
-    bars = list(bars)[:12]
-    label_w, plot_w, row_h, pad = 210, 330, 34, 12
-    width, height = label_w + plot_w + 90, pad * 2 + row_h * max(1, len(bars))
-    canvas = _Canvas(width, height)
-    top = _scale(bars)
-    for tick in range(0, 5):
-        canvas.rect(label_w + plot_w * tick // 4, pad, 1, height - 2 * pad, GRID)
-    for i, b in enumerate(bars):
-        y = pad + i * row_h
-        canvas.text(4, y + 10, b.label[:25], INK)
-        canvas.rect(label_w, y + 4, int(plot_w * min(1.0, b.claimed / top)), 10, CLAIMED)
-        canvas.text(label_w + plot_w + 6, y + 4, fmt_num(b.claimed)[:10], INK)
-        if b.measured is None:
-            continue
-        color = MEASURED_LOW if b.measured < b.claimed - tolerance else MEASURED_OK
-        canvas.rect(label_w, y + 17, int(plot_w * min(1.0, max(0.0, b.measured / top))), 10, color)
-        canvas.text(label_w + plot_w + 6, y + 18, fmt_num(b.measured)[:10], color)
-        if b.low is not None and b.high is not None:
-            lo = label_w + int(plot_w * max(0.0, min(1.0, b.low / top)))
-            hi = label_w + int(plot_w * max(0.0, min(1.0, b.high / top)))
-            canvas.rect(lo, y + 21, max(1, hi - lo), 2, INK)
-    return canvas.png()
+    """The chart as PNG (mail's inline image, chat attachments)."""
+    return _render(bars, "png", tolerance)
+
+
+def svg_chart(bars: Sequence[ChartBar], tolerance: float = 2.0) -> bytes:
+    """The chart as SVG with its text as <text> (the ledger's pages)."""
+    return _render(bars, "svg", tolerance)

@@ -17,6 +17,7 @@ from hypewatch.cli import (  # noqa: F401  (importing a module registers its com
     setup_cmds,
     tasks,
     watch,
+    web,
     weights,
 )
 from hypewatch.cli.common import (

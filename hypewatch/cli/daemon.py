@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,7 +59,6 @@ def verify(
     json_out: JsonOpt = False,
 ) -> None:
     """Run the verifiers for a launch's claims now and print the verdicts."""
-    import asyncio
 
     from hypewatch.bot.app import build_pipeline
     from hypewatch.bot.notifiers.factory import register_destinations
@@ -106,7 +106,6 @@ def run(
     ] = False,
 ) -> None:
     """Run the daemon: polls, verification queue, re-checks, deliveries, weekly digest."""
-    import asyncio
 
     from hypewatch.bot.app import build_application
     from hypewatch.bot.health import start_health_server
@@ -128,11 +127,21 @@ def run(
             runner = None
             if settings.daemon.health_port:
                 runner = await start_health_server(daemon, settings.daemon.health_port)
+            ledger = None
+            if settings.web.enabled:  # the claims ledger, stopped with the daemon (SIGTERM)
+                from hypewatch.web.server import start_web_server
+
+                ledger = await start_web_server(
+                    state.database, settings.web.host, settings.web.port
+                )
             try:
                 await daemon.run()
             finally:
                 if runner is not None:
                     await runner.cleanup()
+                if ledger is not None:
+                    await ledger[0].cleanup()
+                    ledger[1].close()
         finally:
             store.close()
 
@@ -149,6 +158,12 @@ def demo(
         Path | None, typer.Option("--out", help="Where the demo database and digest go.")
     ] = None,
     json_out: JsonOpt = False,
+    web_flag: Annotated[
+        bool, typer.Option("--web", help="Then serve the demo's ledger until Ctrl-C.")
+    ] = False,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="The ledger's port with --web.")
+    ] = 8788,
 ) -> None:
     """Replay a Reflection-style launch against stand-ins on 127.0.0.1 (no keys, no network)."""
     from hypewatch.demo.replay import run_demo
@@ -156,8 +171,19 @@ def demo(
     user = state.settings if resolve_config_path(state.config_path) else None
     console = Console(stderr=True, highlight=False, soft_wrap=True) if json_out else out
     summary = run_demo(out_dir, console, user)
+    command = f"hypewatch --db {summary['database']} web"
     if json_out:
         emit_json(summary)
+    if web_flag:
+        console.print(f"serving the demo's ledger: http://127.0.0.1:{port}/  (Ctrl-C stops it)")
+        from hypewatch.web.server import serve_forever
+
+        try:
+            asyncio.run(serve_forever(summary["database"], "127.0.0.1", port))
+        except KeyboardInterrupt:
+            console.print("stopped")
+    else:
+        console.print(f"see the demo's claims ledger: {escape(command)}  (http://127.0.0.1:8788/)")
 
 
 # (section end)

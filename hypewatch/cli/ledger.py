@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from hypewatch.bot.timeline import describe_event, plain
 from hypewatch.cli.common import (
     JsonOpt,
     app,
@@ -90,6 +91,7 @@ def show(
         events = store.events(found.id)
         headline = store.headline_status(found.id)
         histories = {c.id: _history(store.verdict_history(c.id)) for c in claim_rows}
+        timeline = [describe_event(store, e) for e in events]
     if json_out:
         emit_json(
             {
@@ -123,8 +125,9 @@ def show(
                         "claim_id": e.claim_id,
                         "at": e.created_at.isoformat(),
                         "payload": encode(e.payload)[1],
+                        "text": entry.text,
                     }
-                    for e in events
+                    for e, entry in zip(events, timeline, strict=True)
                 ],
             }
         )
@@ -143,10 +146,11 @@ def show(
                 f"{escape(str(v['summary'])[:110])}{mark}"
             )
     out.print("  timeline:")
-    for e in events:
-        body = encode(e.payload)[1]
-        detail = ", ".join(f"{k}={v}" for k, v in body.items() if v not in ("", None, [], {}))
-        out.print(f"  {e.created_at:%Y-%m-%d %H:%M} {e.kind:<22} {escape(detail[:160])}")
+    for entry in timeline:
+        first, *rest = [part for line in entry.lines for part in plain(line).split("\n")] or [""]
+        out.print(f"  {entry.at:%Y-%m-%d %H:%M} {entry.kind:<22} {escape(first)}")
+        for line in rest:
+            out.print(f"  {'':16} {'':<22} {escape(line)}")
 
 
 def _history(records: list[VerdictRecord]) -> list[dict[str, Any]]:
