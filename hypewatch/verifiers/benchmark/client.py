@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from hypewatch import openai_api
+from hypewatch import jsonlimits, openai_api
 from hypewatch.config import Secret
 from hypewatch.net import (
     NET_ERRORS,
@@ -207,7 +207,7 @@ class ChatClient:
                 f"{self.url} answered HTTP {status} for model {self.model!r}: {detail}", status
             )
         try:
-            document = response.json()
+            document = jsonlimits.loads(response.content, what=f"the reply from {self.url}")
         except ValueError:
             raise EndpointError(f"{self.url} answered with a body that is not JSON") from None
         return parse_reply(document, seconds)
