@@ -11,11 +11,14 @@ parses (huggingface_hub, tweepy, praw) are checked with `check` in the transport
 Both raise `JsonLimitError` (an `InputError`: exit 5, docs/cli.md) naming what was read and
 which limit it broke; malformed JSON still raises `json.JSONDecodeError` as before.
 
-The checks scan the text without parsing it: string literals are blanked with one regular
-expression, then the brackets that remain give the depth and the digit runs the integers.
-That costs about a tenth of `json.loads` (docs/benchmarks.md, bench/bench_limits.py). A
-hand-written scan rather than a library: the well-kept parsers (orjson, ujson, simdjson)
-have fixed depth limits (orjson 1024) and no limit on integer length.
+The checks scan the bytes without parsing them: escapes are dropped (two `bytes.replace`),
+quotes and brackets kept (one `bytes.translate`), string literals removed, and the running
+depth stops at the first bracket past the limit; integers are found by a substring search
+for a run of digits, confirmed outside strings by a regular expression only when one is
+found. That costs less than the parse it protects (docs/benchmarks.md,
+bench/bench_limits.py). A hand-written scan rather than a library: the fast parsers
+(orjson, ujson) have a fixed depth limit of their own (orjson 1024) and no limit on
+integer length.
 """
 
 from __future__ import annotations
@@ -59,14 +62,16 @@ def _unescaped(raw: bytes) -> bytes:
     return raw.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in raw else raw
 
 
-def _depth(text: bytes) -> int:
+def _deeper_than(text: bytes, limit: int) -> bool:
+    """Whether the JSON structure of `text` (escapes removed) nests deeper than `limit`;
+    stops at the first bracket past it, so a hostile reply costs a few bytes of scanning."""
     reduced = text.translate(None, _KEEP_BRACKETS)  # quotes and brackets only
     # strings with no bracket inside are now `""`: removing those pairs leaves no quote
     # unless some string held a bracket; only then the (slower) regular expression
     structure = reduced.replace(b'""', b"")
-    if b'"' in structure:
-        structure = _STRING.sub(b"", reduced)
-    return max(accumulate(_DELTA[b] for b in structure), default=0)
+    if b'"' in structure:  # an unmatched quote left (malformed JSON) is dropped too
+        structure = _STRING.sub(b"", reduced).replace(b'"', b"")
+    return any(depth > limit for depth in accumulate(_DELTA[b] for b in structure))
 
 
 def check(
@@ -85,13 +90,11 @@ def check(
             f"{what} is {len(raw):,} bytes of JSON; the limit is {max_bytes:,}: refusing to read it"
         )
     text = _unescaped(raw)
-    if text.count(b"[") + text.count(b"{") > max_depth:
-        depth = _depth(text)
-        if depth > max_depth:
-            raise JsonLimitError(
-                f"{what} is JSON nested {depth} levels deep; the limit is {max_depth}: "
-                "a malformed or hostile reply"
-            )
+    if text.count(b"[") + text.count(b"{") > max_depth and _deeper_than(text, max_depth):
+        raise JsonLimitError(
+            f"{what} is JSON nested deeper than {max_depth} levels, the limit: "
+            "a malformed or hostile reply"
+        )
     # a long run of digits anywhere (fast), then whether it is an integer outside a string
     if b"0" * (max_int_digits + 1) in text.translate(_DIGITS_AS_ZERO) and _long_integer(
         max_int_digits

@@ -4,8 +4,8 @@
 lines (`log_format = "json"`) or plain text. A filter replaces the value of
 every secret the configuration names with `***` in every record, so a
 library that logs a URL with a token in it cannot leak it. APScheduler's per-run
-chatter ("Running job", "executed successfully") is demoted to DEBUG: the daemon logs its own
-one line per job run, with counts (hypewatch.bot.scheduler).
+chatter ("Running job", "executed successfully") and httpx's per-request lines are demoted to
+DEBUG: the daemon logs its own one line per job run, with counts (hypewatch.bot.scheduler).
 """
 
 from __future__ import annotations
@@ -36,11 +36,16 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+#: Libraries that log routine work at INFO: every job run (APScheduler), every request
+#: (httpx, and huggingface_hub's httpx2). Their INFO lines are shown only at DEBUG.
+CHATTY = ("apscheduler", "httpx", "httpx2")
+
+
 class QuietScheduler(logging.Filter):
-    """APScheduler logs every job run at INFO; shown only when the log level is DEBUG."""
+    """Demotes the INFO lines of CHATTY libraries to DEBUG (shown only at DEBUG)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith("apscheduler") or record.levelno != logging.INFO:
+        if record.levelno != logging.INFO or record.name.split(".")[0] not in CHATTY:
             return True
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return logging.getLogger().isEnabledFor(logging.DEBUG)

@@ -133,7 +133,9 @@ def test_apscheduler_chatter_only_at_debug(capsys: pytest.CaptureFixture[str]) -
             settings = parse_settings({"general": {"log_level": log_level}})
             handler = configure_logging(settings)
             asyncio.run(run_scheduler())
+            logging.getLogger("httpx2").info("HTTP Request: GET http://hub/api/models")
             text = capsys.readouterr().err
+            assert ("HTTP Request" in text) is shown
             assert ("Running job" in text) is shown, text
             assert "INFO apscheduler" not in text
             root.removeHandler(handler)

@@ -170,7 +170,7 @@ HUGE = b'{"choices": [{"index": 0, "message": {"role": "assistant", "content": "
 
 
 @pytest.mark.parametrize(
-    ("body", "says"), [(DEEP, "the limit is 64"), (HUGE, "integer longer than 64 digits")]
+    ("body", "says"), [(DEEP, "deeper than 64 levels"), (HUGE, "integer longer than 64 digits")]
 )
 @pytest.mark.parametrize("command", ["fingerprint", "bench"])
 def test_hostile_json_replies_are_bad_input_not_tracebacks(

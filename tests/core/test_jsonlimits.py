@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hypewatch.errors import InputError
 from hypewatch.jsonlimits import MAX_DEPTH, JsonLimitError, check, loads
@@ -31,9 +34,9 @@ def test_valid_json_within_limits_reads_as_json_loads(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"nested {MAX_DEPTH + 1} levels"),
-        ('{"a": ' * 100_000 + "1" + "}" * 100_000, "nested 100000 levels"),
-        ('["]", ' + "[" * 70 + "]" * 70 + "]", "nested 71 levels"),  # a string's bracket
+        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"deeper than {MAX_DEPTH} levels"),
+        ('{"a": ' * 100_000 + "1" + "}" * 100_000, "deeper than 64 levels"),
+        ('["]", ' + "[" * 70 + "]" * 70 + "]", "deeper than 64 levels"),  # a string's bracket
         ('{"n": ' + "1" * 5000 + "}", "longer than 64 digits"),
         ("[-" + "7" * 65 + "]", "longer than 64 digits"),
         ("9" * 65, "longer than 64 digits"),
@@ -54,3 +57,27 @@ def test_size_limit_and_malformed_json() -> None:
     assert loads('{"a": [[1]]}', what="x", max_depth=3) == {"a": [[1]]}
     with pytest.raises(JsonLimitError):
         loads('{"a": [[1]]}', what="x", max_depth=2)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON)
+def test_any_json_document_within_limits_reads_back(document: object) -> None:
+    text = json.dumps(document)
+    assert loads(text, what="x") == json.loads(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_raise_only_documented_errors(data: bytes) -> None:
+    # JSONDecodeError and UnicodeDecodeError are ValueErrors; nothing else may escape
+    with contextlib.suppress(JsonLimitError, ValueError):
+        loads(data, what="x", max_depth=3)

@@ -77,7 +77,7 @@ def test_the_hub_client_retries_as_configured(
 @pytest.mark.parametrize(
     ("body", "says"),
     [
-        (b"[" * 20_000 + b"]" * 20_000, "nested 20000 levels"),
+        (b"[" * 20_000 + b"]" * 20_000, "deeper than 64 levels"),
         (b'[{"id": "a/b", "downloads": ' + b"1" * 5000 + b"}]", "longer than 64 digits"),
     ],
 )

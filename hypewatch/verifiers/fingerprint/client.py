@@ -111,7 +111,11 @@ class ChatClient:
             self.seconds += time.monotonic() - started
         _check_status(response)
         try:
-            document = jsonlimits.loads(response.content, what=f"the reply from {self.url}")
+            document = jsonlimits.loads(
+                response.content,
+                what=f"the reply from {self.url}",
+                max_bytes=openai_api.MAX_REPLY_BYTES,
+            )
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ProbeError(
                 f"reply is not JSON (starts {response.text[:60]!r}): not an OpenAI-compatible API"
