@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hypewatch import __version__
-from hypewatch.cli import EXIT_INPUT, EXIT_NETWORK, EXIT_STORAGE, app
+from hypewatch.cli import EXIT_INPUT, EXIT_NETWORK, EXIT_NOT_FOUND, EXIT_STORAGE, app
 from hypewatch.errors import ConfigError, HypewatchError, exit_code_of
 from hypewatch.standins.http import StandinHandler, serve
 
@@ -189,3 +189,30 @@ def test_hostile_json_replies_are_bad_input_not_tracebacks(
     document = json.loads(result.stdout.strip().splitlines()[-1])
     assert document["error"]["code"] == EXIT_INPUT
     assert says in document["error"]["message"]
+
+
+def test_verify_refuses_an_unknown_launch_before_loading_the_pipeline(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from hypewatch.cli import app\n"
+        "assert CliRunner().invoke(app, ['init']).exit_code == 0\n"
+        "r = CliRunner().invoke(app, ['verify', 'no-such-launch'])\n"
+        "heavy = [m for m in ('hypewatch.bot.app', 'hypewatch.extractors.extractor', 'spacy',"
+        " 'huggingface_hub') if m in sys.modules]\n"
+        "print(r.exit_code, heavy or 'none', 'status' in r.output)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.stdout.split() == [str(EXIT_NOT_FOUND), "none", "True"], done.stderr[-1000:]
