@@ -93,8 +93,7 @@ def _poll_jobs(settings: Settings, store: Store) -> list[Job]:
         async def poll(watcher: Any = watcher) -> dict[str, int]:
             report = await asyncio.to_thread(poll_once, store, watcher)
             log.debug("poll %s: %s", watcher.source, report.to_json())
-            if report.error:
-                log.warning("poll %s failed: %s", watcher.source, report.error)
+            # a failure is logged (WARNING) by poll_once itself, with the backoff
             counts = {"fetched": report.fetched, "stored": report.stored}
             return {**counts, "refreshed": report.refreshed, "failed": int(bool(report.error))}
 
