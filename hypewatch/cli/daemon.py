@@ -65,9 +65,11 @@ def verify(
         found = store.find_launch(launch)  # first: an unknown launch fails before any loading
         from hypewatch.bot.app import build_pipeline
         from hypewatch.bot.notifiers.factory import register_destinations
+        from hypewatch.bot.watchers.hub_http import configure_hub_http
 
         register_destinations(state.settings, store)  # the verdicts get delivered by `run`
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
+        configure_hub_http(pipeline.net)  # as the daemon does (timeouts, network.retries)
         if verifier is not None and verifier not in pipeline.registry:
             known = ", ".join(sorted(pipeline.registry)) or "none"
             raise InputError(f"no verifier named {verifier!r}; installed: {known}")

@@ -83,6 +83,7 @@ def dead(tmp_path: Path) -> str:
         (["status"], EXIT_STORAGE, "no database"),
         # the network unreachable: 4, whatever the command (docs/cli.md)
         (["-c", "dead.toml", "poll", "--source", "hf"], EXIT_NETWORK, "cannot reach the Hub"),
+        (["-c", "dead.toml", "weights", "org/model"], EXIT_NETWORK, "2 attempt(s)"),
         (
             ["-c", "dead.toml", "fingerprint", DEAD + "/v1", "--model", "m", "--allow-private"],
             EXIT_NETWORK,
