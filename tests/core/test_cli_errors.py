@@ -85,6 +85,14 @@ def dead(tmp_path: Path) -> str:
         (["-c", "dead.toml", "poll", "--source", "hf"], EXIT_NETWORK, "cannot reach the Hub"),
         (["-c", "dead.toml", "weights", "org/model"], EXIT_NETWORK, "2 attempt(s)"),
         (
+            [
+                *("-c", "dead.toml", "bench", "--endpoint", DEAD + "/v1", "--model", "m"),
+                *("--claim", "50", "--benchmark", "mmlu", "--allow-private"),
+            ],
+            EXIT_NETWORK,
+            "cannot reach the Hub",
+        ),
+        (
             ["-c", "dead.toml", "fingerprint", DEAD + "/v1", "--model", "m", "--allow-private"],
             EXIT_NETWORK,
             "cannot reach",
