@@ -6,8 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hypewatch.cli import EXIT_NOT_FOUND, EXIT_USAGE, app
-from hypewatch.storage import Store
-from hypewatch.storage import delivery
+from hypewatch.storage import Store, delivery
 
 runner = CliRunner()
 
