@@ -112,7 +112,7 @@ def _variants(nlp: Language, alias: str) -> list[Doc]:
     # (else "Alpaca-Eval" matches the 2023 benchmark and its version "2.0" reads as a score)
     if _CAMEL.search(alias):
         for sep in ("-", " "):
-            apart = _CAMEL.sub(lambda m: m.group(1) + sep + m.group(2), alias)
+            apart = _CAMEL.sub(rf"\1{sep}\2", alias)
             parts = [w for w in re.split(r"(\s+|-)", apart) if w and not w.isspace()]
             docs.append(Doc(nlp.vocab, words=parts))
     return docs
