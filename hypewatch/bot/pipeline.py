@@ -10,8 +10,10 @@ through the lifecycle and records the verdict as an event.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from hypewatch import lifecycle
 from hypewatch.config import Settings, optional_secret
+from hypewatch.errors import StorageError
 from hypewatch.events import Event, VerdictRecorded, VerificationStarted
-from hypewatch.extractors.extractor import ClaimSpec, Extractor
+from hypewatch.extractors.extractor import ClaimSpec, Extraction, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.lifecycle import combine
 from hypewatch.models import (
@@ -47,6 +50,7 @@ from hypewatch.verifiers.base import (
 )
 
 if TYPE_CHECKING:
+    from hypewatch.verifiers.fingerprint.service import ProbeLog
     from hypewatch.verifiers.weights.hub import HubClient
 
 log = logging.getLogger(__name__)
@@ -161,6 +165,21 @@ class Pipeline:
                 post.key, is_claim=False, launch_id=None, extraction={"error": str(error)}
             )
             return
+        counts = (report.claims_posts, set(report.launches), report.new_claims, report.queued)
+        try:
+            self._store_extraction(post, extraction, report)
+        except (StorageError, sqlite3.Error):
+            raise  # the database, not this post: the job fails and says so
+        except Exception as error:  # one post that breaks resolution must not stall the rest
+            log.exception("storing the claims of %s failed", post.key)
+            report.claims_posts, report.launches, report.new_claims, report.queued = counts
+            report.errors.append(f"{post.key}: {type(error).__name__}: {error}")
+            self.store.mark_post_processed(
+                post.key, is_claim=False, launch_id=None, extraction={"error": str(error)[:500]}
+            )
+
+    def _store_extraction(self, post: Post, extraction: Extraction, report: ProcessReport) -> None:
+        """The launch, claims and processed mark of one post, in one transaction."""
         with self.store.transaction():
             launch = (
                 self.resolver.resolve(self.store, post, extraction) if extraction.is_claim else None
@@ -222,13 +241,24 @@ class Pipeline:
             settings=self.settings,
             net=self.net,
             launch=launch,
-            store=self.store,
+            claim=claim,
+            posts=tuple(self.store.posts_for_launch(launch.id)),
+            prior_verdicts=tuple(self.store.verdict_history(claim.id)),
+            probes=self._probe_log(claim),
             hf_repo=launch.hf_repo,
             endpoint=endpoint,
             model=model,
             api_key=optional_secret(api_key_env),
             extra=dict(self.context_extra),
         )
+
+    def _probe_log(self, claim: Claim) -> ProbeLog | None:
+        """The fingerprint verifier's own probe history; no other verifier gets a handle."""
+        if claim.kind is not ClaimKind.ENDPOINT:
+            return None
+        from hypewatch.verifiers.fingerprint.service import ProbeLog
+
+        return ProbeLog(self.store)
 
     def _model_access(self, claim: Claim, launch: Launch) -> tuple[str, str, str | None]:
         if claim.kind is ClaimKind.ENDPOINT:
@@ -267,20 +297,32 @@ class Pipeline:
             reason = registered.disabled_reason if registered else "not installed"
             return Verdict(VerdictStatus.UNVERIFIABLE, f"verifier {name} unavailable: {reason}")
         started = time.monotonic()
+        timeout = self.settings.verifiers.timeout_for(name)
+        deadline = asyncio.timeout(timeout)
         try:
             verifier = build(registered, self.settings)
-            return await verifier.verify(claim, self.context_for(claim, launch))
+            async with deadline:
+                return await verifier.verify(claim, self.context_for(claim, launch))
+        except TimeoutError as error:
+            if not deadline.expired():  # the verifier's own TimeoutError: a bug, not ours
+                log.exception("verifier %s failed on claim %s", name, claim.id)
+                return _inconclusive(f"verifier error: TimeoutError: {error}", started)
+            summary = (
+                f"verifier {name} timed out after {timeout:g} s "
+                f"(verifiers.timeouts.{name} / verifiers.timeout_s)"
+            )
+            return Verdict(
+                VerdictStatus.INCONCLUSIVE,
+                summary,
+                label="timeout",
+                cost=Cost(seconds=time.monotonic() - started),
+            )
         except NET_ERRORS as error:
             summary = f"network error: {type(error).__name__}: {error}"
         except Exception as error:  # a verifier bug becomes an inconclusive verdict, not a crash
             log.exception("verifier %s failed on claim %s", name, claim.id)
             summary = f"verifier error: {type(error).__name__}: {error}"
-        return Verdict(
-            VerdictStatus.INCONCLUSIVE,
-            summary[:500],
-            label="error",
-            cost=Cost(seconds=time.monotonic() - started),
-        )
+        return _inconclusive(summary, started)
 
     def _record(
         self, verification_id: int, claim_id: int, launch: Launch, name: str, verdict: Verdict
@@ -384,3 +426,13 @@ class Pipeline:
 
     def _others_running(self, claim_id: int, verification_id: int) -> bool:
         return self.store.others_waiting(claim_id, verification_id)
+
+
+def _inconclusive(summary: str, started: float) -> Verdict:
+    """A verifier that raised: an inconclusive verdict with the reason, not a crash."""
+    return Verdict(
+        VerdictStatus.INCONCLUSIVE,
+        summary[:500],
+        label="error",
+        cost=Cost(seconds=time.monotonic() - started),
+    )

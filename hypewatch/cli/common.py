@@ -27,14 +27,12 @@ from typer.exceptions import TyperException
 from hypewatch import __version__
 from hypewatch.config import Settings, load_settings, resolve_config_path
 from hypewatch.errors import (
-    EXIT_CONFIG,
     EXIT_ERROR,
     EXIT_INPUT,
+    EXIT_INTERRUPTED,
     EXIT_NETWORK,
-    EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_STORAGE,
-    EXIT_USAGE,
     HypewatchError,
     InputError,
     exit_code_of,
@@ -42,14 +40,6 @@ from hypewatch.errors import (
 from hypewatch.storage import Store
 
 __all__ = [
-    "EXIT_CONFIG",
-    "EXIT_ERROR",
-    "EXIT_INPUT",
-    "EXIT_NETWORK",
-    "EXIT_NOT_FOUND",
-    "EXIT_OK",
-    "EXIT_STORAGE",
-    "EXIT_USAGE",
     "AllowPrivateOpt",
     "InputError",
     "JsonOpt",
@@ -165,11 +155,19 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            if state.debug:
+                raise
+            fail(
+                "interrupted",
+                EXIT_INTERRUPTED,
+                json_out=bool(kwargs.get("json_out")),
+                kind="Interrupted",
+            )
         except (
             TyperException,
             typer.Exit,
             typer.Abort,
-            KeyboardInterrupt,
             SystemExit,
         ):
             raise

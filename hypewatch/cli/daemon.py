@@ -60,17 +60,19 @@ def verify(
 ) -> None:
     """Run the verifiers for a launch's claims now and print the verdicts."""
 
-    from hypewatch.bot.app import build_pipeline
-    from hypewatch.bot.notifiers.factory import register_destinations
-
     store = state.store(create=False)
     try:
+        found = store.find_launch(launch)  # first: an unknown launch fails before any loading
+        from hypewatch.bot.app import build_pipeline
+        from hypewatch.bot.notifiers.factory import register_destinations
+        from hypewatch.bot.watchers.hub_http import configure_hub_http
+
         register_destinations(state.settings, store)  # the verdicts get delivered by `run`
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
+        configure_hub_http(pipeline.net)  # as the daemon does (timeouts, network.retries)
         if verifier is not None and verifier not in pipeline.registry:
             known = ", ".join(sorted(pipeline.registry)) or "none"
             raise InputError(f"no verifier named {verifier!r}; installed: {known}")
-        found = store.find_launch(launch)
         for claim in store.claims(launch_id=found.id):
             pipeline.queue_claim(claim, found, verifier)
         claim_ids = {c.id for c in store.claims(launch_id=found.id)}
@@ -107,7 +109,8 @@ def run(
 ) -> None:
     """Run the daemon: polls, verification queue, re-checks, deliveries, weekly digest."""
 
-    from hypewatch.bot.app import build_application
+    from hypewatch.bot.app import build_application, net_config
+    from hypewatch.bot.chat_bots import build_chat_bots, serve
     from hypewatch.bot.health import start_health_server
     from hypewatch.bot.logs import configure_logging
 
@@ -124,6 +127,7 @@ def run(
                 await daemon.run_once()
                 return
             daemon.install_signal_handlers()
+            bots = build_chat_bots(settings, state.database, net_config(settings))
             runner = None
             if settings.daemon.health_port:
                 runner = await start_health_server(daemon, settings.daemon.health_port)
@@ -135,7 +139,7 @@ def run(
                     state.database, settings.web.host, settings.web.port
                 )
             try:
-                await daemon.run()
+                await serve(daemon, bots)
             finally:
                 if runner is not None:
                     await runner.cleanup()
