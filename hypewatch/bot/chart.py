@@ -90,7 +90,7 @@ def _figure(bars: Sequence[ChartBar], tolerance: float) -> Any:
     rows = list(bars)[:MAX_BARS]
     height = 1.1 + 0.5 * max(1, len(rows))
     fig = Figure(figsize=(8.0, height), dpi=100)
-    ax = fig.add_axes((0.2, 0.9 / height, 0.5, 1 - 1.35 / height))
+    ax = fig.add_axes((0.17, 0.9 / height, 0.45, 1 - 1.35 / height))
     top = _scale(rows)
     ys = list(range(len(rows)))[::-1]
     ax.barh(ys, [b.claimed for b in rows], height=0.55, color=CLAIMED, hatch="//",

@@ -24,13 +24,15 @@ def test_index_lists_mirage_failed_and_filters(ledger_url: str) -> None:
     page = _get(f"{ledger_url}/")
     assert page.status_code == 200
     assert "Mirage 70B" in page.text
-    assert re.search(r'mirage-70b\.html">Mirage 70B</a></td>\s*<td><span class="badge failed">', page.text)
+    badge = r'mirage-70b\.html">Mirage 70B</a></td>\s*<td><span class="badge failed">'
+    assert re.search(badge, page.text)
     data = _get(f"{ledger_url}/index.json").json()
     assert {s["name"]: s["status"] for s in data["launches"]}["Mirage 70B"] == "failed"
     failed = _get(f"{ledger_url}/index.html?status=failed", Accept="application/json").json()
     assert [s["name"] for s in failed["launches"]] == ["Mirage 70B"]
     replicated = _get(f"{ledger_url}/index.json?status=replicated").json()
-    assert replicated["launches"] and all(s["status"] == "replicated" for s in replicated["launches"])
+    assert replicated["launches"]
+    assert all(s["status"] == "replicated" for s in replicated["launches"])
     assert _get(f"{ledger_url}/index.json?benchmark=gsm8k").json()["total"] == 1
     assert _get(f"{ledger_url}/index.json?q=mirage").json()["total"] == 1
     assert _get(f"{ledger_url}/index.json?q=nothing-like-it").json()["total"] == 0
@@ -48,7 +50,7 @@ def test_launch_page_and_its_json_agree(ledger_url: str) -> None:
         assert row is not None
         for field in ("claimed", "measured", "interval", "items", "verifier", "when"):
             assert claim[field].replace("&", "&amp;") in row.group(0), (field, claim)
-        assert f'badge {claim["status"]}' in row.group(0)
+        assert f"badge {claim['status']}" in row.group(0)
     scores = {c["claim"].split()[0]: c for c in data["claims"] if c["kind"] == "score"}
     for benchmark in ("gsm8k", "mmlu"):
         assert scores[benchmark]["status"] == "failed"
