@@ -122,3 +122,15 @@ def test_digest_rendered(summary: dict[str, Any]) -> None:
     html = Path(summary["digest"]).read_text(encoding="utf-8")
     assert "Mirage" in html
     assert "<script" not in html
+
+
+def test_the_launch_gets_a_thread_and_its_old_base_models_do_not(summary: dict[str, Any]) -> None:
+    """The Llama repos the Hub lists are months old: recorded (their open-weights claims are
+    checked), never announced; the launch, seen on three platforms, gets its thread."""
+    assert _mirage(summary)["thread"] is True
+    assert _mirage(summary)["significance"] >= 40
+    bases = [x for x in summary["launches"] if x["hf_repo"].startswith("meta-llama/")]
+    assert bases
+    for base in bases:
+        assert base["thread"] is False
+        assert base["significance"] == 0
