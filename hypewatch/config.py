@@ -348,6 +348,8 @@ class SignificanceSettings(Section):
     known_orgs: list[str] = Field(default_factory=lambda: list(KNOWN_ORGS), max_length=1000)
     known_org_points: float = Field(35.0, ge=0, le=100)
     earlier_launch_points: float = Field(20.0, ge=0, le=100)
+    #: An earlier launch counts for its publisher when it scored at least this.
+    notable: float = Field(40.0, ge=0, le=100)
     source_points: float = Field(20.0, ge=0, le=100)  # per platform beyond the first
     velocity_cap: float = Field(20.0, ge=0, le=100)
     score_points: float = Field(4.0, ge=0, le=100)  # per own score claimed

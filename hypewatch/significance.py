@@ -73,11 +73,12 @@ def _publisher(store: Store, launch: Launch, cfg: SignificanceSettings) -> tuple
     known = {o.lower() for o in cfg.known_orgs}
     if launch.org.lower() in known:
         return cfg.known_org_points, f"publisher: {launch.org} is a known organisation"
-    earlier = store.earlier_launches_of(launch.org, launch.id)
+    earlier = store.earlier_launches_of(launch.org, launch.id, cfg.notable)
     if earlier:
         return (
             cfg.earlier_launch_points,
-            f"publisher: {launch.org} has {earlier} earlier launch(es) here",
+            f"publisher: {launch.org} has {earlier} earlier launch(es) here scoring "
+            f"{cfg.notable:g} or more",
         )
     return 0.0, f"publisher: {launch.org} is new here and not on the known list"
 

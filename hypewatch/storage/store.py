@@ -374,11 +374,13 @@ class Store:
         )
         return [(int(r["id"]), str(r["name"]), str(r["hf_repo"])) for r in rows]
 
-    def earlier_launches_of(self, org: str, before_id: int) -> int:
-        """How many launches of this Hub org were recorded before launch `before_id`."""
+    def earlier_launches_of(self, org: str, before_id: int, min_significance: float = 0) -> int:
+        """How many launches of this Hub org, at least this significant, were recorded
+        before launch `before_id`."""
         row = self._one(
-            "SELECT COUNT(*) AS n FROM launches WHERE lower(org) = lower(?) AND id < ?",
-            (org, before_id),
+            """SELECT COUNT(*) AS n FROM launches WHERE lower(org) = lower(?) AND id < ?
+               AND COALESCE(significance, 0) >= ?""",
+            (org, before_id, min_significance),
         )
         return int(row["n"]) if row else 0
 
