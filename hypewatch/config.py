@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from hypewatch.errors import ConfigError as ConfigError
@@ -334,10 +335,41 @@ class BenchmarkVerifierSettings(Section):
 
 
 class VerifiersSettings(Section):
+    """`[verifiers]`: the built-ins' sections, plugin sections `[verifiers.<name>]`, timeouts.
+
+    A plugin's section is kept as a table here and validated against the
+    plugin's own settings model by `hypewatch config check` (and when the
+    verifier is built); `[verifiers.plugins.<name>]` is the older spelling.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
+
     weights: WeightsVerifierSettings = Field(default_factory=WeightsVerifierSettings)
     fingerprint: FingerprintVerifierSettings = Field(default_factory=FingerprintVerifierSettings)
     benchmark: BenchmarkVerifierSettings = Field(default_factory=BenchmarkVerifierSettings)
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # seconds one verify() may run before it is stopped with an inconclusive verdict
+    timeout_s: float = Field(1800.0, gt=0, le=86_400)
+    timeouts: dict[str, float] = Field(default_factory=lambda: {"benchmark": 21_600.0})
+
+    @model_validator(mode="after")
+    def _plugin_sections_are_tables(self) -> VerifiersSettings:
+        for name, value in (self.model_extra or {}).items():
+            if not isinstance(value, dict):
+                raise ValueError(
+                    f"verifiers.{name} must be a table ([verifiers.{name}]), got {value!r}"
+                )
+        for name, seconds in self.timeouts.items():
+            if not 0 < seconds <= 86_400:
+                raise ValueError(f"verifiers.timeouts.{name} must be in (0, 86400] seconds")
+        return self
+
+    def sections(self) -> dict[str, dict[str, Any]]:
+        """The plugin sections `[verifiers.<name>]`, by name."""
+        return dict(self.model_extra or {})
+
+    def timeout_for(self, name: str) -> float:
+        return self.timeouts.get(name, self.timeout_s)
 
 
 class Filters(Section):
@@ -359,7 +391,16 @@ class DiscordBotSettings(Section):
     enabled: bool = False
     token_env: EnvName = "DISCORD_BOT_TOKEN"
     api_base: str = "https://discord.com/api/v10"
+    #: The gateway the bot's websocket connects to (a plain client does not ask Discord).
+    gateway_url: str = "wss://gateway.discord.gg/"
     guild_id: int | None = Field(None, ge=0, le=2**64 - 1)
+    #: Members with this role may subscribe/unsubscribe/verify (besides Manage Channels).
+    admin_role_id: int | None = Field(None, ge=0, le=2**64 - 1)
+    #: `/hypewatch verify` runs per channel per window (the rest are refused).
+    verify_per_channel: int = Field(3, ge=1, le=100)
+    verify_window_minutes: float = Field(60.0, ge=1.0, le=1440.0)
+    #: Longest wait between attempts to log in again after a failure.
+    reconnect_max_seconds: float = Field(300.0, ge=1.0, le=3600.0)
 
 
 class SlackChannelSettings(Section):
