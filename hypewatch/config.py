@@ -455,6 +455,10 @@ class DigestSettings(Section):
     subject: str = "hypewatch weekly digest"
     max_launches: int = Field(50, ge=1, le=10_000)
     catch_up: bool = True
+    # a temporary SMTP failure (4xx, dropped connection) is retried this many more times,
+    # after retry_backoff_seconds, doubling each time
+    retry_attempts: int = Field(3, ge=0, le=10)
+    retry_backoff_seconds: float = Field(30.0, gt=0, le=3_600)
 
 
 class DaemonSettings(Section):
