@@ -10,7 +10,6 @@ through the lifecycle and records the verdict as an event.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import time
 from dataclasses import dataclass, field
@@ -234,11 +233,8 @@ class Pipeline:
         if claim.kind is ClaimKind.ENDPOINT:
             fp = self.settings.verifiers.fingerprint
             return claim.subject or launch.endpoint, launch.name, fp.api_key_env
-        for configured in self.settings.verifiers.benchmark.endpoints:
-            if launch.hf_repo and fnmatch.fnmatch(launch.hf_repo, configured.repo_pattern):
-                return configured.url, configured.model, configured.api_key_env
-        if launch.endpoint:  # the claimant's own API
-            return launch.endpoint, launch.name, self.settings.verifiers.fingerprint.api_key_env
+        # other claims: the verifier asks model access (hypewatch.access), which tries
+        # your own servers, inference providers and the launch's API in the configured order
         return "", "", None
 
     async def run_next(self) -> VerificationOutcome | None:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fnmatch
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from hypewatch.access.registry import Resolution, resolve
+from hypewatch.access.routes import AccessRequest, Route
 from hypewatch.config import (
     BenchmarkJudge,
     BenchmarkVerifierSettings,
@@ -113,15 +115,27 @@ def file_source(path: Path) -> dict[str, Any]:
     return {"kind": "file", "path": str(path), "sha256": digest}
 
 
-def resolve_target(config: BenchmarkVerifierSettings, ctx: VerifierContext) -> Target | None:
-    """The context's endpoint, else the first configured server whose pattern matches the repo."""
+async def resolve_target(
+    ctx: VerifierContext,
+) -> tuple[Target | None, Route | None, Resolution | None]:
+    """The context's endpoint (a caller's explicit choice), else the first usable route
+    model access finds for the launch's repo (docs/access.md); with the route taken and
+    every route tried."""
     if ctx.endpoint and ctx.model:
-        return Target(ctx.endpoint, ctx.model, ctx.api_key)
-    repo = ctx.hf_repo or (ctx.launch.hf_repo if ctx.launch else "")
-    for entry in config.endpoints:
-        if repo and fnmatch.fnmatchcase(repo.lower(), entry.repo_pattern.lower()):
-            return Target(entry.url, entry.model, optional_secret(entry.api_key_env))
-    return None
+        given = Route(kind="given", url=ctx.endpoint, model=ctx.model, revision=ctx.revision)
+        return Target(ctx.endpoint, ctx.model, ctx.api_key), given, None
+    launch = ctx.launch
+    request = AccessRequest(
+        repo=ctx.hf_repo or (launch.hf_repo if launch else ""),
+        revision=ctx.revision,
+        launch_api=launch.endpoint if launch else "",
+        launch_model=launch.name if launch else "",
+    )
+    resolution = await resolve(ctx.settings, request, first_usable=True)
+    route = resolution.chosen
+    if route is None:
+        return None, None, resolution
+    return Target(route.url, route.model, route.api_key), route, resolution
 
 
 def plan_for(
@@ -208,6 +222,15 @@ def verdict_from(
     )
 
 
+def with_route(verdict: Verdict, route: Route) -> Verdict:
+    """The verdict with the route it ran on in its evidence and its summary (the thread)."""
+    summary = f"{verdict.summary} Run via {route.describe()}."
+    if route.note:
+        summary += f" Note: {route.note}."
+    evidence = {**verdict.evidence, "route": route.to_json()}
+    return dataclasses.replace(verdict, summary=summary, evidence=evidence)
+
+
 def _unverifiable(reason: str, **evidence: Any) -> Verdict:
     return Verdict(
         VerdictStatus.UNVERIFIABLE,
@@ -290,12 +313,11 @@ class BenchmarkVerifier:
             return _unverifiable("the claim has no benchmark score to re-measure")
         if not 0.0 <= claim.value <= 100.0:
             return _unverifiable(f"claimed value {claim.value:g} is not a percentage")
-        target = resolve_target(self.config, ctx)
-        if target is None:
-            return _unverifiable(
-                "no endpoint to run the benchmark on: the launch links no API and no "
-                "verifiers.benchmark.endpoints entry matches its repo"
-            )
+        target, route, resolution = await resolve_target(ctx)
+        if target is None or route is None:
+            why = resolution.why_none() if resolution else "no endpoint"
+            access = resolution.to_json() if resolution else {}
+            return _unverifiable(f"no endpoint to run the benchmark on: {why}", access=access)
         try:
             task = await self.load_task(claim.benchmark, ctx)
         except (TaskFormatError, HubDatasetError, ConfigError) as error:
@@ -322,4 +344,4 @@ class BenchmarkVerifier:
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
         judge = self.config.judge if task.family == "judged" else None
-        return verdict_from(result, target, task, plan, judge)
+        return with_route(verdict_from(result, target, task, plan, judge), route)
