@@ -222,12 +222,15 @@ def verdict_from(
     )
 
 
-def with_route(verdict: Verdict, route: Route) -> Verdict:
-    """The verdict with the route it ran on in its evidence and its summary (the thread)."""
+def with_route(verdict: Verdict, route: Route, revision: str | None = None) -> Verdict:
+    """The verdict with the route it ran on, and the weights revision it was pinned to
+    (the one the weights verifier hashed), in its evidence and its summary (the thread)."""
     summary = f"{verdict.summary} Run via {route.describe()}."
+    if revision:
+        summary += f" Weights revision {revision[:12]} pinned."
     if route.note:
         summary += f" Note: {route.note}."
-    evidence = {**verdict.evidence, "route": route.to_json()}
+    evidence = {**verdict.evidence, "route": route.to_json(), "weights_revision": revision}
     return dataclasses.replace(verdict, summary=summary, evidence=evidence)
 
 
@@ -344,4 +347,4 @@ class BenchmarkVerifier:
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
         judge = self.config.judge if task.family == "judged" else None
-        return with_route(verdict_from(result, target, task, plan, judge), route)
+        return with_route(verdict_from(result, target, task, plan, judge), route, ctx.revision)
