@@ -21,6 +21,7 @@ __all__ = [
     "EXIT_CONFIG",
     "EXIT_ERROR",
     "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
     "EXIT_NETWORK",
     "EXIT_NOT_FOUND",
     "EXIT_OK",
@@ -37,6 +38,8 @@ __all__ = [
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_NETWORK = 0, 1, 2, 3, 4
 EXIT_INPUT, EXIT_NOT_FOUND, EXIT_STORAGE = 5, 6, 7
+#: Ctrl-C (SIGINT): "interrupted", as shells report 128 + SIGINT.
+EXIT_INTERRUPTED = 130
 
 
 class HypewatchError(Exception):

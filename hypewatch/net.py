@@ -92,6 +92,14 @@ class InvalidURLError(BlockedDestinationError, InputError):
         self.reason = reason
 
 
+class UnreachableError(NetError, httpx.ConnectError):
+    """No connection could be made after the retries (refused, no route, connect timed
+    out). An `httpx.ConnectError` too, for code that catches the transport's errors."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        httpx.ConnectError.__init__(self, message, request=request)
+
+
 class ResponseTooLargeError(NetError):
     """A response body exceeded the configured byte cap."""
 
@@ -418,7 +426,16 @@ class RetryTransport(httpx.AsyncBaseTransport):
             last = attempt == retries
             try:
                 response = await self.inner.handle_async_request(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                if last:
+                    raise UnreachableError(
+                        f"cannot reach {origin_of(request.url)}: {type(error).__name__}: "
+                        f"{error} ({attempt + 1} attempt(s); network.retries = {retries})",
+                        request=request,
+                    ) from error
+                await self.sleep(self._backoff(attempt))
+                continue
+            except httpx.RemoteProtocolError:
                 if last:
                     raise
                 await self.sleep(self._backoff(attempt))

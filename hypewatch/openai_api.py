@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 
+#: The largest chat-completion reply read (bytes of JSON): far above what a reply of the
+#: token limits hypewatch asks for takes; a larger one is refused before it is parsed.
+MAX_REPLY_BYTES = 4_000_000
+
 
 class NotAnEndpointError(ValueError):
     """A URL that cannot be an OpenAI-compatible server, or a reply that is not a completion."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypewatch.bot.outbox import OutboxSender
 from hypewatch.bot.pipeline import Pipeline
-from hypewatch.bot.scheduler import Daemon, Job
+from hypewatch.bot.scheduler import Daemon, Job, each_item
 from hypewatch.config import Settings, optional_secret
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.plausibility import priority
@@ -90,9 +90,12 @@ def _poll_jobs(settings: Settings, store: Store) -> list[Job]:
     }
     for watcher in build_watchers(settings):
 
-        async def poll(watcher: Any = watcher) -> None:
+        async def poll(watcher: Any = watcher) -> dict[str, int]:
             report = await asyncio.to_thread(poll_once, store, watcher)
-            log.info("poll %s: %s", watcher.source, report.to_json())
+            log.debug("poll %s: %s", watcher.source, report.to_json())
+            # a failure is logged (WARNING) by poll_once itself, with the backoff
+            counts = {"fetched": report.fetched, "stored": report.stored}
+            return {**counts, "refreshed": report.refreshed, "failed": int(bool(report.error))}
 
         jobs.append(
             Job(
@@ -110,12 +113,15 @@ def _revision_job(settings: Settings, pipeline: Pipeline) -> Job:
 
     hub = HubClient.from_settings(settings)
 
-    async def check_all() -> None:
-        for launch in pipeline.store.launches():
-            if launch.hf_repo:
-                events = await asyncio.to_thread(pipeline.check_revisions, launch, hub)
-                if events:
-                    log.info("%s: %d weights change(s)", launch.hf_repo, len(events))
+    async def check_one(launch: Launch) -> int:
+        events = await asyncio.to_thread(pipeline.check_revisions, launch, hub)
+        if events:
+            log.warning("%s: %d weights change(s)", launch.hf_repo, len(events))
+        return len(events)
+
+    async def check_all() -> dict[str, int]:
+        launches = [launch for launch in pipeline.store.launches() if launch.hf_repo]
+        return await each_item("revision-checks", launches, check_one, lambda x: x.hf_repo)
 
     return Job(
         "revision-checks",
@@ -127,12 +133,15 @@ def _revision_job(settings: Settings, pipeline: Pipeline) -> Job:
 def _reprobe_job(settings: Settings, pipeline: Pipeline) -> Job:
     api_key = optional_secret(settings.verifiers.fingerprint.api_key_env)
 
-    async def reprobe_all() -> None:
-        for launch in pipeline.store.launches():
-            if launch.endpoint:
-                event = await pipeline.reprobe(launch, api_key=api_key)
-                if event is not None:
-                    log.warning("%s: the model behind %s changed", launch.name, launch.endpoint)
+    async def reprobe_one(launch: Launch) -> int:
+        event = await pipeline.reprobe(launch, api_key=api_key)
+        if event is not None:
+            log.warning("%s: the model behind %s changed", launch.name, launch.endpoint)
+        return int(event is not None)
+
+    async def reprobe_all() -> dict[str, int]:
+        launches = [launch for launch in pipeline.store.launches() if launch.endpoint]
+        return await each_item("endpoint-reprobes", launches, reprobe_one, lambda x: x.endpoint)
 
     hours = settings.verifiers.fingerprint.reprobe_hours
     return Job("endpoint-reprobes", reprobe_all, interval_seconds=hours * 3600, run_at_start=False)
@@ -150,10 +159,11 @@ def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> li
     ]
     if settings.digest.enabled:
 
-        async def digest() -> None:
+        async def digest() -> dict[str, int]:
             result = await asyncio.to_thread(send_due_digest, store, settings.digest)
             if result is not None and result.sent:
-                log.info("weekly digest %s sent", result.iso_week)
+                log.debug("weekly digest %s sent", result.iso_week)
+            return {"sent": int(bool(result is not None and result.sent))}
 
         # On its schedule, and (catch_up) once at start: a week whose send time passed while
         # the daemon was down still gets its digest, once (send_due_digest checks both).

@@ -3,7 +3,9 @@
 `configure_logging(settings)` installs one handler on the root logger: JSON
 lines (`log_format = "json"`) or plain text. A filter replaces the value of
 every secret the configuration names with `***` in every record, so a
-library that logs a URL with a token in it cannot leak it.
+library that logs a URL with a token in it cannot leak it. APScheduler's per-run
+chatter ("Running job", "executed successfully") and httpx's per-request lines are demoted to
+DEBUG: the daemon logs its own one line per job run, with counts (hypewatch.bot.scheduler).
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ class RedactSecrets(logging.Filter):
             message = message.replace(secret, "***")
         record.msg, record.args = message, None
         return True
+
+
+#: Libraries that log routine work at INFO: every job run (APScheduler), every request
+#: (httpx, and huggingface_hub's httpx2). Their INFO lines are shown only at DEBUG.
+CHATTY = ("apscheduler", "httpx", "httpx2")
+
+
+class QuietScheduler(logging.Filter):
+    """Demotes the INFO lines of CHATTY libraries to DEBUG (shown only at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.name.split(".")[0] not in CHATTY:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,6 +82,7 @@ def configure_logging(settings: Settings) -> logging.Handler:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(QuietScheduler())
     handler.addFilter(RedactSecrets(secret_values(settings)))
     root = logging.getLogger()
     for existing in list(root.handlers):

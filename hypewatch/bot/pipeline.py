@@ -11,6 +11,7 @@ through the lifecycle and records the verdict as an event.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from hypewatch import lifecycle
 from hypewatch.config import Settings, optional_secret
+from hypewatch.errors import StorageError
 from hypewatch.events import Event, VerdictRecorded, VerificationStarted
-from hypewatch.extractors.extractor import ClaimSpec, Extractor
+from hypewatch.extractors.extractor import ClaimSpec, Extraction, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.lifecycle import combine
 from hypewatch.models import (
@@ -160,6 +162,21 @@ class Pipeline:
                 post.key, is_claim=False, launch_id=None, extraction={"error": str(error)}
             )
             return
+        counts = (report.claims_posts, set(report.launches), report.new_claims, report.queued)
+        try:
+            self._store_extraction(post, extraction, report)
+        except (StorageError, sqlite3.Error):
+            raise  # the database, not this post: the job fails and says so
+        except Exception as error:  # one post that breaks resolution must not stall the rest
+            log.exception("storing the claims of %s failed", post.key)
+            report.claims_posts, report.launches, report.new_claims, report.queued = counts
+            report.errors.append(f"{post.key}: {type(error).__name__}: {error}")
+            self.store.mark_post_processed(
+                post.key, is_claim=False, launch_id=None, extraction={"error": str(error)[:500]}
+            )
+
+    def _store_extraction(self, post: Post, extraction: Extraction, report: ProcessReport) -> None:
+        """The launch, claims and processed mark of one post, in one transaction."""
         with self.store.transaction():
             launch = (
                 self.resolver.resolve(self.store, post, extraction) if extraction.is_claim else None

@@ -6,6 +6,12 @@ ordered by priority), endpoint re-probes and repo revision checks, the
 outbox sender, and the weekly digest (a `CronTrigger` with day names: the
 crontab form fires a day late in 3.x).
 
+Jobs isolate their items: a job over many launches (revision checks, re-probes) runs each
+through `each_item`, so one launch that fails (its repo deleted, the Hub answering an error)
+is logged and tried again on the next run while the others are still done. A job returns
+its counts; the daemon logs exactly one INFO line per job run with them (a run that found
+nothing to do logs at DEBUG, as does APScheduler's own per-run chatter).
+
 Shutdown on SIGINT/SIGTERM: the scheduler stops taking new work, in-flight
 verifications get `shutdown_grace` seconds to finish, and whatever is still
 running goes back on the queue. A restart starts by re-queueing
@@ -16,12 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -32,7 +40,12 @@ from hypewatch.bot.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
+#: What a job run did, e.g. {"checked": 3, "failed": 1, "changed": 0}.
+Counts = Mapping[str, int]
+#: A job returns its counts: a mapping, a number (of things started), a report dataclass
+#: (its int fields and the lengths of its lists), or None.
 JobFunc = Callable[[], Awaitable[Any]]
+T = TypeVar("T")
 #: Jobs a one-pass run (`hypewatch run --once`) runs after everything else.
 ONCE_LAST = ("outbox", "weekly-digest")
 
@@ -56,6 +69,60 @@ class DaemonState:
     last_run: dict[str, str] = field(default_factory=dict)
     last_error: dict[str, str] = field(default_factory=dict)
     running_verifications: set[int] = field(default_factory=set)
+
+
+async def each_item(
+    job: str,
+    items: Iterable[T],
+    work: Callable[[T], Awaitable[int]],
+    name: Callable[[T], str],
+) -> dict[str, int]:
+    """Run `work` on every item, isolating failures: an item that raises is logged (with
+    what it was) and left for the next run of the job; the others still run. `work` returns
+    how many changes it found. Returns {"checked", "failed", "changed"} for the job's line."""
+    checked = failed = changed = 0
+    for item in items:
+        try:
+            changed += await work(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # one bad item must not stop the pass
+            failed += 1
+            log.warning(
+                "job %s: %s failed (tried again on the next run): %s: %s",
+                job,
+                name(item),
+                type(error).__name__,
+                str(error)[:300],
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+        else:
+            checked += 1
+    return {"checked": checked, "failed": failed, "changed": changed}
+
+
+def counts_of(result: Any) -> dict[str, int]:
+    """A job's result as counts for its log line (see JobFunc)."""
+    if result is None:
+        return {}
+    if isinstance(result, int) and not isinstance(result, bool):
+        return {"started": result}
+    if isinstance(result, Mapping):
+        return {str(k): int(v) for k, v in result.items()}
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        counts: dict[str, int] = {}
+        for item in dataclasses.fields(result):
+            value = getattr(result, item.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                counts[item.name] = value
+            elif isinstance(value, list | set | tuple):
+                counts[item.name] = len(value)
+        return counts
+    return {}
+
+
+def _counts_text(counts: Counts) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counts.items())
 
 
 class VerificationWorker:
@@ -133,16 +200,23 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._job_tasks: set[asyncio.Task[Any]] = set()
 
-    async def _process_posts(self) -> None:
-        await asyncio.to_thread(self.pipeline.process_pending)
+    async def _process_posts(self) -> dict[str, int]:
+        report = await asyncio.to_thread(self.pipeline.process_pending)
+        return {
+            "posts": report.posts,
+            "claims": report.new_claims,
+            "queued": report.queued,
+            "errors": len(report.errors),
+        }
 
     def _wrap(self, job: Job) -> JobFunc:
         async def run() -> None:
             task = asyncio.current_task()
             if task is not None:
                 self._job_tasks.add(task)
+            started = time.monotonic()
             try:
-                await job.func()
+                result = await job.func()
             except asyncio.CancelledError:
                 # only shutdown cancels a job, after its grace period: not an error
                 log.info("job %s interrupted by shutdown", job.name)
@@ -151,7 +225,20 @@ class Daemon:
                 self.state.last_error[job.name] = f"{type(error).__name__}: {error}"[:500]
                 log.exception("job %s failed", job.name)
             else:
-                self.state.last_error.pop(job.name, None)
+                counts = counts_of(result)
+                failed = counts.get("failed", 0) + counts.get("errors", 0)
+                if failed:
+                    self.state.last_error[job.name] = f"{failed} item(s) failed; see the log"
+                else:
+                    self.state.last_error.pop(job.name, None)
+                level = logging.INFO if any(counts.values()) else logging.DEBUG
+                log.log(
+                    level,
+                    "job %s: %s (%.1f s)",
+                    job.name,
+                    _counts_text(counts) or "done",
+                    time.monotonic() - started,
+                )
             finally:
                 if task is not None:
                     self._job_tasks.discard(task)

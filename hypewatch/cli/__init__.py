@@ -16,6 +16,7 @@ from hypewatch.cli import (  # noqa: F401  (importing a module registers its com
     fingerprint,
     ledger,
     setup_cmds,
+    subscriptions,
     tasks,
     watch,
     weights,

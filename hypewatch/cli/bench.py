@@ -112,6 +112,7 @@ def _bench_endpoint(
 ) -> Any:  # fmt: skip
     import asyncio
 
+    from hypewatch.bot.watchers.hub_http import configure_hub_http
     from hypewatch.config import read_secret
     from hypewatch.net import NetConfig, check_url
     from hypewatch.verifiers.benchmark import cli_support as support
@@ -121,6 +122,7 @@ def _bench_endpoint(
     net = NetConfig.from_settings(settings.network, allow_private=allow_private)
     url = support.endpoint_url(endpoint)
     check_url(url, net)
+    configure_hub_http(net)  # --benchmark reads the Hub: our timeouts, caps, network.retries
     api_key = read_secret(api_key_env, "--api-key-env") if api_key_env else None
     loaded = support.load(task, settings, InputError)
     plan = support.make_plan(config, claim, tolerance, max_items, setting or loaded.setting, seed)

@@ -30,6 +30,7 @@ from hypewatch.errors import (
     EXIT_CONFIG,
     EXIT_ERROR,
     EXIT_INPUT,
+    EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_NOT_FOUND,
     EXIT_OK,
@@ -165,11 +166,19 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            if state.debug:
+                raise
+            fail(
+                "interrupted",
+                EXIT_INTERRUPTED,
+                json_out=bool(kwargs.get("json_out")),
+                kind="Interrupted",
+            )
         except (
             TyperException,
             typer.Exit,
             typer.Abort,
-            KeyboardInterrupt,
             SystemExit,
         ):
             raise

@@ -60,17 +60,19 @@ def verify(
     """Run the verifiers for a launch's claims now and print the verdicts."""
     import asyncio
 
-    from hypewatch.bot.app import build_pipeline
-    from hypewatch.bot.notifiers.factory import register_destinations
-
     store = state.store(create=False)
     try:
+        found = store.find_launch(launch)  # first: an unknown launch fails before any loading
+        from hypewatch.bot.app import build_pipeline
+        from hypewatch.bot.notifiers.factory import register_destinations
+        from hypewatch.bot.watchers.hub_http import configure_hub_http
+
         register_destinations(state.settings, store)  # the verdicts get delivered by `run`
         pipeline = build_pipeline(state.settings, store, allow_private=allow_private)
+        configure_hub_http(pipeline.net)  # as the daemon does (timeouts, network.retries)
         if verifier is not None and verifier not in pipeline.registry:
             known = ", ".join(sorted(pipeline.registry)) or "none"
             raise InputError(f"no verifier named {verifier!r}; installed: {known}")
-        found = store.find_launch(launch)
         for claim in store.claims(launch_id=found.id):
             pipeline.queue_claim(claim, found, verifier)
         claim_ids = {c.id for c in store.claims(launch_id=found.id)}

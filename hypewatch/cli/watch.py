@@ -9,14 +9,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from hypewatch.cli.common import (
+    EXIT_NETWORK,
     AllowPrivateOpt,
     JsonOpt,
     app,
     emit_json,
+    err,
     handle_errors,
     out,
     state,
 )
+
+#: Poll failures that mean the source could not be reached: the command exits 4.
+UNREACHABLE_KINDS = frozenset({"network", "timeout"})
 
 
 # -- poll, status: watchers (issue 3) --
@@ -72,16 +77,24 @@ def poll(
         )
     finally:
         store.close()
+    unreachable = "; ".join(
+        f"{r.source}: {r.error}" for r in reports if r.error_kind in UNREACHABLE_KINDS
+    )
+    if unreachable:
+        unreachable += " (what was stored before is kept; check the network or the endpoint)"
     if json_out:
-        emit_json(
-            {
-                "sources": [r.to_json() for r in reports],
-                "stored": sum(r.stored for r in reports),
-                "claim_posts": processed.claims_posts,
-                "new_claims": processed.new_claims,
-                "ok": all(not r.error for r in reports),
-            }
-        )
+        document: dict[str, Any] = {
+            "sources": [r.to_json() for r in reports],
+            "stored": sum(r.stored for r in reports),
+            "claim_posts": processed.claims_posts,
+            "new_claims": processed.new_claims,
+            "ok": all(not r.error for r in reports),
+        }
+        if unreachable:
+            document["error"] = {"kind": "NetError", "code": EXIT_NETWORK, "message": unreachable}
+        emit_json(document)
+        if unreachable:
+            raise typer.Exit(EXIT_NETWORK)
         return
     if not reports:
         out.print("no source is enabled; enable one under [sources.*] or pass --source")
@@ -94,6 +107,9 @@ def poll(
             f"extracted {processed.posts} post(s): {processed.claims_posts} launch claim(s), "
             f"{processed.new_claims} new claim(s) queued for verification"
         )
+    if unreachable:
+        err.print(f"[bold red]error:[/] {escape(unreachable)}")
+        raise typer.Exit(EXIT_NETWORK)
 
 
 @app.command()

@@ -23,6 +23,7 @@ from typing import Any
 from hypewatch.config import Settings, parse_settings
 from hypewatch.demo import scenario
 from hypewatch.standins.benchmark_data import dataset_repos
+from hypewatch.standins.code_datasets import code_dataset_repos
 from hypewatch.standins.hf_router import serve_router
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.hub import HubRepo, hub_standin, model_card, provider_mapping
@@ -148,7 +149,7 @@ def hub_items(hub_url: str, cache: Path) -> list[TaskItem]:
 
     token = DEMO_SECRETS["HYPEWATCH_DEMO_HF_TOKEN"]
     found: list[TaskItem] = []
-    for benchmark in ("gpqa", "math", "ifeval"):
+    for benchmark in ("gpqa", "math", "ifeval", "humaneval"):
         found += load_hub_task(benchmark, endpoint=hub_url, token=token, cache_dir=cache).items
     return found
 
@@ -222,6 +223,8 @@ def start_world(workdir: Path) -> Iterator[World]:
     tasks_dir = write_tasks(tasks, workdir / "tasks")
     items = [item for group in tasks.values() for item in group]
     datasets = dataset_repos(sha=DATASET_SHA, token=DEMO_SECRETS["HYPEWATCH_DEMO_HF_TOKEN"])
+    humaneval = "openai/openai_humaneval"  # run in the bubblewrap sandbox (code family)
+    datasets[humaneval] = code_dataset_repos()[humaneval]
     with ExitStack() as stack:
         x = stack.enter_context(
             x_standin(users=[make_user("1", "glasshouse_ceo")], token="demo-bearer")

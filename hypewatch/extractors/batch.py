@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from hypewatch import jsonlimits
 from hypewatch.extractors.extractor import Extraction, Extractor
 
 MAX_LINE_BYTES = 8_000_000
@@ -36,8 +37,8 @@ def _parse(raw: bytes, where: str, warn: Warn) -> tuple[str, str, str] | None:
     if not line:
         return None
     try:
-        data: Any = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as error:
+        data: Any = jsonlimits.loads(line, what=where)
+    except (json.JSONDecodeError, jsonlimits.JsonLimitError) as error:
         warn(f"{where}: not valid JSON ({str(error)[:80]}); skipped")
         return None
     if not isinstance(data, dict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -53,6 +54,15 @@ class StandinServer(ThreadingHTTPServer):
     state: dict[str, Any]
     requests: list[Recorded]
     lock: threading.Lock
+    closing = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout test, Ctrl-C in the demo) is not a stand-in bug:
+        say nothing; nothing either once the server is closing. Anything else is printed."""
+        error = sys.exc_info()[1]
+        if self.closing or isinstance(error, ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class StandinHandler(BaseHTTPRequestHandler):
@@ -143,6 +153,7 @@ def serve(handler: type[StandinHandler], **state: Any) -> Iterator[Standin]:
     try:
         yield Standin(server, thread, server.requests)
     finally:
+        server.closing = True
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -315,6 +315,12 @@ class Subscription:
     channel: str
     filters: JSON
     created_by: str
+    created_at: str = ""
+
+    @property
+    def destination(self) -> str:
+        """The name on the command line (`hypewatch unsubscribe`): `platform:channel`."""
+        return f"{self.platform}:{self.channel}"
 
 
 def subscribe(
@@ -336,7 +342,7 @@ def subscribe(
                    filters = excluded.filters, retired = 0""",
                 (DISCORD_CHANNEL_PREFIX + channel, now, json.dumps(filters, sort_keys=True)),
             )
-    return Subscription(platform, channel, filters, created_by)
+    return Subscription(platform, channel, filters, created_by, now)
 
 
 def unsubscribe(store: Store, platform: str, channel: str) -> bool:
@@ -360,7 +366,9 @@ def subscriptions(store: Store, platform: str | None = None) -> list[Subscriptio
             "SELECT * FROM subscriptions WHERE platform = ? ORDER BY id", (platform,)
         )
     return [
-        Subscription(r["platform"], r["channel"], json.loads(r["filters"]), r["created_by"])
+        Subscription(
+            r["platform"], r["channel"], json.loads(r["filters"]), r["created_by"], r["created_at"]
+        )
         for r in rows
     ]
 

@@ -152,3 +152,28 @@ async def test_status_reports_queue_and_deliveries(store: Store, pipeline: Pipel
     await pipeline.run_next()
     after = full_status(store)["verifications"]["by_state"]
     assert after == {"queued": 1, "done": 1}
+
+
+def test_one_post_that_breaks_resolution_does_not_stall_the_rest(
+    store: Store, pipeline: Pipeline
+) -> None:
+    resolve = pipeline.resolver.resolve
+
+    def fragile(store_: Store, post: Post, extraction: object) -> object:
+        if post.native_id == "bad":
+            raise KeyError("a field the resolver did not expect")
+        return resolve(store_, post, extraction)  # type: ignore[arg-type]
+
+    pipeline.resolver.resolve = fragile  # type: ignore[method-assign,assignment]
+    store.upsert_post(_post("x", "bad", LAUNCH))
+    store.upsert_post(_post("reddit", "t3_a", REDDIT))
+    report = pipeline.process_pending()
+    assert report.posts == 2
+    assert report.claims_posts == 1 and len(report.launches) == 1
+    assert [e.split(":")[1] for e in report.errors] == ["bad"]
+    assert pipeline.process_pending().posts == 0  # the bad post is not retried in a loop
+    [launch] = store.launches()
+    assert {c.benchmark for c in store.claims(launch_id=launch.id) if c.benchmark} == {
+        "mmlu",
+        "gsm8k",
+    }

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from hypewatch.cli import app
 from hypewatch.demo import scenario
 from hypewatch.storage import Store
+from hypewatch.verifiers.benchmark.sandbox import unavailable_reason
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,8 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     finally:  # the demo installs the process-wide Hub client, as the daemon does
         huggingface_hub.set_client_factory(default_client_factory)
     assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.stdout.startswith("{") and result.stdout.count("\n") == 1  # nothing else
+    document: dict[str, Any] = json.loads(result.stdout)
     return document
 
 
@@ -67,6 +69,18 @@ def test_scores_fail_with_measured_numbers(summary: dict[str, Any]) -> None:
         assert claim["status"] in ("failed", "replicated"), (benchmark, verdict["summary"])
         assert verdict["evidence"]["family"] == family
         assert verdict["evidence"]["source"]["kind"] == "hub"
+    # HumanEval runs each completion in the bubblewrap sandbox; without one it must say so
+    # (and never run unsandboxed)
+    claim = scores["humaneval"]
+    [verdict] = [v for v in claim["verdicts"] if v["verifier"] == "benchmark"]
+    no_sandbox = unavailable_reason()
+    if no_sandbox is None:
+        assert claim["status"] in ("failed", "replicated"), verdict["summary"]
+        assert verdict["evidence"]["family"] == "code"
+        assert verdict["evidence"]["source"]["kind"] == "hub"
+    else:
+        assert claim["status"] == "unverifiable"
+        assert no_sandbox in verdict["summary"]
     assert "above_noise_ceiling" in scores["gsm8k"]["flags"]  # GSM8K's labels cap it near 99
     assert "above_noise_ceiling" not in scores["mmlu"]["flags"]
 
@@ -122,3 +136,31 @@ def test_digest_rendered(summary: dict[str, Any]) -> None:
     html = Path(summary["digest"]).read_text(encoding="utf-8")
     assert "Mirage" in html
     assert "<script" not in html
+
+
+def test_ctrl_c_says_interrupted_with_no_traceback(tmp_path: Path) -> None:
+    """SIGINT while the story runs (the stand-ins serving): "interrupted", exit 130, and not
+    one traceback from a stand-in whose client went away."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hypewatch", "demo", "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root), "COLUMNS": "100"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # wait until the launch is posted, then press Ctrl-C
+        if "the launch post on X" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert "interrupted" in err
+    assert "Traceback" not in out + err

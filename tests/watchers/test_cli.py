@@ -50,9 +50,9 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDDIT_CLIENT_SECRET", "standin-secret")
 
 
-def _run(config: Path, *args: str) -> Any:
+def _run(config: Path, *args: str, code: int = 0) -> Any:
     result = CliRunner().invoke(app, ["--config", str(config), *args])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return json.loads(result.stdout) if "--json" in args else result.stdout
 
 
@@ -93,8 +93,9 @@ def test_poll_twice_then_status(tmp_path: Path, env: None, hub_http: Any) -> Non
 def test_poll_refuses_loopback_without_allow_private(tmp_path: Path, env: None) -> None:
     with x_standin([make_tweet(1, "hello", "1")]) as xs:
         config = _config(tmp_path, xs.url, "http://127.0.0.1:9", "https://huggingface.co")
-        result = _run(config, "poll", "--source", "x", "--json")
+        result = _run(config, "poll", "--source", "x", "--json", code=4)  # docs/cli.md
         assert len(xs.requests) == 0
+    assert result["error"]["code"] == 4 and result["ok"] is False
     assert result["sources"][0]["error_kind"] == "network"
     assert "refused" in result["sources"][0]["error"]
 

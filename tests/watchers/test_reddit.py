@@ -157,3 +157,12 @@ def test_empty_subreddit_oversized_and_non_utf8_text(store: Store, clock: Clock)
     text = store.get_post(f"reddit:{broken['name']}").text
     assert text.startswith("café\n\nbad ")
     assert "\ufffd" in text
+
+
+def test_hostile_json_is_malformed_not_a_crash(store: Store, clock: Clock) -> None:
+    deep = b'{"kind": "Listing", "data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    with reddit_standin(_subs(3)) as standin:
+        standin.server.state["faults"].append(Fault("/r/", 200, deep))
+        report = poll_once(store, reddit_watcher(standin), clock=clock)
+    assert report.error_kind == "malformed", report.error
+    assert "deeper than 64 levels" in report.error

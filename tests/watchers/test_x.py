@@ -248,3 +248,14 @@ def test_account_timelines_resolve_usernames_once(store: Store, clock: Clock) ->
         lookups = [r for r in standin.requests if r.path.startswith("/2/users/by")]
     assert len(lookups) == 2  # "nobody" is asked again; mattshumer's id is cached
     assert store.get_cursor("x", "user_id:mattshumer") == "1"
+
+
+def test_hostile_json_is_malformed_not_a_crash(store: Store, clock: Clock) -> None:
+    deep = b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    huge = b'{"meta": {"result_count": ' + b"9" * 5000 + b"}}"
+    for body, says in ((deep, "deeper than 64 levels"), (huge, "longer than 64 digits")):
+        with x_standin(_tweets(3), USERS) as standin:
+            standin.server.state["faults"].append(Fault("/2/tweets", 200, body))
+            report = poll_once(store, x_watcher(standin, clock), clock=clock, ignore_backoff=True)
+        assert report.error_kind == "malformed", report.error
+        assert says in report.error

@@ -78,7 +78,26 @@ HOSTILE = {
         raw_file(header_json({"a": {"dtype": "Q7", "shape": [4], "data_offsets": [0, 16]}})),
         "unknown dtype",
     ),
+    # limits below the memory a parse would take (hypewatch.jsonlimits, docs/network.md)
+    "nested-one-too-many": (
+        raw_file(header_json({"a": f32([0, 16], [[4]])}), bytes(16)),  # type: ignore[list-item]
+        "deeper than 3",
+    ),
+    "huge-integer": (
+        raw_file(b'{"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, %s]}}' % (b"1" * 5000)),
+        "longer than 20 digits",
+    ),
+    "object-dense": (
+        raw_file(b"{" + b",".join(b'"%07d":{}' % i for i in range(100_000)) + b"}"),
+        "objects in",
+    ),
 }
+
+
+def test_a_deeply_nested_header_is_refused_not_a_recursion_error() -> None:
+    raw = b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(HeaderError, match="deeper than 3 levels"):
+        parse_header(raw, "model.safetensors", 8 + len(raw))
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from hypewatch import jsonlimits
 from hypewatch.bot.markup import (
     DISCORD_CONTENT_LIMIT,
     DISCORD_THREAD_NAME_LIMIT,
@@ -68,8 +69,8 @@ def parse_webhook_url(url: str) -> tuple[str, str, str]:
 
 def _error_text(response: httpx.Response) -> str:
     try:
-        body = response.json()
-    except ValueError:
+        body = jsonlimits.loads(response.content, what="Discord's reply")
+    except (ValueError, jsonlimits.JsonLimitError):
         body = {}
     if isinstance(body, dict) and ("message" in body or "code" in body):
         return f"HTTP {response.status_code} (code {body.get('code')}: {body.get('message')})"
@@ -78,10 +79,10 @@ def _error_text(response: httpx.Response) -> str:
 
 def _retry_after(response: httpx.Response) -> float | None:
     try:
-        body = response.json()
+        body = jsonlimits.loads(response.content, what="Discord's reply")
         if isinstance(body, dict) and isinstance(body.get("retry_after"), int | float):
             return float(body["retry_after"])
-    except ValueError:
+    except (ValueError, jsonlimits.JsonLimitError):
         pass
     return retry_after_seconds(response.headers.get("retry-after"))
 
@@ -100,9 +101,11 @@ def check_response(response: httpx.Response) -> dict[str, Any]:
     if status == 204 or not response.content:
         raise DeliveryError("Discord answered without a message (was wait=true dropped?)")
     try:
-        body = response.json()
-    except ValueError:
-        raise DeliveryError("Discord answered with a body that is not JSON") from None
+        body = jsonlimits.loads(response.content, what="Discord's reply")
+    except (ValueError, jsonlimits.JsonLimitError) as error:
+        raise DeliveryError(
+            f"Discord answered with a body that is not usable JSON: {error}"
+        ) from None
     if not isinstance(body, dict) or "id" not in body:
         raise DeliveryError("Discord answered without a message id")
     return body

@@ -13,9 +13,14 @@ library call, so the client installed here:
 - turns 429, 5xx and timeouts into `HubUnavailableError`, which is not an
   httpx2 error, so the library does not retry it: the watcher decides
   (health, backoff, next pass);
+- retries a read whose connection failed `network.retries` times (jittered
+  backoff from `NetConfig.backoff_base`, capped by `retry_max_wait`), then raises
+  `HubUnavailableError(unreachable=True)`: the library's own five retries
+  (`http_backoff`, 1+2+4+8+8 s) would take ~27 s against a Hub that is down;
 - caps every response body at `NetConfig.max_response_bytes`;
 - replaces invalid UTF-8 in JSON bodies, so one bad byte in a model card
-  does not make the whole listing unreadable.
+  does not make the whole listing unreadable, and checks their depth and
+  integer length (`hypewatch.jsonlimits.check`) before the library parses them.
 
 The Hub endpoint is a trusted origin (`NetConfig.trusted_origins`), so the
 private-address guard of `hypewatch.net` does not apply to it.
@@ -23,24 +28,39 @@ private-address guard of `hypewatch.net` does not apply to it.
 
 from __future__ import annotations
 
+import random
+import time
+
 import httpx2
 import huggingface_hub
 from huggingface_hub.utils._http import hf_request_event_hook
 
-from hypewatch.net import NetConfig, ResponseTooLargeError
+from hypewatch import jsonlimits
+from hypewatch.net import NetConfig, NetError, ResponseTooLargeError
 
 _STOP_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 522})
 
 
-class HubUnavailableError(Exception):
-    """The Hub answered 429/5xx or timed out; `retry_after` is in seconds when it said."""
+_RETRIED_METHODS = frozenset({"GET", "HEAD"})
+
+
+class HubUnavailableError(NetError):
+    """The Hub answered 429/5xx, timed out, or could not be reached (`unreachable`);
+    `retry_after` is in seconds when it said. Not an httpx2 error: the library does not
+    retry it."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 def _retry_after(headers: httpx2.Headers) -> float | None:
@@ -56,6 +76,7 @@ class HubTransport(httpx2.BaseTransport):
 
     def __init__(self, inner: httpx2.BaseTransport, net: NetConfig) -> None:
         self._inner = inner
+        self._net = net
         self._max_bytes = net.max_response_bytes
         self._limits = {
             "connect": net.connect_timeout,
@@ -73,10 +94,30 @@ class HubTransport(httpx2.BaseTransport):
             asked[name] = limit if value is None else min(float(value), limit)
         request.extensions["timeout"] = asked
 
+    def _send(self, request: httpx2.Request) -> httpx2.Response:
+        """The inner transport, retrying a read whose connection failed `retries` times."""
+        attempts = 1 + (self._net.retries if request.method in _RETRIED_METHODS else 0)
+        for attempt in range(attempts):
+            try:
+                return self._inner.handle_request(request)
+            except (httpx2.NetworkError, httpx2.RemoteProtocolError) as error:
+                if isinstance(error, httpx2.TimeoutException):
+                    raise
+                if attempt + 1 >= attempts:
+                    raise HubUnavailableError(
+                        f"cannot reach the Hub at {request.url.scheme}://{request.url.netloc.decode()}"
+                        f" ({error}; {attempts} attempt(s), network.retries = "
+                        f"{self._net.retries})",
+                        unreachable=True,
+                    ) from None
+                wait = min(self._net.backoff_base * 2**attempt, self._net.retry_max_wait)
+                time.sleep(wait * random.uniform(0.5, 1.0))  # jitter
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self._bound_timeouts(request)
         try:
-            response = self._inner.handle_request(request)
+            response = self._send(request)
         except httpx2.TimeoutException as error:
             raise HubUnavailableError(
                 f"the Hub did not answer {request.method} {request.url.path} in time ({error})"
@@ -95,6 +136,7 @@ class HubTransport(httpx2.BaseTransport):
         encoded = response.headers.get("content-encoding", "identity").lower()
         if "json" in response.headers.get("content-type", "") and encoded == "identity":
             body = body.decode("utf-8", errors="replace").encode("utf-8")
+            jsonlimits.check(body, what=f"the Hub's reply to {request.url.path}")
         headers = list(response.headers.multi_items())
         if request.method != "HEAD":  # a HEAD's Content-Length is the file's size: keep it
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]

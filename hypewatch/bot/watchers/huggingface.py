@@ -33,6 +33,7 @@ from huggingface_hub.utils._headers import build_hf_headers
 from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_post
 from hypewatch.bot.watchers.hub_http import HubUnavailableError, configure_hub_http
 from hypewatch.config import Settings, optional_secret
+from hypewatch.jsonlimits import JsonLimitError
 from hypewatch.models import Post, Source, utcnow
 from hypewatch.net import NetConfig, NetError
 
@@ -226,12 +227,12 @@ def _classify(error: Exception) -> SourceError:
             retry_at = datetime.fromtimestamp(utcnow().timestamp() + wait, UTC)
             return SourceError(f"Hub rate limit: {error}", kind="rate_limited", retry_at=retry_at)
         kind = "timeout" if error.status is None else "server"
-        return SourceError(str(error), kind=kind)
+        return SourceError(str(error), kind="network" if error.unreachable else kind)
     if isinstance(error, HfHubHTTPError):
         status = error.response.status_code if error.response is not None else 0
         kind = "auth" if status in (401, 403) else "client"
         return SourceError(f"the Hub refused the request: {error}", kind=kind)
-    if isinstance(error, ValueError | KeyError | TypeError):
+    if isinstance(error, ValueError | KeyError | TypeError | JsonLimitError):
         return SourceError(f"the Hub sent a malformed reply: {error!r}", kind="malformed")
     if isinstance(error, httpx2.HTTPError | NetError):
         return SourceError(f"cannot reach the Hub: {error}", kind="network")

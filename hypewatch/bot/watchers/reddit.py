@@ -28,6 +28,7 @@ from praw.models import Comment, Submission
 from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_post
 from hypewatch.bot.watchers.session import WatcherSession
 from hypewatch.config import Settings, read_secret
+from hypewatch.jsonlimits import JsonLimitError
 from hypewatch.models import JSON, Post, Source, utcnow
 from hypewatch.net import NetConfig, NetError, retry_after_seconds
 
@@ -175,6 +176,8 @@ def _classify(error: Exception, subreddit: str) -> SourceError:
         return SourceError(f"{where}: malformed JSON: {error}", kind="malformed")
     if isinstance(error, prawcore.RequestException):
         original = error.original_exception
+        if isinstance(original, JsonLimitError):  # the session's check (hypewatch.jsonlimits)
+            return SourceError(f"{where}: malformed JSON: {original}", kind="malformed")
         kind = "timeout" if isinstance(original, requests.Timeout) else "network"
         return SourceError(f"{where}: request failed: {original}", kind=kind)
     if isinstance(error, prawcore.PrawcoreException):

@@ -11,7 +11,8 @@ one is the seam hypewatch controls:
   with `net.check_url` (loopback/private refused unless allowed) before any byte
   is sent to it;
 - a (connect, read) timeout: tweepy sets none, prawcore 16 s; the shorter wins;
-- a byte cap on every response body, applied while reading.
+- a byte cap on every response body, applied while reading, and JSON bodies checked for
+  depth and integer length (`hypewatch.jsonlimits`) before the library parses them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import requests
 
+from hypewatch import jsonlimits
 from hypewatch.net import NetConfig, ResponseTooLargeError, check_url, origin_of
 
 
@@ -84,3 +86,5 @@ def _read_capped(response: requests.Response, cap: int) -> None:
     response._content = b"".join(chunks)
     response._content_consumed = True
     response.close()
+    if "json" in response.headers.get("content-type", ""):  # tweepy and praw parse it next
+        jsonlimits.check(response._content, what=f"the reply from {origin_of(response.url)}")

@@ -33,6 +33,7 @@ import tweepy
 from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_post
 from hypewatch.bot.watchers.session import WatcherSession
 from hypewatch.config import Settings, read_secret
+from hypewatch.jsonlimits import JsonLimitError
 from hypewatch.models import Post, Source
 from hypewatch.net import NetConfig, NetError
 
@@ -265,7 +266,7 @@ def _classify(error: Exception) -> SourceError:
         return SourceError(f"X API rejected the request: {error}", kind="client")
     if isinstance(error, requests.Timeout):
         return SourceError(f"X API did not answer in time: {error}", kind="timeout")
-    if isinstance(error, requests.JSONDecodeError | ValueError):
+    if isinstance(error, requests.JSONDecodeError | ValueError | JsonLimitError):
         return SourceError(f"X API sent malformed JSON: {error}", kind="malformed")
     if isinstance(error, requests.RequestException | NetError):
         return SourceError(f"cannot reach the X API: {error}", kind="network")

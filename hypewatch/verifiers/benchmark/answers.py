@@ -18,7 +18,6 @@ in `\\text{}`) by math-verify. Every scorer family that compares numbers uses it
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
 import threading
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from hypewatch import jsonlimits
 from hypewatch.verifiers.benchmark import answer_rules as rules
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter, parse_number
 
@@ -222,8 +222,8 @@ def extract(reply: str, item: TaskItem, *, strong_only: bool = False) -> Parsed:
 def structured_answer(text: str) -> str | None:
     """The answer of a constrained re-ask reply, `{"answer": "B"}`; None if it is not one."""
     try:
-        document: Any = json.loads(text)
-    except ValueError:
+        document: Any = jsonlimits.loads(text, what="a structured answer")
+    except (ValueError, jsonlimits.JsonLimitError):
         return None
     if isinstance(document, dict):
         answer = document.get("answer")

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from hypewatch import openai_api
+from hypewatch import jsonlimits, openai_api
 from hypewatch.config import Secret
 from hypewatch.net import (
     NET_ERRORS,
@@ -29,7 +29,7 @@ from hypewatch.net import (
 )
 
 MAX_REPLY_CHARS = 32_000
-MAX_RESPONSE_BYTES = 4_000_000
+MAX_RESPONSE_BYTES = openai_api.MAX_REPLY_BYTES
 #: Statuses that will not get better by retrying: wrong key, no such model or route.
 FATAL_STATUSES = frozenset({401, 403, 404})
 
@@ -207,7 +207,11 @@ class ChatClient:
                 f"{self.url} answered HTTP {status} for model {self.model!r}: {detail}", status
             )
         try:
-            document = response.json()
+            document = jsonlimits.loads(
+                response.content,
+                what=f"the reply from {self.url}",
+                max_bytes=openai_api.MAX_REPLY_BYTES,
+            )
         except ValueError:
             raise EndpointError(f"{self.url} answered with a body that is not JSON") from None
         return parse_reply(document, seconds)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypewatch import jsonlimits
 from hypewatch.verifiers.benchmark.runner import ItemRecord, RunPlan, RunResult, sequential_test
 from hypewatch.verifiers.benchmark.stats import Decision
 
@@ -89,9 +90,11 @@ def read_samples(path: Path) -> list[SampleOutcome]:
             continue
         where = f"{path}:{number}"
         try:
-            row = json.loads(line)
+            row = jsonlimits.loads(line, what=where)
         except json.JSONDecodeError as error:
             raise SamplesError(f"{where}: not JSON ({error.msg})") from None
+        except jsonlimits.JsonLimitError as error:
+            raise SamplesError(str(error)) from None
         if not isinstance(row, dict) or "doc_id" not in row:
             raise SamplesError(f"{where}: expected an object with a doc_id (an lm-eval sample)")
         metric, correct = _metric(row, where)

@@ -384,6 +384,9 @@ async def run_items(
             task_.cancel()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
+    if run.errors and not run.test.n:
+        # not one reply however few items the task has: the endpoint failed, not the model
+        raise EndpointError(f"every request failed; last error: {run.last_error}")
     if run.decided:
         reason = "decided"
     return _result(task, run, plan, order, records, reason, time.monotonic() - started)

@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from hypewatch import jsonlimits
+
 MAX_LINE_BYTES = 200_000
 MAX_FILE_BYTES = 500_000_000
 MAX_ITEMS = 1_000_000
@@ -171,9 +173,11 @@ def parse_lines(lines: Iterable[bytes | str], name: str) -> list[TaskItem]:
         if not stripped or stripped.startswith("//"):
             continue
         try:
-            data = json.loads(stripped)
+            data = jsonlimits.loads(stripped, what=where)
         except json.JSONDecodeError as error:
             raise TaskFormatError(f"{where}: not valid JSON ({error.msg})") from None
+        except jsonlimits.JsonLimitError as error:
+            raise TaskFormatError(str(error)) from None
         item = parse_item(data, where)
         if item.id in seen:
             raise TaskFormatError(

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from hypewatch import openai_api
+from hypewatch import jsonlimits, openai_api
 from hypewatch.config import Secret
-from hypewatch.net import NET_ERRORS
+from hypewatch.net import NET_ERRORS, UnreachableError
 
 MAX_REPLY_CHARS = 20_000
 MAX_CHUNKS = 4_000
@@ -25,7 +25,12 @@ Message = dict[str, str]
 
 
 class ProbeError(Exception):
-    """One request to the endpoint failed; the message says how."""
+    """One request to the endpoint failed; the message says how. `unreachable`: no
+    connection could be made at all (hypewatch.net.UnreachableError)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -99,12 +104,18 @@ class ChatClient:
             )
             await response.aread()
         except NET_ERRORS as error:
-            raise ProbeError(_describe_failure(error)) from None
+            raise ProbeError(
+                _describe_failure(error), unreachable=isinstance(error, UnreachableError)
+            ) from None
         finally:
             self.seconds += time.monotonic() - started
         _check_status(response)
         try:
-            document = response.json()
+            document = jsonlimits.loads(
+                response.content,
+                what=f"the reply from {self.url}",
+                max_bytes=openai_api.MAX_REPLY_BYTES,
+            )
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ProbeError(
                 f"reply is not JSON (starts {response.text[:60]!r}): not an OpenAI-compatible API"
@@ -134,7 +145,9 @@ class ChatClient:
                     _check_status(response)
                 return await _read_sse(response)
         except NET_ERRORS as error:
-            raise ProbeError(_describe_failure(error)) from None
+            raise ProbeError(
+                _describe_failure(error), unreachable=isinstance(error, UnreachableError)
+            ) from None
         finally:
             self.seconds += time.monotonic() - started
 
@@ -151,7 +164,7 @@ async def _read_sse(response: httpx.Response) -> Reply:
         if payload == "[DONE]":
             break
         try:
-            event = json.loads(payload)
+            event = jsonlimits.loads(payload, what="a stream event from the endpoint")
         except json.JSONDecodeError:
             raise ProbeError(f"stream event is not JSON: {payload[:60]!r}") from None
         if not isinstance(event, dict):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hypewatch.net import UnreachableError
 from hypewatch.verifiers.fingerprint.client import ChatClient, Message, ProbeError, Reply
 from hypewatch.verifiers.fingerprint.decide import (
     Evidence,
@@ -75,6 +76,7 @@ class _Session:
     counts: list[CountObservation] = field(default_factory=list)
     failures_in_row: int = 0
     usage_missing: bool = False
+    answered: int = 0
 
     @property
     def budget(self) -> int:
@@ -97,8 +99,12 @@ class _Session:
         except ProbeError as error:
             self.failures_in_row += 1
             self.findings.errors.append(str(error))
+            if error.unreachable and not self.answered:
+                # nothing was ever reached: a network failure (exit 4), not a verdict
+                raise UnreachableError(str(error).removeprefix("UnreachableError: ")) from None
             return None
         self.failures_in_row = 0
+        self.answered += 1
         if reply.usage is None:
             self.usage_missing = self.usage_missing or not stream
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from hypewatch.bot.watchers.hub_http import configure_hub_http
 from hypewatch.config import Settings
 from hypewatch.net import NetConfig, async_client
 from hypewatch.verifiers.weights.hub import HubClient
@@ -30,6 +31,7 @@ def run_check(
     net = NetConfig.from_settings(
         settings.network, allow_private=allow_private, trusted_origins=[hub.endpoint]
     )
+    configure_hub_http(net)  # huggingface_hub with our timeouts, caps and network.retries
 
     async def run() -> WeightsReport:
         async with async_client(net) as client:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from hypewatch import jsonlimits
 from hypewatch.config import Secret, Settings, optional_secret
 from hypewatch.models import JSON
 from hypewatch.net import NET_ERRORS, NetError
@@ -298,7 +299,7 @@ async def fetch_json(
     except NET_ERRORS:
         return None, received
     try:
-        document = json.loads(b"".join(chunks).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = jsonlimits.loads(b"".join(chunks).decode("utf-8"), what=url)
+    except (UnicodeDecodeError, json.JSONDecodeError, jsonlimits.JsonLimitError):
         return None, received
     return (document if isinstance(document, dict) else None), received

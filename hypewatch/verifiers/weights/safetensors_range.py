@@ -22,10 +22,23 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
+from hypewatch import jsonlimits
 from hypewatch.net import NetError
 
-#: The safetensors crate's own cap on the header (huggingface_hub uses 25 MB).
-MAX_HEADER_BYTES = 100_000_000
+#: The cap on a header's length. The safetensors crate allows 100 MB and huggingface_hub
+#: 25 MB, but parsed JSON takes 8-20x its size in memory (a 30 MB header peaked at ~550 MB):
+#: 16 MB holds ~130,000 tensors in one file (real shards hold hundreds to a few thousand)
+#: and bounds the peak (docs/network.md, bench/bench_limits.py).
+MAX_HEADER_BYTES = 16_000_000
+#: A header is {name: {dtype, shape: [..], data_offsets: [..]}} plus `__metadata__`
+#: {str: str}: three levels; offsets and sizes fit in 20 digits (2**64).
+MAX_HEADER_DEPTH = 3
+MAX_HEADER_INT_DIGITS = 20
+#: A tensor entry takes at least ~49 bytes of JSON (`"a":{"dtype":"U8","shape":[],
+#: "data_offsets":[0,0]},`): a large header with more objects than that allows is built
+#: to cost memory (a million `{}` parse into a million dicts), and is refused unparsed.
+MIN_BYTES_PER_OBJECT = 45
+LARGE_HEADER_BYTES = 1_000_000
 #: The first read of a file: the length prefix and, usually, the whole header.
 HEADER_PREFETCH = 16_384
 
@@ -148,10 +161,25 @@ def parse_header(raw: bytes, file: str, file_size: int) -> SafetensorsHeader:
     (no gap, no overlap) and covering the buffer exactly, as the crate does.
     """
     header_len = len(raw)
+    objects = raw.count(b"{")
+    if header_len > LARGE_HEADER_BYTES and objects > header_len // MIN_BYTES_PER_OBJECT:
+        raise HeaderError(
+            f"header refused: {objects:,} objects in {header_len:,} bytes is more than a "
+            "safetensors header can hold (one per tensor)"
+        )
     try:
-        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        document = jsonlimits.loads(
+            raw,
+            what="the safetensors header",
+            max_bytes=MAX_HEADER_BYTES,
+            max_depth=MAX_HEADER_DEPTH,
+            max_int_digits=MAX_HEADER_INT_DIGITS,
+            object_pairs_hook=_no_duplicates,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise HeaderError(f"header is not JSON: {error}") from None
+    except jsonlimits.JsonLimitError as error:
+        raise HeaderError(f"header refused: {error}") from None
     if not isinstance(document, dict):
         raise HeaderError("header is not a JSON object")
     metadata = document.pop("__metadata__", {})
