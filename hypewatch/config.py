@@ -288,6 +288,9 @@ class BenchmarkEndpoint(Section):
     url: str
     model: str
     api_key_env: EnvName | None = None
+    #: Requests in flight on this server (default: verifiers.benchmark.concurrency);
+    #: several entries for one repo and model form a pool (docs/access.md).
+    concurrency: int | None = Field(None, ge=1, le=1024)
 
 
 class BenchmarkJudge(Section):

@@ -30,6 +30,7 @@ class OwnServers:
                     else f"configured for repos matching {entry.repo_pattern!r}",
                     note="your server: it serves whatever revision you deployed",
                     api_key=key,
+                    slots=entry.concurrency or 0,
                 )
             )
         if not found:

@@ -38,6 +38,7 @@ class Route:
     reason: str = ""
     note: str = ""
     api_key: Secret | None = None
+    slots: int = 0  # requests in flight on this route; 0: the run's default
 
     def describe(self) -> str:
         """One line for a thread: `kind provider model at url`."""
@@ -57,6 +58,7 @@ class Route:
             "reason": self.reason,
             "note": self.note,
             "authenticated": self.api_key is not None,
+            "slots": self.slots or None,
         }
 
 
