@@ -9,6 +9,10 @@ The texts are split in two: a "held-out" part (the 15 whose sha256(id) sorts
 first) that was not looked at while the extractor was tuned, and the rest.
 
     python bench/bench_realworld.py [--data FILE] [--verbose] [--part all|tuned|held-out]
+    python bench/bench_realworld.py --file PATH [--verbose]
+
+`--file PATH` scores any other file in the same schema (for example a fresh held-out set
+kept outside the project) with the same evaluation code, as one part ("all").
 """
 
 from __future__ import annotations
@@ -42,22 +46,26 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--verbose", action="store_true", help="print each text's misses")
     parser.add_argument("--part", choices=["all", "tuned", "held-out"], default="all")
+    parser.add_argument(
+        "--file", type=Path, help="score this file (same schema) as a whole, with no split"
+    )
     args = parser.parse_args()
+    if args.file is not None:
+        args.data = args.file
     if not args.data.exists():
         sys.exit(f"{args.data} not found: the real texts live in shared/realworld/ beside the repo")
     posts = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
     held = held_out_ids(posts)
     extractor = Extractor()
     out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "data": str(args.data.resolve())}
-    parts = {
-        "all": posts,
-        "tuned": [p for p in posts if p["id"] not in held],
-        "held-out": [p for p in posts if p["id"] in held],
-    }
+    parts = {"all": posts}
+    if args.file is None:
+        parts["tuned"] = [p for p in posts if p["id"] not in held]
+        parts["held-out"] = [p for p in posts if p["id"] in held]
     for name, part in parts.items():
         report = evaluate(extractor, part)
         out[name] = report.to_json()
-        if args.verbose and (args.part == name):
+        if args.verbose and (args.part == name or args.file is not None):
             print("\n".join(report.misses), file=sys.stderr)
     print(json.dumps(out, indent=2))
 

@@ -395,7 +395,16 @@ class DiscordBotSettings(Section):
     enabled: bool = False
     token_env: EnvName = "DISCORD_BOT_TOKEN"
     api_base: str = "https://discord.com/api/v10"
+    #: The gateway the bot's websocket connects to (a plain client does not ask Discord).
+    gateway_url: str = "wss://gateway.discord.gg/"
     guild_id: int | None = Field(None, ge=0, le=2**64 - 1)
+    #: Members with this role may subscribe/unsubscribe/verify (besides Manage Channels).
+    admin_role_id: int | None = Field(None, ge=0, le=2**64 - 1)
+    #: `/hypewatch verify` runs per channel per window (the rest are refused).
+    verify_per_channel: int = Field(3, ge=1, le=100)
+    verify_window_minutes: float = Field(60.0, ge=1.0, le=1440.0)
+    #: Longest wait between attempts to log in again after a failure.
+    reconnect_max_seconds: float = Field(300.0, ge=1.0, le=3600.0)
 
 
 class SlackChannelSettings(Section):

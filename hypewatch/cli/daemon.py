@@ -110,7 +110,8 @@ def run(
     """Run the daemon: polls, verification queue, re-checks, deliveries, weekly digest."""
     import asyncio
 
-    from hypewatch.bot.app import build_application
+    from hypewatch.bot.app import build_application, net_config
+    from hypewatch.bot.chat_bots import build_chat_bots, serve
     from hypewatch.bot.health import start_health_server
     from hypewatch.bot.logs import configure_logging
 
@@ -127,11 +128,12 @@ def run(
                 await daemon.run_once()
                 return
             daemon.install_signal_handlers()
+            bots = build_chat_bots(settings, state.database, net_config(settings))
             runner = None
             if settings.daemon.health_port:
                 runner = await start_health_server(daemon, settings.daemon.health_port)
             try:
-                await daemon.run()
+                await serve(daemon, bots)
             finally:
                 if runner is not None:
                     await runner.cleanup()

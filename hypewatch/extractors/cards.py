@@ -263,10 +263,16 @@ def _is_bench_label(cell: str) -> bool:
     return registry.lookup(name) is not None
 
 
+# An unknown label with one of these words is an aggregate ("Average Score in English").
+_AGGREGATE_WORDS = frozenset(["average", "avg", "mean", "overall"])
+
+
 def _is_category(name: str) -> bool:
     words = re.findall(r"[a-z]+", name.lower())
     known = registry.lookup(name) is not None
-    return not known and bool(words) and all(w in _CATEGORY_WORDS for w in words)
+    if known or not words:
+        return False
+    return all(w in _CATEGORY_WORDS for w in words) or not _AGGREGATE_WORDS.isdisjoint(words)
 
 
 def _names_benchmark(name: str) -> bool:

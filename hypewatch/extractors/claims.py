@@ -28,7 +28,9 @@ _DET = r"(?:(?:the|our|its|their|a|an|new|latest|first|open|novel)\s+){0,3}"
 _CUE = re.compile(
     r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
     r"meet|say hello to|welcome|we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
-    r"launch(?:ed)?|open[- ]sourced?|unveil(?:ed)?)|introduces|announces|unveils|presents)"
+    r"launch(?:ed)?|open[- ]sourced?|unveil(?:ed)?)|introduces|announces|unveils|presents|"
+    r"(?:excited|thrilled|proud|happy|pleased|delighted)\s+to\s+(?:introduce|announce|unveil|"
+    r"present|release|launch|open[- ]source))"
     r"\s+" + _DET.replace("(?:", "(?i:", 1) + "(" + NAME + ")"
 )
 _IS_OUT = re.compile(

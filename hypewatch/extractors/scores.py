@@ -99,12 +99,22 @@ _SETTING_HINTS = ("shot", "cot", "@", "thought", "strict", "loose", "percentile"
 _AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for k in range(1, 1025)]
 
 
+_CAMEL = re.compile(r"(?<![A-Z])([a-z]{2,})([A-Z][a-z]{2,})")
+
+
 def _variants(nlp: Language, alias: str) -> list[Doc]:
     """The tokenisations an alias can take in running text (GSM8K vs GSM8 + K)."""
     docs = [nlp.make_doc(alias)]
     words = [w for w in re.split(r"(\s+|-)", alias) if w and not w.isspace()]
     if words and [t.text for t in docs[0]] != words:
         docs.append(Doc(nlp.vocab, words=words))
+    # a CamelCase name written apart: `AlpacaEval 2.0` as "Alpaca-Eval 2.0" / "Alpaca Eval 2.0"
+    # (else "Alpaca-Eval" matches the 2023 benchmark and its version "2.0" reads as a score)
+    if _CAMEL.search(alias):
+        for sep in ("-", " "):
+            apart = _CAMEL.sub(rf"\1{sep}\2", alias)
+            parts = [w for w in re.split(r"(\s+|-)", apart) if w and not w.isspace()]
+            docs.append(Doc(nlp.vocab, words=parts))
     return docs
 
 

@@ -19,7 +19,10 @@ _LAUNCH = re.compile(
     r"our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
     r"(?:new|latest)\s+(?:open\s+)?(?:model|release|llm)|just\s+(?:released|dropped|launched)|"
     r"(?:has|have)\s+(?:been\s+)?released|\breleases?\b|\blaunch(?:es|ed)?\b|model card|"
-    r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks))",
+    r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks)|"
+    # news relaying a launch: "TII introduced the Falcon 2 model series"
+    r"\b(?:introduced|unveiled|released|launched)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?"
+    r"(?:new\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?\s+(?:models?|series|llms?|family)\b)",
     re.I,
 )
 _THIRD = re.compile(
@@ -29,8 +32,9 @@ _THIRD = re.compile(
     r"\bin my (?:testing|tests|experience|runs)\b|\bindependent(?:ly)?\b|"
     r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
     r"(?:reproduce|replicate|match|confirm)|\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
-    r"\bthird[- ]party\b|"
-    r"\b(?:we|i)\s+(?:found|measured|see|saw)\b|\baccording to (?:our|my)\b|"
+    # a launcher's own human evaluation "with an external third-party vendor" is not one
+    r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?)\b)|"
+    r"\b(?:we|i)\s+(?:found|measured)\b|\bi\s+(?:see|saw)\b|\baccording to (?:our|my)\b|"
     r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b|"
     r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
     r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b|"
@@ -92,7 +96,14 @@ _OWN = re.compile(
     # the launcher in the first person: "I am excited to announce", "we are proud to release"
     r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)?\s+(?:(?:very|so|super|really)\s+)?"
     r"(?:excited|thrilled|proud|happy|pleased|delighted)\s+to\s+"
-    r"(?:announce|introduce|release|share|launch|open[- ]source|present|unveil)",
+    r"(?:announce|introduce|release|share|launch|open[- ]source|present|unveil)|"
+    # a team or lab in the third person: "The X Research Team is thrilled to introduce"
+    r"\b(?:team|lab|labs|we)\s+(?:is|are)\s+(?:(?:very|so|super|really)\s+)?"
+    r"(?:excited|thrilled|proud|happy|pleased|delighted)\s+to\s+"
+    r"(?:announce|introduce|release|share|launch|open[- ]source|present|unveil)|"
+    # "Today, we introduce X", "Today we're introducing X", "We are releasing both X and Y"
+    r"\btoday,?\s+we(?:'re|’re|\s+are)?\s+(?:introduc|releas|launch|unveil|open[- ]sourc|announc)|"
+    r"\bwe(?:'re|’re|\s+are)\s+(?:now\s+)?(?:introducing|releasing|launching|open[- ]sourcing)\b",
     re.I,
 )
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
@@ -205,8 +216,8 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     """Launch cues and the first reason (if any) this post is not the launching party's claim."""
     head = text[:20000]
     low = head.lower()
-    launch = is_card or _LAUNCH.search(low) is not None
     own = is_card or _OWN.search(low) is not None
+    launch = own or _LAUNCH.search(low) is not None
     # a model card is the launching party's own page: "checked for contamination" there is
     # a claim of care, not a debunk
     if not is_card and (

@@ -7,6 +7,11 @@ for forum posts, `?thread_id=` for posts and edits inside a thread (an edit
 of a thread message without it is 404 code 10008, as on Discord), 429 with
 `retry_after` and `Via`, 404 Unknown Webhook, enforced nonces.
 
+Bot channels: `GET /channels/{id}` answers the channel object (its `type`
+from `channel_types`, default 0 = text; 15 = forum), `POST
+/channels/{id}/threads` on a forum channel creates a forum post (a thread
+whose first message has the thread's id).
+
 State: `fail_next` is a list of (status, json body, headers) answered before
 anything else; `webhook_gone=True` answers every webhook call 404 10015.
 `messages` maps message id -> stored message; `threads` thread id -> name.
@@ -25,6 +30,9 @@ from hypewatch.standins.http import StandinHandler
 _ids = itertools.count(1_200_000_000_000_000_000)
 WEBHOOK = re.compile(r"^/api(?:/v\d+)?/webhooks/(\d+)/([^/]+)(?:/messages/(\d+))?$")
 CHANNEL = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)/messages(?:/(\d+))?(/threads)?$")
+CHANNEL_INFO = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)$")
+FORUM_POST = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)/threads$")
+FORUM_TYPES = (15, 16)
 
 
 def new_state(**extra: Any) -> dict[str, Any]:
@@ -36,6 +44,7 @@ def new_state(**extra: Any) -> dict[str, Any]:
         "posts": [],
         "nonces": {},
         "bot_token": "bot-token",
+        "channel_types": {},
     }
     state.update(extra)
     return state
@@ -75,6 +84,49 @@ class DiscordHandler(StandinHandler):
         raw = self.read_body()
         return json.loads(raw) if raw else {}
 
+    def _authorized(self) -> bool:
+        if self.headers.get("Authorization") == f"Bot {self.state['bot_token']}":
+            return True
+        self._reply(401, {"message": "401: Unauthorized", "code": 0})
+        return False
+
+    def _channel_object(self, channel_id: str) -> dict[str, Any]:
+        kind = int(self.state["channel_types"].get(channel_id, 0))
+        return {"id": channel_id, "type": kind, "guild_id": "1100", "name": f"channel-{channel_id}"}
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if self._failure():
+            return
+        if m := CHANNEL_INFO.match(parts.path):
+            if self._authorized():
+                self._reply(200, self._channel_object(m.group(1)))
+            return
+        self._reply(404, {"message": "404: Not Found", "code": 0})
+
+    def _forum_post(self, m: re.Match[str], payload: dict[str, Any]) -> None:
+        if not self._authorized():
+            return
+        channel = m.group(1)
+        if int(self.state["channel_types"].get(channel, 0)) not in FORUM_TYPES:
+            self._reply(400, {"message": "Invalid Form Body", "code": 50035})
+            return
+        first = payload.get("message") or {}
+        name = payload.get("name", "")
+        if not name or len(name) > 100 or not (first.get("content") or first.get("embeds")):
+            self._reply(400, {"message": "Invalid Form Body", "code": 50035})
+            return
+        thread_id = str(next(_ids))
+        with self.server.lock:
+            self.state["threads"][thread_id] = name
+        message = self._store(thread_id, first)
+        with self.server.lock:  # a forum post's first message has the post's id
+            del self.state["messages"][message["id"]]
+            message["id"] = thread_id
+            self.state["messages"][thread_id] = message
+        post = {"id": thread_id, "type": 11, "parent_id": channel, "name": name}
+        self._reply(201, post | {"message": message})
+
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -85,6 +137,8 @@ class DiscordHandler(StandinHandler):
             self._webhook_post(m, query, payload)
         elif m := CHANNEL.match(parts.path):
             self._channel_post(m, payload)
+        elif m := FORUM_POST.match(parts.path):
+            self._forum_post(m, payload)
         else:
             self._reply(404, {"message": "404: Not Found", "code": 0})
 
@@ -104,7 +158,12 @@ class DiscordHandler(StandinHandler):
         message_id = m.group(2 if m.re is CHANNEL else 3)
         message = self.state["messages"].get(message_id)
         in_thread = message is not None and message["channel_id"] in self.state["threads"]
-        if message is None or (m.re is WEBHOOK and in_thread and "thread_id" not in query):
+        elsewhere = m.re is CHANNEL and message is not None and message["channel_id"] != m.group(1)
+        if (
+            message is None
+            or elsewhere
+            or (m.re is WEBHOOK and in_thread and "thread_id" not in query)
+        ):
             self._reply(404, {"message": "Unknown Message", "code": 10008})
             return
         with self.server.lock:
@@ -142,8 +201,10 @@ class DiscordHandler(StandinHandler):
         self._reply(200, message)
 
     def _channel_post(self, m: re.Match[str], payload: dict[str, Any]) -> None:
-        if self.headers.get("Authorization") != f"Bot {self.state['bot_token']}":
-            self._reply(401, {"message": "401: Unauthorized", "code": 0})
+        if not self._authorized():
+            return
+        if int(self.state["channel_types"].get(m.group(1), 0)) in FORUM_TYPES:
+            self._reply(400, {"message": "Cannot send messages in a forum channel", "code": 220001})
             return
         channel, message_id, threads = m.group(1), m.group(2), m.group(3)
         if threads:

@@ -173,7 +173,8 @@ def reactivate_destination(store: Store, name: str) -> int:
 def add_outbox_row(
     store: Store, event_id: int, destination: str, state: OutboxState = OutboxState.PENDING
 ) -> None:
-    """Called by `routing.queue_deliveries` only, inside the event's transaction."""
+    """Called by `routing` only: inside the event's transaction (`queue_deliveries`), or
+    for a new subscription's back-fill (`backfill_open_launches`)."""
     store.db.execute(
         """INSERT INTO outbox (event_id, destination, state, created_at)
            VALUES (?, ?, ?, ?) ON CONFLICT (event_id, destination) DO NOTHING""",

@@ -23,8 +23,13 @@ import json
 
 from hypewatch.config import Filters
 from hypewatch.events import Event
+from hypewatch.models import ClaimStatus
 from hypewatch.storage import delivery
+from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
+
+#: A launch is open while one of its claims is still waiting for a verdict.
+OPEN_STATUSES = frozenset({ClaimStatus.CLAIMED, ClaimStatus.VERIFYING})
 
 
 def matches(store: Store, launch_id: int, filters: Filters) -> bool:
@@ -73,4 +78,23 @@ def queue_deliveries(store: Store, event: Event) -> int:
         )
         delivery.add_outbox_row(store, event.id, target.name, state)
         queued += 1
+    return queued
+
+
+def backfill_open_launches(store: Store, destination: str, filters: Filters) -> int:
+    """Queue each open launch's newest event (when it passes `filters`) to `destination`,
+    for a subscription made with the back-fill option: the launch's thread starts on the
+    next delivery pass, its root summarising everything so far. Returns how many."""
+    queued = 0
+    with write(store.db):
+        for launch in store.launches():
+            claims = store.claims(launch_id=launch.id)
+            if not any(c.status in OPEN_STATUSES for c in claims):
+                continue
+            if not matches(store, launch.id, filters):
+                continue
+            events = store.events(launch_id=launch.id)
+            if events:
+                delivery.add_outbox_row(store, events[-1].id, destination)
+                queued += 1
     return queued

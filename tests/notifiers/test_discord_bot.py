@@ -38,6 +38,7 @@ class FakeInteraction:
     channel_id: int = 987654321098765432
     user: FakeUser = field(default_factory=FakeUser)
     response: FakeResponse = field(default_factory=FakeResponse)
+    command: Any = None
 
 
 ADMIN = discord.Permissions(manage_channels=True)

@@ -11,9 +11,13 @@ it Discord answers 404 10008). A plain channel webhook posts the root and the
 replies in the channel. Every post uses `?wait=true` (else 204 and no id)
 and `allowed_mentions: {"parse": []}`.
 
-Bot channels (`DiscordChannelNotifier`, for `/hypewatch subscribe`): the root
-is a channel message with a thread started from it; posts carry a nonce with
-`enforce_nonce`, so a re-send after a crash returns the message already made.
+Bot channels (`DiscordChannelNotifier`, for `/hypewatch subscribe`): in a text
+channel the root is a channel message with a thread started from it; posts
+carry a nonce with `enforce_nonce`, so a re-send after a crash returns the
+message already made. In a forum (or media) channel each launch is a forum
+post (`POST /channels/{id}/threads` with the root as its first message; the
+root is edited inside the post). The channel's type is read once per channel
+(`GET /channels/{id}`).
 
 Status codes: 429 -> wait (Retry-After / `retry_after`), 401/403/404 -> the
 destination is gone (disabled, never retried: Discord bans IPs that keep
@@ -54,6 +58,8 @@ SUPPRESS_EMBEDS = 1 << 2
 NO_MENTIONS: dict[str, Any] = {"parse": []}
 _WEBHOOK_PATH = re.compile(r"^(?P<base>.*)/webhooks/(?P<id>\d+)/(?P<token>[^/?#]+)/?$")
 _THREAD_ALREADY_CREATED = 160004
+#: Channel types whose messages are forum posts (GUILD_FORUM, GUILD_MEDIA).
+FORUM_TYPES = frozenset({15, 16})
 
 
 def parse_webhook_url(url: str) -> tuple[str, str, str]:
@@ -120,7 +126,11 @@ class _Rest:
         self._client: httpx.AsyncClient | None = None
 
     async def call(
-        self, method: str, url: str, body: dict[str, Any], params: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None,
+        params: dict[str, str] | None = None,
     ) -> httpx.Response:
         if self._client is None:
             self._client = async_client(self._net, headers=self._headers)
@@ -203,6 +213,7 @@ class DiscordChannelNotifier:
     def __init__(self, token: Secret, net: NetConfig, *, api_base: str = API_BASE) -> None:
         self._base = api_base.rstrip("/")
         self._rest = _Rest(net, {"Authorization": f"Bot {token.reveal()}"})
+        self._forum: dict[str, bool] = {}
 
     def handles(self, destination: str) -> bool:
         return destination.startswith(self.PREFIX)
@@ -221,8 +232,22 @@ class DiscordChannelNotifier:
         # Discord returns the existing message for a repeated nonce (a few minutes' window)
         return {"nonce": f"hw{key}"[:25], "enforce_nonce": True}
 
+    async def _is_forum(self, channel: str) -> bool:
+        if channel not in self._forum:
+            url = f"{self._base}/channels/{channel}"
+            info = check_response(await self._rest.call("GET", url, None))
+            self._forum[channel] = info.get("type") in FORUM_TYPES
+        return self._forum[channel]
+
     async def create_thread(self, destination: str, root: Message, key: str) -> ThreadRef:
         channel = self._channel(destination)
+        if await self._is_forum(channel):
+            name = discord_title(root.title, DISCORD_THREAD_NAME_LIMIT)
+            url = f"{self._base}/channels/{channel}/threads"
+            body = {"name": name, "message": discord_root_payload(root)}
+            post = check_response(await self._rest.call("POST", url, body))
+            thread_id = str(post["id"])
+            return ThreadRef(str(post.get("message", {}).get("id", thread_id)), thread_id)
         body = discord_root_payload(root) | self._nonce(destination, key)
         url = f"{self._base}/channels/{channel}/messages"
         message = check_response(await self._rest.call("POST", url, body))
@@ -242,6 +267,8 @@ class DiscordChannelNotifier:
 
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None:
         channel = self._channel(destination)
+        if thread.thread_id and await self._is_forum(channel):
+            channel = thread.thread_id  # a forum post's first message lives in the post
         url = f"{self._base}/channels/{channel}/messages/{thread.root_message_id}"
         check_response(await self._rest.call("PATCH", url, discord_root_payload(root)))
 

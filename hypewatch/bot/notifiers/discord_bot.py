@@ -2,27 +2,34 @@
 
 Subscriptions live in the `subscriptions` table (platform "discord", the
 channel id, the filters as JSON); the outbox turns each into the destination
-`discord-channel:<id>`, delivered by `DiscordChannelNotifier`. `subscribe`,
-`unsubscribe` and `verify` need Manage Channels, checked locally with
-`app_commands.checks.has_permissions` (`default_permissions` is only a hint
-to Discord's UI). Every reply is sent with mentions disabled.
+`discord-channel:<id>`, delivered by `DiscordChannelNotifier` (a text
+channel gets a message and a thread per launch, a forum channel a forum post).
+`subscribe`, `unsubscribe` and `verify` need Manage Channels or the configured
+`admin_role_id`, checked here on every call (`default_permissions` is only a
+hint to Discord's UI); `verify` is rate-limited per channel. Replies are
+ephemeral (except `status`, which answers for the channel) and sent with
+mentions disabled. `hypewatch.bot.chat_bots` runs the bot in the daemon.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from hypewatch.bot.command_limits import ChannelRateLimiter
 from hypewatch.bot.markup import discord_escape, to_discord
 from hypewatch.bot.threads import clean_line, load_view, render_root
 from hypewatch.config import Filters, Settings
 from hypewatch.storage import NotFoundError, Store
 from hypewatch.storage import delivery as db
+from hypewatch.storage.routing import backfill_open_launches
 from hypewatch.verifiers.base import discover
 
+log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -36,6 +43,26 @@ async def _say(interaction: discord.Interaction, text: str, *, ephemeral: bool =
     )
 
 
+def may_manage(interaction: discord.Interaction) -> bool:
+    """The check on `subscribe`, `unsubscribe` and `verify`: Manage Channels in this
+    channel, or the role `notifiers.discord_bot.admin_role_id`."""
+    if interaction.permissions.manage_channels:
+        return True
+    command = interaction.command
+    group = command.parent if isinstance(command, app_commands.Command) else None
+    role_id = (
+        group.settings.notifiers.discord_bot.admin_role_id
+        if isinstance(group, HypewatchCommands)
+        else None
+    )
+    user = interaction.user
+    # The member's role ids come with the interaction; `Member.roles` needs the guild in
+    # the cache, which this bot (no guilds intent) never fills.
+    if role_id is not None and isinstance(user, discord.Member) and user._roles.has(role_id):
+        return True
+    raise app_commands.MissingPermissions(["manage_channels"])
+
+
 class HypewatchCommands(app_commands.Group):
     """The `/hypewatch` command group; `open_store` gives a Store per command."""
 
@@ -47,6 +74,10 @@ class HypewatchCommands(app_commands.Group):
         )
         self.open_store = open_store
         self.settings = settings
+        bot = settings.notifiers.discord_bot
+        self.verify_limit = ChannelRateLimiter(
+            bot.verify_per_channel, bot.verify_window_minutes * 60
+        )
 
     @app_commands.command(name="subscribe", description="Post launch threads in this channel")
     @app_commands.describe(
@@ -55,8 +86,9 @@ class HypewatchCommands(app_commands.Group):
         statuses="Comma-separated statuses, e.g. failed,replicated",
         orgs="Comma-separated organisations",
         benchmarks="Comma-separated benchmarks, e.g. MMLU,GSM8K",
+        backfill="Also post the launches still being verified now",
     )
-    @app_commands.checks.has_permissions(manage_channels=True)
+    @app_commands.check(may_manage)
     @app_commands.default_permissions(manage_channels=True)
     async def subscribe(
         self,
@@ -66,6 +98,7 @@ class HypewatchCommands(app_commands.Group):
         statuses: str = "",
         orgs: str = "",
         benchmarks: str = "",
+        backfill: bool = False,
     ) -> None:
         filters = Filters(
             min_hype=min_hype,
@@ -75,22 +108,25 @@ class HypewatchCommands(app_commands.Group):
             benchmarks=_words(benchmarks),
         )
         channel = str(interaction.channel_id)
+        destination = db.DISCORD_CHANNEL_PREFIX + channel
         store = self.open_store()
         try:
             db.subscribe(
                 store, "discord", channel, filters.model_dump(), f"user:{interaction.user.id}"
             )
-            db.reactivate_destination(store, f"discord-channel:{channel}")
+            db.reactivate_destination(store, destination)
+            backfilled = backfill_open_launches(store, destination, filters) if backfill else 0
         finally:
             store.close()
         shown = ", ".join(f"{k}={v}" for k, v in filters.model_dump().items() if v) or "none"
+        extra = f" Posting {backfilled} open launch(es) now." if backfill else ""
         await _say(
             interaction,
-            f"Subscribed this channel to launch threads (filters: {discord_escape(shown)}).",
+            f"Subscribed this channel to launch threads (filters: {discord_escape(shown)}).{extra}",
         )
 
     @app_commands.command(name="unsubscribe", description="Stop posting launch threads here")
-    @app_commands.checks.has_permissions(manage_channels=True)
+    @app_commands.check(may_manage)
     @app_commands.default_permissions(manage_channels=True)
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
         store = self.open_store()
@@ -120,9 +156,17 @@ class HypewatchCommands(app_commands.Group):
 
     @app_commands.command(name="verify", description="Queue every verifier for a launch's claims")
     @app_commands.describe(model="Launch name, slug, id or Hugging Face repo")
-    @app_commands.checks.has_permissions(manage_channels=True)
+    @app_commands.check(may_manage)
     @app_commands.default_permissions(manage_channels=True)
     async def verify(self, interaction: discord.Interaction, model: str) -> None:
+        wait = self.verify_limit.acquire(str(interaction.channel_id))
+        if wait is not None:
+            await _say(
+                interaction,
+                f"This channel has used its verifications for now; try again in {wait / 60:.0f}"
+                " minute(s).",
+            )
+            return
         store = self.open_store()
         try:
             launch = store.find_launch(clean_line(model, 200))
@@ -140,7 +184,11 @@ class HypewatchCommands(app_commands.Group):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.MissingPermissions):
-            await _say(interaction, "You need the Manage Channels permission for this command.")
+            await _say(
+                interaction,
+                "You need the Manage Channels permission (or the hypewatch admin role) for this "
+                "command.",
+            )
             return
         await _say(interaction, "Something went wrong; the bot's log has the details.")
         raise error
@@ -167,6 +215,9 @@ class HypewatchBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(HypewatchCommands(open_store, settings))
         self.guild_id = settings.notifiers.discord_bot.guild_id
+
+    async def on_ready(self) -> None:
+        log.info("Discord bot connected as %s", self.user)
 
     async def setup_hook(self) -> None:
         if self.guild_id is not None:
