@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from hypewatch.errors import ConfigError as ConfigError
@@ -370,10 +371,41 @@ class AccessSettings(Section):
 
 
 class VerifiersSettings(Section):
+    """`[verifiers]`: the built-ins' sections, plugin sections `[verifiers.<name>]`, timeouts.
+
+    A plugin's section is kept as a table here and validated against the
+    plugin's own settings model by `hypewatch config check` (and when the
+    verifier is built); `[verifiers.plugins.<name>]` is the older spelling.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
+
     weights: WeightsVerifierSettings = Field(default_factory=WeightsVerifierSettings)
     fingerprint: FingerprintVerifierSettings = Field(default_factory=FingerprintVerifierSettings)
     benchmark: BenchmarkVerifierSettings = Field(default_factory=BenchmarkVerifierSettings)
     plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # seconds one verify() may run before it is stopped with an inconclusive verdict
+    timeout_s: float = Field(1800.0, gt=0, le=86_400)
+    timeouts: dict[str, float] = Field(default_factory=lambda: {"benchmark": 21_600.0})
+
+    @model_validator(mode="after")
+    def _plugin_sections_are_tables(self) -> VerifiersSettings:
+        for name, value in (self.model_extra or {}).items():
+            if not isinstance(value, dict):
+                raise ValueError(
+                    f"verifiers.{name} must be a table ([verifiers.{name}]), got {value!r}"
+                )
+        for name, seconds in self.timeouts.items():
+            if not 0 < seconds <= 86_400:
+                raise ValueError(f"verifiers.timeouts.{name} must be in (0, 86400] seconds")
+        return self
+
+    def sections(self) -> dict[str, dict[str, Any]]:
+        """The plugin sections `[verifiers.<name>]`, by name."""
+        return dict(self.model_extra or {})
+
+    def timeout_for(self, name: str) -> float:
+        return self.timeouts.get(name, self.timeout_s)
 
 
 class Filters(Section):
@@ -443,6 +475,10 @@ class DigestSettings(Section):
     subject: str = "hypewatch weekly digest"
     max_launches: int = Field(50, ge=1, le=10_000)
     catch_up: bool = True
+    # a temporary SMTP failure (4xx, dropped connection) is retried this many more times,
+    # after retry_backoff_seconds, doubling each time
+    retry_attempts: int = Field(3, ge=0, le=10)
+    retry_backoff_seconds: float = Field(30.0, gt=0, le=3_600)
 
 
 class DaemonSettings(Section):

@@ -13,6 +13,9 @@ once more (at-least-once, like the outbox); it is never silently skipped.
 from __future__ import annotations
 
 import base64
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -22,7 +25,7 @@ from typing import Any
 import jinja2
 
 from hypewatch.bot.chart import png_chart
-from hypewatch.bot.email import check_addresses, send_message
+from hypewatch.bot.email import MailError, check_addresses, send_message
 from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, render_event, safe_url
 from hypewatch.config import DigestSettings, optional_secret
 from hypewatch.events import Event, FirstSeen, StatusChanged
@@ -30,6 +33,8 @@ from hypewatch.lifecycle import headline_verdict
 from hypewatch.models import ClaimKind, ClaimStatus, EventKind, utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
+
+log = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=7)
 
@@ -288,20 +293,42 @@ class SendResult:
     refused: list[str] = field(default_factory=list)
 
 
+def _send_with_backoff(
+    message: EmailMessage, settings: DigestSettings, sleep: Callable[[float], None]
+) -> list[str]:
+    """Send; a temporary failure (SMTP 4xx such as 451, a dropped connection) is tried again
+    after `retry_backoff_seconds`, doubling, up to `retry_attempts` more times. The same
+    message (same Message-ID) is re-sent, so a receiver can tell a repeat."""
+    for attempt in range(settings.retry_attempts + 1):
+        try:
+            return send_message(
+                message,
+                settings,
+                username=optional_secret(settings.smtp_username_env),
+                password=optional_secret(settings.smtp_password_env),
+            )
+        except MailError as error:
+            if not error.temporary or attempt == settings.retry_attempts:
+                raise
+            delay = settings.retry_backoff_seconds * 2**attempt
+            log.warning("digest: temporary SMTP failure (%s); retrying in %.1f s", error, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 def send_weekly_digest(
-    store: Store, settings: DigestSettings, now: datetime | None = None
+    store: Store,
+    settings: DigestSettings,
+    now: datetime | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SendResult:
     """Send this ISO week's digest unless it was already sent (also across restarts)."""
     digest = build_digest(store, now, max_launches=settings.max_launches)
     if db.digest_sent(store, digest.iso_week):
         return SendResult(digest.iso_week, False, True, list(settings.recipients))
     message = build_email(digest, settings)
-    refused = send_message(
-        message,
-        settings,
-        username=optional_secret(settings.smtp_username_env),
-        password=optional_secret(settings.smtp_password_env),
-    )
+    refused = _send_with_backoff(message, settings, sleep)
     message_id = str(message["Message-ID"])
     db.record_digest(store, digest.iso_week, list(settings.recipients), message_id)
     return SendResult(digest.iso_week, True, False, list(settings.recipients), message_id, refused)

@@ -19,7 +19,23 @@ from hypewatch.net import NetError
 
 
 class MailError(NetError):
-    """The SMTP server could not be reached or refused the message."""
+    """The SMTP server could not be reached or refused the message.
+
+    `temporary` is True for what a later attempt may fix: a 4xx reply
+    (RFC 5321 "transient negative completion", e.g. 451) or a dropped connection.
+    """
+
+    def __init__(self, message: str, *, temporary: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+
+
+def _transient(error: BaseException) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError))
 
 
 def check_addresses(addresses: Iterable[str], setting: str) -> list[str]:
@@ -87,9 +103,13 @@ def send_message(
     except smtplib.SMTPAuthenticationError:
         raise MailError(f"{where} refused the SMTP login; check the username/password") from None
     except smtplib.SMTPRecipientsRefused as error:
-        raise MailError(f"{where} refused every recipient: {sorted(error.recipients)}") from None
+        raise MailError(
+            f"{where} refused every recipient: {sorted(error.recipients)}",
+            temporary=_transient(error),
+        ) from None
     except (smtplib.SMTPException, OSError) as error:
         raise MailError(
-            f"cannot send mail through {where}: {type(error).__name__}: {error}"
+            f"cannot send mail through {where}: {type(error).__name__}: {error}",
+            temporary=_transient(error),
         ) from None
     return sorted(refused)

@@ -10,6 +10,7 @@ through the lifecycle and records the verdict as an event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import time
@@ -48,6 +49,7 @@ from hypewatch.verifiers.base import (
 )
 
 if TYPE_CHECKING:
+    from hypewatch.verifiers.fingerprint.service import ProbeLog
     from hypewatch.verifiers.weights.hub import HubClient
 
 log = logging.getLogger(__name__)
@@ -238,7 +240,10 @@ class Pipeline:
             settings=self.settings,
             net=self.net,
             launch=launch,
-            store=self.store,
+            claim=claim,
+            posts=tuple(self.store.posts_for_launch(launch.id)),
+            prior_verdicts=tuple(self.store.verdict_history(claim.id)),
+            probes=self._probe_log(claim),
             hf_repo=launch.hf_repo,
             revision=self.hashed_revision(launch) if claim.kind is ClaimKind.SCORE else None,
             endpoint=endpoint,
@@ -265,6 +270,14 @@ class Pipeline:
             return max(named)[1]
         recorded = list(revision_files(self.store, launch.hf_repo))
         return recorded[-1] if recorded else None
+
+    def _probe_log(self, claim: Claim) -> ProbeLog | None:
+        """The fingerprint verifier's own probe history; no other verifier gets a handle."""
+        if claim.kind is not ClaimKind.ENDPOINT:
+            return None
+        from hypewatch.verifiers.fingerprint.service import ProbeLog
+
+        return ProbeLog(self.store)
 
     def _model_access(self, claim: Claim, launch: Launch) -> tuple[str, str, str | None]:
         if claim.kind is ClaimKind.ENDPOINT:
@@ -300,20 +313,32 @@ class Pipeline:
             reason = registered.disabled_reason if registered else "not installed"
             return Verdict(VerdictStatus.UNVERIFIABLE, f"verifier {name} unavailable: {reason}")
         started = time.monotonic()
+        timeout = self.settings.verifiers.timeout_for(name)
+        deadline = asyncio.timeout(timeout)
         try:
             verifier = build(registered, self.settings)
-            return await verifier.verify(claim, self.context_for(claim, launch))
+            async with deadline:
+                return await verifier.verify(claim, self.context_for(claim, launch))
+        except TimeoutError as error:
+            if not deadline.expired():  # the verifier's own TimeoutError: a bug, not ours
+                log.exception("verifier %s failed on claim %s", name, claim.id)
+                return _inconclusive(f"verifier error: TimeoutError: {error}", started)
+            summary = (
+                f"verifier {name} timed out after {timeout:g} s "
+                f"(verifiers.timeouts.{name} / verifiers.timeout_s)"
+            )
+            return Verdict(
+                VerdictStatus.INCONCLUSIVE,
+                summary,
+                label="timeout",
+                cost=Cost(seconds=time.monotonic() - started),
+            )
         except NET_ERRORS as error:
             summary = f"network error: {type(error).__name__}: {error}"
         except Exception as error:  # a verifier bug becomes an inconclusive verdict, not a crash
             log.exception("verifier %s failed on claim %s", name, claim.id)
             summary = f"verifier error: {type(error).__name__}: {error}"
-        return Verdict(
-            VerdictStatus.INCONCLUSIVE,
-            summary[:500],
-            label="error",
-            cost=Cost(seconds=time.monotonic() - started),
-        )
+        return _inconclusive(summary, started)
 
     def _record(
         self, verification_id: int, claim_id: int, launch: Launch, name: str, verdict: Verdict
@@ -430,3 +455,13 @@ class Pipeline:
 
     def _others_running(self, claim_id: int, verification_id: int) -> bool:
         return self.store.others_waiting(claim_id, verification_id)
+
+
+def _inconclusive(summary: str, started: float) -> Verdict:
+    """A verifier that raised: an inconclusive verdict with the reason, not a crash."""
+    return Verdict(
+        VerdictStatus.INCONCLUSIVE,
+        summary[:500],
+        label="error",
+        cost=Cost(seconds=time.monotonic() - started),
+    )

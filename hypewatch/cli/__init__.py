@@ -21,27 +21,9 @@ from hypewatch.cli import (  # noqa: F401  (importing a module registers its com
     watch,
     weights,
 )
-from hypewatch.cli.common import (
-    EXIT_CONFIG,
-    EXIT_ERROR,
-    EXIT_INPUT,
-    EXIT_NETWORK,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_STORAGE,
-    EXIT_USAGE,
-    app,
-)
+from hypewatch.cli.common import app
 
 __all__ = [
-    "EXIT_CONFIG",
-    "EXIT_ERROR",
-    "EXIT_INPUT",
-    "EXIT_NETWORK",
-    "EXIT_NOT_FOUND",
-    "EXIT_OK",
-    "EXIT_STORAGE",
-    "EXIT_USAGE",
     "app",
     "main",
 ]

@@ -27,15 +27,12 @@ from typer.exceptions import TyperException
 from hypewatch import __version__
 from hypewatch.config import Settings, load_settings, resolve_config_path
 from hypewatch.errors import (
-    EXIT_CONFIG,
     EXIT_ERROR,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
-    EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_STORAGE,
-    EXIT_USAGE,
     HypewatchError,
     InputError,
     exit_code_of,
@@ -43,14 +40,6 @@ from hypewatch.errors import (
 from hypewatch.storage import Store
 
 __all__ = [
-    "EXIT_CONFIG",
-    "EXIT_ERROR",
-    "EXIT_INPUT",
-    "EXIT_NETWORK",
-    "EXIT_NOT_FOUND",
-    "EXIT_OK",
-    "EXIT_STORAGE",
-    "EXIT_USAGE",
     "AllowPrivateOpt",
     "InputError",
     "JsonOpt",

@@ -21,6 +21,7 @@ from hypewatch.cli.common import (
 )
 from hypewatch.config import (
     EXAMPLE_CONFIG,
+    ConfigError,
     check_secrets,
     resolve_config_path,
 )
@@ -63,11 +64,15 @@ def init(
 @config_app.command("check")
 @handle_errors
 def config_check(json_out: JsonOpt = False) -> None:
-    """Validate the configuration and that every secret it names is set."""
+    """Validate the configuration, every [verifiers.<name>] section, and every secret it names."""
     from hypewatch.net import opened_metadata
+    from hypewatch.verifiers.base import check_sections, discover
 
     settings = state.settings
     check_secrets(settings)
+    problems = check_sections(settings, discover(settings))
+    if problems:
+        raise ConfigError("invalid verifier settings:\n  " + "\n  ".join(problems))
     path = resolve_config_path(state.config_path)
     warnings = [
         f"network.allowlist opens the cloud metadata address {entry}: anything that can "

@@ -9,7 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from hypewatch.cli.common import (
-    EXIT_NETWORK,
     AllowPrivateOpt,
     JsonOpt,
     app,
@@ -19,6 +18,7 @@ from hypewatch.cli.common import (
     out,
     state,
 )
+from hypewatch.errors import EXIT_NETWORK
 
 #: Poll failures that mean the source could not be reached: the command exits 4.
 UNREACHABLE_KINDS = frozenset({"network", "timeout"})

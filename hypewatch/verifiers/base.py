@@ -9,47 +9,75 @@ Built-ins and third-party plugins register the same way, through the
     my_check = "my_package.module:MyVerifier"
 
 A verifier that cannot be imported, or whose `unavailable()` returns a
-reason, is listed as disabled with that reason and never run.
+reason, is listed as disabled with that reason and never run. Two
+distributions registering one name, or an entry point whose name differs from
+the class's `name`, is a packaging error naming both (`PluginNameError`).
+
+A verifier is handed a `VerifierContext`: read-only values (the launch, the
+claim, the launch's posts, the claim's earlier verdicts), its own settings,
+and the guarded HTTP client, never the writable Store. Plugin authors import
+all of this from `hypewatch.plugin`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from hypewatch.config import Secret, Settings
-from hypewatch.models import Claim, ClaimKind, Launch, Verdict
+from hypewatch.errors import ConfigError
+from hypewatch.models import Claim, ClaimKind, Launch, Post, Verdict
 from hypewatch.net import NetConfig, Resolver, async_client
-from hypewatch.storage import Store
+from hypewatch.storage.store import VerdictRecord
+
+if TYPE_CHECKING:
+    from hypewatch.verifiers.fingerprint.service import ProbeLog
 
 ENTRY_POINT_GROUP = "hypewatch.verifiers"
 
 
-@dataclass
-class VerifierContext:
-    """What a verifier is given besides the claim: settings, where to look, how to reach it.
+def _frozen(values: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(values or {}))
 
-    `endpoint`/`model`/`api_key` describe an OpenAI-compatible server for the
-    claim (the claimant's API or the user's own); `hf_repo`/`revision` the
-    published weights. Network access goes through `http()`, the guarded client.
+
+@dataclass(frozen=True, kw_only=True)
+class VerifierContext:
+    """What a verifier is given besides the claim: read-only facts, its settings, the network.
+
+    `launch`, `claim`, `posts` (the launch's posts) and `prior_verdicts` (the
+    claim's history, oldest first) are frozen values: a verifier reports
+    through the `Verdict` it returns, never by writing. `endpoint`/`model`/
+    `api_key` describe an OpenAI-compatible server for the claim (the
+    claimant's API or the user's own); `hf_repo`/`revision` the published
+    weights. Network access goes through `http()`, the guarded client.
+    `probes` is the built-in fingerprint verifier's own probe log (None for
+    every other verifier).
     """
 
     settings: Settings
     net: NetConfig
     launch: Launch | None = None
-    store: Store | None = None
+    claim: Claim | None = None
+    posts: tuple[Post, ...] = ()
+    prior_verdicts: tuple[VerdictRecord, ...] = ()
     hf_repo: str = ""
     revision: str | None = None
     endpoint: str = ""
     model: str = ""
     api_key: Secret | None = None
     resolver: Resolver | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    probes: ProbeLog | None = None
+    extra: Mapping[str, Any] = field(default_factory=_frozen)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.extra, MappingProxyType):
+            object.__setattr__(self, "extra", _frozen(self.extra))
 
     def http(self, **kwargs: Any) -> httpx.AsyncClient:
         return async_client(self.net, resolver=self.resolver, **kwargs)
@@ -73,8 +101,12 @@ class Verifier(Protocol):
     async def verify(self, claim: Claim, ctx: VerifierContext) -> Verdict: ...
 
 
-class VerifierError(Exception):
+class VerifierError(ConfigError):
     """A verifier cannot be built or found; the message says what to do."""
+
+
+class PluginNameError(VerifierError):
+    """Two distributions register one verifier name, or an entry point's name is not its class's."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +146,56 @@ def _config_data(name: str, settings: Settings) -> Any:
     builtin = getattr(settings.verifiers, name, None)
     if isinstance(builtin, BaseModel):
         return builtin
-    return settings.verifiers.plugins.get(name, {})
+    section = settings.verifiers.sections().get(name)
+    return section if section is not None else settings.verifiers.plugins.get(name, {})
+
+
+def _location(name: str, settings: Settings, error: ValidationError) -> str:
+    def where(loc: tuple[int | str, ...]) -> str:
+        return ".".join(str(p) for p in loc) or "(the section)"
+
+    legacy = name in settings.verifiers.plugins and name not in settings.verifiers.sections()
+    section = f"verifiers.plugins.{name}" if legacy else f"verifiers.{name}"
+    return "; ".join(f"[{section}] {where(e['loc'])}: {e['msg']}" for e in error.errors())
+
+
+def config_of(registered: RegisteredVerifier, settings: Settings) -> BaseModel:
+    """The verifier's settings, validated against its own `config_model`."""
+    if registered.cls is None:
+        raise VerifierError(f"verifier {registered.name} is disabled: {registered.disabled_reason}")
+    model = registered.cls.config_model
+    data = _config_data(registered.name, settings)
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
+    except ValidationError as error:
+        raise VerifierError(
+            f"{_location(registered.name, settings, error)} "
+            f"(distribution {registered.distribution!r}); "
+            "fix the key in the config file, then run 'hypewatch config check'"
+        ) from None
+
+
+def check_sections(settings: Settings, registry: dict[str, RegisteredVerifier]) -> list[str]:
+    """Every problem with the `[verifiers.<name>]` sections: unknown names, invalid keys."""
+    problems: list[str] = []
+    named = {**settings.verifiers.plugins, **settings.verifiers.sections()}
+    for name in sorted(named):
+        if name not in registry:
+            problems.append(
+                f"[verifiers.{name}] names no installed verifier "
+                f"(installed: {', '.join(sorted(registry)) or 'none'}); "
+                "install its distribution or remove the section"
+            )
+    for registered in registry.values():
+        if registered.cls is None or registered.name not in named:
+            continue
+        try:
+            config_of(registered, settings)
+        except VerifierError as error:
+            problems.append(str(error))
+    return problems
 
 
 def _import_failure(ep: importlib.metadata.EntryPoint, error: Exception) -> str:
@@ -157,15 +238,36 @@ def _installed_entry_points() -> list[importlib.metadata.EntryPoint]:
     return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
+def _declared_name(ep: importlib.metadata.EntryPoint, registered: RegisteredVerifier) -> None:
+    declared = getattr(registered.cls, "name", ep.name) if registered.cls else ep.name
+    if declared != ep.name:
+        raise PluginNameError(
+            f"entry point {ep.name!r} of distribution {registered.distribution!r} loads "
+            f"{ep.value}, which declares name = {declared!r}: rename one so they match "
+            f"(the name is the [verifiers.<name>] section and what `hypewatch verifiers` lists)"
+        )
+
+
 def discover(
     settings: Settings, entry_points: EntryPointSource = _installed_entry_points
 ) -> dict[str, RegisteredVerifier]:
-    """Every verifier registered under the entry-point group, enabled or not."""
+    """Every verifier registered under the entry-point group, enabled or not.
+
+    Raises `PluginNameError` for a name two distributions register, or an
+    entry point whose name differs from the class's declared `name`.
+    """
     found: dict[str, RegisteredVerifier] = {}
-    for ep in sorted(entry_points(), key=lambda e: e.name):
+    for ep in sorted(entry_points(), key=lambda e: (e.name, e.value)):
+        dist = ep.dist.name if ep.dist is not None else "?"
         if ep.name in found:
-            continue  # first distribution wins; duplicates are a packaging error
+            first = found[ep.name]
+            raise PluginNameError(
+                f"verifier name {ep.name!r} is registered twice: by distribution "
+                f"{first.distribution!r} ({first.target}) and by distribution {dist!r} "
+                f"({ep.value}); uninstall one (pip uninstall {dist}) or rename its entry point"
+            )
         found[ep.name] = _load(ep, settings)
+        _declared_name(ep, found[ep.name])
     return found
 
 
@@ -173,21 +275,7 @@ def build(registered: RegisteredVerifier, settings: Settings) -> Verifier:
     """Instantiate a verifier with its validated config."""
     if registered.cls is None or registered.disabled_reason:
         raise VerifierError(f"verifier {registered.name} is disabled: {registered.disabled_reason}")
-    data = _config_data(registered.name, settings)
-    try:
-        config = (
-            data
-            if isinstance(data, registered.cls.config_model)
-            else registered.cls.config_model.model_validate(
-                data.model_dump() if isinstance(data, BaseModel) else data
-            )
-        )
-    except ValidationError as error:
-        raise VerifierError(
-            f"verifiers.{registered.name} (or verifiers.plugins.{registered.name}) is invalid: "
-            f"{error}"
-        ) from None
-    return registered.cls(config)
+    return registered.cls(config_of(registered, settings))
 
 
 def verifiers_for(

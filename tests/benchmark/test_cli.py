@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_NETWORK, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_NETWORK
 from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.verifiers.benchmark.tasks import parse_lines
 from tests.benchmark.conftest import MODEL, make_rows, write_task

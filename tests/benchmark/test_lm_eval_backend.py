@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_INPUT, EXIT_USAGE, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_INPUT, EXIT_USAGE
 from hypewatch.verifiers.benchmark import lm_eval_backend as backend
 from hypewatch.verifiers.benchmark.runner import RunPlan
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_INPUT, app
+from hypewatch.cli import app
 from hypewatch.config import parse_settings
+from hypewatch.errors import EXIT_INPUT
 from hypewatch.extractors.registry import BY_ID
 from hypewatch.standins.http import serve
 from hypewatch.standins.hub_datasets import HubDatasetsHandler, parquet_bytes

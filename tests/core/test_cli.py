@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_CONFIG, EXIT_NOT_FOUND, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_CONFIG, EXIT_NOT_FOUND
 from hypewatch.models import ClaimKind
 from hypewatch.storage import Store
 

@@ -11,8 +11,16 @@ import pytest
 from typer.testing import CliRunner
 
 from hypewatch import __version__
-from hypewatch.cli import EXIT_INPUT, EXIT_NETWORK, EXIT_NOT_FOUND, EXIT_STORAGE, app
-from hypewatch.errors import ConfigError, HypewatchError, exit_code_of
+from hypewatch.cli import app
+from hypewatch.errors import (
+    EXIT_INPUT,
+    EXIT_NETWORK,
+    EXIT_NOT_FOUND,
+    EXIT_STORAGE,
+    ConfigError,
+    HypewatchError,
+    exit_code_of,
+)
 from hypewatch.standins.http import StandinHandler, serve
 
 runner = CliRunner()

@@ -10,7 +10,8 @@ import pytest
 from tokenizers import Tokenizer
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_NETWORK, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_NETWORK
 from hypewatch.standins.http import Standin
 from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store

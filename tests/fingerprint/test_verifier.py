@@ -16,6 +16,7 @@ from hypewatch.standins.http import Standin
 from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
 from hypewatch.verifiers.base import VerifierContext, build, discover, verifiers_for
+from hypewatch.verifiers.fingerprint.service import ProbeLog
 from hypewatch.verifiers.fingerprint.verifier import FingerprintVerifier, claimed_family
 
 StartServer = Callable[..., Standin]
@@ -68,7 +69,9 @@ async def test_verify_endpoint_claim_stores_probes_and_reports_a_swap(
         launch.id, ClaimKind.ENDPOINT, f"endpoint:{server.url}", subject=server.url
     )
     verifier = FingerprintVerifier(settings.verifiers.fingerprint)
-    ctx = VerifierContext(settings=settings, net=net, launch=launch, store=store, model="acme-70b")
+    ctx = VerifierContext(
+        settings=settings, net=net, launch=launch, probes=ProbeLog(store), model="acme-70b"
+    )
 
     first = await verifier.verify(claim, ctx)
     assert first.status == VerdictStatus.REPLICATED
@@ -96,7 +99,7 @@ async def test_private_endpoint_is_unverifiable_without_permission(
     server = make_server([Backend(tokenizers["unigram"])])
     launch = store.create_launch("b", "B")
     claim, _ = store.add_claim(launch.id, ClaimKind.ENDPOINT, "endpoint:x", subject=server.url)
-    ctx = VerifierContext(settings=settings, net=NetConfig(), launch=launch, store=store)
+    ctx = VerifierContext(settings=settings, net=NetConfig(), launch=launch, probes=ProbeLog(store))
     verdict = await FingerprintVerifier(settings.verifiers.fingerprint).verify(claim, ctx)
     assert verdict.status == VerdictStatus.UNVERIFIABLE
     assert "refused" in verdict.summary

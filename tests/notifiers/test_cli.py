@@ -5,7 +5,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_CONFIG, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_CONFIG
 from hypewatch.storage import Store
 from tests.support.smtp import smtp_server
 

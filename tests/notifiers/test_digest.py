@@ -142,3 +142,33 @@ def test_starttls_with_untrusted_certificate_fails_clearly(
 def test_starttls_required_but_not_offered(store: Store) -> None:
     with smtp_server("none") as inbox, pytest.raises(MailError, match="does not offer STARTTLS"):
         send_weekly_digest(store, _settings(inbox.port, "starttls"))
+
+
+def test_a_temporary_smtp_failure_is_retried_with_backoff_and_sent_once(
+    store: Store, reflection
+) -> None:
+    reflection(store)
+    waits: list[float] = []
+    with smtp_server("none") as inbox:
+        inbox.temporary_failures = 2
+        settings = _settings(inbox.port, retry_attempts=3, retry_backoff_seconds=0.5)
+        result = send_weekly_digest(store, settings, sleep=waits.append)
+        assert result.sent and not result.already_sent
+        assert (inbox.refused, len(inbox.messages)) == (2, 1)
+        assert waits == [0.5, 1.0]  # doubling
+        assert send_weekly_digest(store, settings, sleep=waits.append).already_sent
+        assert len(inbox.messages) == 1
+
+
+def test_temporary_failures_past_the_retries_are_a_clear_error_and_nothing_is_recorded(
+    store: Store, reflection
+) -> None:
+    reflection(store)
+    with smtp_server("none") as inbox:
+        inbox.temporary_failures = 5
+        settings = _settings(inbox.port, retry_attempts=1, retry_backoff_seconds=0.1)
+        with pytest.raises(MailError, match="451") as raised:
+            send_weekly_digest(store, settings, sleep=lambda _: None)
+        assert raised.value.temporary
+        assert inbox.messages == []
+    assert not store.db.execute("SELECT count(*) FROM digest_sends").fetchone()[0]

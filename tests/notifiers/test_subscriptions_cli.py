@@ -5,7 +5,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_NOT_FOUND, EXIT_USAGE, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_NOT_FOUND, EXIT_USAGE
 from hypewatch.storage import Store, delivery
 
 runner = CliRunner()

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_STORAGE, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_STORAGE
 from hypewatch.models import Post, Source, utcnow
 from hypewatch.storage import StorageError, Store
 from hypewatch.storage.instance import single_instance

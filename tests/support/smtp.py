@@ -30,8 +30,15 @@ class Received:
 class Inbox:
     port: int
     messages: list[Received] = field(default_factory=list)
+    # answer the next N messages with a temporary failure, as a busy server does
+    temporary_failures: int = 0
+    refused: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.temporary_failures > 0:
+            self.temporary_failures -= 1
+            self.refused += 1
+            return "451 4.3.0 Temporary failure, please try again later"
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
         )

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hypewatch.cli import EXIT_INPUT, EXIT_NETWORK, EXIT_NOT_FOUND, app
+from hypewatch.cli import app
+from hypewatch.errors import EXIT_INPUT, EXIT_NETWORK, EXIT_NOT_FOUND
 from tests.weights.conftest import World
 
 CONTRACT = {

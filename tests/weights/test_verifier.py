@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from hypewatch.config import Settings, parse_settings
@@ -44,7 +46,7 @@ def claim(kind: ClaimKind, subject: str = "") -> Claim:
 async def test_base_model_claims(
     settings: Settings, store: Store, repo: str, claimed: str, status: VerdictStatus, label: str
 ) -> None:
-    ctx = VerifierContext(settings=settings, net=NetConfig(), store=store, hf_repo=repo)
+    ctx = VerifierContext(settings=settings, net=NetConfig(), hf_repo=repo)
     verdict = await weights_verifier(settings).verify(claim(ClaimKind.BASE_MODEL, claimed), ctx)
     assert (verdict.status, verdict.label) == (status, label)
     assert verdict.cost.bytes == verdict.evidence["bytes_fetched"] > 0
@@ -54,15 +56,15 @@ async def test_base_model_claims(
 
 async def test_open_weights_claims(settings: Settings, store: Store) -> None:
     verifier = weights_verifier(settings)
-    ctx = VerifierContext(settings=settings, net=NetConfig(), store=store, hf_repo="meta/base")
+    ctx = VerifierContext(settings=settings, net=NetConfig(), hf_repo="meta/base")
     published = await verifier.verify(claim(ClaimKind.OPEN_WEIGHTS), ctx)
     assert (published.status, published.label) == (VerdictStatus.REPLICATED, "published")
-    ctx.hf_repo = "nobody/nothing"
+    ctx = replace(ctx, hf_repo="nobody/nothing")
     missing = await verifier.verify(claim(ClaimKind.OPEN_WEIGHTS), ctx)
     # not on the Hub yet is not a failure: looked at again later
     assert (missing.status, missing.label) == (VerdictStatus.UNVERIFIABLE, NOT_FOUND_YET)
     base = await verifier.verify(claim(ClaimKind.BASE_MODEL, "meta/base"), ctx)
     assert (base.status, base.label) == (VerdictStatus.UNVERIFIABLE, NOT_FOUND_YET)
-    ctx.hf_repo = ""
+    ctx = replace(ctx, hf_repo="")
     unknown = await verifier.verify(claim(ClaimKind.BASE_MODEL, "meta/base"), ctx)
     assert (unknown.status, unknown.label) == (VerdictStatus.UNVERIFIABLE, NOT_FOUND_YET)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -378,3 +379,21 @@ async def enroll_url(
 ) -> Signature:
     async with async_client(net) as http:
         return await enroll(store, http, target, label, embedder)
+
+
+@dataclass(frozen=True)
+class ProbeLog:
+    """The fingerprint verifier's one capability on the database: its own probe history.
+
+    The pipeline hands this (not the Store) to the built-in fingerprint
+    verifier: it reads the enrolled references and records a re-probe in the
+    fingerprint tables, whose writer this module is. Nothing else is reachable.
+    """
+
+    _store: Store
+
+    def enrolled_counts(self) -> list[Reference]:
+        return enrolled_count_references(self._store)
+
+    async def reprobe(self, launch_id: int, endpoint: str, **kwargs: Any) -> ReprobeOutcome:
+        return await reprobe(self._store, launch_id, endpoint, **kwargs)

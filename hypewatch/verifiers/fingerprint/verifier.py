@@ -11,7 +11,6 @@ from hypewatch.net import BlockedDestinationError, check_url
 from hypewatch.verifiers.base import VerifierContext
 from hypewatch.verifiers.fingerprint.decide import CONSISTENT, INCONSISTENT, FingerprintResult
 from hypewatch.verifiers.fingerprint.defaults import claimed_family
-from hypewatch.verifiers.fingerprint.enrolled import enrolled_count_references
 from hypewatch.verifiers.fingerprint.references import Reference
 from hypewatch.verifiers.fingerprint.service import (
     Target,
@@ -19,7 +18,6 @@ from hypewatch.verifiers.fingerprint.service import (
     fingerprint,
     infer_claimed_tokenizer,
     references_from_settings,
-    reprobe,
     session_options,
     skipped_notes,
 )
@@ -87,7 +85,7 @@ class FingerprintVerifier:
         loaded = await asyncio.to_thread(
             references_from_settings,
             ctx.settings,
-            enrolled=enrolled_count_references(ctx.store),  # the store stays on this thread
+            enrolled=ctx.probes.enrolled_counts() if ctx.probes else [],
             config=self.config,
         )
         refs, claimed = await asyncio.to_thread(self._claimed, ctx, loaded.references)
@@ -98,11 +96,10 @@ class FingerprintVerifier:
             ctx.api_key or optional_secret(self.config.api_key_env),
         )
         embedder = default_embedder()
-        options = session_options(self.config, want_signature=ctx.store is not None)
+        options = session_options(self.config, want_signature=ctx.probes is not None)
         async with ctx.http() as http:
-            if ctx.store is not None and ctx.launch is not None:
-                outcome = await reprobe(
-                    ctx.store,
+            if ctx.probes is not None and ctx.launch is not None:
+                outcome = await ctx.probes.reprobe(
                     ctx.launch.id,
                     endpoint,
                     http=http,
