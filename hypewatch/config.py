@@ -447,6 +447,21 @@ class SlackChannelSettings(Section):
     filters: Filters = Field(default_factory=Filters)
 
 
+class SlackBotSettings(Section):
+    """The Slack app (`/hypewatch` in Socket Mode): subscriptions made from Slack."""
+
+    enabled: bool = False
+    #: Bot token (xoxb-...): posts threads, looks up who ran a command.
+    token_env: EnvName = "SLACK_BOT_TOKEN"
+    #: App-level token (xapp-..., scope connections:write): opens the Socket Mode socket.
+    app_token_env: EnvName = "SLACK_APP_TOKEN"
+    base_url: str = "https://slack.com/api/"
+    #: Members of this user group (S...) may subscribe/unsubscribe/verify besides admins.
+    admin_usergroup_id: str | None = Field(None, pattern=r"^S[A-Z0-9]{2,30}$")
+    verify_per_channel: int = Field(3, ge=1, le=100)
+    verify_window_minutes: float = Field(60.0, ge=1.0, le=1440.0)
+
+
 class ConsoleSettings(Section):
     enabled: bool = True
 
@@ -454,6 +469,7 @@ class ConsoleSettings(Section):
 class NotifiersSettings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     discord_bot: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
+    slack_bot: SlackBotSettings = Field(default_factory=SlackBotSettings)
     discord: list[DiscordWebhookSettings] = Field(default_factory=list)
     slack: list[SlackChannelSettings] = Field(default_factory=list)
     max_retry_after_seconds: float = Field(300.0, ge=0, le=86_400)
@@ -581,6 +597,10 @@ def required_secrets(settings: Settings) -> list[tuple[str, str]]:
         needed.append((f"notifiers.slack[{i}].token_env", channel.token_env))
     if settings.notifiers.discord_bot.enabled:
         needed.append(("notifiers.discord_bot.token_env", settings.notifiers.discord_bot.token_env))
+    slack_bot = settings.notifiers.slack_bot
+    if slack_bot.enabled:
+        needed.append(("notifiers.slack_bot.token_env", slack_bot.token_env))
+        needed.append(("notifiers.slack_bot.app_token_env", slack_bot.app_token_env))
     digest = settings.digest
     if digest.enabled:
         for key in ("smtp_username_env", "smtp_password_env"):
