@@ -65,6 +65,7 @@ def _settings(tmp: Path, x: Standin, web_api: Standin) -> Settings:
                     "app_token_env": "T_SLACK_APP",
                     "base_url": f"{web_api.url}/api/",
                     "admin_usergroup_id": "S0ADMINS",
+                    "ping_interval_seconds": 0.5,
                     "verify_per_channel": 1,
                 },
             },
