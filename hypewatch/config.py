@@ -334,6 +334,36 @@ class BenchmarkVerifierSettings(Section):
     sandbox: CodeSandboxSettings = Field(default_factory=CodeSandboxSettings)
 
 
+#: Organisations whose releases are news by default; extend or replace in the config.
+KNOWN_ORGS = (
+    "01-ai", "ai21labs", "allenai", "apple", "baidu", "CohereLabs", "databricks",
+    "deepseek-ai", "google", "HuggingFaceTB", "ibm-granite", "internlm", "LGAI-EXAONE",
+    "meta-llama", "microsoft", "MiniMaxAI", "mistralai", "moonshotai", "nvidia", "openai",
+    "Qwen", "Snowflake", "stabilityai", "tencent", "THUDM", "tiiuae", "xai-org", "zai-org",
+)  # fmt: skip
+
+
+class SignificanceSettings(Section):
+    """How a launch's significance (0-100) is scored; docs/significance.md has the reasoning."""
+
+    known_orgs: list[str] = Field(default_factory=lambda: list(KNOWN_ORGS), max_length=1000)
+    known_org_points: float = Field(35.0, ge=0, le=100)
+    earlier_launch_points: float = Field(20.0, ge=0, le=100)
+    #: An earlier launch counts for its publisher when it scored at least this.
+    notable: float = Field(40.0, ge=0, le=100)
+    source_points: float = Field(20.0, ge=0, le=100)  # per platform beyond the first
+    velocity_cap: float = Field(20.0, ge=0, le=100)
+    score_points: float = Field(4.0, ge=0, le=100)  # per own score claimed
+    score_cap: float = Field(16.0, ge=0, le=100)
+    superlative_points: float = Field(5.0, ge=0, le=100)
+    flag_points: float = Field(5.0, ge=0, le=100)  # per plausibility flag
+    flag_cap: float = Field(10.0, ge=0, le=100)
+    #: A repo created this long before it was first seen is old news (recorded, not announced).
+    old_repo_days: float = Field(30.0, gt=0, le=36_500)
+    #: Bytes the weights verifier may fetch per UTC day, over all its checks; 0: no cap.
+    weights_daily_bytes: int = Field(5_000_000_000, ge=0, le=10**13)
+
+
 class VerifiersSettings(Section):
     """`[verifiers]`: the built-ins' sections, plugin sections `[verifiers.<name>]`, timeouts.
 
@@ -374,6 +404,10 @@ class VerifiersSettings(Section):
 
 class Filters(Section):
     min_hype: float = Field(0.0, ge=0, le=1_000_000)
+    #: Launches scored below this get no thread here; the digest lists them (docs/significance.md).
+    min_significance: float = Field(40.0, ge=0, le=100)
+    #: New threads this destination opens per 24 hours; 0: no cap. The rest go to the digest.
+    max_threads_per_day: int = Field(25, ge=0, le=10_000)
     min_plausibility_flags: int = Field(0, ge=0, le=100)
     statuses: list[str] = Field(default_factory=list)
     orgs: list[str] = Field(default_factory=list)
@@ -482,6 +516,7 @@ class Settings(Section):
     notifiers: NotifiersSettings = Field(default_factory=NotifiersSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    significance: SignificanceSettings = Field(default_factory=SignificanceSettings)
 
     @field_validator("general")
     @classmethod

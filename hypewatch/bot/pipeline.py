@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hypewatch import lifecycle
 from hypewatch.config import Settings, optional_secret
 from hypewatch.errors import StorageError
-from hypewatch.events import Event, VerdictRecorded, VerificationStarted
+from hypewatch.events import Event, SignificanceAssessed, VerdictRecorded, VerificationStarted
 from hypewatch.extractors.extractor import ClaimSpec, Extraction, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.lifecycle import combine
@@ -40,6 +40,7 @@ from hypewatch.models import (
     utcnow,
 )
 from hypewatch.net import NET_ERRORS, NetConfig
+from hypewatch.significance import PRIORITY_SCALE, assess, queue_priority
 from hypewatch.storage import NotFoundError, Store
 from hypewatch.storage.revisions import revision_files
 from hypewatch.verifiers.base import (
@@ -59,6 +60,8 @@ __all__ = ["Pipeline", "ProcessReport", "VerificationOutcome", "combine", "queue
 
 NOT_FOUND_FIRST_RETRY = timedelta(minutes=15)
 NOT_FOUND_MAX_RETRY = timedelta(days=1)
+#: A significance that moves this much is appended again (and may open a thread).
+SIGNIFICANCE_STEP = 10.0
 #: Claims re-verified when the weights change, and when the endpoint changes.
 WEIGHTS_KINDS = frozenset({ClaimKind.BASE_MODEL, ClaimKind.OPEN_WEIGHTS})
 ENDPOINT_KINDS = frozenset({ClaimKind.ENDPOINT})
@@ -196,6 +199,7 @@ class Pipeline:
                 extraction=extraction.to_json(),
             )
             if launch is not None:  # a new source or card may name what was missing
+                self.assess_significance(self.store.get_launch(launch.id))
                 self.requeue_not_found(self.store.get_launch(launch.id))
 
     def _same_score_known(self, launch: Launch, spec: ClaimSpec) -> bool:
@@ -228,9 +232,30 @@ class Pipeline:
         report.queued += self.queue_claim(claim, launch)
 
     def queue_claim(self, claim: Claim, launch: Launch, verifier: str | None = None) -> int:
-        """Queue the verifiers that accept this claim; a claim none accepts is unverifiable."""
-        priority = self.scorer.priority(self.store, claim, launch) if self.scorer else 0.0
+        """Queue the verifiers that accept this claim, the launch's significance first; a
+        claim none accepts is unverifiable."""
+        own = self.scorer.priority(self.store, claim, launch) if self.scorer else 0.0
+        priority = queue_priority(launch.significance, own)
         return queue_claim(self.store, self.registry, claim, priority=priority, verifier=verifier)
+
+    def assess_significance(self, launch: Launch) -> Launch:
+        """Score the launch's significance now (hypewatch.significance) and store it; the
+        first assessment, and any move of SIGNIFICANCE_STEP or more, is appended as an event
+        (routed with the new score, so a launch that crosses a destination's threshold
+        opens its thread there). Its queued verifications move to the new priority."""
+        found = assess(self.store, launch, self.settings.significance)
+        before = launch.significance or 0.0
+        first = not launch.significance_reasons
+        launch = self.store.update_launch(
+            launch.id, significance=found.score, significance_reasons=found.reasons
+        )
+        if first or abs(found.score - before) >= SIGNIFICANCE_STEP:
+            payload = SignificanceAssessed(
+                score=found.score, reasons=found.reasons, old_repo=found.old_repo
+            )
+            self.store.append_event(launch.id, payload)
+        self.store.reprioritise(launch.id, found.score * PRIORITY_SCALE, PRIORITY_SCALE)
+        return launch
 
     # -- verification --------------------------------------------------------
 

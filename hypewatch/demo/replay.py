@@ -31,6 +31,7 @@ from hypewatch.bot.watchers.hub_http import configure_hub_http
 from hypewatch.config import Settings
 from hypewatch.demo import scenario
 from hypewatch.demo.world import World, post_reddit, post_tweet, reupload, start_world
+from hypewatch.significance import thread_report
 from hypewatch.storage import Store
 from hypewatch.verifiers.weights.hub import HubClient
 
@@ -113,6 +114,8 @@ def _launch_json(store: Store) -> list[dict[str, Any]]:
                 "sources": sorted({p.source for p in store.posts_for_launch(launch.id)}),
                 "claims": claims,
                 "events": [str(e.kind) for e in events],
+                "significance": launch.significance,
+                "thread": any(r["thread"] for r in thread_report(store, launch)),
             }
         )
     return launches

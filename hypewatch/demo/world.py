@@ -16,11 +16,13 @@ import random
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hypewatch.config import Settings, parse_settings
 from hypewatch.demo import scenario
+from hypewatch.models import utcnow
 from hypewatch.standins.benchmark_data import dataset_repos
 from hypewatch.standins.code_datasets import code_dataset_repos
 from hypewatch.standins.http import Standin, serve
@@ -113,13 +115,25 @@ def hub_repos() -> dict[str, HubRepo]:
         {"license": "llama3.1"},
         "# Llama 3.1 70B\n\nLlama 3 70B, pre-trained further with a 128K context.\n",
     )
+    # the bases are months old (their real release dates): old repos when the Hub lists
+    # them, recorded but not announced; the launch is an hour old
     repos = {
-        scenario.TRUE_BASE: HubRepo(scenario.TRUE_BASE, llama3_files, likes=900),
-        scenario.CLAIMED_BASE: HubRepo(scenario.CLAIMED_BASE, llama31_files, likes=1200),
+        scenario.TRUE_BASE: HubRepo(
+            scenario.TRUE_BASE, llama3_files, datetime(2024, 4, 18, tzinfo=UTC), likes=900
+        ),
+        scenario.CLAIMED_BASE: HubRepo(
+            scenario.CLAIMED_BASE, llama31_files, datetime(2024, 7, 23, tzinfo=UTC), likes=1200
+        ),
     }
     launch = repo_files(mirage, SHAPE, dtype="F32")
     launch["README.md"] = scenario.model_card().encode()
-    repos[scenario.REPO] = HubRepo(scenario.REPO, launch, likes=4000, trending_score=250.0)
+    repos[scenario.REPO] = HubRepo(
+        scenario.REPO,
+        launch,
+        utcnow() - timedelta(hours=1),
+        likes=4000,
+        trending_score=250.0,
+    )
     return repos
 
 

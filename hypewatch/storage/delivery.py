@@ -174,6 +174,30 @@ def reactivate_destination(store: Store, name: str) -> int:
 # -- outbox --------------------------------------------------------------------
 
 
+def has_launch_rows(store: Store, destination: str, launch_id: int) -> bool:
+    """Whether any event of the launch was already routed to the destination (its thread
+    exists or is on its way)."""
+    rows = store.db.query(
+        """SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id
+           WHERE o.destination = ? AND e.launch_id = ? LIMIT 1""",
+        (destination, launch_id),
+    )
+    return any(True for _ in rows)
+
+
+def launches_routed_since(store: Store, destination: str, since: datetime) -> int:
+    """How many launches had their first event routed to the destination since `since`:
+    the threads it opened (or will open) in that time."""
+    rows = store.db.query(
+        """SELECT COUNT(*) AS n FROM (
+               SELECT e.launch_id, MIN(o.created_at) AS first FROM outbox o
+               JOIN events e ON e.id = o.event_id WHERE o.destination = ?
+               GROUP BY e.launch_id) WHERE first >= ?""",
+        (destination, _ts(since)),
+    )
+    return sum(int(r["n"]) for r in rows)
+
+
 def add_outbox_row(
     store: Store, event_id: int, destination: str, state: OutboxState = OutboxState.PENDING
 ) -> None:

@@ -138,6 +138,18 @@ def test_digest_rendered(summary: dict[str, Any]) -> None:
     assert "<script" not in html
 
 
+def test_the_launch_gets_a_thread_and_its_old_base_models_do_not(summary: dict[str, Any]) -> None:
+    """The Llama repos the Hub lists are months old: recorded (their open-weights claims are
+    checked), never announced; the launch, seen on three platforms, gets its thread."""
+    assert _mirage(summary)["thread"] is True
+    assert _mirage(summary)["significance"] >= 40
+    bases = [x for x in summary["launches"] if x["hf_repo"].startswith("meta-llama/")]
+    assert bases
+    for base in bases:
+        assert base["thread"] is False
+        assert base["significance"] == 0
+
+
 def test_ctrl_c_says_interrupted_with_no_traceback(tmp_path: Path) -> None:
     """SIGINT while the story runs (the stand-ins serving): "interrupted", exit 130, and not
     one traceback from a stand-in whose client went away."""
