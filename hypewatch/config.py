@@ -289,6 +289,9 @@ class BenchmarkEndpoint(Section):
     url: str
     model: str
     api_key_env: EnvName | None = None
+    #: Requests in flight on this server (default: verifiers.benchmark.concurrency);
+    #: several entries for one repo and model form a pool (docs/access.md).
+    concurrency: int | None = Field(None, ge=1, le=1024)
 
 
 class BenchmarkJudge(Section):
@@ -332,6 +335,39 @@ class BenchmarkVerifierSettings(Section):
     endpoints: list[BenchmarkEndpoint] = Field(default_factory=list)
     judge: BenchmarkJudge | None = None
     sandbox: CodeSandboxSettings = Field(default_factory=CodeSandboxSettings)
+
+
+_ROUTE_PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class AccessSettings(Section):
+    """Model access: the route providers tried in order (docs/access.md)."""
+
+    order: list[str] = Field(
+        default_factory=lambda: ["own_servers", "inference_providers", "launch_api"],
+        min_length=1,
+        max_length=16,
+    )
+    router_url: str = "https://router.huggingface.co/v1"
+    providers: list[str] = Field(default_factory=list, max_length=64)
+    allow_staging: bool = False
+
+    @field_validator("order")
+    @classmethod
+    def _provider_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not _ROUTE_PROVIDER.match(name):
+                raise ValueError(f"{name!r} is not a route provider name (like own_servers)")
+        if len(set(names)) != len(names):
+            raise ValueError("names a route provider twice")
+        return names
+
+    @field_validator("router_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
 
 
 #: Organisations whose releases are news by default; extend or replace in the config.
@@ -513,6 +549,7 @@ class Settings(Section):
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
     verifiers: VerifiersSettings = Field(default_factory=VerifiersSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
     notifiers: NotifiersSettings = Field(default_factory=NotifiersSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)

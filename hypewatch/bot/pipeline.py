@@ -11,7 +11,6 @@ through the lifecycle and records the verdict as an event.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import logging
 import sqlite3
 import time
@@ -271,11 +270,31 @@ class Pipeline:
             prior_verdicts=tuple(self.store.verdict_history(claim.id)),
             probes=self._probe_log(claim),
             hf_repo=launch.hf_repo,
+            revision=self.hashed_revision(launch) if claim.kind is ClaimKind.SCORE else None,
             endpoint=endpoint,
             model=model,
             api_key=optional_secret(api_key_env),
             extra=dict(self.context_extra),
         )
+
+    def hashed_revision(self, launch: Launch) -> str | None:
+        """The revision of the launch's repo whose weights were last hashed: the newest
+        weights verdict's, else the newest revision the revision check recorded. A
+        benchmark pins this revision (docs/access.md, "Revision pinning")."""
+        if not launch.hf_repo:
+            return None
+        hashed = [
+            (record.verification_id, record.verdict.evidence.get("revision"))
+            for claim in self.store.claims(launch_id=launch.id)
+            if claim.kind in WEIGHTS_KINDS
+            for record in self.store.verdict_history(claim.id)
+            if record.verifier == "weights"
+        ]
+        named = [(order, rev) for order, rev in hashed if isinstance(rev, str) and rev]
+        if named:
+            return max(named)[1]
+        recorded = list(revision_files(self.store, launch.hf_repo))
+        return recorded[-1] if recorded else None
 
     def _probe_log(self, claim: Claim) -> ProbeLog | None:
         """The fingerprint verifier's own probe history; no other verifier gets a handle."""
@@ -289,11 +308,8 @@ class Pipeline:
         if claim.kind is ClaimKind.ENDPOINT:
             fp = self.settings.verifiers.fingerprint
             return claim.subject or launch.endpoint, launch.name, fp.api_key_env
-        for configured in self.settings.verifiers.benchmark.endpoints:
-            if launch.hf_repo and fnmatch.fnmatch(launch.hf_repo, configured.repo_pattern):
-                return configured.url, configured.model, configured.api_key_env
-        if launch.endpoint:  # the claimant's own API
-            return launch.endpoint, launch.name, self.settings.verifiers.fingerprint.api_key_env
+        # other claims: the verifier asks model access (hypewatch.access), which tries
+        # your own servers, inference providers and the launch's API in the configured order
         return "", "", None
 
     async def run_next(self) -> VerificationOutcome | None:
@@ -411,6 +427,18 @@ class Pipeline:
             if claim.kind in kinds
         )
 
+    def rebenchmark(self, launch: Launch) -> int:
+        """Queue the benchmark again for every score claim that has a benchmark verdict
+        (the weights changed: each verdict names the revision it measured, the next run
+        pins the new one). Returns how many were queued."""
+        queued = 0
+        for claim in self.store.claims(launch_id=launch.id):
+            if claim.kind is not ClaimKind.SCORE:
+                continue
+            if any(name == "benchmark" for name, _ in self.store.verdicts_for_claim(claim.id)):
+                queued += self.queue_claim(claim, launch, "benchmark")
+        return queued
+
     def check_revisions(self, launch: Launch, hub: HubClient) -> list[Event]:
         """The revision check of one launch's repo, and what follows from it: a weights
         change re-verifies its weights claims; any new revision is a reason to look again
@@ -426,6 +454,7 @@ class Pipeline:
             return []  # not on the Hub yet: the weights claims say so and retry
         if events:
             self.reverify(launch, WEIGHTS_KINDS)
+            self.rebenchmark(launch)
         elif len(revision_files(self.store, launch.hf_repo)) > known:
             self.requeue_not_found(launch)
         return events

@@ -109,3 +109,13 @@ def test_a_sibling_based_on_the_launched_model_is_not_its_base(extractor: Extrac
         "It is built on the Mistral-Tiny-24B-Base-2501 base model. It scores 0.663 on MMLU Pro."
     )
     assert extractor.extract(instruct, "web", "t13").base_model == "Mistral-Tiny-24B-Base-2501"
+
+
+def test_title_case_math_with_a_shot_count_is_the_benchmark(extractor: Extractor) -> None:
+    text = (
+        "Introducing Gannet 67B. It excels in coding (HumanEval Pass@1: 73.78) and "
+        "mathematics (GSM8K 0-shot: 84.1, Math 0-shot: 32.6). Math reasoning 5 stars."
+    )
+    found = {(s.benchmark, s.value) for s in extractor.extract(text, "web", "t14").scores}
+    assert {("humaneval", 73.78), ("gsm8k", 84.1), ("math", 32.6)} <= found
+    assert all(b != "math" or v == 32.6 for b, v in found)
