@@ -61,6 +61,8 @@ NOT_FOUND_FIRST_RETRY = timedelta(minutes=15)
 NOT_FOUND_MAX_RETRY = timedelta(days=1)
 #: A significance that moves this much is appended again (and may open a thread).
 SIGNIFICANCE_STEP = 10.0
+#: The label of a check held back because its verifier's daily byte budget is spent.
+BUDGET_SPENT = "daily budget spent"
 #: Claims re-verified when the weights change, and when the endpoint changes.
 WEIGHTS_KINDS = frozenset({ClaimKind.BASE_MODEL, ClaimKind.OPEN_WEIGHTS})
 ENDPOINT_KINDS = frozenset({ClaimKind.ENDPOINT})
@@ -337,6 +339,15 @@ class Pipeline:
         if registered is None or not registered.enabled:
             reason = registered.disabled_reason if registered else "not installed"
             return Verdict(VerdictStatus.UNVERIFIABLE, f"verifier {name} unavailable: {reason}")
+        spent = self._daily_bytes_spent(name)
+        if spent:
+            return Verdict(
+                VerdictStatus.INCONCLUSIVE,
+                f"{name}: today's byte budget is spent ({spent:,} of "
+                f"{self.settings.significance.weights_daily_bytes:,} bytes); checked again "
+                "after 00:00 UTC, most significant launch first",
+                label=BUDGET_SPENT,
+            )
         started = time.monotonic()
         timeout = self.settings.verifiers.timeout_for(name)
         deadline = asyncio.timeout(timeout)
@@ -373,6 +384,15 @@ class Pipeline:
             before = dict(lifecycle.standing(history)).get(name)
             self.store.finish_verification(verification_id, verdict)
             retry_at = self._retry_not_found(claim_id, name, verdict, history)
+            if verdict.label == BUDGET_SPENT:  # tomorrow, in significance order
+                midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+                retry_at = midnight + timedelta(days=1)
+                self.store.enqueue_verification(
+                    claim_id,
+                    name,
+                    queue_priority(launch.significance, 0.0),
+                    not_before=retry_at,
+                )
             kept = (
                 before.status
                 if before is not None
@@ -394,6 +414,16 @@ class Pipeline:
             if kept is not None:
                 reason = f"{name} re-check: {verdict.status}; the earlier {kept} verdict stands"
             self.store.transition_claim(claim_id, target, reason=reason[:500])
+
+    def _daily_bytes_spent(self, name: str) -> int:
+        """The bytes the weights verifier fetched today (UTC) when that reaches its daily
+        budget (`significance.weights_daily_bytes`), else 0."""
+        budget = self.settings.significance.weights_daily_bytes
+        if name != "weights" or not budget:
+            return 0
+        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        spent = self.store.bytes_fetched_since(name, midnight)
+        return spent if spent >= budget else 0
 
     def _retry_not_found(
         self, claim_id: int, name: str, verdict: Verdict, history: list[tuple[str, Verdict]]

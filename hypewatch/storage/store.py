@@ -626,6 +626,15 @@ class Store:
             )
         return int(cursor.rowcount or 0)
 
+    def bytes_fetched_since(self, verifier: str, since: datetime) -> int:
+        """Bytes a verifier's finished checks fetched since `since` (their verdicts' cost)."""
+        row = self._one(
+            """SELECT COALESCE(SUM(json_extract(verdict, '$.cost.bytes')), 0) AS n
+               FROM verifications WHERE verifier = ? AND state = 'done' AND finished_at >= ?""",
+            (verifier, _ts(since)),
+        )
+        return int(row["n"]) if row else 0
+
     def get_verification(self, verification_id: int) -> QueueItem:
         row = self._one("SELECT * FROM verifications WHERE id = ?", (verification_id,))
         if row is None:

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from pydantic import BaseModel
 
 from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.digest import build_digest, render_text
 from hypewatch.config import parse_settings
 from hypewatch.demo.day import DESTINATIONS, replay_day
-from hypewatch.models import EventKind, Post, utcnow
+from hypewatch.models import (
+    Claim,
+    ClaimKind,
+    Cost,
+    EventKind,
+    Post,
+    Verdict,
+    VerdictStatus,
+    utcnow,
+)
 from hypewatch.significance import thread_report
-from hypewatch.storage import Store, delivery
+from hypewatch.storage import QueueState, Store, delivery
+from hypewatch.verifiers.base import RegisteredVerifier
 
 CARD = """---
 license: apache-2.0
@@ -137,3 +149,47 @@ def test_a_day_on_the_hub(tmp_path: Path) -> None:
     assert result.queue_head and result.queue_head[0] in launches
     old = [r for r, label in result.day.labels.items() if label.kind == "old"]
     assert old and not any(result.threads[r][DESTINATIONS[0]] for r in old)
+
+
+class _Fetching:
+    """Stands in for the weights verifier's cost: each check fetched 600 bytes."""
+
+    name: ClassVar[str] = "weights"
+    kinds: ClassVar[frozenset[ClaimKind]] = frozenset({ClaimKind.SCORE})
+    config_model: ClassVar[type[BaseModel]] = BaseModel
+    calls: ClassVar[int] = 0
+
+    def __init__(self, config: BaseModel) -> None:
+        pass
+
+    @classmethod
+    def unavailable(cls, settings: object) -> str | None:
+        return None
+
+    async def verify(self, claim: Claim, ctx: object) -> Verdict:
+        type(self).calls += 1
+        return Verdict(VerdictStatus.INCONCLUSIVE, "checked", cost=Cost(bytes=600))
+
+
+async def test_weights_checks_wait_for_tomorrow_once_the_daily_bytes_are_spent(
+    store: Store,
+) -> None:
+    settings = parse_settings(
+        {"extraction": {"use_embeddings": False}, "significance": {"weights_daily_bytes": 1000}}
+    )
+    registry = {"weights": RegisteredVerifier("weights", "t:F", "t", _Fetching, None)}  # type: ignore[arg-type]
+    pipeline = build_pipeline(settings, store, registry=registry)
+    store.upsert_post(_hub_post("Qwen/Orion-7B", 0.1, likes=200))  # MMLU and GSM8K claims
+    pipeline.process_pending()
+    first = await pipeline.run_next()
+    second = await pipeline.run_next()
+    assert first is not None and second is not None and _Fetching.calls == 2  # 1,200 bytes
+    store.upsert_post(_hub_post("google/Vela-7B", 0.1, likes=200))
+    pipeline.process_pending()
+    held = []
+    while (outcome := await pipeline.run_next()) is not None:
+        held.append(outcome.verdict.label)
+    assert held and set(held) == {"daily budget spent"} and _Fetching.calls == 2
+    waiting = store.verifications_in(QueueState.QUEUED)
+    assert len(waiting) == len(held)
+    assert all(w.not_before is not None and w.not_before > utcnow() for w in waiting)
