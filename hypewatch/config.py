@@ -492,6 +492,8 @@ class SlackBotSettings(Section):
     base_url: str = "https://slack.com/api/"
     #: Members of this user group (S...) may subscribe/unsubscribe/verify besides admins.
     admin_usergroup_id: str | None = Field(None, pattern=r"^S[A-Z0-9]{2,30}$")
+    #: How often the Socket Mode client pings; a dead socket is replaced within ~this.
+    ping_interval_seconds: float = Field(10.0, ge=0.2, le=300.0)
     verify_per_channel: int = Field(3, ge=1, le=100)
     verify_window_minutes: float = Field(60.0, ge=1.0, le=1440.0)
 

@@ -132,10 +132,17 @@ class SlackBotService:
         from hypewatch.bot.slack_app import build_slack_app
 
         self.app = build_slack_app(settings, open_store, token)
-        self.handler = AsyncSocketModeHandler(self.app, app_token.reveal())
+        self.handler = AsyncSocketModeHandler(
+            self.app,
+            app_token.reveal(),
+            ping_interval=settings.notifiers.slack_bot.ping_interval_seconds,
+        )
         self._closing = asyncio.Event()
 
     async def run(self) -> None:
+        # connect_async() keeps trying by itself (every ping_interval) until it has a
+        # socket, logging "Failed to connect" for each failure, a refused app token included;
+        # after that the handler replaces a dropped socket on its own.
         await self.handler.connect_async()  # type: ignore[no-untyped-call]
         await self._closing.wait()
 

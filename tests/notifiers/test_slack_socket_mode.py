@@ -39,6 +39,8 @@ def _settings(tmp: Path, x: Standin, web_api: Standin) -> Settings:
         {
             "general": {"database": str(tmp / "hw.db"), "log_format": "text"},
             "network": {"allowlist": ["127.0.0.1/32"], "retries": 0},
+            # known labs: their single-post launches clear the default min_significance
+            "significance": {"known_orgs": ["lab-1", "lab-2", "lab-3"]},
             "sources": {
                 "x": {
                     "enabled": True,
@@ -65,6 +67,7 @@ def _settings(tmp: Path, x: Standin, web_api: Standin) -> Settings:
                     "app_token_env": "T_SLACK_APP",
                     "base_url": f"{web_api.url}/api/",
                     "admin_usergroup_id": "S0ADMINS",
+                    "ping_interval_seconds": 0.5,
                     "verify_per_channel": 1,
                 },
             },
