@@ -289,6 +289,9 @@ class BenchmarkEndpoint(Section):
     url: str
     model: str
     api_key_env: EnvName | None = None
+    #: Requests in flight on this server (default: verifiers.benchmark.concurrency);
+    #: several entries for one repo and model form a pool (docs/access.md).
+    concurrency: int | None = Field(None, ge=1, le=1024)
 
 
 class BenchmarkJudge(Section):
@@ -334,6 +337,69 @@ class BenchmarkVerifierSettings(Section):
     sandbox: CodeSandboxSettings = Field(default_factory=CodeSandboxSettings)
 
 
+_ROUTE_PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class AccessSettings(Section):
+    """Model access: the route providers tried in order (docs/access.md)."""
+
+    order: list[str] = Field(
+        default_factory=lambda: ["own_servers", "inference_providers", "launch_api"],
+        min_length=1,
+        max_length=16,
+    )
+    router_url: str = "https://router.huggingface.co/v1"
+    providers: list[str] = Field(default_factory=list, max_length=64)
+    allow_staging: bool = False
+
+    @field_validator("order")
+    @classmethod
+    def _provider_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not _ROUTE_PROVIDER.match(name):
+                raise ValueError(f"{name!r} is not a route provider name (like own_servers)")
+        if len(set(names)) != len(names):
+            raise ValueError("names a route provider twice")
+        return names
+
+    @field_validator("router_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+
+#: Organisations whose releases are news by default; extend or replace in the config.
+KNOWN_ORGS = (
+    "01-ai", "ai21labs", "allenai", "apple", "baidu", "CohereLabs", "databricks",
+    "deepseek-ai", "google", "HuggingFaceTB", "ibm-granite", "internlm", "LGAI-EXAONE",
+    "meta-llama", "microsoft", "MiniMaxAI", "mistralai", "moonshotai", "nvidia", "openai",
+    "Qwen", "Snowflake", "stabilityai", "tencent", "THUDM", "tiiuae", "xai-org", "zai-org",
+)  # fmt: skip
+
+
+class SignificanceSettings(Section):
+    """How a launch's significance (0-100) is scored; docs/significance.md has the reasoning."""
+
+    known_orgs: list[str] = Field(default_factory=lambda: list(KNOWN_ORGS), max_length=1000)
+    known_org_points: float = Field(35.0, ge=0, le=100)
+    earlier_launch_points: float = Field(20.0, ge=0, le=100)
+    #: An earlier launch counts for its publisher when it scored at least this.
+    notable: float = Field(40.0, ge=0, le=100)
+    source_points: float = Field(20.0, ge=0, le=100)  # per platform beyond the first
+    velocity_cap: float = Field(20.0, ge=0, le=100)
+    score_points: float = Field(4.0, ge=0, le=100)  # per own score claimed
+    score_cap: float = Field(16.0, ge=0, le=100)
+    superlative_points: float = Field(5.0, ge=0, le=100)
+    flag_points: float = Field(5.0, ge=0, le=100)  # per plausibility flag
+    flag_cap: float = Field(10.0, ge=0, le=100)
+    #: A repo created this long before it was first seen is old news (recorded, not announced).
+    old_repo_days: float = Field(30.0, gt=0, le=36_500)
+    #: Bytes the weights verifier may fetch per UTC day, over all its checks; 0: no cap.
+    weights_daily_bytes: int = Field(5_000_000_000, ge=0, le=10**13)
+
+
 class VerifiersSettings(Section):
     """`[verifiers]`: the built-ins' sections, plugin sections `[verifiers.<name>]`, timeouts.
 
@@ -374,6 +440,10 @@ class VerifiersSettings(Section):
 
 class Filters(Section):
     min_hype: float = Field(0.0, ge=0, le=1_000_000)
+    #: Launches scored below this get no thread here; the digest lists them (docs/significance.md).
+    min_significance: float = Field(40.0, ge=0, le=100)
+    #: New threads this destination opens per 24 hours; 0: no cap. The rest go to the digest.
+    max_threads_per_day: int = Field(25, ge=0, le=10_000)
     min_plausibility_flags: int = Field(0, ge=0, le=100)
     statuses: list[str] = Field(default_factory=list)
     orgs: list[str] = Field(default_factory=list)
@@ -411,6 +481,23 @@ class SlackChannelSettings(Section):
     filters: Filters = Field(default_factory=Filters)
 
 
+class SlackBotSettings(Section):
+    """The Slack app (`/hypewatch` in Socket Mode): subscriptions made from Slack."""
+
+    enabled: bool = False
+    #: Bot token (xoxb-...): posts threads, looks up who ran a command.
+    token_env: EnvName = "SLACK_BOT_TOKEN"
+    #: App-level token (xapp-..., scope connections:write): opens the Socket Mode socket.
+    app_token_env: EnvName = "SLACK_APP_TOKEN"
+    base_url: str = "https://slack.com/api/"
+    #: Members of this user group (S...) may subscribe/unsubscribe/verify besides admins.
+    admin_usergroup_id: str | None = Field(None, pattern=r"^S[A-Z0-9]{2,30}$")
+    #: How often the Socket Mode client pings; a dead socket is replaced within ~this.
+    ping_interval_seconds: float = Field(10.0, ge=0.2, le=300.0)
+    verify_per_channel: int = Field(3, ge=1, le=100)
+    verify_window_minutes: float = Field(60.0, ge=1.0, le=1440.0)
+
+
 class ConsoleSettings(Section):
     enabled: bool = True
 
@@ -418,6 +505,7 @@ class ConsoleSettings(Section):
 class NotifiersSettings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     discord_bot: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
+    slack_bot: SlackBotSettings = Field(default_factory=SlackBotSettings)
     discord: list[DiscordWebhookSettings] = Field(default_factory=list)
     slack: list[SlackChannelSettings] = Field(default_factory=list)
     max_retry_after_seconds: float = Field(300.0, ge=0, le=86_400)
@@ -481,10 +569,12 @@ class Settings(Section):
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
     verifiers: VerifiersSettings = Field(default_factory=VerifiersSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
     notifiers: NotifiersSettings = Field(default_factory=NotifiersSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    significance: SignificanceSettings = Field(default_factory=SignificanceSettings)
 
     @field_validator("general")
     @classmethod
@@ -565,6 +655,10 @@ def required_secrets(settings: Settings) -> list[tuple[str, str]]:
         needed.append((f"notifiers.slack[{i}].token_env", channel.token_env))
     if settings.notifiers.discord_bot.enabled:
         needed.append(("notifiers.discord_bot.token_env", settings.notifiers.discord_bot.token_env))
+    slack_bot = settings.notifiers.slack_bot
+    if slack_bot.enabled:
+        needed.append(("notifiers.slack_bot.token_env", slack_bot.token_env))
+        needed.append(("notifiers.slack_bot.app_token_env", slack_bot.app_token_env))
     digest = settings.digest
     if digest.enabled:
         for key in ("smtp_username_env", "smtp_password_env"):

@@ -48,6 +48,7 @@ __all__ = [
     "EventPayload",
     "FirstSeen",
     "NewSource",
+    "SignificanceAssessed",
     "StatusChanged",
     "VerdictRecorded",
     "VerificationStarted",
@@ -265,6 +266,17 @@ class EndpointChanged(EventPayload):
         """One fact of the `before` or `after` probe, '' when it has none."""
         value: Any = (self.before if which == "before" else self.after).get(key)
         return "" if value in (None, "") else str(value)
+
+
+@register(EventKind.SIGNIFICANCE)
+class SignificanceAssessed(EventPayload):
+    """The launch's significance (0-100) and the evidence for it (`hypewatch.significance`);
+    appended by the pipeline when first assessed and when it moves by 10 points or more.
+    `old_repo`: a repo created long before it was seen, recorded and not announced."""
+
+    score: float
+    reasons: tuple[str, ...] = ()
+    old_repo: bool = False
 
 
 # -- the stored event ----------------------------------------------------------------

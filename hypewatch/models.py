@@ -77,6 +77,7 @@ class EventKind(enum.StrEnum):
     VERDICT = "verdict"
     WEIGHTS_CHANGED = "weights_changed"
     ENDPOINT_CHANGED = "endpoint_changed"
+    SIGNIFICANCE = "significance"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,9 @@ class Launch:
     endpoint: str = ""
     first_seen: datetime = field(default_factory=utcnow)
     hype: float = 0.0
+    #: None: never assessed (made by hand); 0 until the pipeline has assessed it.
+    significance: float | None = None
+    significance_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

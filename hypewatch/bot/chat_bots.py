@@ -1,4 +1,5 @@
-"""The chat bots the daemon runs beside its scheduler: the Discord gateway client.
+"""The chat bots the daemon runs beside its scheduler: the Discord gateway client and
+the Slack app in Socket Mode (`hypewatch.bot.slack_app`).
 
 They run on the daemon's own event loop, not in a thread: discord.py is
 asyncio-native, a slash command does a few short SQLite calls (the heavy
@@ -117,6 +118,39 @@ class DiscordBotService:
             await self.client.close()
 
 
+class SlackBotService:
+    """The Slack app over Socket Mode (slack_bolt's aiohttp handler reconnects by itself:
+    on a dropped socket or a `disconnect` message it opens a new one)."""
+
+    name = "slack"
+
+    def __init__(
+        self, settings: Settings, open_store: Callable[[], Store], token: Secret, app_token: Secret
+    ) -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        from hypewatch.bot.slack_app import build_slack_app
+
+        self.app = build_slack_app(settings, open_store, token)
+        self.handler = AsyncSocketModeHandler(
+            self.app,
+            app_token.reveal(),
+            ping_interval=settings.notifiers.slack_bot.ping_interval_seconds,
+        )
+        self._closing = asyncio.Event()
+
+    async def run(self) -> None:
+        # connect_async() keeps trying by itself (every ping_interval) until it has a
+        # socket, logging "Failed to connect" for each failure, a refused app token included;
+        # after that the handler replaces a dropped socket on its own.
+        await self.handler.connect_async()  # type: ignore[no-untyped-call]
+        await self._closing.wait()
+
+    async def close(self) -> None:
+        self._closing.set()
+        await self.handler.close_async()  # type: ignore[no-untyped-call]
+
+
 class ChatBots:
     """The enabled bots as tasks on the running loop."""
 
@@ -154,6 +188,12 @@ def build_chat_bots(settings: Settings, database: Path, net: NetConfig) -> ChatB
         token = read_secret(bot.token_env, "notifiers.discord_bot.token_env")
         configure_discord_endpoints(bot, net)
         services.append(DiscordBotService(settings, lambda: Store.open(database), token))
+    slack = settings.notifiers.slack_bot
+    if slack.enabled:
+        token = read_secret(slack.token_env, "notifiers.slack_bot.token_env")
+        app_token = read_secret(slack.app_token_env, "notifiers.slack_bot.app_token_env")
+        check_url(slack.base_url, net)
+        services.append(SlackBotService(settings, lambda: Store.open(database), token, app_token))
     return ChatBots(services)
 
 

@@ -79,6 +79,17 @@ TIMELINE_KINDS = frozenset(
 
 
 @dataclass(frozen=True)
+class Unthreaded:
+    """A launch first seen this week that opened no thread anywhere: below every
+    destination's `min_significance`, over its daily thread budget, or an old repo."""
+
+    name: str
+    org: str
+    significance: float
+    why: str
+
+
+@dataclass(frozen=True)
 class FailedClaim:
     launch: str
     claim: str
@@ -100,6 +111,8 @@ class Digest:
     failed: list[FailedClaim] = field(default_factory=list)
     chart: tuple[ChartBar, ...] = ()
     timeline: list[TimelineNote] = field(default_factory=list)
+    unthreaded: list[Unthreaded] = field(default_factory=list)
+    unthreaded_total: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +123,8 @@ class Digest:
             "status_changes": [change.__dict__ for change in self.changes],
             "failed_claims": [claim.__dict__ for claim in self.failed],
             "timeline": [{**note.__dict__, "lines": list(note.lines)} for note in self.timeline],
+            "unthreaded": [entry.__dict__ for entry in self.unthreaded],
+            "unthreaded_total": self.unthreaded_total,
         }
 
 
@@ -199,9 +214,43 @@ def build_digest(store: Store, now: datetime | None = None, *, max_launches: int
                 timeline.append(note)
     launches = [_entry(store, i, start) for i in sorted(touched)][:max_launches]
     failed, bars = _failed_claims(store, touched)
+    unthreaded = _unthreaded(store, start, touched)
     return Digest(
-        iso_week(end), start, end, launches, changes, failed, tuple(bars[:12]), timeline[-100:]
+        iso_week(end),
+        start,
+        end,
+        launches,
+        changes,
+        failed,
+        tuple(bars[:12]),
+        timeline[-100:],
+        unthreaded[:max_launches],
+        len(unthreaded),
     )
+
+
+def _unthreaded(store: Store, start: datetime, launch_ids: set[int]) -> list[Unthreaded]:
+    """Launches first seen in the window that no destination got, most significant first
+    (a launch never assessed by the pipeline is left out: no filter held it back)."""
+    names = [d.name for d in db.live_destinations(store)]
+    out: list[Unthreaded] = []
+    for launch in store.launches_by_id(launch_ids):
+        if launch.significance is None or launch.first_seen < start:
+            continue
+        if any(db.has_launch_rows(store, name, launch.id) for name in names):
+            continue
+        reasons = launch.significance_reasons
+        old = bool(reasons) and reasons[0].startswith("old repo")
+        why = reasons[0] if old else "below the threshold or over a daily thread budget"
+        out.append(
+            Unthreaded(
+                name=clean_line(launch.name, 120),
+                org=clean_line(launch.org, 80),
+                significance=launch.significance,
+                why=clean_line(why, 200),
+            )
+        )
+    return sorted(out, key=lambda u: -u.significance)
 
 
 def _timeline_note(store: Store, event: Event, at: str) -> TimelineNote | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -59,11 +59,14 @@ def matches(store: Store, event: Event, filters: Filters) -> bool:
 
 
 def install_outbox(
-    store: Store, destinations: Sequence[Destination], *, subscriptions: bool = True
+    store: Store,
+    destinations: Sequence[Destination],
+    *,
+    subscriptions: Collection[str] = ("discord", "slack"),
 ) -> None:
     """Register the destinations events go to, in the database: from now on every
     process that appends an event writes its outbox rows (`storage.routing`).
-    `subscriptions=True` keeps the Discord channels subscribed by slash command."""
+    `subscriptions` names the platforms whose slash-command subscriptions count."""
     configured = {d.name: d.filters.model_dump() for d in destinations}
     db.register_destinations(store, configured, subscriptions=subscriptions)
 

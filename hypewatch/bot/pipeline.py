@@ -11,7 +11,6 @@ through the lifecycle and records the verdict as an event.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import logging
 import sqlite3
 import time
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hypewatch import lifecycle
 from hypewatch.config import Settings, optional_secret
 from hypewatch.errors import StorageError
-from hypewatch.events import Event, VerdictRecorded, VerificationStarted
+from hypewatch.events import Event, SignificanceAssessed, VerdictRecorded, VerificationStarted
 from hypewatch.extractors.extractor import ClaimSpec, Extraction, Extractor
 from hypewatch.extractors.resolve import LaunchResolver
 from hypewatch.lifecycle import combine
@@ -40,6 +39,7 @@ from hypewatch.models import (
     utcnow,
 )
 from hypewatch.net import NET_ERRORS, NetConfig
+from hypewatch.significance import PRIORITY_SCALE, assess, queue_priority
 from hypewatch.storage import NotFoundError, Store
 from hypewatch.storage.revisions import revision_files
 from hypewatch.verifiers.base import (
@@ -59,6 +59,10 @@ __all__ = ["Pipeline", "ProcessReport", "VerificationOutcome", "combine", "queue
 
 NOT_FOUND_FIRST_RETRY = timedelta(minutes=15)
 NOT_FOUND_MAX_RETRY = timedelta(days=1)
+#: A significance that moves this much is appended again (and may open a thread).
+SIGNIFICANCE_STEP = 10.0
+#: The label of a check held back because its verifier's daily byte budget is spent.
+BUDGET_SPENT = "daily budget spent"
 #: Claims re-verified when the weights change, and when the endpoint changes.
 WEIGHTS_KINDS = frozenset({ClaimKind.BASE_MODEL, ClaimKind.OPEN_WEIGHTS})
 ENDPOINT_KINDS = frozenset({ClaimKind.ENDPOINT})
@@ -196,6 +200,7 @@ class Pipeline:
                 extraction=extraction.to_json(),
             )
             if launch is not None:  # a new source or card may name what was missing
+                self.assess_significance(self.store.get_launch(launch.id))
                 self.requeue_not_found(self.store.get_launch(launch.id))
 
     def _same_score_known(self, launch: Launch, spec: ClaimSpec) -> bool:
@@ -228,9 +233,30 @@ class Pipeline:
         report.queued += self.queue_claim(claim, launch)
 
     def queue_claim(self, claim: Claim, launch: Launch, verifier: str | None = None) -> int:
-        """Queue the verifiers that accept this claim; a claim none accepts is unverifiable."""
-        priority = self.scorer.priority(self.store, claim, launch) if self.scorer else 0.0
+        """Queue the verifiers that accept this claim, the launch's significance first; a
+        claim none accepts is unverifiable."""
+        own = self.scorer.priority(self.store, claim, launch) if self.scorer else 0.0
+        priority = queue_priority(launch.significance, own)
         return queue_claim(self.store, self.registry, claim, priority=priority, verifier=verifier)
+
+    def assess_significance(self, launch: Launch) -> Launch:
+        """Score the launch's significance now (hypewatch.significance) and store it; the
+        first assessment, and any move of SIGNIFICANCE_STEP or more, is appended as an event
+        (routed with the new score, so a launch that crosses a destination's threshold
+        opens its thread there). Its queued verifications move to the new priority."""
+        found = assess(self.store, launch, self.settings.significance)
+        before = launch.significance or 0.0
+        first = not launch.significance_reasons
+        launch = self.store.update_launch(
+            launch.id, significance=found.score, significance_reasons=found.reasons
+        )
+        if first or abs(found.score - before) >= SIGNIFICANCE_STEP:
+            payload = SignificanceAssessed(
+                score=found.score, reasons=found.reasons, old_repo=found.old_repo
+            )
+            self.store.append_event(launch.id, payload)
+        self.store.reprioritise(launch.id, found.score * PRIORITY_SCALE, PRIORITY_SCALE)
+        return launch
 
     # -- verification --------------------------------------------------------
 
@@ -246,11 +272,31 @@ class Pipeline:
             prior_verdicts=tuple(self.store.verdict_history(claim.id)),
             probes=self._probe_log(claim),
             hf_repo=launch.hf_repo,
+            revision=self.hashed_revision(launch) if claim.kind is ClaimKind.SCORE else None,
             endpoint=endpoint,
             model=model,
             api_key=optional_secret(api_key_env),
             extra=dict(self.context_extra),
         )
+
+    def hashed_revision(self, launch: Launch) -> str | None:
+        """The revision of the launch's repo whose weights were last hashed: the newest
+        weights verdict's, else the newest revision the revision check recorded. A
+        benchmark pins this revision (docs/access.md, "Revision pinning")."""
+        if not launch.hf_repo:
+            return None
+        hashed = [
+            (record.verification_id, record.verdict.evidence.get("revision"))
+            for claim in self.store.claims(launch_id=launch.id)
+            if claim.kind in WEIGHTS_KINDS
+            for record in self.store.verdict_history(claim.id)
+            if record.verifier == "weights"
+        ]
+        named = [(order, rev) for order, rev in hashed if isinstance(rev, str) and rev]
+        if named:
+            return max(named)[1]
+        recorded = list(revision_files(self.store, launch.hf_repo))
+        return recorded[-1] if recorded else None
 
     def _probe_log(self, claim: Claim) -> ProbeLog | None:
         """The fingerprint verifier's own probe history; no other verifier gets a handle."""
@@ -264,11 +310,8 @@ class Pipeline:
         if claim.kind is ClaimKind.ENDPOINT:
             fp = self.settings.verifiers.fingerprint
             return claim.subject or launch.endpoint, launch.name, fp.api_key_env
-        for configured in self.settings.verifiers.benchmark.endpoints:
-            if launch.hf_repo and fnmatch.fnmatch(launch.hf_repo, configured.repo_pattern):
-                return configured.url, configured.model, configured.api_key_env
-        if launch.endpoint:  # the claimant's own API
-            return launch.endpoint, launch.name, self.settings.verifiers.fingerprint.api_key_env
+        # other claims: the verifier asks model access (hypewatch.access), which tries
+        # your own servers, inference providers and the launch's API in the configured order
         return "", "", None
 
     async def run_next(self) -> VerificationOutcome | None:
@@ -296,6 +339,15 @@ class Pipeline:
         if registered is None or not registered.enabled:
             reason = registered.disabled_reason if registered else "not installed"
             return Verdict(VerdictStatus.UNVERIFIABLE, f"verifier {name} unavailable: {reason}")
+        spent = self._daily_bytes_spent(name)
+        if spent:
+            return Verdict(
+                VerdictStatus.INCONCLUSIVE,
+                f"{name}: today's byte budget is spent ({spent:,} of "
+                f"{self.settings.significance.weights_daily_bytes:,} bytes); checked again "
+                "after 00:00 UTC, most significant launch first",
+                label=BUDGET_SPENT,
+            )
         started = time.monotonic()
         timeout = self.settings.verifiers.timeout_for(name)
         deadline = asyncio.timeout(timeout)
@@ -332,6 +384,15 @@ class Pipeline:
             before = dict(lifecycle.standing(history)).get(name)
             self.store.finish_verification(verification_id, verdict)
             retry_at = self._retry_not_found(claim_id, name, verdict, history)
+            if verdict.label == BUDGET_SPENT:  # tomorrow, in significance order
+                midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+                retry_at = midnight + timedelta(days=1)
+                self.store.enqueue_verification(
+                    claim_id,
+                    name,
+                    queue_priority(launch.significance, 0.0),
+                    not_before=retry_at,
+                )
             kept = (
                 before.status
                 if before is not None
@@ -353,6 +414,16 @@ class Pipeline:
             if kept is not None:
                 reason = f"{name} re-check: {verdict.status}; the earlier {kept} verdict stands"
             self.store.transition_claim(claim_id, target, reason=reason[:500])
+
+    def _daily_bytes_spent(self, name: str) -> int:
+        """The bytes the weights verifier fetched today (UTC) when that reaches its daily
+        budget (`significance.weights_daily_bytes`), else 0."""
+        budget = self.settings.significance.weights_daily_bytes
+        if name != "weights" or not budget:
+            return 0
+        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        spent = self.store.bytes_fetched_since(name, midnight)
+        return spent if spent >= budget else 0
 
     def _retry_not_found(
         self, claim_id: int, name: str, verdict: Verdict, history: list[tuple[str, Verdict]]
@@ -386,6 +457,18 @@ class Pipeline:
             if claim.kind in kinds
         )
 
+    def rebenchmark(self, launch: Launch) -> int:
+        """Queue the benchmark again for every score claim that has a benchmark verdict
+        (the weights changed: each verdict names the revision it measured, the next run
+        pins the new one). Returns how many were queued."""
+        queued = 0
+        for claim in self.store.claims(launch_id=launch.id):
+            if claim.kind is not ClaimKind.SCORE:
+                continue
+            if any(name == "benchmark" for name, _ in self.store.verdicts_for_claim(claim.id)):
+                queued += self.queue_claim(claim, launch, "benchmark")
+        return queued
+
     def check_revisions(self, launch: Launch, hub: HubClient) -> list[Event]:
         """The revision check of one launch's repo, and what follows from it: a weights
         change re-verifies its weights claims; any new revision is a reason to look again
@@ -401,6 +484,7 @@ class Pipeline:
             return []  # not on the Hub yet: the weights claims say so and retry
         if events:
             self.reverify(launch, WEIGHTS_KINDS)
+            self.rebenchmark(launch)
         elif len(revision_files(self.store, launch.hf_repo)) > known:
             self.requeue_not_found(launch)
         return events

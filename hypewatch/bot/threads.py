@@ -23,6 +23,7 @@ from hypewatch.events import (
     EndpointChanged,
     Event,
     NewSource,
+    SignificanceAssessed,
     VerdictRecorded,
     VerificationStarted,
     WeightsChanged,
@@ -378,6 +379,12 @@ def _endpoint_changed(p: EndpointChanged) -> list[Line]:
     return lines
 
 
+def _significance(p: SignificanceAssessed) -> list[Line]:
+    head = "Old repo, recorded and not announced" if p.old_repo else "Significance"
+    lines: list[Line] = [(Span(f"{head}: ", "bold"), Span(f"{fmt_num(p.score)}/100"))]
+    return lines + [(Span("• "), Span(clean_line(reason, 200))) for reason in p.reasons[:8]]
+
+
 def render_event(store: Store, event: Event) -> Message | None:
     """The reply an event gets in a thread, or None when it only changes the root."""
     claim = _claim_of(store, event)
@@ -393,6 +400,8 @@ def render_event(store: Store, event: Event) -> Message | None:
         lines = _weights_changed(p)
     elif isinstance(p, EndpointChanged):
         lines = _endpoint_changed(p)
+    elif isinstance(p, SignificanceAssessed):
+        lines = _significance(p)
     else:
         return None
     launch = store.get_launch(event.launch_id)

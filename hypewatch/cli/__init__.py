@@ -7,6 +7,7 @@ module registers its commands on the app.
 from __future__ import annotations
 
 from hypewatch.cli import (  # noqa: F401  (importing a module registers its commands)
+    access,
     bench,
     daemon,
     db,

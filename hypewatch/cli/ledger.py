@@ -20,6 +20,7 @@ from hypewatch.cli.common import (
 from hypewatch.events import encode
 from hypewatch.lifecycle import standing
 from hypewatch.models import ClaimStatus
+from hypewatch.significance import thread_report
 from hypewatch.storage import VerdictRecord
 
 # -- reading the database ----------------------------------------------------
@@ -37,6 +38,10 @@ def claims(
     store = state.store(create=False)
     rows = store.claims(status=status)
     launches = {launch.id: launch for launch in store.launches()}
+    threads = {
+        i: any(r["thread"] for r in thread_report(store, launches[i]))
+        for i in {c.launch_id for c in rows}
+    }
     store.close()
     if json_out:
         emit_json(
@@ -53,6 +58,8 @@ def claims(
                         "subject": c.subject,
                         "status": str(c.status),
                         "flags": list(c.flags),
+                        "significance": launches[c.launch_id].significance,
+                        "thread": threads[c.launch_id],
                     }
                     for c in rows
                 ]
@@ -62,7 +69,7 @@ def claims(
     if not rows:
         out.print("no claims yet; 'hypewatch poll' or 'hypewatch demo' brings some")
         return
-    table = Table("id", "launch", "kind", "claim", "status", "flags")
+    table = Table("id", "launch", "kind", "claim", "status", "flags", "thread")
     for c in rows:
         what = (
             f"{c.benchmark} {c.value:g} {c.setting}".strip() if c.value is not None else c.subject
@@ -74,8 +81,15 @@ def claims(
             escape(what),
             str(c.status),
             escape(", ".join(c.flags)),
+            _thread_cell(launches[c.launch_id].significance, threads[c.launch_id]),
         )
     out.print(table)
+    out.print("why a launch did or did not get a thread: 'hypewatch show LAUNCH'")
+
+
+def _thread_cell(significance: float | None, threaded: bool) -> str:
+    score = "" if significance is None else f" ({significance:g})"
+    return ("yes" if threaded else "no") + score
 
 
 @app.command()
@@ -92,6 +106,7 @@ def show(
         headline = store.headline_status(found.id)
         histories = {c.id: _history(store.verdict_history(c.id)) for c in claim_rows}
         timeline = [describe_event(store, e) for e in events]
+        threads = thread_report(store, found)
     if json_out:
         emit_json(
             {
@@ -105,7 +120,10 @@ def show(
                     "hf_repo": found.hf_repo,
                     "endpoint": found.endpoint,
                     "status": str(headline),
+                    "significance": found.significance,
+                    "significance_reasons": list(found.significance_reasons),
                 },
+                "threads": threads,
                 "claims": [
                     {
                         "id": c.id,
@@ -133,6 +151,9 @@ def show(
         )
         return
     out.print(f"[bold]{escape(found.name)}[/] ({escape(found.slug)}) — {headline}")
+    for row in threads:
+        mark = "thread" if row["thread"] else "no thread"
+        out.print(f"  {escape(row['destination'])}: [bold]{mark}[/] — {escape(row['why'])}")
     for c in claim_rows:
         what = c.benchmark + (f" {c.value:g}" if c.value is not None else "") or c.subject
         out.print(f"  claim {escape(c.key)} ({escape(what.strip())}): [bold]{c.status}[/]")

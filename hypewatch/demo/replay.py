@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console
 from rich.rule import Rule
 
+from hypewatch.access.registry import resolve
+from hypewatch.access.routes import AccessRequest
 from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.digest import build_digest, preview_html
 from hypewatch.bot.notifiers.factory import build_notifiers, start_delivery
@@ -31,6 +33,7 @@ from hypewatch.bot.watchers.hub_http import configure_hub_http
 from hypewatch.config import Settings
 from hypewatch.demo import scenario
 from hypewatch.demo.world import World, post_reddit, post_tweet, reupload, start_world
+from hypewatch.significance import thread_report
 from hypewatch.storage import Store
 from hypewatch.verifiers.weights.hub import HubClient
 
@@ -113,6 +116,8 @@ def _launch_json(store: Store) -> list[dict[str, Any]]:
                 "sources": sorted({p.source for p in store.posts_for_launch(launch.id)}),
                 "claims": claims,
                 "events": [str(e.kind) for e in events],
+                "significance": launch.significance,
+                "thread": any(r["thread"] for r in thread_report(store, launch)),
             }
         )
     return launches
@@ -136,6 +141,11 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
     await demo.deliver()
 
     phase("Day 0, 17:00 — verifiers: weights, endpoint fingerprint, benchmarks")
+    # what `hypewatch access REPO` shows: no own server is configured for the repo; the
+    # Hub lists an inference provider, reached through the router
+    access = await resolve(demo.settings, AccessRequest(repo=scenario.REPO), first_usable=True)
+    chosen = access.chosen
+    demo.say(f"model access {scenario.REPO}: {chosen.describe() if chosen else access.why_none()}")
     await demo.verify_all()
     await demo.deliver()
 

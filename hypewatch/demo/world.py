@@ -4,8 +4,9 @@ Five services speak the real wire formats, so the real clients run against
 them: the X API v2 (tweepy), Reddit (praw), the Hugging Face Hub
 (huggingface_hub and HTTP Range reads), the claimant's hosted API (an
 OpenAI-compatible server whose tokenizer is another vendor's and which scrubs
-that vendor's name) and a server for the published weights (answering
-benchmark items at the accuracy the weights really have).
+that vendor's name) and the Inference Providers router serving the published
+weights through a provider the Hub lists for the repo (answering benchmark
+items at the accuracy the weights really have).
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ import random
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hypewatch.config import Settings, parse_settings
 from hypewatch.demo import scenario
+from hypewatch.models import utcnow
 from hypewatch.standins.benchmark_data import dataset_repos
 from hypewatch.standins.code_datasets import code_dataset_repos
+from hypewatch.standins.hf_router import serve_router
 from hypewatch.standins.http import Standin, serve
-from hypewatch.standins.hub import HubRepo, hub_standin, model_card
+from hypewatch.standins.hub import HubRepo, hub_standin, model_card, provider_mapping
 from hypewatch.standins.hub_models import (
     Shape,
     continued_pretraining,
@@ -32,7 +36,7 @@ from hypewatch.standins.hub_models import (
     low_rank_finetune,
     repo_files,
 )
-from hypewatch.standins.openai_bench import Behaviour, serve_bench
+from hypewatch.standins.openai_bench import Behaviour
 from hypewatch.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
@@ -49,7 +53,8 @@ DEMO_SECRETS = {
 DATASET_SHA = "5e7a4d1c0b9f8e7d6c5b4a3928171605f4e3d2c1"
 SHAPE = Shape(layers=4, hidden=64, intermediate=128, vocab=256)
 VENDOR_PERSONA = Persona(identity="I am Claude, an AI assistant made by Anthropic.")
-MODEL_ID = "mirage-70b"
+#: The inference provider the Hub lists for the launch (served by the router stand-in).
+PROVIDER = "nebius"
 
 
 def demo_tasks(seed: int = 2024, count: int = 400) -> dict[str, list[TaskItem]]:
@@ -113,13 +118,26 @@ def hub_repos() -> dict[str, HubRepo]:
         {"license": "llama3.1"},
         "# Llama 3.1 70B\n\nLlama 3 70B, pre-trained further with a 128K context.\n",
     )
+    # the bases are months old (their real release dates): old repos when the Hub lists
+    # them, recorded but not announced; the launch is an hour old
     repos = {
-        scenario.TRUE_BASE: HubRepo(scenario.TRUE_BASE, llama3_files, likes=900),
-        scenario.CLAIMED_BASE: HubRepo(scenario.CLAIMED_BASE, llama31_files, likes=1200),
+        scenario.TRUE_BASE: HubRepo(
+            scenario.TRUE_BASE, llama3_files, datetime(2024, 4, 18, tzinfo=UTC), likes=900
+        ),
+        scenario.CLAIMED_BASE: HubRepo(
+            scenario.CLAIMED_BASE, llama31_files, datetime(2024, 7, 23, tzinfo=UTC), likes=1200
+        ),
     }
     launch = repo_files(mirage, SHAPE, dtype="F32")
     launch["README.md"] = scenario.model_card().encode()
-    repos[scenario.REPO] = HubRepo(scenario.REPO, launch, likes=4000, trending_score=250.0)
+    repos[scenario.REPO] = HubRepo(
+        scenario.REPO,
+        launch,
+        utcnow() - timedelta(hours=1),
+        likes=4000,
+        trending_score=250.0,
+        providers=[provider_mapping(PROVIDER, scenario.REPO)],
+    )
     return repos
 
 
@@ -151,7 +169,7 @@ class World:
     reddit: Standin
     hub: Standin
     api: Standin
-    weights: Standin
+    router: Standin
     tasks_dir: Path
     backends: list[Backend] = field(default_factory=list)
 
@@ -184,15 +202,11 @@ class World:
                     "dataset_cache_dir": str(self.tasks_dir.parent / "hub-datasets"),
                     "max_items": 400,
                     "concurrency": 8,
-                    "endpoints": [
-                        {
-                            "repo_pattern": f"{scenario.ORG}/*",
-                            "url": f"{self.weights.url}/v1",
-                            "model": MODEL_ID,
-                        }
-                    ],
                 },
             },
+            # no [[verifiers.benchmark.endpoints]]: model access finds the weights through
+            # an inference provider the Hub lists, reached through the (stand-in) router
+            "access": {"router_url": f"{self.router.url}/v1"},
         }
         for key, value in (extra or {}).items():
             data[key] = value
@@ -228,18 +242,20 @@ def start_world(workdir: Path) -> Iterator[World]:
         hub = stack.enter_context(hub_standin(list(hub_repos().values()), datasets=datasets))
         items += hub_items(hub.url, workdir / "hub-datasets")
         api = stack.enter_context(serve(OpenAIFingerprintHandler, backends=backends, active=0))
-        weights = stack.enter_context(
-            serve_bench(
+        router = stack.enter_context(
+            serve_router(
                 items,
-                Behaviour(
+                scenario.REPO,
+                PROVIDER,
+                token=DEMO_SECRETS["HYPEWATCH_DEMO_HF_TOKEN"],
+                behaviour=Behaviour(
                     p_correct=0.79,
                     p_by_family={k: v / 100 for k, v in scenario.TRUE_ACCURACY_BY_FAMILY.items()},
-                    model=MODEL_ID,
                     seed=7,
                 ),
             )
         )
-        yield World(x, reddit, hub, api, weights, tasks_dir, backends)
+        yield World(x, reddit, hub, api, router, tasks_dir, backends)
 
 
 def post_tweet(

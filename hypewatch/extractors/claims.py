@@ -53,6 +53,8 @@ _FAMILIES = (
     "hermes|internlm|glm|baichuan|nemotron|granite|smollm|codestral|starcoder"
 )
 _BASE_CUE = (
+    # "existing multimodal models built on Phi-2": other models' base, not this one's
+    r"(?<!models )(?<!LLMs )(?<!ones )(?<!those )"
     r"(?i:(?:fine-?tuned?|fine tuned|finetuned|pre-?trained|trained)\s+from"
     r"|(?:built|based)\s+(?:on\s+top\s+of|upon|on|off(?:\s+of)?)"
     r"|fine-?tuned\s+on\s+top\s+of"
@@ -63,6 +65,11 @@ _BASE_CUE = (
 # `a state of the art Mistral Fine-tune`, `a Llama 3 finetune`
 _BASE_BEFORE = re.compile(
     r"\b(?i:a|an)\s+(?:[\w-]+\s+){0,5}?(" + NAME + r")\s+(?i:fine-?tune|finetune)\b"
+)
+# `DBRX Base, the pretrained base model which underlies it`
+_BASE_APPOSITIVE = re.compile(
+    r"(" + NAME + r"),?\s+(?i:the\s+(?:pre-?trained\s+)?base\s+model\s+(?:which|that)\s+"
+    r"(?:underlies|underpins|powers)\s+it)\b"
 )
 # Words between the cue and the name: `built upon the novel CodeLlama 34B`, `further
 # pre-trained from an intermediate checkpoint of DeepSeek-V2`, `Finetuned from model: X`.
@@ -327,14 +334,42 @@ def clip(name: str) -> str:
         sized = sized or bool(names.sizes(names.tokens(word)))
     while len(out) > 1 and out[-1].lower() in _TITLE_TAIL:
         out.pop()
+    # `Falcon 2 LLM`: a generic word after a version, not part of the name (`DeepSeek LLM` is)
+    while len(out) > 2 and out[-1].lower() in ("llm", "llms") and out[-2][:1].isdigit():
+        out.pop()
     text = " ".join(out)
     return text if len(text) <= 80 else ""
 
 
 def _title_word(name: str) -> bool:
-    """One word with an inner capital or hyphen (`QwQ`, `Safurai-Csharp`): a title's name."""
-    one = len(name.split()) == 1 and registry.lookup(name) is None
-    return one and _INNER_CAPITAL.search(name) is not None
+    """One word with an inner capital or hyphen (`QwQ`, `Safurai-Csharp`), or an acronym
+    with capitalised words after it (`DBRX Instruct`): a title's name."""
+    words = name.split()
+    if registry.lookup(name) is not None or not words or words[0].lower() in _NOT_A_NAME:
+        return False
+    if len(words) == 1:
+        return _INNER_CAPITAL.search(name) is not None
+    acronym = re.fullmatch(r"[A-Z]{3,}[0-9]*", words[0]) is not None
+    return acronym and len(words) <= 3 and all(w[:1].isupper() for w in words)
+
+
+# Title words that are a page's part, not a model (`# README`, `# FAQ`).
+_NOT_A_NAME = frozenset(
+    ["readme", "faq", "news", "api", "license", "introduction", "overview", "changelog", "todo"]
+)
+
+
+def _named_by_launch_verb(name: str) -> bool:
+    """`thrilled to introduce Snowflake Arctic`: after a launch verb, capitalised words with
+    no digit still name the model (two or three of them, the first not a common word)."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+        and words[0].lower() not in _STOP
+        and words[0].lower() not in _NOT_A_NAME
+        and registry.lookup(words[0]) is None
+    )
 
 
 def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
@@ -418,7 +453,8 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
             continue
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
-            if name and _plausible_name(name) and names.key(name) not in exclude:
+            plausible = _plausible_name(name) or (pattern is _CUE and _named_by_launch_verb(name))
+            if name and plausible and names.key(name) not in exclude:
                 found.append((match.start(1), name))
     out: list[str] = []
     for _, name in sorted(found):
@@ -427,7 +463,7 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
     return out[:8]
 
 
-def _extends(name: str, base: str) -> bool:
+def extends(name: str, base: str) -> bool:
     grown = {t for t in names.tokens(name) if t not in names.NOISE}
     core = {t for t in names.tokens(base) if t not in names.NOISE}
     return bool(core) and core < grown and names.compatible(name, base)
@@ -439,7 +475,7 @@ def refine(base: str, text: str, launch: list[str], whole_title: bool) -> str:
     if not base or any(names.key(n) == names.key(base) for n in launch):
         return base
     for name in launch:
-        if _extends(name, base):
+        if extends(name, base):
             return name
     if whole_title:
         return base
@@ -451,7 +487,7 @@ def refine(base: str, text: str, launch: list[str], whole_title: bool) -> str:
         name = clip(_trim(match.group(0)))
         if not name:
             continue
-        if _extends(name, base):
+        if extends(name, base):
             key = names.key(name)
             counts[key] = counts.get(key, 0) + 1
             first.setdefault(key, name)
@@ -488,7 +524,8 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     for pattern in (_THE_FAMILY, _HEADING, _LEAD, _OPENING_IS):
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
-            if name and _plausible_name(name) and names.key(name) not in exclude:
+            plausible = _plausible_name(name) or (pattern is _CUE and _named_by_launch_verb(name))
+            if name and plausible and names.key(name) not in exclude:
                 return name
     common = _most_mentioned(head, exclude)
     if common:
@@ -512,12 +549,16 @@ def base_model(text: str, model: str = "") -> str:
     `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
     head = plain(text[:20000])
     matches = [*_BASE.finditer(head), *_BASE_BEFORE.finditer(head)]
+    matches += _BASE_APPOSITIVE.finditer(head)
     for match in sorted(matches, key=lambda m: m.start()):
         raw = match.group(1).strip(" .,:;\"”'’")
         name = raw if "/" in raw else clip(_trim(raw))
-        if not name or (model and names.key(name) == names.key(model)):
+        # a model is not its own base; `X-Base-2501` is the base of `X-Instruct-2501` though
+        # their keys (noise words dropped) are the same
+        if not name or (model and names.tokens(name) == names.tokens(model)):
             continue
-        if "/" in name or _plausible_name(name):
+        relaxed = match.re is _BASE_APPOSITIVE and _named_by_launch_verb(name)
+        if "/" in name or _plausible_name(name) or relaxed:
             return name
     return ""
 

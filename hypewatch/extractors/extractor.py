@@ -199,6 +199,9 @@ def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
     return out
 
 
+_PAREN = re.compile(r"\s*\([^)]*\)")
+
+
 class Extractor:
     """Built once (the spaCy pipeline and matchers); `extract()` is then cheap."""
 
@@ -241,8 +244,6 @@ class Extractor:
         result.model, subjects = self._name(
             prose, index_name, post_id if own_repo else "", repos, exclude
         )
-        bases = cards.base_models(front)
-        result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
         table_scores: list[Score] = []
         for table in found.tables:
             scores, choice = cards.table_scores(table, subjects)
@@ -256,6 +257,10 @@ class Extractor:
                 result.warnings.append(
                     f"table at line {table.first_line + 1}: {choice.reason}; nothing taken from it"
                 )
+        # after the tables, which may name the size: `MiniCPM-V, based on MiniCPM-2B` is a
+        # sibling's base when the launched model is MiniCPM-2B
+        bases = cards.base_models(front)
+        result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
         result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(
@@ -310,9 +315,12 @@ class Extractor:
         """A family name (`Yi`, `Llama 3`) made the size the table's launched column names."""
         if not model or names.sizes(names.tokens(model)):
             return model
-        named = claims.clip(label)
+        # `DeepSeek-V2 (MoE-236B)`: the parenthesis describes the column, it is not the name
+        named = claims.clip(_PAREN.sub("", label).strip())
         if named and names.sizes(names.tokens(named)) and names.compatible(named, model):
             return named
+        if named and not any(c.isdigit() for c in model) and claims.extends(named, model):
+            return named  # a bare family (`OpenChat`) made the row's `OpenChat-3.5-0106`
         return model
 
     def _flags(self, result: Extraction, prose: str, reason: str) -> None:

@@ -222,7 +222,10 @@ class LaunchResolver:
     def _create(self, store: Store, extraction: Extraction) -> Launch:
         name = extraction.model or extraction.hf_repo.split("/", 1)[1]
         base = names.key(name).replace(" ", "-") or "launch"
-        return store.create_launch(store.free_slug(base), name[:120], **self._fields(extraction))
+        # significance 0 until the pipeline assesses it: no thread before that
+        return store.create_launch(
+            store.free_slug(base), name[:120], significance=0.0, **self._fields(extraction)
+        )
 
     def _update(self, store: Store, launch: Launch, post: Post, extraction: Extraction) -> Launch:
         current = {

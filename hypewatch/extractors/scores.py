@@ -50,6 +50,11 @@ _ARCHITECTURE = re.compile(
 )
 
 
+# Title-case `Math` is MATH when a shot count and a value follow it ("Math 0-shot: 32.6");
+# elsewhere ("Math reasoning") it is a word, so the alias stays case-sensitive.
+_MATH_WITH_SETTING = re.compile(r"\bMath(?=\s+\(?(?:\d+|zero|few)[- ]?shots?\)?\s*[:=]?\s*\d)")
+
+
 def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group(0))
 
@@ -174,6 +179,8 @@ class ScoreFinder:
             return []
         if _ARCH_HINT.search(text):
             text = _ARCHITECTURE.sub(_blank, text)
+        if "Math " in text:  # same length: spans and offsets stay put
+            text = _MATH_WITH_SETTING.sub("MATH", text)
         doc = self.nlp.make_doc(text)
         benches, settings = self._spans(doc, text)
         if not benches:

@@ -19,7 +19,9 @@ Routes, as huggingface_hub 2.x calls them (see LIBRARY_NOTES):
   GET  /api/models/{repo}[/revision/{rev}] info; ?blobs=True adds size, blobId, lfs;
                                            `config` and `safetensors` as the Hub derives
                                            them; `baseModels` only when expanded (the
-                                           listing refuses it with a 400, as the Hub does)
+                                           listing refuses it with a 400, as the Hub does);
+                                           `inferenceProviderMapping` (a list of
+                                           {provider, providerId, status, task}) likewise
   GET  /api/models/{repo}/refs             branches, tags, converts (+ pullRequests)
   GET  /api/models/{repo}/commits/{rev}    history, newest first
   HEAD/GET /{repo}/resolve/{rev}/{path}    X-Repo-Commit, ETag, Content-Length;
@@ -227,6 +229,9 @@ class HubRepo:
     private: bool = False
     #: Answer Range requests with 200 and the whole file (a broken or hostile server).
     ignore_range: bool = False
+    #: `inferenceProviderMapping` (expand only): the Hub's list of
+    #: {provider, providerId, status, task} — see `provider_mapping()`.
+    providers: list[dict[str, str]] = field(default_factory=list)
     commits: list[Commit] = field(default_factory=list)
 
     def __post_init__(self, files: dict[str, bytes] | None) -> None:
@@ -316,6 +321,8 @@ class HubRepo:
         }
         if "baseModels" in expand:
             doc["baseModels"] = base_models_field(files)
+        if "inferenceProviderMapping" in expand:
+            doc["inferenceProviderMapping"] = [dict(p) for p in self.providers]
         card = card_data(files["README.md"]) if "README.md" in files else None
         if card is not None:
             doc["cardData"] = card
@@ -328,6 +335,13 @@ class HubRepo:
         full = self.info(expand=expand)
         keys = (*expand, "_id", "id") if expand else _LISTED
         return {k: full[k] for k in keys if k in full}
+
+
+def provider_mapping(
+    provider: str, provider_id: str, status: str = "live", task: str = "conversational"
+) -> dict[str, str]:
+    """One entry of the Hub's `inferenceProviderMapping` list, as the API sends it."""
+    return {"provider": provider, "providerId": provider_id, "status": status, "task": task}
 
 
 def sibling(path: str, data: bytes, blobs: bool) -> dict[str, Any]:

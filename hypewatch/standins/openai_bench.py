@@ -67,6 +67,7 @@ class Behaviour:
     p_long: float = 0.0
     long_tokens: int = 700
     structured: bool = True
+    fail_after: int = 0  # > 0: every request after this many answers 503 (a dying server)
 
 
 def _uniform(*parts: object) -> float:
@@ -222,6 +223,8 @@ def _scripted_status(state: dict[str, Any], behaviour: Behaviour) -> int | None:
         state["served"] = count
         rng: random.Random = state["rng"]
         roll = rng.random()
+    if behaviour.fail_after and count > behaviour.fail_after:
+        return 503
     if count <= len(behaviour.script):
         return behaviour.script[count - 1]
     if roll < behaviour.p_429:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,9 @@ ACTIVE = "active"
 DISABLED = "disabled"
 #: Subscriptions made with slash commands are destinations named like this.
 DISCORD_CHANNEL_PREFIX = "discord-channel:"
+SLACK_CHANNEL_PREFIX = "slack-channel:"
+#: platform -> the prefix of its subscriptions' destination names.
+SUBSCRIPTION_PREFIXES = {"discord": DISCORD_CHANNEL_PREFIX, "slack": SLACK_CHANNEL_PREFIX}
 
 
 class OutboxState(enum.StrEnum):
@@ -87,12 +90,13 @@ def _outbox(row: dict[str, Any]) -> OutboxRow:
 
 
 def register_destinations(
-    store: Store, configured: Mapping[str, JSON], *, subscriptions: bool
+    store: Store, configured: Mapping[str, JSON], *, subscriptions: Collection[str]
 ) -> None:
     """Make the database's destinations the configured ones (name -> filters), so every
     process that appends an event routes it the same way. A destination missing from
-    `configured` is retired (no new rows; what it has waits). Discord channel
-    subscriptions stay registered while `subscriptions` (the bot) is on."""
+    `configured` is retired (no new rows; what it has waits). The channels subscribed by
+    slash command stay registered while their platform's bot is on (`subscriptions`
+    names those platforms); an unsubscribed channel stays retired."""
     now = _ts(utcnow())
     with write(store.db):
         for name, filters in configured.items():
@@ -104,15 +108,15 @@ def register_destinations(
             )
         marks = ", ".join("?" * len(configured)) or "''"
         store.db.execute(
-            f"""UPDATE destinations SET retired = 1 WHERE name NOT IN ({marks})
-                AND substr(name, 1, {len(DISCORD_CHANNEL_PREFIX)}) != ?""",  # noqa: S608
-            (*configured, DISCORD_CHANNEL_PREFIX),
+            f"""UPDATE destinations SET retired = 1 WHERE name NOT IN ({marks})""",  # noqa: S608
+            tuple(configured),
         )
-        store.db.execute(
-            f"""UPDATE destinations SET retired = ? WHERE
-                substr(name, 1, {len(DISCORD_CHANNEL_PREFIX)}) = ?""",  # noqa: S608
-            (0 if subscriptions else 1, DISCORD_CHANNEL_PREFIX),
-        )
+        for platform, prefix in SUBSCRIPTION_PREFIXES.items():
+            store.db.execute(
+                """UPDATE destinations SET retired = ? WHERE name IN
+                   (SELECT ? || channel FROM subscriptions WHERE platform = ?)""",
+                (0 if platform in subscriptions else 1, prefix, platform),
+            )
 
 
 def live_destinations(store: Store) -> list[DestinationRow]:
@@ -168,6 +172,30 @@ def reactivate_destination(store: Store, name: str) -> int:
 
 
 # -- outbox --------------------------------------------------------------------
+
+
+def has_launch_rows(store: Store, destination: str, launch_id: int) -> bool:
+    """Whether any event of the launch was already routed to the destination (its thread
+    exists or is on its way)."""
+    rows = store.db.query(
+        """SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id
+           WHERE o.destination = ? AND e.launch_id = ? LIMIT 1""",
+        (destination, launch_id),
+    )
+    return any(True for _ in rows)
+
+
+def launches_routed_since(store: Store, destination: str, since: datetime) -> int:
+    """How many launches had their first event routed to the destination since `since`:
+    the threads it opened (or will open) in that time."""
+    rows = store.db.query(
+        """SELECT COUNT(*) AS n FROM (
+               SELECT e.launch_id, MIN(o.created_at) AS first FROM outbox o
+               JOIN events e ON e.id = o.event_id WHERE o.destination = ?
+               GROUP BY e.launch_id) WHERE first >= ?""",
+        (destination, _ts(since)),
+    )
+    return sum(int(r["n"]) for r in rows)
 
 
 def add_outbox_row(
@@ -336,12 +364,16 @@ def subscribe(
                filters = excluded.filters, created_by = excluded.created_by""",
             (platform, channel, json.dumps(filters, sort_keys=True), created_by, now),
         )
-        if platform == "discord":
+        if platform in SUBSCRIPTION_PREFIXES:
             store.db.execute(
                 """INSERT INTO destinations (name, state, reason, updated_at, filters, retired)
                    VALUES (?, 'active', '', ?, ?, 0) ON CONFLICT (name) DO UPDATE SET
                    filters = excluded.filters, retired = 0""",
-                (DISCORD_CHANNEL_PREFIX + channel, now, json.dumps(filters, sort_keys=True)),
+                (
+                    SUBSCRIPTION_PREFIXES[platform] + channel,
+                    now,
+                    json.dumps(filters, sort_keys=True),
+                ),
             )
     return Subscription(platform, channel, filters, created_by, now)
 
@@ -351,10 +383,10 @@ def unsubscribe(store: Store, platform: str, channel: str) -> bool:
         cursor = store.db.execute(
             "DELETE FROM subscriptions WHERE platform = ? AND channel = ?", (platform, channel)
         )
-        if platform == "discord":
+        if platform in SUBSCRIPTION_PREFIXES:
             store.db.execute(
                 "UPDATE destinations SET retired = 1 WHERE name = ?",
-                (DISCORD_CHANNEL_PREFIX + channel,),
+                (SUBSCRIPTION_PREFIXES[platform] + channel,),
             )
     return cursor.rowcount > 0
 

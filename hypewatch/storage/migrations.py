@@ -251,3 +251,16 @@ def m121_fingerprint_count_references(db: sqlite_utils.Database) -> None:
             )""",
         ],
     )
+
+
+@MIGRATIONS(name="m130_launch_significance")
+def m130_launch_significance(db: sqlite_utils.Database) -> None:
+    """A launch's significance score and the reasons for it (`hypewatch.significance`);
+    NULL for a launch never assessed."""
+    _run(
+        db,
+        [
+            "ALTER TABLE launches ADD COLUMN significance REAL",
+            "ALTER TABLE launches ADD COLUMN significance_reasons TEXT NOT NULL DEFAULT '[]'",
+        ],
+    )

@@ -20,10 +20,11 @@ no new rows.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from hypewatch.config import Filters
 from hypewatch.events import Event
-from hypewatch.models import ClaimStatus
+from hypewatch.models import ClaimStatus, utcnow
 from hypewatch.storage import delivery
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
@@ -36,6 +37,9 @@ def matches(store: Store, launch_id: int, filters: Filters) -> bool:
     """Whether a launch passes a destination's filters now (at the time of the event)."""
     launch = store.get_launch(launch_id)
     if launch.hype < filters.min_hype:
+        return False
+    # None: a launch made outside the pipeline, never assessed (docs/significance.md)
+    if launch.significance is not None and launch.significance < filters.min_significance:
         return False
     if filters.orgs and launch.org.lower() not in {o.lower() for o in filters.orgs}:
         return False
@@ -56,6 +60,17 @@ def matches(store: Store, launch_id: int, filters: Filters) -> bool:
     return True
 
 
+def over_budget(store: Store, destination: str, launch_id: int, filters: Filters) -> bool:
+    """Whether this event would open a new thread at a destination that has already opened
+    its `max_threads_per_day` in the last 24 hours (the digest lists what it missed)."""
+    if not filters.max_threads_per_day:
+        return False
+    if delivery.has_launch_rows(store, destination, launch_id):
+        return False
+    since = utcnow() - timedelta(days=1)
+    return delivery.launches_routed_since(store, destination, since) >= filters.max_threads_per_day
+
+
 def parse_filters(raw: str) -> Filters:
     """Stored filters; unreadable ones (written by another version) filter nothing."""
     try:
@@ -69,7 +84,10 @@ def queue_deliveries(store: Store, event: Event) -> int:
     Runs inside the caller's transaction (the one appending `event`)."""
     queued = 0
     for target in delivery.live_destinations(store):
-        if not matches(store, event.launch_id, parse_filters(target.filters)):
+        filters = parse_filters(target.filters)
+        if not matches(store, event.launch_id, filters):
+            continue
+        if over_budget(store, target.name, event.launch_id, filters):
             continue
         state = (
             delivery.OutboxState.PENDING

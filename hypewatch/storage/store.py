@@ -88,6 +88,8 @@ def _launch(row: dict[str, Any]) -> Launch:
         endpoint=row["endpoint"],
         first_seen=_dt(row["first_seen"]),
         hype=row["hype"],
+        significance=row.get("significance"),
+        significance_reasons=tuple(json.loads(row.get("significance_reasons") or "[]")),
     )
 
 
@@ -171,7 +173,19 @@ def _queue_item(row: dict[str, Any]) -> QueueItem:
     )
 
 
-_LAUNCH_FIELDS = frozenset({"name", "org", "params_b", "base_model", "hf_repo", "endpoint", "hype"})
+_LAUNCH_FIELDS = frozenset(
+    {
+        "name",
+        "org",
+        "params_b",
+        "base_model",
+        "hf_repo",
+        "endpoint",
+        "hype",
+        "significance",
+        "significance_reasons",
+    }
+)
 
 
 class Store:
@@ -300,6 +314,8 @@ class Store:
         unknown = set(fields) - _LAUNCH_FIELDS
         if unknown:
             raise TypeError(f"unknown launch fields: {sorted(unknown)}")
+        if "significance_reasons" in fields:
+            fields["significance_reasons"] = json.dumps(list(fields["significance_reasons"]))
         if fields:
             assignments = ", ".join(f"{name} = ?" for name in fields)
             with write(self.db):
@@ -357,6 +373,16 @@ class Store:
             "SELECT id, name, hf_repo FROM launches WHERE id > ? ORDER BY id", (after_id,)
         )
         return [(int(r["id"]), str(r["name"]), str(r["hf_repo"])) for r in rows]
+
+    def earlier_launches_of(self, org: str, before_id: int, min_significance: float = 0) -> int:
+        """How many launches of this Hub org, at least this significant, were recorded
+        before launch `before_id`."""
+        row = self._one(
+            """SELECT COUNT(*) AS n FROM launches WHERE lower(org) = lower(?) AND id < ?
+               AND COALESCE(significance, 0) >= ?""",
+            (org, before_id, min_significance),
+        )
+        return int(row["n"]) if row else 0
 
     def free_slug(self, base: str) -> str:
         """`base`, or `base-N` with the first N not taken."""
@@ -586,6 +612,28 @@ class Store:
             (_ts(now or utcnow()), limit),
         )
         return [_queue_item(r) for r in rows]
+
+    def reprioritise(self, launch_id: int, base: float, scale: float = 1000.0) -> int:
+        """Set the launch's part (`base`, a multiple of `scale`) of every still-queued
+        verification of its claims, keeping each claim's own part (below `scale`)."""
+        with write(self.db):
+            cursor = self.db.execute(
+                """UPDATE verifications
+                   SET priority = ? + (priority - ? * CAST(priority / ? AS INTEGER))
+                   WHERE state = 'queued'
+                   AND claim_id IN (SELECT id FROM claims WHERE launch_id = ?)""",
+                (base, scale, scale, launch_id),
+            )
+        return int(cursor.rowcount or 0)
+
+    def bytes_fetched_since(self, verifier: str, since: datetime) -> int:
+        """Bytes a verifier's finished checks fetched since `since` (their verdicts' cost)."""
+        row = self._one(
+            """SELECT COALESCE(SUM(json_extract(verdict, '$.cost.bytes')), 0) AS n
+               FROM verifications WHERE verifier = ? AND state = 'done' AND finished_at >= ?""",
+            (verifier, _ts(since)),
+        )
+        return int(row["n"]) if row else 0
 
     def get_verification(self, verification_id: int) -> QueueItem:
         row = self._one("SELECT * FROM verifications WHERE id = ?", (verification_id,))

@@ -97,7 +97,7 @@ def test_transaction_rolls_back_everything(store: Store) -> None:
 def test_outbox_rows_commit_and_roll_back_with_their_event(store: Store) -> None:
     from hypewatch.storage import delivery
 
-    delivery.register_destinations(store, {"console": {}}, subscriptions=False)
+    delivery.register_destinations(store, {"console": {}}, subscriptions=())
     with pytest.raises(RuntimeError), store.transaction():
         store.create_launch("m", "M")
         assert len(delivery.outbox_rows(store)) == 1  # written with the event

@@ -59,3 +59,63 @@ def test_a_camelcase_benchmark_written_apart_keeps_its_version(extractor: Extrac
     found = extractor.extract(text, "web", "t6")
     assert ("alpacaeval", 2.0) not in [(s.benchmark, s.value) for s in found.scores]
     assert ("mt-bench", 8.3) in [(s.benchmark, s.value) for s in found.scores]
+
+
+def test_names_from_an_acronym_title_a_launch_verb_and_a_bold_row(extractor: Extractor) -> None:
+    card = (
+        "# KRNL Instruct\n\n* KRNL Instruct is a mixture-of-experts model trained from scratch.\n"
+        "* We are releasing both KRNL Instruct and KRNL Base, the pretrained base model which "
+        "underlies it.\n\nCompared to other open MoE models like Mixtral-8x7B, "
+        "KRNL is fine-grained."
+    )
+    found = extractor.extract(card, "huggingface", "t7")
+    assert (found.model, found.base_model) == ("KRNL Instruct", "KRNL Base")
+    team = "The Lumen Team is thrilled to introduce Lumen Arctic. It is on par with Llama 3 8B."
+    assert extractor.extract(team, "huggingface", "t8").model == "Lumen Arctic"
+    table = (
+        "# WrenChat: open models from mixed-quality data\n\n"
+        "| Model | # Params | MMLU |\n|---|---|---|\n| **WrenChat-3.5-0106** | **7B** | 65.8 |\n"
+        "| Other 7B | 7B | 60.1 |\n"
+    )
+    assert extractor.extract(table, "huggingface", "t9").model == "WrenChat-3.5-0106"
+
+
+def test_a_column_note_and_a_generic_llm_word_are_not_the_name(extractor: Extractor) -> None:
+    text = (
+        "# Pika-V2: a strong MoE model\n\n| Benchmark | Other 70B | Pika-V2 (MoE-236B) |\n"
+        "|---|---|---|\n| MMLU | 78.9 | 78.5 |\n"
+    )
+    assert extractor.extract(text, "huggingface", "t10").model == "Pika-V2"
+    news = (
+        "The Lab Released the Falcon 2 LLM as a Challenge to Llama 3\n"
+        "It also released a multimodal version.\n"
+        "The lab introduced the Falcon 2 model series last week.\n"
+        "The 11B variant was trained on 5.5 trillion tokens."
+    )
+    assert extractor.extract(news, "web", "t11").model == "Falcon 2"
+
+
+def test_a_sibling_based_on_the_launched_model_is_not_its_base(extractor: Extractor) -> None:
+    text = (
+        "# Tiny\n\nTiny is an end-side LLM.\n"
+        "- Tiny-V, based on Tiny-2B, beats existing multimodal models built on Phi-2.\n\n"
+        "|Model|MMLU|\n|-|-|\n|Other-7B|44.3|\n|Tiny-2B|53.5|\n"
+    )
+    found = extractor.extract(text, "huggingface", "t12")
+    assert found.model == "Tiny-2B"
+    assert found.base_model == ""
+    instruct = (
+        "Mistral-Tiny-24B-Instruct-2501 is an instruction-fine-tuned model. "
+        "It is built on the Mistral-Tiny-24B-Base-2501 base model. It scores 0.663 on MMLU Pro."
+    )
+    assert extractor.extract(instruct, "web", "t13").base_model == "Mistral-Tiny-24B-Base-2501"
+
+
+def test_title_case_math_with_a_shot_count_is_the_benchmark(extractor: Extractor) -> None:
+    text = (
+        "Introducing Gannet 67B. It excels in coding (HumanEval Pass@1: 73.78) and "
+        "mathematics (GSM8K 0-shot: 84.1, Math 0-shot: 32.6). Math reasoning 5 stars."
+    )
+    found = {(s.benchmark, s.value) for s in extractor.extract(text, "web", "t14").scores}
+    assert {("humaneval", 73.78), ("gsm8k", 84.1), ("math", 32.6)} <= found
+    assert all(b != "math" or v == 32.6 for b, v in found)

@@ -32,6 +32,7 @@ from hypewatch.events import (
     EndpointChanged,
     Event,
     NewSource,
+    SignificanceAssessed,
     StatusChanged,
     VerdictRecorded,
     VerificationStarted,
@@ -124,6 +125,8 @@ def _facts(event: Event) -> list[str]:
     if isinstance(p, EndpointChanged):
         facts = [p.endpoint, *p.changes]
         return [*facts, str(p.before["tokenizer_match"]), str(p.after["tokenizer_match"])]
+    if isinstance(p, SignificanceAssessed):
+        return [f"{p.score:.4g}/100", *p.reasons]
     raise AssertionError(f"no facts known for {event.kind}")
 
 

@@ -55,3 +55,23 @@ def test_unsubscribe_rejects_an_unknown_destination_form(tmp_path: Path) -> None
     result = runner.invoke(app, ["--db", str(db), "unsubscribe", "email:someone"])
     assert result.exit_code == EXIT_USAGE
     assert "discord:CHANNEL_ID" in result.output
+
+
+def test_registering_keeps_subscriptions_of_enabled_bots_and_not_removed_ones(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(_db(tmp_path))
+    try:
+
+        def live() -> set[str]:
+            return {d.name for d in delivery.live_destinations(store)}
+
+        delivery.register_destinations(store, {"console": {}}, subscriptions=["discord"])
+        assert live() == {"console", "discord-channel:123456789"}  # the Slack app is off
+        delivery.register_destinations(store, {}, subscriptions=["discord", "slack"])
+        assert live() == {"discord-channel:123456789", "slack-channel:C0123"}
+        delivery.unsubscribe(store, "discord", "123456789")
+        delivery.register_destinations(store, {}, subscriptions=["discord", "slack"])
+        assert live() == {"slack-channel:C0123"}  # an unsubscribed channel stays retired
+    finally:
+        store.close()

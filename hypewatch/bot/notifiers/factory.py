@@ -8,7 +8,7 @@ from hypewatch.bot.notifiers.base import Notifier
 from hypewatch.bot.notifiers.console import DESTINATION as CONSOLE
 from hypewatch.bot.notifiers.console import ConsoleNotifier
 from hypewatch.bot.notifiers.discord import DiscordChannelNotifier, DiscordWebhookNotifier
-from hypewatch.bot.notifiers.slack import SlackNotifier
+from hypewatch.bot.notifiers.slack import SlackChannelNotifier, SlackNotifier
 from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
 from hypewatch.config import Settings, read_secret
 from hypewatch.net import NetConfig
@@ -57,9 +57,27 @@ def build_notifiers(
         token = read_secret(n.discord_bot.token_env, "notifiers.discord_bot.token_env")
         base = discord_api_base or n.discord_bot.api_base
         notifiers.append(DiscordChannelNotifier(token, net, api_base=base))
+    if n.slack_bot.enabled:
+        token = read_secret(n.slack_bot.token_env, "notifiers.slack_bot.token_env")
+        notifiers.append(
+            SlackChannelNotifier(
+                token,
+                net,
+                base_url=n.slack_bot.base_url,
+                max_retry_after=n.max_retry_after_seconds,
+            )
+        )
     if n.console.enabled:
         notifiers.append(ConsoleNotifier(console))
     return notifiers
+
+
+def subscription_platforms(settings: Settings) -> list[str]:
+    """The platforms whose bot is on (their slash-command subscriptions get deliveries)."""
+    n = settings.notifiers
+    return [
+        p for p, on in (("discord", n.discord_bot.enabled), ("slack", n.slack_bot.enabled)) if on
+    ]
 
 
 def register_destinations(settings: Settings, store: Store) -> None:
@@ -69,7 +87,7 @@ def register_destinations(settings: Settings, store: Store) -> None:
     install_outbox(
         store,
         configured_destinations(settings),
-        subscriptions=settings.notifiers.discord_bot.enabled,
+        subscriptions=subscription_platforms(settings),
     )
 
 

@@ -147,9 +147,14 @@ class SlackNotifier:
             raise DeliveryError(f"network error talking to Slack: {type(error).__name__}") from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
-    def _post_args(self, message: Message, key: str, *, header: bool) -> dict[str, Any]:
+    def channel_of(self, destination: str) -> str:
+        return self.channel
+
+    def _post_args(
+        self, destination: str, message: Message, key: str, *, header: bool
+    ) -> dict[str, Any]:
         return {
-            "channel": self.channel,
+            "channel": self.channel_of(destination),
             "text": to_slack_text(message),
             "blocks": to_slack_blocks(message, header=header),
             "unfurl_links": False,
@@ -159,16 +164,18 @@ class SlackNotifier:
         }
 
     async def create_thread(self, destination: str, root: Message, key: str) -> ThreadRef:
-        data = await self._call("chat.postMessage", **self._post_args(root, key, header=True))
+        data = await self._call(
+            "chat.postMessage", **self._post_args(destination, root, key, header=True)
+        )
         return ThreadRef(str(data["ts"]))
 
     async def reply(self, destination: str, thread: ThreadRef, message: Message, key: str) -> str:
-        args = self._post_args(message, key, header=False)
+        args = self._post_args(destination, message, key, header=False)
         data = await self._call("chat.postMessage", thread_ts=thread.root_message_id, **args)
         return str(data["ts"])
 
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None:
-        args = self._post_args(root, f"root-{root.launch_id}", header=True)
+        args = self._post_args(destination, root, f"root-{root.launch_id}", header=True)
         for unsupported in ("unfurl_links", "unfurl_media"):
             args.pop(unsupported)
         await self._call("chat.update", ts=thread.root_message_id, **args)
@@ -180,12 +187,14 @@ class SlackNotifier:
         try:
             if thread is None:
                 data = await self._call(
-                    "conversations.history", channel=self.channel, include_all_metadata=True,
+                    "conversations.history", channel=self.channel_of(destination),
+                    include_all_metadata=True,
                     limit=200,
                 )  # fmt: skip
             else:
                 data = await self._call(
-                    "conversations.replies", channel=self.channel, ts=thread.root_message_id,
+                    "conversations.replies", channel=self.channel_of(destination),
+                    ts=thread.root_message_id,
                     include_all_metadata=True, limit=200,
                 )  # fmt: skip
         except (DeliveryError, MessageRejectedError, DestinationGoneError):
@@ -201,3 +210,22 @@ class SlackNotifier:
 
     async def aclose(self) -> None:
         return None
+
+
+class SlackChannelNotifier(SlackNotifier):
+    """Channels subscribed with the Slack app's `/hypewatch subscribe`: destinations
+    `slack-channel:<channel id>`, posted with the app's bot token."""
+
+    PREFIX = "slack-channel:"
+
+    def __init__(self, token: Secret, net: NetConfig, **kwargs: Any) -> None:
+        super().__init__("subscriptions", "", token, net, **kwargs)
+
+    def handles(self, destination: str) -> bool:
+        return destination.startswith(self.PREFIX)
+
+    def destinations(self) -> list[str]:
+        return []  # they live in the subscriptions table
+
+    def channel_of(self, destination: str) -> str:
+        return destination.removeprefix(self.PREFIX)

@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -118,6 +118,24 @@ def parse_reply(document: Any, seconds: float) -> ChatReply:
         seconds=seconds,
         reasoning=_reasoning(first.get("message")),
     )
+
+
+class Completer(Protocol):
+    """What the runner asks of a model: a `ChatClient`, or an endpoint pool of them."""
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    @property
+    def requests(self) -> int: ...
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> ChatReply: ...
 
 
 class ChatClient:

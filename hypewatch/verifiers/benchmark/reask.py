@@ -31,8 +31,8 @@ from typing import Any
 from hypewatch.verifiers.benchmark.answer_rules import STRONG_RULES
 from hypewatch.verifiers.benchmark.answers import split_reasoning, structured_answer
 from hypewatch.verifiers.benchmark.client import (
-    ChatClient,
     ChatReply,
+    Completer,
     EndpointError,
     EndpointFatalError,
 )
@@ -98,7 +98,7 @@ class Reader:
 
     def __init__(
         self,
-        client: ChatClient,
+        client: Completer,
         scorer: Scorer,
         *,
         retry_truncated: bool = True,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypewatch.verifiers.benchmark.betting import BettingCS, BoundedMeanTest
-from hypewatch.verifiers.benchmark.client import ChatClient, EndpointError, EndpointFatalError
+from hypewatch.verifiers.benchmark.client import Completer, EndpointError, EndpointFatalError
 from hypewatch.verifiers.benchmark.families import Scorer
 from hypewatch.verifiers.benchmark.families.items import ByItem
 from hypewatch.verifiers.benchmark.prompts import PromptSetting, prompt_hash
@@ -262,7 +262,7 @@ def sequential_test(plan: RunPlan, bounded: bool = False) -> OutcomeTest:
 
 class _Run:
     def __init__(
-        self, client: ChatClient, plan: RunPlan, exemplars: list[TaskItem], scorer: Scorer
+        self, client: Completer, plan: RunPlan, exemplars: list[TaskItem], scorer: Scorer
     ) -> None:
         self.client = client
         self.scorer = scorer
@@ -326,7 +326,7 @@ class _Run:
 
 async def run_items(
     items: list[TaskItem],
-    client: ChatClient,
+    client: Completer,
     plan: RunPlan,
     *,
     task: str = "",

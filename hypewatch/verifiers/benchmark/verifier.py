@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fnmatch
+import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from hypewatch.access.pool import EndpointPool
+from hypewatch.access.registry import Resolution, resolve
+from hypewatch.access.routes import AccessRequest, Route
 from hypewatch.config import (
     BenchmarkJudge,
     BenchmarkVerifierSettings,
@@ -65,6 +68,33 @@ class LoadedTask:
 CONNECTIONS_PER_POOL = 4
 
 
+async def _open_client(
+    stack: contextlib.AsyncExitStack,
+    target: Target,
+    config: NetConfig,
+    resolver: Resolver | None,
+    *,
+    concurrency: int,
+    max_tokens: int,
+    seed: int,
+) -> ChatClient:
+    # httpx's pool spends time per request that grows with its connection count, so
+    # many in-flight requests are spread over several small pools (see docs/benchmark.md)
+    pools = [
+        await stack.enter_async_context(async_client(config, resolver=resolver))
+        for _ in range(max(1, -(-concurrency // CONNECTIONS_PER_POOL)))
+    ]
+    return ChatClient(
+        pools,
+        target.url,
+        target.model,
+        api_key=target.api_key,
+        max_tokens=max_tokens,
+        seed=seed,
+        concurrency=concurrency,
+    )
+
+
 async def measure(
     items: list[TaskItem],
     target: Target,
@@ -82,20 +112,14 @@ async def measure(
     config = bench_net_config(net)
     check_url(chat_url(target.url), config, resolver)
     async with contextlib.AsyncExitStack() as stack:
-        # httpx's pool spends time per request that grows with its connection count, so
-        # many in-flight requests are spread over several small pools (see docs/benchmark.md)
-        pools = [
-            await stack.enter_async_context(async_client(config, resolver=resolver))
-            for _ in range(max(1, -(-concurrency // CONNECTIONS_PER_POOL)))
-        ]
-        client = ChatClient(
-            pools,
-            target.url,
-            target.model,
-            api_key=target.api_key,
+        client = await _open_client(
+            stack,
+            target,
+            config,
+            resolver,
+            concurrency=concurrency,
             max_tokens=max_tokens,
             seed=plan.seed,
-            concurrency=concurrency,
         )
         return await run_items(
             items,
@@ -108,20 +132,71 @@ async def measure(
         )
 
 
+async def measure_pool(
+    items: list[TaskItem],
+    members: Sequence[tuple[Target, int]],
+    plan: RunPlan,
+    *,
+    net: NetConfig,
+    max_tokens: int,
+    task: str,
+    resolver: Resolver | None = None,
+    scorer: Scorer | None = None,
+) -> tuple[RunResult, EndpointPool]:
+    """One run spread over several endpoints serving the same model, `(target, slots)`
+    each (docs/access.md, "Endpoint pools"); every endpoint is checked first."""
+    config = bench_net_config(net)
+    for target, _ in members:
+        check_url(chat_url(target.url), config, resolver)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            (
+                await _open_client(
+                    stack,
+                    target,
+                    config,
+                    resolver,
+                    concurrency=slots,
+                    max_tokens=max_tokens,
+                    seed=plan.seed,
+                ),
+                slots,
+            )
+            for target, slots in members
+        ]
+        pool = EndpointPool(clients)
+        result = await run_items(
+            items, pool, plan, task=task, concurrency=pool.capacity, scorer=scorer
+        )
+        return result, pool
+
+
 def file_source(path: Path) -> dict[str, Any]:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return {"kind": "file", "path": str(path), "sha256": digest}
 
 
-def resolve_target(config: BenchmarkVerifierSettings, ctx: VerifierContext) -> Target | None:
-    """The context's endpoint, else the first configured server whose pattern matches the repo."""
+async def resolve_target(
+    ctx: VerifierContext,
+) -> tuple[Target | None, Route | None, Resolution | None]:
+    """The context's endpoint (a caller's explicit choice), else the first usable route
+    model access finds for the launch's repo (docs/access.md); with the route taken and
+    every route tried."""
     if ctx.endpoint and ctx.model:
-        return Target(ctx.endpoint, ctx.model, ctx.api_key)
-    repo = ctx.hf_repo or (ctx.launch.hf_repo if ctx.launch else "")
-    for entry in config.endpoints:
-        if repo and fnmatch.fnmatchcase(repo.lower(), entry.repo_pattern.lower()):
-            return Target(entry.url, entry.model, optional_secret(entry.api_key_env))
-    return None
+        given = Route(kind="given", url=ctx.endpoint, model=ctx.model, revision=ctx.revision)
+        return Target(ctx.endpoint, ctx.model, ctx.api_key), given, None
+    launch = ctx.launch
+    request = AccessRequest(
+        repo=ctx.hf_repo or (launch.hf_repo if launch else ""),
+        revision=ctx.revision,
+        launch_api=launch.endpoint if launch else "",
+        launch_model=launch.name if launch else "",
+    )
+    resolution = await resolve(ctx.settings, request, first_usable=True)
+    route = resolution.chosen
+    if route is None:
+        return None, None, resolution
+    return Target(route.url, route.model, route.api_key), route, resolution
 
 
 def plan_for(
@@ -208,6 +283,34 @@ def verdict_from(
     )
 
 
+def pool_members(
+    route: Route, resolution: Resolution | None, default_slots: int
+) -> list[tuple[Target, int]]:
+    """The chosen route and every other usable route of the same kind serving the same
+    model id (replicas: several own servers for one repo), with their slots (a route's
+    own, else `verifiers.benchmark.concurrency`)."""
+    routes = [route]
+    if resolution is not None:
+        routes += [
+            r
+            for r in resolution.routes
+            if r is not route and r.usable and r.kind == route.kind and r.model == route.model
+        ]
+    return [(Target(r.url, r.model, r.api_key), r.slots or default_slots) for r in routes]
+
+
+def with_route(verdict: Verdict, route: Route, revision: str | None = None) -> Verdict:
+    """The verdict with the route it ran on, and the weights revision it was pinned to
+    (the one the weights verifier hashed), in its evidence and its summary (the thread)."""
+    summary = f"{verdict.summary} Run via {route.describe()}."
+    if revision:
+        summary += f" Weights revision {revision[:12]} pinned."
+    if route.note:
+        summary += f" Note: {route.note}."
+    evidence = {**verdict.evidence, "route": route.to_json(), "weights_revision": revision}
+    return dataclasses.replace(verdict, summary=summary, evidence=evidence)
+
+
 def _unverifiable(reason: str, **evidence: Any) -> Verdict:
     return Verdict(
         VerdictStatus.UNVERIFIABLE,
@@ -290,12 +393,11 @@ class BenchmarkVerifier:
             return _unverifiable("the claim has no benchmark score to re-measure")
         if not 0.0 <= claim.value <= 100.0:
             return _unverifiable(f"claimed value {claim.value:g} is not a percentage")
-        target = resolve_target(self.config, ctx)
-        if target is None:
-            return _unverifiable(
-                "no endpoint to run the benchmark on: the launch links no API and no "
-                "verifiers.benchmark.endpoints entry matches its repo"
-            )
+        target, route, resolution = await resolve_target(ctx)
+        if target is None or route is None:
+            why = resolution.why_none() if resolution else "no endpoint"
+            access = resolution.to_json() if resolution else {}
+            return _unverifiable(f"no endpoint to run the benchmark on: {why}", access=access)
         try:
             task = await self.load_task(claim.benchmark, ctx)
         except (TaskFormatError, HubDatasetError, ConfigError) as error:
@@ -306,20 +408,39 @@ class BenchmarkVerifier:
             return _unverifiable(f"claimed value {claim.value:g} is outside {task.name}'s scale")
         plan = plan_for(self.config, claim, task.setting, task.claim_scale)
         env = Environment.from_settings(ctx.settings, net=ctx.net, resolver=ctx.resolver)
+        members = pool_members(route, resolution, self.config.concurrency)
+        pool: EndpointPool | None = None
         try:
             async with open_scorer(task, env, self.registry) as scorer:
-                result = await measure(
-                    task.items,
-                    target,
-                    plan,
-                    net=ctx.net,
-                    concurrency=self.config.concurrency,
-                    max_tokens=self.config.max_tokens,
-                    task=task.name,
-                    resolver=ctx.resolver,
-                    scorer=scorer,
-                )
+                if len(members) > 1:
+                    result, pool = await measure_pool(
+                        task.items,
+                        members,
+                        plan,
+                        net=ctx.net,
+                        max_tokens=self.config.max_tokens,
+                        task=task.name,
+                        resolver=ctx.resolver,
+                        scorer=scorer,
+                    )
+                else:
+                    result = await measure(
+                        task.items,
+                        target,
+                        plan,
+                        net=ctx.net,
+                        concurrency=members[0][1],
+                        max_tokens=self.config.max_tokens,
+                        task=task.name,
+                        resolver=ctx.resolver,
+                        scorer=scorer,
+                    )
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
         judge = self.config.judge if task.family == "judged" else None
-        return verdict_from(result, target, task, plan, judge)
+        verdict = with_route(verdict_from(result, target, task, plan, judge), route, ctx.revision)
+        if pool is not None:
+            verdict = dataclasses.replace(
+                verdict, evidence={**verdict.evidence, "pool": pool.to_json()}
+            )
+        return verdict

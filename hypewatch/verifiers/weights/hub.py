@@ -215,6 +215,19 @@ class HubClient:
         )
         return _meta(info)
 
+    def provider_mapping(self, repo: str, revision: str | None = None) -> list[Any]:
+        """The inference providers serving `repo` (huggingface_hub's
+        `InferenceProviderMapping` objects, in the Hub's order; one request)."""
+        repo = check_repo_id(repo)
+        info = self._call(
+            repo,
+            revision,
+            lambda: self.api.model_info(
+                repo, revision=revision, expand=["inferenceProviderMapping"]
+            ),
+        )
+        return list(info.inference_provider_mapping or [])
+
     def list_repos(self, author: str, search: str, limit: int) -> list[RepoMeta]:
         """Public repos of `author` whose names contain `search`, most downloaded first."""
         author = check_repo_id(author)

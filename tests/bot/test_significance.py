@@ -1,0 +1,195 @@
+"""What deserves a thread: significance, the old-repo rule, the daily thread budget, the
+digest's "no thread" list, and a realistic day on the Hub replayed end to end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from pydantic import BaseModel
+
+from hypewatch.bot.app import build_pipeline
+from hypewatch.bot.digest import build_digest, render_text
+from hypewatch.config import parse_settings
+from hypewatch.demo.day import DESTINATIONS, replay_day
+from hypewatch.models import (
+    Claim,
+    ClaimKind,
+    Cost,
+    EventKind,
+    Post,
+    Verdict,
+    VerdictStatus,
+    utcnow,
+)
+from hypewatch.significance import thread_report
+from hypewatch.storage import QueueState, Store, delivery
+from hypewatch.verifiers.base import RegisteredVerifier
+
+CARD = """---
+license: apache-2.0
+---
+{repo}
+
+# {name}
+
+{org} releases {name}, a 7B parameter language model.
+
+| Benchmark | {name} | Llama-3.1-8B |
+|---|---|---|
+| MMLU | 71.2 | 66.7 |
+| GSM8K | 84.1 | 80.2 |
+"""
+
+
+def _hub_post(repo: str, created_days_ago: float, likes: int = 0) -> Post:
+    org, name = repo.split("/")
+    created = utcnow() - timedelta(days=created_days_ago)
+    return Post(
+        "huggingface",
+        repo,
+        CARD.format(repo=repo, name=name, org=org),
+        author=org,
+        created_at=created,
+        engagement={"likes": likes, "downloads": 10, "trending_score": 0},
+        raw={"repo": repo, "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+    )
+
+
+def _settings(**filters: object):  # type: ignore[no-untyped-def]
+    return parse_settings(
+        {
+            "extraction": {"use_embeddings": False},
+            "notifiers": {
+                "console": {"enabled": False},
+                "slack": [
+                    {"name": "news", "channel": "C1", "token_env": "SLACK_X", "filters": filters}
+                ],
+            },
+        }
+    )
+
+
+def _register(store: Store, settings) -> None:  # type: ignore[no-untyped-def]
+    from hypewatch.bot.notifiers.factory import register_destinations
+
+    register_destinations(settings, store)
+
+
+def test_known_org_launch_gets_a_thread_personal_finetune_does_not(store: Store) -> None:
+    settings = _settings()
+    _register(store, settings)
+    pipeline = build_pipeline(settings, store, registry={})
+    store.upsert_post(_hub_post("Qwen/Orion-7B", 0.1, likes=200))
+    store.upsert_post(_hub_post("someone/Nimbus-7B", 0.1, likes=1))
+    pipeline.process_pending()
+    big, small = (store.find_launch(r) for r in ("Qwen/Orion-7B", "someone/Nimbus-7B"))
+    assert big.significance is not None and big.significance >= 40
+    assert any("known organisation" in r for r in big.significance_reasons)
+    assert small.significance is not None and small.significance < 40
+    assert delivery.has_launch_rows(store, "slack:news", big.id)
+    assert not delivery.has_launch_rows(store, "slack:news", small.id)
+    [report] = thread_report(store, small)
+    assert report["thread"] is False and "< 40: no thread" in report["why"]
+    kinds = [e.kind for e in store.events(big.id)]
+    assert EventKind.SIGNIFICANCE in kinds
+
+
+def test_old_repo_is_recorded_not_announced_until_a_new_claim(store: Store) -> None:
+    settings = _settings()
+    _register(store, settings)
+    pipeline = build_pipeline(settings, store, registry={})
+    store.upsert_post(_hub_post("mistralai/Classic-7B", 400, likes=5000))
+    pipeline.process_pending()
+    launch = store.find_launch("mistralai/Classic-7B")
+    assert launch.significance == 0
+    assert launch.significance_reasons[0].startswith("old repo: created")
+    assert not delivery.has_launch_rows(store, "slack:news", launch.id)
+    text = "Classic 7B now scores 41.0 on GPQA after the v2 update https://huggingface.co/mistralai/Classic-7B"
+    store.upsert_post(Post("x", "77", text, author="mistralai"))
+    pipeline.process_pending()
+    launch = store.get_launch(launch.id)
+    assert launch.significance is not None and launch.significance >= 40
+    assert delivery.has_launch_rows(store, "slack:news", launch.id)
+
+
+def test_daily_budget_holds_back_the_rest_and_the_digest_lists_it(store: Store) -> None:
+    settings = _settings(max_threads_per_day=1)
+    _register(store, settings)
+    pipeline = build_pipeline(settings, store, registry={})
+    for repo in ("Qwen/Orion-7B", "google/Vela-7B"):
+        store.upsert_post(_hub_post(repo, 0.1, likes=300))
+    pipeline.process_pending()
+    threaded = [
+        launch.hf_repo
+        for launch in store.launches()
+        if delivery.has_launch_rows(store, "slack:news", launch.id)
+    ]
+    assert threaded == ["Qwen/Orion-7B"]
+    digest = build_digest(store)
+    assert [u.name for u in digest.unthreaded] == ["Vela-7B"]
+    assert "NO THREAD (1" in render_text(digest)
+    [report] = thread_report(store, store.find_launch("google/Vela-7B"))
+    assert "budget of 1 threads" in report["why"]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_day_on_the_hub(tmp_path: Path) -> None:
+    """300 new repos (the bench replays 1,500): the launches get threads, the rest do not,
+    no quantisation or adapter carries its base's scores, launches head the queue."""
+    result = replay_day(tmp_path, n=300)
+    launches = result.day.launches()
+    assert len(launches) >= 3 and result.repos >= 300
+    assert result.launch_share >= 0.95
+    assert result.other_share <= 0.02
+    assert result.copied_scores == []
+    assert set(result.threads_per_destination) == set(DESTINATIONS)
+    assert result.queue_head and result.queue_head[0] in launches
+    old = [r for r, label in result.day.labels.items() if label.kind == "old"]
+    assert old and not any(result.threads[r][DESTINATIONS[0]] for r in old)
+
+
+class _Fetching:
+    """Stands in for the weights verifier's cost: each check fetched 600 bytes."""
+
+    name: ClassVar[str] = "weights"
+    kinds: ClassVar[frozenset[ClaimKind]] = frozenset({ClaimKind.SCORE})
+    config_model: ClassVar[type[BaseModel]] = BaseModel
+    calls: ClassVar[int] = 0
+
+    def __init__(self, config: BaseModel) -> None:
+        pass
+
+    @classmethod
+    def unavailable(cls, settings: object) -> str | None:
+        return None
+
+    async def verify(self, claim: Claim, ctx: object) -> Verdict:
+        type(self).calls += 1
+        return Verdict(VerdictStatus.INCONCLUSIVE, "checked", cost=Cost(bytes=600))
+
+
+async def test_weights_checks_wait_for_tomorrow_once_the_daily_bytes_are_spent(
+    store: Store,
+) -> None:
+    settings = parse_settings(
+        {"extraction": {"use_embeddings": False}, "significance": {"weights_daily_bytes": 1000}}
+    )
+    registry = {"weights": RegisteredVerifier("weights", "t:F", "t", _Fetching, None)}  # type: ignore[arg-type]
+    pipeline = build_pipeline(settings, store, registry=registry)
+    store.upsert_post(_hub_post("Qwen/Orion-7B", 0.1, likes=200))  # MMLU and GSM8K claims
+    pipeline.process_pending()
+    first = await pipeline.run_next()
+    second = await pipeline.run_next()
+    assert first is not None and second is not None and _Fetching.calls == 2  # 1,200 bytes
+    store.upsert_post(_hub_post("google/Vela-7B", 0.1, likes=200))
+    pipeline.process_pending()
+    held = []
+    while (outcome := await pipeline.run_next()) is not None:
+        held.append(outcome.verdict.label)
+    assert held and set(held) == {"daily budget spent"} and _Fetching.calls == 2
+    waiting = store.verifications_in(QueueState.QUEUED)
+    assert len(waiting) == len(held)
+    assert all(w.not_before is not None and w.not_before > utcnow() for w in waiting)
