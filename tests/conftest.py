@@ -10,6 +10,10 @@ import pytest
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "0")
 
+# huggingface_hub reads its environment once, at import: import it here, so a test that
+# sets HF_HUB_OFFLINE for itself cannot leak that into the tests that run after it.
+import huggingface_hub.constants  # noqa: F401
+
 from hypewatch.storage import Store
 
 

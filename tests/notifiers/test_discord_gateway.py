@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import huggingface_hub.constants
 import pytest
 from discord.gateway import DiscordWebSocket
 
@@ -162,6 +163,7 @@ async def running_daemon(
     monkeypatch.setenv("T_X_TOKEN", "x-token")
     monkeypatch.setenv("T_DISCORD_BOT", TOKEN)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     state = bot_rest_state(bot_token=TOKEN, channel_types={FORUM_CHANNEL: 15})
     with (
         _restored_discord_endpoints(),
