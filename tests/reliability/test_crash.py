@@ -137,14 +137,20 @@ class World:
 
 def _toml(sections: dict[str, dict[str, Any]], tables: dict[str, list[dict[str, Any]]]) -> str:
     """A TOML document from plain values (JSON strings, numbers and arrays are valid TOML)."""
+
+    def value_of(value: Any) -> str:  # a dict becomes an inline table
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{k} = {value_of(v)}" for k, v in value.items()) + " }"
+        return json.dumps(value)
+
     lines: list[str] = []
     for name, values in sections.items():
         lines.append(f"[{name}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+        lines += [f"{key} = {value_of(value)}" for key, value in values.items()]
     for name, rows in tables.items():
         for row in rows:
             lines.append(f"[[{name}]]")
-            lines += [f"{key} = {json.dumps(value)}" for key, value in row.items()]
+            lines += [f"{key} = {value_of(value)}" for key, value in row.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -212,7 +218,14 @@ def _config(tmp: Path, x: Standin, reddit: Standin, bench: Standin, smtp_port: i
         },
     }
     tables = {
-        "notifiers.discord": [{"name": "crash", "webhook_url_env": "CRASH_DISCORD_WEBHOOK"}],
+        "notifiers.discord": [
+            {
+                "name": "crash",
+                "webhook_url_env": "CRASH_DISCORD_WEBHOOK",
+                # every launch of this story is delivered: no significance threshold here
+                "filters": {"min_significance": 0},
+            }
+        ],
         "verifiers.benchmark.endpoints": [
             {"repo_pattern": "*", "url": f"{bench.url}/v1", "model": "stand-in-model"}
         ],

@@ -53,10 +53,20 @@ def _config(tmp: Path, x_url: str, bench_url: str, slack_url: str) -> str:
         "notifiers.console": {"enabled": False},
         "digest": {"enabled": False},
     }
+    everything = {"min_significance": 0}
     tables = {
-        "notifiers.discord": [{"name": "wh", "webhook_url_env": "T_DISCORD_WEBHOOK"}],
+        # every event must reach both: no significance threshold on these destinations
+        "notifiers.discord": [
+            {"name": "wh", "webhook_url_env": "T_DISCORD_WEBHOOK", "filters": everything}
+        ],
         "notifiers.slack": [
-            {"name": "sl", "channel": "C0123456789", "token_env": "T_SLACK", "base_url": slack_url}
+            {
+                "name": "sl",
+                "channel": "C0123456789",
+                "token_env": "T_SLACK",
+                "base_url": slack_url,
+                "filters": everything,
+            }
         ],
         "verifiers.benchmark.endpoints": [
             {"repo_pattern": "*", "url": f"{bench_url}/v1", "model": "stand-in-model"}
