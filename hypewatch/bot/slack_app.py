@@ -30,14 +30,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from hypewatch.bot.channel_commands import queue_verifications, subscribe_channel
 from hypewatch.bot.command_limits import ChannelRateLimiter
 from hypewatch.bot.markup import slack_escape, to_slack_blocks
-from hypewatch.bot.notifiers.discord_bot import queue_verifications
 from hypewatch.bot.threads import clean_line, load_view, render_root
 from hypewatch.config import Filters, Secret, Settings
 from hypewatch.storage import NotFoundError, Store
 from hypewatch.storage import delivery as db
-from hypewatch.storage.routing import backfill_open_launches
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +134,13 @@ class SlackCommands:
 
     def subscribe(self, channel: str, user_id: str, words: list[str]) -> str:
         filters, backfill = parse_subscribe_options(words)
-        destination = db.SLACK_CHANNEL_PREFIX + channel
         store = self.open_store()
         try:
-            db.subscribe(store, "slack", channel, filters.model_dump(), f"slack-user:{user_id}")
-            db.reactivate_destination(store, destination)
-            backfilled = backfill_open_launches(store, destination, filters) if backfill else 0
+            backfilled, shown = subscribe_channel(
+                store, "slack", channel, filters, f"slack-user:{user_id}", backfill=backfill
+            )
         finally:
             store.close()
-        shown = ", ".join(f"{k}={v}" for k, v in filters.model_dump().items() if v) or "none"
         extra = f" Posting {backfilled} open launch(es) now." if backfill else ""
         return (
             f"Subscribed this channel to launch threads (filters: {slack_escape(shown)}).{extra}"

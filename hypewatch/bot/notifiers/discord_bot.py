@@ -20,14 +20,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from hypewatch.bot.channel_commands import queue_verifications, subscribe_channel
 from hypewatch.bot.command_limits import ChannelRateLimiter
 from hypewatch.bot.markup import discord_escape, to_discord
 from hypewatch.bot.threads import clean_line, load_view, render_root
 from hypewatch.config import Filters, Settings
 from hypewatch.storage import NotFoundError, Store
 from hypewatch.storage import delivery as db
-from hypewatch.storage.routing import backfill_open_launches
-from hypewatch.verifiers.base import discover
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -108,17 +107,13 @@ class HypewatchCommands(app_commands.Group):
             benchmarks=_words(benchmarks),
         )
         channel = str(interaction.channel_id)
-        destination = db.DISCORD_CHANNEL_PREFIX + channel
         store = self.open_store()
         try:
-            db.subscribe(
-                store, "discord", channel, filters.model_dump(), f"user:{interaction.user.id}"
+            backfilled, shown = subscribe_channel(
+                store, "discord", channel, filters, f"user:{interaction.user.id}", backfill=backfill
             )
-            db.reactivate_destination(store, destination)
-            backfilled = backfill_open_launches(store, destination, filters) if backfill else 0
         finally:
             store.close()
-        shown = ", ".join(f"{k}={v}" for k, v in filters.model_dump().items() if v) or "none"
         extra = f" Posting {backfilled} open launch(es) now." if backfill else ""
         await _say(
             interaction,
@@ -192,19 +187,6 @@ class HypewatchCommands(app_commands.Group):
             return
         await _say(interaction, "Something went wrong; the bot's log has the details.")
         raise error
-
-
-def queue_verifications(store: Store, settings: Settings, launch_id: int) -> int:
-    """Queue each enabled verifier for each claim kind it accepts; returns how many."""
-    from hypewatch.bot.pipeline import queue_claim
-    from hypewatch.extractors.plausibility import priority
-
-    registry = discover(settings)
-    launch = store.get_launch(launch_id)
-    return sum(
-        queue_claim(store, registry, claim, priority=priority(claim.flags, launch.hype))
-        for claim in store.claims(launch_id=launch_id)
-    )
 
 
 class HypewatchBot(discord.Client):
