@@ -18,7 +18,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,20 @@ import huggingface_hub.constants
 import pytest
 from discord.gateway import DiscordWebSocket
 
-from hypewatch.bot.app import build_application, net_config
-from hypewatch.bot.chat_bots import build_chat_bots, serve
-from hypewatch.config import Settings, parse_settings
+from hypewatch.config import Settings
 from hypewatch.standins.http import Standin
 from hypewatch.standins.http import serve as serve_http
-from hypewatch.standins.x_api import make_tweet, make_user, x_standin
+from hypewatch.standins.x_api import make_user, x_standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 from hypewatch.storage.routing import OPEN_STATUSES
+from tests.support.chat_daemon import (
+    chat_settings,
+    daemon_with_bots,
+    launch_count,
+    launch_tweet,
+    until,
+)
 from tests.support.discord_gateway import BotRestHandler, DiscordGateway, bot_rest_state
 
 TOKEN = "bot-token"
@@ -43,71 +47,16 @@ TEXT_CHANNEL = "2200"
 FORUM_CHANNEL = "2300"
 
 
-def _launch(n: int, name: str) -> dict[str, Any]:
-    text = (
-        f"Introducing {name}, our new open model. MMLU 8{n}.4 (5-shot), GSM8K 9{n}.1. "
-        f"Weights: https://huggingface.co/lab-{n}/{name.replace(' ', '-')}"
-    )
-    created = datetime(2026, 12, 1, n, tzinfo=UTC)
-    return make_tweet(1_860_000_000_000_000_000 + n, text, "100", created_at=created, likes=500)
-
-
-def _settings(tmp: Path, x: Standin, rest: Standin, gateway: DiscordGateway) -> Settings:
-    return parse_settings(
-        {
-            "general": {"database": str(tmp / "hw.db"), "log_format": "text"},
-            "network": {"allowlist": ["127.0.0.1/32"], "retries": 0},
-            # known labs: their single-post launches clear the default min_significance
-            "significance": {"known_orgs": ["lab-1", "lab-2", "lab-3"]},
-            "sources": {
-                "x": {
-                    "enabled": True,
-                    "api_url": x.url,
-                    "bearer_token_env": "T_X_TOKEN",
-                    "queries": ["model"],
-                    "accounts": [],
-                    "interval_minutes": 0.004,
-                },
-                "reddit": {"enabled": False},
-                "huggingface": {"enabled": False},
-            },
-            "extraction": {"use_embeddings": False},
-            "verifiers": {
-                "weights": {"enabled": False},
-                "fingerprint": {"enabled": False},
-                "benchmark": {"enabled": False},
-            },
-            "notifiers": {
-                "console": {"enabled": False},
-                "discord_bot": {
-                    "enabled": True,
-                    "token_env": "T_DISCORD_BOT",
-                    "api_base": f"{rest.url}/api/v10",
-                    "gateway_url": gateway.url,
-                    "guild_id": 1100,
-                    "verify_per_channel": 1,
-                    "admin_role_id": 4400,
-                },
-            },
-            "digest": {"enabled": False},
-            "daemon": {
-                "outbox_interval_seconds": 0.1,
-                "queue_interval_seconds": 0.1,
-                "jitter_seconds": 0,
-                "shutdown_grace_seconds": 2,
-            },
-        }
-    )
-
-
-async def until(predicate: Callable[[], Any], what: str, within: float = 15.0) -> Any:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+def _discord_bot(rest: Standin, gateway: DiscordGateway) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "token_env": "T_DISCORD_BOT",
+        "api_base": f"{rest.url}/api/v10",
+        "gateway_url": gateway.url,
+        "guild_id": 1100,
+        "verify_per_channel": 1,
+        "admin_role_id": 4400,
+    }
 
 
 @dataclass
@@ -170,36 +119,14 @@ async def running_daemon(
         x_standin(users=[make_user("100", "lab")], token="x-token") as x,
         serve_http(BotRestHandler, **state) as rest,
     ):
-        x.server.state["tweets"].append(_launch(1, "Quill 14B"))
+        x.server.state["tweets"].append(launch_tweet(1, "Quill 14B"))
         gateway = await DiscordGateway(TOKEN, rest.server.state).start()
-        settings = _settings(tmp, x, rest, gateway)
-        database = tmp / "hw.db"
-        store = Store.open(database)
-        if seed is not None:
-            seed(store)
+        settings = chat_settings(tmp, x, {"discord_bot": _discord_bot(rest, gateway)})
         try:
-            daemon = build_application(settings, store).daemon()
-            daemon.install_signal_handlers()
-            bots = build_chat_bots(settings, database, net_config(settings))
-            task = asyncio.create_task(serve(daemon, bots))
-            stack = Stack(x, rest, gateway, settings, database, task)
-            try:
-                await asyncio.wait_for(gateway.identified.wait(), 15)
-                yield stack
-            finally:
-                if not task.done():
-                    daemon.request_stop()
-                await asyncio.wait_for(task, 10)
-                await gateway.stop()
+            async with daemon_with_bots(settings, gateway.identified.wait, seed) as task:
+                yield Stack(x, rest, gateway, settings, settings.general.database, task)
         finally:
-            store.close()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                asyncio.get_running_loop().remove_signal_handler(sig)
-
-
-def _launch_ids(database: Path) -> int:
-    with Store.open(database) as store:
-        return store.count_launches()
+            await gateway.stop()
 
 
 async def test_subscribe_over_the_gateway_then_threads_until_unsubscribed(
@@ -217,7 +144,7 @@ async def test_subscribe_over_the_gateway_then_threads_until_unsubscribed(
             "status",
             "verify",
         }
-        await until(lambda: _launch_ids(stack.database) == 1, "the first launch")
+        await until(lambda: launch_count(stack.database) == 1, "the first launch")
 
         # a member without Manage Channels is refused, ephemerally
         refused = await stack.command("subscribe", permissions=1 << 11)
@@ -238,7 +165,7 @@ async def test_subscribe_over_the_gateway_then_threads_until_unsubscribed(
         assert (sub.destination, sub.created_by) == (f"discord:{TEXT_CHANNEL}", "user:3300")
 
         # the launch polled before the subscription gets no thread; the next one does
-        stack.x.server.state["tweets"].append(_launch(2, "Falcon 9B"))
+        stack.x.server.state["tweets"].append(launch_tweet(2, "Falcon 9B"))
         names = await until(lambda: stack.threads_in(TEXT_CHANNEL), "the new launch's thread")
         assert len(names) == 1 and "Falcon" in names[0]
 
@@ -264,8 +191,8 @@ async def test_subscribe_over_the_gateway_then_threads_until_unsubscribed(
 
         bye = await stack.command("unsubscribe")
         assert bye["data"]["content"] == "Unsubscribed." and bye["data"]["flags"] & 64
-        stack.x.server.state["tweets"].append(_launch(3, "Heron 7B"))
-        await until(lambda: _launch_ids(stack.database) == 3, "the third launch")
+        stack.x.server.state["tweets"].append(launch_tweet(3, "Heron 7B"))
+        await until(lambda: launch_count(stack.database) == 3, "the third launch")
         await asyncio.sleep(0.5)  # several outbox passes
         assert len(stack.threads_in(TEXT_CHANNEL)) == 1  # nothing more after unsubscribe
 
@@ -300,21 +227,21 @@ def _open_launches(database: Path) -> list[str]:
         ]
 
 
-async def test_forum_channel_subscription_with_backfill_gets_a_post_per_open_launch(
+async def test_forum_channel_subscription_with_backfill_gets_a_post_per_openlaunch_tweet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reflection: Any
 ) -> None:
     # Reflection-70B waits for verification (open); Quill 14B, polled at start, has
     # claims no enabled verifier accepts (unverifiable: settled, not back-filled)
     seed = lambda store: reflection(store, verdicts=False)  # noqa: E731
     async with running_daemon(tmp_path, monkeypatch, seed) as stack:
-        await until(lambda: _launch_ids(stack.database) == 2, "the polled launch")
+        await until(lambda: launch_count(stack.database) == 2, "the polled launch")
         await until(lambda: _open_launches(stack.database) == ["Reflection-70B"], "settled")
         options = [{"name": "backfill", "type": 5, "value": True}]
         reply = await stack.command("subscribe", options, channel_id=FORUM_CHANNEL, channel_type=15)
         assert "Posting 1 open launch" in reply["data"]["content"]
         posts = await until(stack.forum_posts, "the back-filled forum post")
         assert len(posts) == 1 and "Reflection" in posts[0]
-        stack.x.server.state["tweets"].append(_launch(2, "Falcon 9B"))
+        stack.x.server.state["tweets"].append(launch_tweet(2, "Falcon 9B"))
         posts = await until(lambda: len(stack.forum_posts()) == 2 and stack.forum_posts(), "post 2")
         assert any("Falcon" in p for p in posts)
         # nothing was posted into the forum channel itself (Discord refuses that)

@@ -20,67 +20,35 @@ from typing import Any
 
 import pytest
 
-from hypewatch.bot.app import build_application, net_config
-from hypewatch.bot.chat_bots import build_chat_bots, serve
 from hypewatch.bot.slack_app import CommandError, parse_subscribe_options
-from hypewatch.config import Settings, parse_settings
+from hypewatch.config import Settings
 from hypewatch.standins.http import Standin
 from hypewatch.standins.http import serve as serve_http
 from hypewatch.standins.x_api import make_user, x_standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
-from tests.notifiers.test_discord_gateway import _launch, _launch_ids, until
+from tests.support.chat_daemon import (
+    chat_settings,
+    daemon_with_bots,
+    launch_count,
+    launch_tweet,
+    until,
+)
 from tests.support.slack_socket import SocketModeServer, SocketWebApiHandler, socket_state
 
 CHANNEL = "C0SUB"
 
 
-def _settings(tmp: Path, x: Standin, web_api: Standin) -> Settings:
-    return parse_settings(
-        {
-            "general": {"database": str(tmp / "hw.db"), "log_format": "text"},
-            "network": {"allowlist": ["127.0.0.1/32"], "retries": 0},
-            # known labs: their single-post launches clear the default min_significance
-            "significance": {"known_orgs": ["lab-1", "lab-2", "lab-3"]},
-            "sources": {
-                "x": {
-                    "enabled": True,
-                    "api_url": x.url,
-                    "bearer_token_env": "T_X_TOKEN",
-                    "queries": ["model"],
-                    "accounts": [],
-                    "interval_minutes": 0.004,
-                },
-                "reddit": {"enabled": False},
-                "huggingface": {"enabled": False},
-            },
-            "extraction": {"use_embeddings": False},
-            "verifiers": {
-                "weights": {"enabled": False},
-                "fingerprint": {"enabled": False},
-                "benchmark": {"enabled": False},
-            },
-            "notifiers": {
-                "console": {"enabled": False},
-                "slack_bot": {
-                    "enabled": True,
-                    "token_env": "T_SLACK_BOT",
-                    "app_token_env": "T_SLACK_APP",
-                    "base_url": f"{web_api.url}/api/",
-                    "admin_usergroup_id": "S0ADMINS",
-                    "ping_interval_seconds": 0.5,
-                    "verify_per_channel": 1,
-                },
-            },
-            "digest": {"enabled": False},
-            "daemon": {
-                "outbox_interval_seconds": 0.1,
-                "queue_interval_seconds": 0.1,
-                "jitter_seconds": 0,
-                "shutdown_grace_seconds": 2,
-            },
-        }
-    )
+def _slack_bot(web_api: Standin) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "token_env": "T_SLACK_BOT",
+        "app_token_env": "T_SLACK_APP",
+        "base_url": f"{web_api.url}/api/",
+        "admin_usergroup_id": "S0ADMINS",
+        "ping_interval_seconds": 0.5,
+        "verify_per_channel": 1,
+    }
 
 
 @dataclass
@@ -114,27 +82,13 @@ async def running_daemon(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         x_standin(users=[make_user("100", "lab")], token="x-token") as x,
         serve_http(SocketWebApiHandler, **state) as web_api,
     ):
-        x.server.state["tweets"].append(_launch(1, "Quill 14B"))
-        settings = _settings(tmp, x, web_api)
-        database = tmp / "hw.db"
-        store = Store.open(database)
+        x.server.state["tweets"].append(launch_tweet(1, "Quill 14B"))
+        settings = chat_settings(tmp, x, {"slack_bot": _slack_bot(web_api)})
         try:
-            daemon = build_application(settings, store).daemon()
-            daemon.install_signal_handlers()
-            bots = build_chat_bots(settings, database, net_config(settings))
-            task = asyncio.create_task(serve(daemon, bots))
-            try:
-                await asyncio.wait_for(socket.connected.wait(), 15)
-                yield Stack(x, web_api, socket, settings, database, task)
-            finally:
-                if not task.done():
-                    daemon.request_stop()
-                await asyncio.wait_for(task, 10)
-                await socket.stop()
+            async with daemon_with_bots(settings, socket.connected.wait) as task:
+                yield Stack(x, web_api, socket, settings, settings.general.database, task)
         finally:
-            store.close()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                asyncio.get_running_loop().remove_signal_handler(sig)
+            await socket.stop()
 
 
 async def test_slash_commands_over_socket_mode_subscribe_then_unsubscribe(
@@ -142,7 +96,7 @@ async def test_slash_commands_over_socket_mode_subscribe_then_unsubscribe(
 ) -> None:
     async with running_daemon(tmp_path, monkeypatch) as stack:
         assert stack.web_api.server.state["connections_opened"] == 1
-        await until(lambda: _launch_ids(stack.database) == 1, "the first launch")
+        await until(lambda: launch_count(stack.database) == 1, "the first launch")
 
         refused = await stack.socket.slash_command("subscribe", user_id="U0MEMBER")
         assert "workspace admin" in refused["text"]
@@ -166,7 +120,7 @@ async def test_slash_commands_over_socket_mode_subscribe_then_unsubscribe(
         assert sub.filters["min_significance"] == 0.0
 
         # the next launch gets its thread in the subscribed channel
-        stack.x.server.state["tweets"].append(_launch(2, "Falcon 9B"))
+        stack.x.server.state["tweets"].append(launch_tweet(2, "Falcon 9B"))
         roots = await until(lambda: stack.roots_in(CHANNEL), "the new launch's thread")
         assert len(roots) == 1 and "Falcon" in roots[0]["text"]
         assert roots[0]["unfurl_links"] is False
@@ -189,8 +143,8 @@ async def test_slash_commands_over_socket_mode_subscribe_then_unsubscribe(
 
         bye = await stack.socket.slash_command("unsubscribe")
         assert bye["text"] == "Unsubscribed."
-        stack.x.server.state["tweets"].append(_launch(3, "Heron 7B"))
-        await until(lambda: _launch_ids(stack.database) == 3, "the third launch")
+        stack.x.server.state["tweets"].append(launch_tweet(3, "Heron 7B"))
+        await until(lambda: launch_count(stack.database) == 3, "the third launch")
         await asyncio.sleep(0.5)  # several outbox passes
         assert len(stack.roots_in(CHANNEL)) == 1
 
