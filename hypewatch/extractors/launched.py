@@ -48,6 +48,9 @@ def strength(label: str, subject: str) -> int:
     label_sizes = names.sizes(names.tokens(label))
     subject_sizes = names.sizes(names.tokens(subject))
     missing = _words(subject) - names.ORGS - _words(label)
+    if names.versions(names.tokens(subject)) and not names.versions(names.tokens(label)):
+        # `Baichuan-7B` is the predecessor of `Baichuan 2`, not its 7B size
+        return 0
     if label_sizes and subject_sizes:
         # same family, version and size: `Reflection 70B` for `Reflection Llama-3.1 70B`,
         # but `Zephyr-7b-β` over `Zephyr-7b-α` for `Zephyr-7B-β`
