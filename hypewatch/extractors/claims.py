@@ -268,6 +268,15 @@ _STOP = frozenset(
         "also",
         "here",
         "now",
+        # licences: `Apache 2.0`, `GPL-3.0`, `CC-BY-4.0` name no model
+        "apache",
+        "gpl",
+        "lgpl",
+        "agpl",
+        "mpl",
+        "cc",
+        "cc-by",
+        "mit",
     ]
 )
 
@@ -388,6 +397,20 @@ def _named_by_launch_verb(name: str) -> bool:
     )
 
 
+def _recurring_word(name: str, text: str) -> bool:
+    """`thrilled to announce Jamba`: one capitalised word after a launch verb names the model
+    when the text repeats it (three times or more) and it is no common or benchmark word."""
+    return (
+        " " not in name
+        and len(name) >= 3
+        and name[:1].isupper()
+        and name.lower() not in _STOP
+        and name.lower() not in _NOT_A_NAME
+        and registry.lookup(name) is None
+        and len(re.findall(rf"\b{re.escape(name)}\b", text)) >= 3
+    )
+
+
 def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
     for k, match in enumerate(_NAME_RE.finditer(text)):
         name = clip(_trim(match.group(0)))
@@ -469,7 +492,9 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
             continue
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
-            plausible = _plausible_name(name) or (pattern is _CUE and _named_by_launch_verb(name))
+            plausible = _plausible_name(name) or (
+                pattern is _CUE and (_named_by_launch_verb(name) or _recurring_word(name, head))
+            )
             if name and plausible and names.key(name) not in exclude:
                 found.append((match.start(1), name))
     out: list[str] = []
