@@ -502,8 +502,18 @@ class ConsoleSettings(Section):
     enabled: bool = True
 
 
+class ChartAttachmentSettings(Section):
+    """The claimed-vs-measured PNG attached to Discord and Slack verdict replies that have
+    measured numbers (`bot/notifiers/attachments.py`, docs/notifications.md)."""
+
+    enabled: bool = True
+    #: A chart larger than this (bytes) is left off; the reply still goes out.
+    max_bytes: int = Field(1_000_000, ge=10_000, le=8_000_000)
+
+
 class NotifiersSettings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    charts: ChartAttachmentSettings = Field(default_factory=ChartAttachmentSettings)
     discord_bot: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
     slack_bot: SlackBotSettings = Field(default_factory=SlackBotSettings)
     discord: list[DiscordWebhookSettings] = Field(default_factory=list)
