@@ -78,6 +78,7 @@ class EventKind(enum.StrEnum):
     WEIGHTS_CHANGED = "weights_changed"
     ENDPOINT_CHANGED = "endpoint_changed"
     SIGNIFICANCE = "significance"
+    ARTIFACT = "artifact"
 
 
 @dataclass(frozen=True)
