@@ -241,7 +241,13 @@ class Daemon:
             "errors": len(report.errors),
         }
 
-    def _wrap(self, job: Job) -> Callable[[], Awaitable[dict[str, int]]]:
+    def _wrap(
+        self, job: Job, *, scheduled: bool = False
+    ) -> Callable[[], Awaitable[dict[str, int]]]:
+        """The job with its log line and error bookkeeping. A cancelled `scheduled` run (only
+        the daemon's shutdown cancels those) ends quietly; any other run passes the
+        cancellation on to its caller (Ctrl-C in `run --once` or the demo stops there)."""
+
         async def run() -> dict[str, int]:
             task = asyncio.current_task()
             if task is not None:
@@ -251,7 +257,9 @@ class Daemon:
             try:
                 result = await job.func()
             except asyncio.CancelledError:
-                # only shutdown cancels a job, after its grace period: not an error
+                if not scheduled:
+                    raise
+                # only shutdown cancels a scheduled job, after its grace period: not an error
                 log.info("job %s interrupted by shutdown", job.name)
                 return {}
             except Exception as error:
@@ -308,7 +316,7 @@ class Daemon:
             # (APScheduler 3), and a paused job never runs.
             first: Any = now if job.run_at_start else undefined
             self.scheduler.add_job(
-                self._wrap(job),
+                self._wrap(job, scheduled=True),
                 trigger,
                 id=job.name,
                 name=job.name,
