@@ -20,11 +20,13 @@ from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.notifiers.factory import register_destinations
 from hypewatch.bot.watchers import build_watcher, poll_once
 from hypewatch.config import Settings, parse_settings
+from hypewatch.extractors.extractor import Extractor
 from hypewatch.standins.hub import hub_standin
 from hypewatch.standins.hub_day import DayPost, HubDay, hub_day
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 from hypewatch.storage import Store, delivery
+from hypewatch.storage import derivatives as derivatives_db
 
 __all__ = ["DayResult", "replay_day"]
 
@@ -50,6 +52,9 @@ class DayResult:
     other_share: float = 0.0  # other repos with a thread there
     copied_scores: list[str] = field(default_factory=list)  # derivatives with score claims
     queue_head: list[str] = field(default_factory=list)  # repos of the first queued checks
+    #: quantisations and adapters of the day's launches attached to their base's timeline
+    attached: int = 0
+    unattached: list[str] = field(default_factory=list)  # ... and those that were not
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +64,8 @@ class DayResult:
             "launch_share": self.launch_share,
             "other_share": self.other_share,
             "copied_scores": self.copied_scores,
+            "artifacts_attached": self.attached,
+            "artifacts_unattached": len(self.unattached),
         }
 
 
@@ -102,9 +109,18 @@ def _settings(workdir: Path, hub: str, x: str, reddit: str) -> Settings:
     )
 
 
-def replay_day(workdir: Path, n: int = 1500, seed: int = 19, hours: int = 24) -> DayResult:
-    """Serve `n` new repos hour by hour, poll and process after each hour, and score the
-    outcome against the day's labels."""
+def replay_day(
+    workdir: Path,
+    n: int = 1500,
+    seed: int = 19,
+    hours: int = 24,
+    *,
+    step_hours: int = 1,
+    extractor: Extractor | None = None,
+) -> DayResult:
+    """Serve `n` new repos hour by hour, poll and process every `step_hours` hours, and score
+    the outcome against the day's labels. `extractor`: one already built (a test shares
+    one; building it loads the spaCy pipeline)."""
     for name, value in SECRETS.items():
         os.environ.setdefault(name, value)
     day = hub_day(n, seed)
@@ -119,15 +135,15 @@ def replay_day(workdir: Path, n: int = 1500, seed: int = 19, hours: int = 24) ->
         settings = _settings(workdir, hub.url, x.url, reddit.url)
         with Store.open(workdir / "day.db") as store:
             register_destinations(settings, store)
-            pipeline = build_pipeline(settings, store, allow_private=True)
+            pipeline = build_pipeline(settings, store, allow_private=True, extractor=extractor)
             watchers = [
                 build_watcher(settings, s, allow_private=True)
                 for s in ("huggingface", "x", "reddit")
             ]
             served = hub.server.state["repos"]
             posted: set[tuple[str, int]] = set()
-            for hour in range(1, hours + 1):
-                cut = start.timestamp() + hour * 3600
+            for hour in range(step_hours, hours + step_hours, step_hours):
+                cut = start.timestamp() + min(hour, hours) * 3600
                 for repo in ordered:
                     if repo.id not in served and (
                         repo.created_at.timestamp() <= cut or day.labels[repo.id].kind == "old"
@@ -165,6 +181,19 @@ def _score(store: Store, day: HubDay, served: int) -> DayResult:
             scores = [c for c in store.claims(launch_id=launch.id) if c.value is not None]
             if scores:
                 result.copied_scores.append(repo)
+    attached = {
+        row.repo
+        for launch in by_repo.values()
+        for row in derivatives_db.attached_to(store, launch.id)
+    }
+    launched = {r for r, label in day.labels.items() if label.kind == "launch"}
+    made_from_launches = [
+        r
+        for r, label in day.labels.items()
+        if label.kind in ("quantized", "adapter") and label.base in launched
+    ]
+    result.attached = sum(1 for r in made_from_launches if r in attached)
+    result.unattached = [r for r in made_from_launches if r not in attached]
     for d in DESTINATIONS:
         result.threads_per_destination[d] = sum(1 for t in result.threads.values() if t[d])
     first = DESTINATIONS[0]
