@@ -585,6 +585,18 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     return ""
 
 
+_BASE_WORDS = (
+    "from",
+    "built",
+    "based",
+    "top of",
+    "version of",
+    "tune",
+    "initiali",
+    "leverag",
+    "model of",
+)
+_AS_WORDS = ("initial policy", "base", "backbone", "starting point", "foundation", "initiali")
 _FOUNDATION = re.compile(r"\s+(?:foundation|Foundation)$")
 
 
@@ -598,9 +610,17 @@ def base_model(text: str, model: str = "") -> str:
     """The model this one was trained from: `fine-tuned from X`, `built upon X`,
     `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
     head = plain(text[:20000])
-    matches = [*_BASE.finditer(head), *_BASE_BEFORE.finditer(head)]
-    matches += [*_BASE_APPOSITIVE.finditer(head), *_BASE_AS.finditer(head)]
-    matches += [m for m in _BASE_PRETRAINED_ON.finditer(head) if _model_like(m.group(1))]
+    low = head.lower()
+    # every pattern below needs one of its words: most posts skip the costly ones
+    matches = [*_BASE.finditer(head)] if any(w in low for w in _BASE_WORDS) else []
+    if "tune" in low:
+        matches += _BASE_BEFORE.finditer(head)
+    if "underl" in low or "underpin" in low or "powers it" in low:
+        matches += _BASE_APPOSITIVE.finditer(head)
+    if " as " in low and any(w in low for w in _AS_WORDS):
+        matches += _BASE_AS.finditer(head)
+    if "trained on" in low:
+        matches += [m for m in _BASE_PRETRAINED_ON.finditer(head) if _model_like(m.group(1))]
     for match in sorted(matches, key=lambda m: m.start()):
         if _ARCHITECTURE_AFTER.match(head, match.end()):
             continue
