@@ -407,6 +407,15 @@ class LauncherSettings(Section):
         return self
 
 
+class BudgetSettings(Section):
+    """Model-access budgets across all routes (docs/access.md, "Budgets"); 0: no limit."""
+
+    run_tokens: int = Field(0, ge=0, le=10**13)
+    run_requests: int = Field(0, ge=0, le=10**9)
+    day_tokens: int = Field(0, ge=0, le=10**13)
+    day_requests: int = Field(0, ge=0, le=10**9)
+
+
 class AccessSettings(Section):
     """Model access: the route providers tried in order (docs/access.md)."""
 
@@ -419,6 +428,7 @@ class AccessSettings(Section):
     providers: list[str] = Field(default_factory=list, max_length=64)
     allow_staging: bool = False
     launcher: LauncherSettings = Field(default_factory=LauncherSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
 
     @field_validator("order")
     @classmethod

@@ -306,3 +306,24 @@ def m136_hub_snapshots(db: sqlite_utils.Database) -> None:
             "CREATE INDEX hub_snapshots_repo ON hub_snapshots(repo COLLATE NOCASE, at)",
         ],
     )
+
+
+@MIGRATIONS(name="m140_model_usage")
+def m140_model_usage(db: sqlite_utils.Database) -> None:
+    """Model-access usage per UTC day and route, counted from the OpenAI `usage` field of
+    the replies (`storage/usage.py`, the one writer); budgets read it (docs/access.md)."""
+    _run(
+        db,
+        [
+            """CREATE TABLE model_usage (
+                day TEXT NOT NULL,
+                route_kind TEXT NOT NULL,
+                provider TEXT NOT NULL DEFAULT '',
+                model TEXT NOT NULL DEFAULT '',
+                requests INTEGER NOT NULL DEFAULT 0,
+                prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                completion_tokens INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, route_kind, provider, model)
+            )""",
+        ],
+    )
