@@ -467,6 +467,12 @@ class SignificanceSettings(Section):
     notable: float = Field(40.0, ge=0, le=100)
     source_points: float = Field(20.0, ge=0, le=100)  # per platform beyond the first
     velocity_cap: float = Field(20.0, ge=0, le=100)
+    #: The Hub watcher snapshots a repo's likes/downloads at each poll for this many hours
+    #: after its createdAt, and the launch is re-scored with each new snapshot; 0: the first
+    #: sight only (docs/significance.md, "Velocity over the first hours").
+    velocity_follow_hours: float = Field(6.0, ge=0, le=48)
+    #: Velocity is the growth between the newest snapshot and the oldest within this window.
+    velocity_window_minutes: float = Field(60.0, ge=5, le=720)
     score_points: float = Field(4.0, ge=0, le=100)  # per own score claimed
     score_cap: float = Field(16.0, ge=0, le=100)
     superlative_points: float = Field(5.0, ge=0, le=100)
@@ -580,8 +586,18 @@ class ConsoleSettings(Section):
     enabled: bool = True
 
 
+class ChartAttachmentSettings(Section):
+    """The claimed-vs-measured PNG attached to Discord and Slack verdict replies that have
+    measured numbers (`bot/notifiers/attachments.py`, docs/notifications.md)."""
+
+    enabled: bool = True
+    #: A chart larger than this (bytes) is left off; the reply still goes out.
+    max_bytes: int = Field(1_000_000, ge=10_000, le=8_000_000)
+
+
 class NotifiersSettings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    charts: ChartAttachmentSettings = Field(default_factory=ChartAttachmentSettings)
     discord_bot: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
     slack_bot: SlackBotSettings = Field(default_factory=SlackBotSettings)
     discord: list[DiscordWebhookSettings] = Field(default_factory=list)

@@ -308,8 +308,32 @@ def m136_hub_snapshots(db: sqlite_utils.Database) -> None:
     )
 
 
-@MIGRATIONS(name="m140_model_usage")
-def m140_model_usage(db: sqlite_utils.Database) -> None:
+@MIGRATIONS(name="m141_launch_headline_status")
+def m141_launch_headline_status(db: sqlite_utils.Database) -> None:
+    """A launch's headline status (`lifecycle.headline_status`, the one rule) kept on the
+    launch, written with every claim write (`Store._refresh_status`), so the ledger's index
+    filters, counts and pages with SQL instead of reading every launch and claim."""
+    from hypewatch.lifecycle import headline_status
+    from hypewatch.storage.store import _claim
+
+    _run(
+        db,
+        [
+            "ALTER TABLE launches ADD COLUMN status TEXT NOT NULL DEFAULT 'under review'",
+            "CREATE INDEX launches_status ON launches(status)",
+            "CREATE INDEX launches_first_seen ON launches(first_seen, id)",
+        ],
+    )
+    claims: dict[int, list[dict[str, object]]] = {}
+    for row in db.query("SELECT * FROM claims ORDER BY id"):
+        claims.setdefault(int(row["launch_id"]), []).append(row)
+    for launch_id, rows in claims.items():
+        status = headline_status(_claim(r) for r in rows)
+        db.execute("UPDATE launches SET status = ? WHERE id = ?", (str(status), launch_id))
+
+
+@MIGRATIONS(name="m142_model_usage")
+def m142_model_usage(db: sqlite_utils.Database) -> None:
     """Model-access usage per UTC day and route, counted from the OpenAI `usage` field of
     the replies (`storage/usage.py`, the one writer); budgets read it (docs/access.md)."""
     _run(
