@@ -13,7 +13,37 @@ from hypewatch.storage import delivery as db
 from hypewatch.storage.routing import backfill_open_launches
 from hypewatch.verifiers.base import discover
 
-__all__ = ["queue_verifications", "subscribe_channel"]
+__all__ = [
+    "MIN_SIGNIFICANCE_DEFAULT",
+    "SubscribeOptionError",
+    "min_significance_option",
+    "queue_verifications",
+    "subscribe_channel",
+]
+
+#: What a subscription gets when the option is left out (the destinations' default).
+MIN_SIGNIFICANCE_DEFAULT = float(Filters.model_fields["min_significance"].default)
+
+
+class SubscribeOptionError(ValueError):
+    """A subscribe option out of range: the message says what was wrong and what to give."""
+
+
+def min_significance_option(value: object) -> float:
+    """The `min_significance` option of `/hypewatch subscribe`: a number from 0 to 100 (a
+    launch's significance, docs/significance.md); SubscribeOptionError otherwise."""
+    text = str(value).strip()[:40]
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not 0.0 <= number <= 100.0:  # also false for nan
+        raise SubscribeOptionError(
+            f"min_significance must be a number from 0 to 100 (got {text!r}): launches "
+            f"scoring below it get no thread in this channel; "
+            f"{MIN_SIGNIFICANCE_DEFAULT:g} is the default, 0 posts every launch"
+        )
+    return number
 
 
 def subscribe_channel(

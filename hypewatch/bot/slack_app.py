@@ -15,7 +15,7 @@ or owner (`users.info`) or a member of `admin_usergroup_id`
 per channel.
 
 Options are `key=value` words after the subcommand: `/hypewatch subscribe
-min_hype=0.5 statuses=failed,replicated orgs=acme benchmarks=MMLU
+min_hype=0.5 min_significance=60 statuses=failed,replicated orgs=acme benchmarks=MMLU
 min_plausibility_flags=1 backfill`.
 """
 
@@ -30,7 +30,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from hypewatch.bot.channel_commands import queue_verifications, subscribe_channel
+from hypewatch.bot.channel_commands import (
+    SubscribeOptionError,
+    min_significance_option,
+    queue_verifications,
+    subscribe_channel,
+)
 from hypewatch.bot.command_limits import ChannelRateLimiter
 from hypewatch.bot.markup import slack_escape, to_slack_blocks
 from hypewatch.bot.threads import clean_line, load_view, render_root
@@ -41,7 +46,8 @@ from hypewatch.storage import delivery as db
 log = logging.getLogger(__name__)
 
 USAGE = (
-    "Usage: `/hypewatch subscribe [min_hype=N] [min_plausibility_flags=N] "
+    "Usage: `/hypewatch subscribe [min_hype=N] [min_significance=0-100] "
+    "[min_plausibility_flags=N] "
     "[statuses=a,b] [orgs=a,b] [benchmarks=a,b] [backfill]`, `/hypewatch unsubscribe`, "
     "`/hypewatch status MODEL`, `/hypewatch verify MODEL`"
 )
@@ -65,7 +71,12 @@ def parse_subscribe_options(words: list[str]) -> tuple[Filters, bool]:
         key = key.lower()
         if not sep or key not in Filters.model_fields:
             raise CommandError(f"unknown option {clean_line(word, 60)!r}. {USAGE}")
-        if key in _LIST_OPTIONS:
+        if key == "min_significance":
+            try:
+                raw[key] = min_significance_option(value)
+            except SubscribeOptionError as error:
+                raise CommandError(f"{error}. {USAGE}") from None
+        elif key in _LIST_OPTIONS:
             items = [clean_line(v, 60) for v in value.split(",") if v.strip()][:20]
             raw[key] = [i.lower() for i in items] if key == "statuses" else items
         else:

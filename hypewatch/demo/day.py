@@ -20,6 +20,7 @@ from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.notifiers.factory import register_destinations
 from hypewatch.bot.watchers import build_watcher, poll_once
 from hypewatch.config import Settings, parse_settings
+from hypewatch.extractors.extractor import Extractor
 from hypewatch.standins.hub import hub_standin
 from hypewatch.standins.hub_day import DayPost, HubDay, hub_day
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
@@ -102,9 +103,18 @@ def _settings(workdir: Path, hub: str, x: str, reddit: str) -> Settings:
     )
 
 
-def replay_day(workdir: Path, n: int = 1500, seed: int = 19, hours: int = 24) -> DayResult:
-    """Serve `n` new repos hour by hour, poll and process after each hour, and score the
-    outcome against the day's labels."""
+def replay_day(
+    workdir: Path,
+    n: int = 1500,
+    seed: int = 19,
+    hours: int = 24,
+    *,
+    step_hours: int = 1,
+    extractor: Extractor | None = None,
+) -> DayResult:
+    """Serve `n` new repos hour by hour, poll and process every `step_hours` hours, and score
+    the outcome against the day's labels. `extractor`: one already built (a test shares
+    one; building it loads the spaCy pipeline)."""
     for name, value in SECRETS.items():
         os.environ.setdefault(name, value)
     day = hub_day(n, seed)
@@ -119,15 +129,15 @@ def replay_day(workdir: Path, n: int = 1500, seed: int = 19, hours: int = 24) ->
         settings = _settings(workdir, hub.url, x.url, reddit.url)
         with Store.open(workdir / "day.db") as store:
             register_destinations(settings, store)
-            pipeline = build_pipeline(settings, store, allow_private=True)
+            pipeline = build_pipeline(settings, store, allow_private=True, extractor=extractor)
             watchers = [
                 build_watcher(settings, s, allow_private=True)
                 for s in ("huggingface", "x", "reddit")
             ]
             served = hub.server.state["repos"]
             posted: set[tuple[str, int]] = set()
-            for hour in range(1, hours + 1):
-                cut = start.timestamp() + hour * 3600
+            for hour in range(step_hours, hours + step_hours, step_hours):
+                cut = start.timestamp() + min(hour, hours) * 3600
                 for repo in ordered:
                     if repo.id not in served and (
                         repo.created_at.timestamp() <= cut or day.labels[repo.id].kind == "old"

@@ -14,6 +14,7 @@ from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.digest import build_digest, render_text
 from hypewatch.config import parse_settings
 from hypewatch.demo.day import DESTINATIONS, replay_day
+from hypewatch.extractors.extractor import Extractor
 from hypewatch.models import (
     Claim,
     ClaimKind,
@@ -25,6 +26,7 @@ from hypewatch.models import (
     utcnow,
 )
 from hypewatch.significance import thread_report
+from hypewatch.standins.hub_day import KINDS, NEW_LABS
 from hypewatch.storage import QueueState, Store, delivery
 from hypewatch.verifiers.base import RegisteredVerifier
 
@@ -72,16 +74,24 @@ def _settings(**filters: object):  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    """Built once for the module: it loads the spaCy pipeline (seconds)."""
+    return Extractor(_settings().extraction)
+
+
 def _register(store: Store, settings) -> None:  # type: ignore[no-untyped-def]
     from hypewatch.bot.notifiers.factory import register_destinations
 
     register_destinations(settings, store)
 
 
-def test_known_org_launch_gets_a_thread_personal_finetune_does_not(store: Store) -> None:
+def test_known_org_launch_gets_a_thread_personal_finetune_does_not(
+    store: Store, extractor: Extractor
+) -> None:
     settings = _settings()
     _register(store, settings)
-    pipeline = build_pipeline(settings, store, registry={})
+    pipeline = build_pipeline(settings, store, registry={}, extractor=extractor)
     store.upsert_post(_hub_post("Qwen/Orion-7B", 0.1, likes=200))
     store.upsert_post(_hub_post("someone/Nimbus-7B", 0.1, likes=1))
     pipeline.process_pending()
@@ -97,10 +107,12 @@ def test_known_org_launch_gets_a_thread_personal_finetune_does_not(store: Store)
     assert EventKind.SIGNIFICANCE in kinds
 
 
-def test_old_repo_is_recorded_not_announced_until_a_new_claim(store: Store) -> None:
+def test_old_repo_is_recorded_not_announced_until_a_new_claim(
+    store: Store, extractor: Extractor
+) -> None:
     settings = _settings()
     _register(store, settings)
-    pipeline = build_pipeline(settings, store, registry={})
+    pipeline = build_pipeline(settings, store, registry={}, extractor=extractor)
     store.upsert_post(_hub_post("mistralai/Classic-7B", 400, likes=5000))
     pipeline.process_pending()
     launch = store.find_launch("mistralai/Classic-7B")
@@ -115,10 +127,12 @@ def test_old_repo_is_recorded_not_announced_until_a_new_claim(store: Store) -> N
     assert delivery.has_launch_rows(store, "slack:news", launch.id)
 
 
-def test_daily_budget_holds_back_the_rest_and_the_digest_lists_it(store: Store) -> None:
+def test_daily_budget_holds_back_the_rest_and_the_digest_lists_it(
+    store: Store, extractor: Extractor
+) -> None:
     settings = _settings(max_threads_per_day=1)
     _register(store, settings)
-    pipeline = build_pipeline(settings, store, registry={})
+    pipeline = build_pipeline(settings, store, registry={}, extractor=extractor)
     for repo in ("Qwen/Orion-7B", "google/Vela-7B"):
         store.upsert_post(_hub_post(repo, 0.1, likes=300))
     pipeline.process_pending()
@@ -136,12 +150,16 @@ def test_daily_budget_holds_back_the_rest_and_the_digest_lists_it(store: Store) 
 
 
 @pytest.mark.filterwarnings("ignore")
-def test_a_day_on_the_hub(tmp_path: Path) -> None:
-    """300 new repos (the bench replays 1,500): the launches get threads, the rest do not,
-    no quantisation or adapter carries its base's scores, launches head the queue."""
-    result = replay_day(tmp_path, n=300)
+def test_a_day_on_the_hub(tmp_path: Path, extractor: Extractor) -> None:
+    """A sample of a day with every kind of repo in it (bench/bench_significance.py replays
+    the full 1,500): the launches get threads, the rest do not, no quantisation or adapter
+    carries its base's scores, launches head the queue."""
+    result = replay_day(tmp_path, n=60, step_hours=4, extractor=extractor)
+    kinds = {label.kind for label in result.day.labels.values()}
+    assert kinds == set(KINDS)  # launches, every derivative kind, empty cards, old repos
     launches = result.day.launches()
-    assert len(launches) >= 3 and result.repos >= 300
+    assert len(launches) >= 3 and result.repos >= 60
+    assert any(r.split("/")[0] in NEW_LABS for r in launches)  # one only X/Reddit vouch for
     assert result.launch_share >= 0.95
     assert result.other_share <= 0.02
     assert result.copied_scores == []
@@ -172,13 +190,13 @@ class _Fetching:
 
 
 async def test_weights_checks_wait_for_tomorrow_once_the_daily_bytes_are_spent(
-    store: Store,
+    store: Store, extractor: Extractor
 ) -> None:
     settings = parse_settings(
         {"extraction": {"use_embeddings": False}, "significance": {"weights_daily_bytes": 1000}}
     )
     registry = {"weights": RegisteredVerifier("weights", "t:F", "t", _Fetching, None)}  # type: ignore[arg-type]
-    pipeline = build_pipeline(settings, store, registry=registry)
+    pipeline = build_pipeline(settings, store, registry=registry, extractor=extractor)
     store.upsert_post(_hub_post("Qwen/Orion-7B", 0.1, likes=200))  # MMLU and GSM8K claims
     pipeline.process_pending()
     first = await pipeline.run_next()

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import huggingface_hub
 import pytest
-from huggingface_hub.utils._http import default_client_factory
-from typer.testing import CliRunner
 
-from hypewatch.cli import app
 from hypewatch.demo import scenario
 from hypewatch.storage import Store
 from hypewatch.verifiers.benchmark.sandbox import unavailable_reason
 
 
-@pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("demo")
-    try:
-        result = CliRunner().invoke(app, ["demo", "--json", "--out", str(out)])
-    finally:  # the demo installs the process-wide Hub client, as the daemon does
-        huggingface_hub.set_client_factory(default_client_factory)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("{") and result.stdout.count("\n") == 1  # nothing else
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
+@pytest.fixture
+def summary(demo_summary: dict[str, Any]) -> dict[str, Any]:
+    return demo_summary
 
 
 def _claims(launch: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -149,3 +149,43 @@ def test_bot_registers_the_command_group(tmp_path: Path) -> None:
     [group] = bot.tree.get_commands()
     assert group.name == "hypewatch"
     assert {c.name for c in group.commands} == {"subscribe", "unsubscribe", "status", "verify"}
+
+
+async def test_subscribe_min_significance_is_stored_and_routes_only_what_clears_it(
+    group: HypewatchCommands,
+) -> None:
+    interaction = FakeInteraction(ADMIN)
+    await _run(group, "subscribe", interaction, min_significance=150.0)
+    [refused] = interaction.response.sent
+    assert "min_significance must be a number from 0 to 100 (got '150.0')" in refused["content"]
+    store = group.open_store()
+    assert db.subscriptions(store) == []
+    store.close()
+
+    await _run(group, "subscribe", interaction, min_significance=60.0)
+    assert r"min\_significance=60.0" in interaction.response.sent[-1]["content"]  # escaped
+    store = group.open_store()
+    [sub] = db.subscriptions(store, "discord")
+    assert sub.filters["min_significance"] == 60.0
+    quiet = store.create_launch("quiet-7b", "Quiet-7B", significance=45.0)
+    loud = store.create_launch("loud-7b", "Loud-7B", significance=72.0)
+    change = WeightsChanged(repo="a/b", revision="2" * 40, previous_revision="1" * 40)
+    for launch in (quiet, loud):
+        store.append_event(launch.id, change)
+    destination = f"discord-channel:{interaction.channel_id}"
+    assert delivery_launches(store, destination) == {loud.id}
+    store.close()
+
+    await _run(group, "subscribe", interaction)  # left out: the default threshold, 40
+    store = group.open_store()
+    [sub] = db.subscriptions(store, "discord")
+    assert sub.filters["min_significance"] == 40.0
+    store.close()
+
+
+def delivery_launches(store: Store, destination: str) -> set[int]:
+    return {
+        launch.id
+        for launch in store.launches()
+        if db.has_launch_rows(store, destination, launch.id)
+    }

@@ -22,6 +22,7 @@ import pytest
 
 from hypewatch.bot.app import build_application, net_config
 from hypewatch.bot.chat_bots import build_chat_bots, serve
+from hypewatch.bot.slack_app import CommandError, parse_subscribe_options
 from hypewatch.config import Settings, parse_settings
 from hypewatch.standins.http import Standin
 from hypewatch.standins.http import serve as serve_http
@@ -147,17 +148,22 @@ async def test_slash_commands_over_socket_mode_subscribe_then_unsubscribe(
         assert "workspace admin" in refused["text"]
         bad = await stack.socket.slash_command("subscribe min_hype=lots")
         assert "min_hype" in bad["text"] and "Usage" in bad["text"]
+        high = await stack.socket.slash_command("subscribe min_significance=150")
+        assert "must be a number from 0 to 100 (got '150')" in high["text"]
         with Store.open(stack.database) as store:
             assert db.subscriptions(store) == []
 
         # a member of the configured user group may subscribe
-        reply = await stack.socket.slash_command("subscribe benchmarks=MMLU", user_id="U0LEAD")
+        reply = await stack.socket.slash_command(
+            "subscribe benchmarks=MMLU min_significance=0", user_id="U0LEAD"
+        )
         assert "Subscribed this channel" in reply["text"]
         assert "response_type" not in reply  # ephemeral: only the caller sees it
         with Store.open(stack.database) as store:
             [sub] = db.subscriptions(store)
         assert (sub.destination, sub.created_by) == (f"slack:{CHANNEL}", "slack-user:U0LEAD")
         assert sub.filters["benchmarks"] == ["MMLU"]
+        assert sub.filters["min_significance"] == 0.0
 
         # the next launch gets its thread in the subscribed channel
         stack.x.server.state["tweets"].append(_launch(2, "Falcon 9B"))
@@ -199,3 +205,18 @@ def json_text(payload: dict[str, Any]) -> str:
     import json
 
     return json.dumps(payload, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value", ["150", "-1", "lots", "nan"])
+def test_subscribe_min_significance_out_of_range_says_what_to_give(value: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        parse_subscribe_options([f"min_significance={value}"])
+    message = str(refused.value)
+    assert f"min_significance must be a number from 0 to 100 (got '{value}')" in message
+    assert "Usage" in message
+
+
+def test_subscribe_min_significance_option_is_parsed() -> None:
+    filters, backfill = parse_subscribe_options(["min_significance=55", "backfill"])
+    assert (filters.min_significance, backfill) == (55.0, True)
+    assert parse_subscribe_options([])[0].min_significance == 40.0

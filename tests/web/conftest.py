@@ -5,34 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import huggingface_hub
 import pytest
-from huggingface_hub.utils._http import default_client_factory
-from typer.testing import CliRunner
 
-from hypewatch.cli import app
 from hypewatch.web.server import serve_forever
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    try:
-        result = CliRunner().invoke(app, ["demo", "--json", "--out", str(out)])
-    finally:  # the demo installs the process-wide Hub client, as the daemon does
-        huggingface_hub.set_client_factory(default_client_factory)
-    assert result.exit_code == 0, result.output
-    summary: dict[str, Any] = json.loads(
-        next(line for line in result.stdout.splitlines() if line.startswith("{"))
-    )
-    return Path(summary["database"])
+def demo_db(demo_summary: dict[str, Any]) -> Path:
+    return Path(demo_summary["database"])
 
 
 def free_port() -> int:

@@ -20,7 +20,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from hypewatch.bot.channel_commands import queue_verifications, subscribe_channel
+from hypewatch.bot.channel_commands import (
+    MIN_SIGNIFICANCE_DEFAULT,
+    SubscribeOptionError,
+    min_significance_option,
+    queue_verifications,
+    subscribe_channel,
+)
 from hypewatch.bot.command_limits import ChannelRateLimiter
 from hypewatch.bot.markup import discord_escape, to_discord
 from hypewatch.bot.threads import clean_line, load_view, render_root
@@ -81,6 +87,7 @@ class HypewatchCommands(app_commands.Group):
     @app_commands.command(name="subscribe", description="Post launch threads in this channel")
     @app_commands.describe(
         min_hype="Only launches with at least this hype score",
+        min_significance="Only launches with at least this significance, 0-100 (default 40)",
         min_plausibility_flags="Only launches with at least this many plausibility flags",
         statuses="Comma-separated statuses, e.g. failed,replicated",
         orgs="Comma-separated organisations",
@@ -93,14 +100,21 @@ class HypewatchCommands(app_commands.Group):
         self,
         interaction: discord.Interaction,
         min_hype: app_commands.Range[float, 0.0, 1000.0] = 0.0,
+        min_significance: app_commands.Range[float, 0.0, 100.0] = MIN_SIGNIFICANCE_DEFAULT,
         min_plausibility_flags: app_commands.Range[int, 0, 100] = 0,
         statuses: str = "",
         orgs: str = "",
         benchmarks: str = "",
         backfill: bool = False,
     ) -> None:
+        try:  # Discord enforces the range in its client; this is for any other caller
+            threshold = min_significance_option(min_significance)
+        except SubscribeOptionError as error:
+            await _say(interaction, str(error))  # our text around a float: nothing to escape
+            return
         filters = Filters(
             min_hype=min_hype,
+            min_significance=threshold,
             min_plausibility_flags=min_plausibility_flags,
             statuses=[s.lower() for s in _words(statuses)],
             orgs=_words(orgs),
