@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from hypewatch.bot.digest import build_digest, build_email, message_id
+from hypewatch.bot.digest import build_digest, build_email, iso_week, message_id
 from hypewatch.bot.email import MailError, check_addresses, send_message
 from hypewatch.bot.process_owner import current_owner, owner_alive
 from hypewatch.config import DigestSettings, optional_secret
@@ -189,6 +189,7 @@ def send_weekly_digest(
     *,
     sleep: Callable[[float], None] = time.sleep,
     force: bool = False,
+    retries: int | None = None,
 ) -> SendResult:
     """Send this ISO week's digest unless it was already sent (also across restarts and
     processes). `force` (`hypewatch digest --send`) also tries rows waiting for their retry
@@ -203,7 +204,9 @@ def send_weekly_digest(
     db.queue_digest(store, week, check_addresses(recipients, "digest.recipients"), now)
     if force:
         db.requeue_failed_digest(store, week)
-    report = deliver_due_digests(store, settings, iso_week=week, force=force, sleep=sleep)
+    report = deliver_due_digests(
+        store, settings, iso_week=week, force=force, sleep=sleep, retries=retries
+    )
     if report.errors and not report.sent:
         raise report.errors[0]
     if not report.sent:
@@ -236,11 +239,21 @@ def send_due_digest(
     """The daemon's digest job: send this week's digest once its time has come (None before).
 
     Run on the schedule and at start, it also catches up a digest whose time passed while
-    the daemon was down; the outbox keeps it to once per ISO week and recipient."""
+    the daemon was down; the outbox keeps it to once per ISO week and recipient. No
+    in-process backoff here (a sleeping worker thread would hold up the daemon's stop): a
+    temporary failure leaves the row waiting for the outbox pass, logged, not raised."""
     now = now or utcnow()
     if now < scheduled_time(settings, now):
         return None
-    return send_weekly_digest(store, settings, now)
+    try:
+        return send_weekly_digest(store, settings, now, retries=0)
+    except MailError as error:
+        if not error.temporary:
+            raise
+        log.warning("weekly digest: %s; the outbox pass tries again", error)
+        week = iso_week(now)
+        waiting = sum(r.state is not db.DigestState.SENT for r in db.digest_rows(store, week))
+        return SendResult(week, False, False, list(settings.recipients), waiting=waiting)
 
 
 def digest_trigger(settings: DigestSettings) -> Any:

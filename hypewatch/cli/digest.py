@@ -32,9 +32,7 @@ def digest_command(
     ] = None,
     send: Annotated[
         bool,
-        typer.Option(
-            "--send", help="Email it to digest.recipients (once per ISO week)."
-        ),
+        typer.Option("--send", help="Email it to digest.recipients (once per ISO week)."),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:

@@ -73,6 +73,8 @@ class ThreadRow:
     root_message_id: str
     thread_id: str
     root_hash: str
+    #: The name the platform shows for the thread (Discord), to rename it only on a change.
+    thread_name: str = ""
 
 
 def _outbox(row: dict[str, Any]) -> OutboxRow:
@@ -247,12 +249,16 @@ def mark_sent(store: Store, row_id: int, message_id: str) -> None:
         )
 
 
-def mark_retry(store: Store, row_id: int, when: datetime, error: str) -> None:
-    """Back to `pending`, to be tried again at `when` (the platform did not take it)."""
+def mark_retry(
+    store: Store, row_id: int, when: datetime, error: str, *, ambiguous: bool = False
+) -> None:
+    """To be tried again at `when`: back to `pending` (the platform did not take it), or,
+    after an ambiguous failure (it may have), left `sending`, so the next try looks first."""
+    state = OutboxState.SENDING if ambiguous else OutboxState.PENDING
     with write(store.db):
         store.db.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (_ts(when), error[:1000], row_id),
+            "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (str(state), _ts(when), error[:1000], row_id),
         )
 
 
@@ -299,6 +305,7 @@ def get_thread(store: Store, destination: str, launch_id: int) -> ThreadRow | No
         root_message_id=r["root_message_id"] or "",
         thread_id=r["thread_id"] or "",
         root_hash=r["root_hash"],
+        thread_name=r["thread_name"],
     )
 
 
@@ -307,10 +314,11 @@ def save_thread(store: Store, thread: ThreadRow) -> None:
     with write(store.db):
         store.db.execute(
             """INSERT INTO threads (destination, launch_id, root_message_id, thread_id,
-                   created_at, updated_at, root_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   created_at, updated_at, root_hash, thread_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (destination, launch_id) DO UPDATE SET
                    root_message_id = excluded.root_message_id, thread_id = excluded.thread_id,
-                   root_hash = excluded.root_hash, updated_at = excluded.updated_at""",
+                   root_hash = excluded.root_hash, updated_at = excluded.updated_at,
+                   thread_name = excluded.thread_name""",
             (
                 thread.destination,
                 thread.launch_id,
@@ -319,6 +327,7 @@ def save_thread(store: Store, thread: ThreadRow) -> None:
                 now,
                 now,
                 thread.root_hash,
+                thread.thread_name,
             ),
         )
 
@@ -513,6 +522,12 @@ def claim_digest(
     week = "" if iso_week is None else "AND iso_week = ?"
     params: tuple[Any, ...] = () if iso_week is None else (iso_week,)
     claimed: list[int] = []
+    waiting = store.db.query(
+        f"SELECT 1 AS x FROM digest_outbox WHERE state IN ('pending', 'sending') {week} LIMIT 1",  # noqa: S608
+        params,
+    )
+    if not any(True for _ in waiting):
+        return []  # the common case (every outbox pass asks): no write transaction
     with write(store.db):
         candidates = [
             _digest_row(r)
