@@ -55,14 +55,14 @@ class SlackHandler(StandinHandler):
         parts = urlsplit(self.path)
         self.read_body()  # records the request
         args = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        self._answer(parts.path.rsplit("/", 1)[-1], args)
+        self._dispatch(parts.path.rsplit("/", 1)[-1], args)
 
     def do_POST(self) -> None:
         method = urlsplit(self.path).path.rsplit("/", 1)[-1]
         args = self._args()
-        self._answer(method, args)
+        self._dispatch(method, args)
 
-    def _answer(self, method: str, args: dict[str, Any]) -> None:
+    def _dispatch(self, method: str, args: dict[str, Any]) -> None:
         with self.server.lock:
             failure = self.state["fail_next"].pop(0) if self.state["fail_next"] else None
         if failure:
