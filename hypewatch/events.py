@@ -41,6 +41,7 @@ from hypewatch.models import (
 )
 
 __all__ = [
+    "ArtifactAttached",
     "ClaimAdded",
     "EndpointChanged",
     "Event",
@@ -277,6 +278,21 @@ class SignificanceAssessed(EventPayload):
     score: float
     reasons: tuple[str, ...] = ()
     old_repo: bool = False
+
+
+@register(EventKind.ARTIFACT)
+class ArtifactAttached(EventPayload):
+    """A derivative of the launch's repo published on the Hub -- a quantisation, an adapter,
+    a repo carrying a copy of its card (`relation`: quantized, adapter, finetune, merge) --
+    attached to the base's timeline by the pipeline. It is never a launch, never a thread of
+    its own and carries none of the base's scores: only what it is and the evidence
+    (`extractors/derivatives.py`). `post` is the derivative's Hub post key."""
+
+    repo: str
+    relation: str
+    base: str
+    evidence: str = ""
+    post: str = ""
 
 
 # -- the stored event ----------------------------------------------------------------

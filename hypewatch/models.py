@@ -66,6 +66,7 @@ class LaunchStatus(enum.StrEnum):
     FAILED = "failed"
     REPLICATED = "replicated"
     UNDER_REVIEW = "under review"
+    MIXED = "mixed"
 
 
 class EventKind(enum.StrEnum):
@@ -78,6 +79,7 @@ class EventKind(enum.StrEnum):
     WEIGHTS_CHANGED = "weights_changed"
     ENDPOINT_CHANGED = "endpoint_changed"
     SIGNIFICANCE = "significance"
+    ARTIFACT = "artifact"
 
 
 @dataclass(frozen=True)

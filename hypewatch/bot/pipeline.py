@@ -21,9 +21,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hypewatch import lifecycle
 from hypewatch.config import Settings, optional_secret
 from hypewatch.errors import StorageError
-from hypewatch.events import Event, SignificanceAssessed, VerdictRecorded, VerificationStarted
+from hypewatch.events import (
+    ArtifactAttached,
+    Event,
+    SignificanceAssessed,
+    VerdictRecorded,
+    VerificationStarted,
+)
+from hypewatch.extractors.derivatives import derivative_in
 from hypewatch.extractors.extractor import ClaimSpec, Extraction, Extractor
-from hypewatch.extractors.resolve import LaunchResolver
+from hypewatch.extractors.resolve import LaunchResolver, launch_of_repo
 from hypewatch.lifecycle import combine
 from hypewatch.models import (
     CONCLUSIVE,
@@ -34,6 +41,7 @@ from hypewatch.models import (
     Cost,
     Launch,
     Post,
+    Source,
     Verdict,
     VerdictStatus,
     utcnow,
@@ -41,6 +49,7 @@ from hypewatch.models import (
 from hypewatch.net import NET_ERRORS, NetConfig
 from hypewatch.significance import PRIORITY_SCALE, assess, queue_priority
 from hypewatch.storage import NotFoundError, Store
+from hypewatch.storage import derivatives as derivatives_db
 from hypewatch.storage.revisions import revision_files
 from hypewatch.verifiers.base import (
     RegisteredVerifier,
@@ -202,6 +211,45 @@ class Pipeline:
             if launch is not None:  # a new source or card may name what was missing
                 self.assess_significance(self.store.get_launch(launch.id))
                 self.requeue_not_found(self.store.get_launch(launch.id))
+                self.attach_derivatives(self.store.get_launch(launch.id))
+            elif post.source == Source.HUGGINGFACE:
+                self._record_derivative(post, extraction)
+
+    def _record_derivative(self, post: Post, extraction: Extraction) -> None:
+        """A Hub repo made from another model: recorded, and attached to its base's launch
+        now if the base is a launch already (else when it becomes one)."""
+        made = derivative_in(extraction.flags)
+        if made is None or not made.base:
+            return
+        derivatives_db.record_derivative(
+            self.store, post.native_id, made.base, made.relation, made.evidence, post.key
+        )
+        base = launch_of_repo(self.store, made.base)
+        if base is not None:
+            self.attach_derivatives(base)
+
+    def attach_derivatives(self, launch: Launch) -> int:
+        """Attach the recorded derivatives naming the launch's repo as their base that are
+        not attached yet: each an `artifact` event on the launch's timeline (never sent to a
+        thread, no claims, no scores). Returns how many."""
+        if not launch.hf_repo:
+            return 0
+        attached = 0
+        with self.store.transaction():
+            for row in derivatives_db.pending_of(self.store, launch.hf_repo):
+                if row.repo.lower() == launch.hf_repo.lower():
+                    continue
+                payload = ArtifactAttached(
+                    repo=row.repo,
+                    relation=row.relation,
+                    base=row.base,
+                    evidence=row.evidence,
+                    post=row.post_key,
+                )
+                self.store.append_event(launch.id, payload)
+                derivatives_db.mark_attached(self.store, row.repo, launch.id)
+                attached += 1
+        return attached
 
     def _same_score_known(self, launch: Launch, spec: ClaimSpec) -> bool:
         """The same benchmark and value already claimed for this launch, maybe with its

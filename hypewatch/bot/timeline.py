@@ -5,8 +5,9 @@ ledger's launch page (`hypewatch.web`) and `hypewatch show`. The kinds a
 thread replies to (new source, verification started, verdict, weights
 changed, endpoint changed) are worded by `threads.render_event`, so a chat
 reply, the page and the console say the same thing; the kinds that only
-change a thread's root (first seen, claim added, status changed) are worded
-here. `plain(line)` is a line as plain text.
+change a thread's root (first seen, claim added, status changed) and the
+artifacts (a derivative attached to its base, never sent to a thread) are
+worded here. `plain(line)` is a line as plain text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hypewatch.bot.threads import Line, Span, claim_label, clean_line, render_event
-from hypewatch.events import ClaimAdded, Event, FirstSeen, StatusChanged
+from hypewatch.events import ArtifactAttached, ClaimAdded, Event, FirstSeen, StatusChanged
 from hypewatch.models import Claim, ClaimKind
 from hypewatch.storage import NotFoundError, Store
 
@@ -75,6 +76,26 @@ def _status_changed(claim: Claim | None, p: StatusChanged) -> list[Line]:
     return [tuple(line)]
 
 
+#: How a derivative's relation reads on its base's timeline.
+ARTIFACT_WORDS = {
+    "quantized": "Quantisation",
+    "adapter": "Adapter",
+    "finetune": "Fine-tune carrying its card",
+    "merge": "Merge carrying its card",
+}
+
+
+def _artifact(p: ArtifactAttached) -> list[Line]:
+    what = ARTIFACT_WORDS.get(p.relation, "Derivative")
+    lines: list[Line] = [
+        (Span(f"{what} published: ", "bold"), Span(clean_line(p.repo, 120), "code")),
+        (Span(f"Made from {clean_line(p.base, 120)}; no thread or claims of its own"),),
+    ]
+    if p.evidence:
+        lines.append((Span("Recognised by: "), Span(clean_line(p.evidence, 200))))
+    return lines
+
+
 def describe_event(store: Store, event: Event) -> TimelineEntry:
     """The event in words (the same lines a thread reply carries, where it gets one)."""
     p = event.payload
@@ -85,6 +106,8 @@ def describe_event(store: Store, event: Event) -> TimelineEntry:
         lines = _claim_added(p)
     elif isinstance(p, StatusChanged):
         lines = _status_changed(_claim(store, event.claim_id), p)
+    elif isinstance(p, ArtifactAttached):
+        lines = _artifact(p)
     else:
         message = render_event(store, event)
         lines = list(message.lines) if message is not None else [(Span(str(event.kind)),)]

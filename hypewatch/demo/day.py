@@ -26,6 +26,7 @@ from hypewatch.standins.hub_day import DayPost, HubDay, hub_day
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 from hypewatch.storage import Store, delivery
+from hypewatch.storage import derivatives as derivatives_db
 
 __all__ = ["DayResult", "replay_day"]
 
@@ -51,6 +52,9 @@ class DayResult:
     other_share: float = 0.0  # other repos with a thread there
     copied_scores: list[str] = field(default_factory=list)  # derivatives with score claims
     queue_head: list[str] = field(default_factory=list)  # repos of the first queued checks
+    #: quantisations and adapters of the day's launches attached to their base's timeline
+    attached: int = 0
+    unattached: list[str] = field(default_factory=list)  # ... and those that were not
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +64,8 @@ class DayResult:
             "launch_share": self.launch_share,
             "other_share": self.other_share,
             "copied_scores": self.copied_scores,
+            "artifacts_attached": self.attached,
+            "artifacts_unattached": len(self.unattached),
         }
 
 
@@ -175,6 +181,19 @@ def _score(store: Store, day: HubDay, served: int) -> DayResult:
             scores = [c for c in store.claims(launch_id=launch.id) if c.value is not None]
             if scores:
                 result.copied_scores.append(repo)
+    attached = {
+        row.repo
+        for launch in by_repo.values()
+        for row in derivatives_db.attached_to(store, launch.id)
+    }
+    launched = {r for r, label in day.labels.items() if label.kind == "launch"}
+    made_from_launches = [
+        r
+        for r, label in day.labels.items()
+        if label.kind in ("quantized", "adapter") and label.base in launched
+    ]
+    result.attached = sum(1 for r in made_from_launches if r in attached)
+    result.unattached = [r for r in made_from_launches if r not in attached]
     for d in DESTINATIONS:
         result.threads_per_destination[d] = sum(1 for t in result.threads.values() if t[d])
     first = DESTINATIONS[0]

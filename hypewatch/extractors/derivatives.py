@@ -25,7 +25,7 @@ from typing import Any
 
 from hypewatch.extractors.cards import base_models
 
-__all__ = ["Derivative", "derivative_of"]
+__all__ = ["Derivative", "derivative_in", "derivative_of"]
 
 #: `base_model_relation` values the Hub defines.
 ALWAYS_DERIVATIVE = frozenset({"quantized", "adapter"})
@@ -94,10 +94,23 @@ class Derivative:
     evidence: str
 
     def flags(self) -> list[str]:
+        """How an extraction carries it (`derivative_in` reads it back)."""
         out = [f"derivative:{self.relation}"]
         if self.base:
             out.append(f"derivative_of:{self.base}")
+        if self.evidence:
+            out.append(f"derivative_evidence:{self.evidence}")
         return out
+
+
+def derivative_in(flags: Iterable[str]) -> Derivative | None:
+    """The derivative an extraction's flags describe (`Derivative.flags`), or None."""
+    found = dict(f.split(":", 1) for f in flags if f.startswith("derivative") and ":" in f)
+    if "derivative" not in found:
+        return None
+    return Derivative(
+        found["derivative"], found.get("derivative_of", ""), found.get("derivative_evidence", "")
+    )
 
 
 def _lower_set(value: Any) -> set[str]:

@@ -42,6 +42,17 @@ def load_embedder() -> tuple[Embedder | None, str]:
     return embeddings.minilm(), ""
 
 
+def launch_of_repo(store: Store, repo: str) -> Launch | None:
+    """The launch whose Hugging Face repo is `repo` (case-insensitive), or None."""
+    if not repo:
+        return None
+    try:
+        found = store.find_launch(repo)
+    except NotFoundError:
+        return None
+    return found if found.hf_repo.lower() == repo.lower() else None
+
+
 def _text(name: str, context: str) -> str:
     return f"{name}. {' '.join(context.split())[:CONTEXT_CHARS]}"
 
@@ -134,13 +145,7 @@ class LaunchResolver:
         return vector
 
     def _by_repo(self, store: Store, repo: str) -> Launch | None:
-        if not repo:
-            return None
-        try:
-            found = store.find_launch(repo)
-        except NotFoundError:
-            return None
-        return found if found.hf_repo.lower() == repo.lower() else None
+        return launch_of_repo(store, repo)
 
     def _candidates(self, store: Store, post: Post, labels: Sequence[str]) -> list[Launch]:
         """Launches in the time window that could be the same release: those of the same

@@ -18,6 +18,14 @@ Reading back with the bot token (as a bot in the guild): `GET /webhooks/{id}/{to
 (`{"threads", "members"}`), and `PATCH /channels/{thread}` to rename a thread (the bot
 needs Manage Threads for a webhook's post: `manage_threads=False` answers 403 50013).
 
+Files: a message may come as `multipart/form-data` (`payload_json` plus
+`files[n]`), as clients send attachments; the stored message gets Discord's
+`attachments` (snowflake `id`, `filename`, `size`, `url`, `proxy_url`,
+`content_type`, `width`/`height` for PNGs, `description` from the payload's
+`attachments`), an embed image `attachment://NAME` is resolved to that URL,
+and `GET /attachments/{channel}/{id}/{filename}` serves the bytes (the CDN's
+part). More than 10 MiB of files is 413 code 40005.
+
 State: `fail_next` is a list of (status, json body, headers) answered before
 anything else; `webhook_gone=True` answers every webhook call 404 10015;
 `drop_writes_every = N`: every Nth message post of each webhook (and of the bot) is
@@ -32,6 +40,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import struct
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,6 +57,9 @@ CHANNEL = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)/messages(?:/(\d+))?(/threa
 CHANNEL_INFO = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)$")
 FORUM_POST = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)/threads$")
 FORUM_TYPES = (15, 16)
+ATTACHMENT = re.compile(r"^/attachments/(\d+)/(\d+)/([^/]+)$")
+FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
+MAX_UPLOAD = 10 * 1024 * 1024
 MESSAGES = re.compile(r"^/api(?:/v\d+)?/channels/(\d+)/messages(?:/(\d+))?$")
 ACTIVE_THREADS = re.compile(r"^/api(?:/v\d+)?/guilds/(\d+)/threads/active$")
 #: The fields of a message object this stand-in fills (Discord's names).
@@ -70,6 +84,7 @@ def new_state(**extra: Any) -> dict[str, Any]:
         "bot_token": "bot-token",
         "channel_types": {},
         "manage_threads": True,
+        "uploads": {},
     }
     state.update(extra)
     return state
@@ -90,22 +105,63 @@ class DiscordHandler(StandinHandler):
         self._reply(status, body, headers)
         return True
 
+    def _attachments(self, channel_id: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        described = {
+            str(a.get("id")): a for a in payload.get("attachments") or [] if isinstance(a, dict)
+        }
+        host, port = self.server.server_address[:2]
+        found: list[dict[str, Any]] = []
+        for index, filename, content_type, data in getattr(self, "_files", []):
+            att_id = str(next(_ids))
+            url = f"http://{host!s}:{port}/attachments/{channel_id}/{att_id}/{filename}"
+            attachment: dict[str, Any] = {
+                "id": att_id,
+                "filename": filename,
+                "size": len(data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": content_type,
+            }
+            if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+                attachment["width"], attachment["height"] = struct.unpack(">II", data[16:24])
+            if described.get(str(index), {}).get("description"):
+                attachment["description"] = described[str(index)]["description"]
+            with self.server.lock:
+                self.state["uploads"][att_id] = (content_type, data)
+            found.append(attachment)
+        return found
+
+    @staticmethod
+    def _resolve_images(
+        embeds: list[dict[str, Any]], attachments: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        by_name = {f"attachment://{a['filename']}": a for a in attachments}
+        resolved = []
+        for embed in embeds:
+            image = (embed.get("image") or {}).get("url") if isinstance(embed, dict) else None
+            if image in by_name:
+                a = by_name[image]
+                shown = {"url": a["url"], "proxy_url": a["proxy_url"]}
+                shown |= {k: a[k] for k in ("width", "height") if k in a}
+                embed = {**embed, "image": shown}
+            resolved.append(embed)
+        return resolved
+
     def _store(
         self, channel_id: str, payload: dict[str, Any], webhook_id: str | None = None
     ) -> dict[str, Any]:
-        flags = int(payload.get("flags", 0) or 0)
+        attachments = self._attachments(channel_id, payload)
         message = {
             "id": str(next(_ids)),
             "channel_id": channel_id,
             "content": payload.get("content", ""),
-            # SUPPRESS_EMBEDS (1 << 2): Discord keeps no embeds for the message
-            "embeds": [] if flags & 4 else payload.get("embeds", []),
-            "flags": flags,
+            "embeds": self._resolve_images(payload.get("embeds", []), attachments),
+            "attachments": attachments,
+            "flags": payload.get("flags", 0),
             "allowed_mentions": payload.get("allowed_mentions"),
             "type": 0,
             "timestamp": "2026-01-01T00:00:00.000000+00:00",
             "edited_timestamp": None,
-            "attachments": [],
             "mentions": [],
             "mention_roles": [],
             "mention_everyone": False,
@@ -125,7 +181,33 @@ class DiscordHandler(StandinHandler):
 
     def _body(self) -> dict[str, Any]:
         raw = self.read_body()
+        self._files: list[tuple[int, str, str, bytes]] = []
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.startswith("multipart/form-data"):
+            return self._multipart(raw, ctype)
         return json.loads(raw) if raw else {}
+
+    def _multipart(self, raw: bytes, ctype: str) -> dict[str, Any]:
+        """`payload_json` is the message; each `files[n]` part is an attachment."""
+        head = f"Content-Type: {ctype}\r\n\r\n".encode()
+        form = BytesParser(policy=HTTP).parsebytes(head + raw)
+        payload: dict[str, Any] = {}
+        for part in form.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            data = data if isinstance(data, bytes) else b""
+            if name == "payload_json":
+                payload = json.loads(data)
+            elif isinstance(name, str) and (m := FILE_FIELD.match(name)):
+                filename = part.get_filename() or f"file{m.group(1)}"
+                self._files.append((int(m.group(1)), filename, part.get_content_type(), data))
+        return payload
+
+    def _too_large(self) -> bool:
+        if sum(len(f[3]) for f in getattr(self, "_files", [])) <= MAX_UPLOAD:
+            return False
+        self._reply(413, {"message": "Request entity too large", "code": 40005})
+        return True
 
     def _authorized(self) -> bool:
         if self.headers.get("Authorization") == f"Bot {self.state['bot_token']}":
@@ -141,6 +223,13 @@ class DiscordHandler(StandinHandler):
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         self.read_body()  # records the request
+        if m := ATTACHMENT.match(parts.path):
+            found = self.state["uploads"].get(m.group(2))
+            if found is None:
+                self.send_bytes(404, b"Not Found", "text/plain")
+            else:
+                self.send_bytes(200, found[1], found[0])
+            return
         if self._failure():
             return
         if m := WEBHOOK.match(parts.path):
@@ -216,7 +305,7 @@ class DiscordHandler(StandinHandler):
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         payload = self._body()
-        if self._failure():
+        if self._failure() or self._too_large():
             return
         if m := WEBHOOK.match(parts.path):
             self._webhook_post(m, query, payload)

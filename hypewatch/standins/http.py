@@ -164,9 +164,9 @@ def drop_after_write(handler: StandinHandler, writer: str = "") -> bool:
 
 
 @contextmanager
-def serve(handler: type[StandinHandler], **state: Any) -> Iterator[Standin]:
-    """Run `handler` on 127.0.0.1 on a free port for the duration of the block."""
-    server = StandinServer(("127.0.0.1", 0), handler)
+def serve(handler: type[StandinHandler], *, port: int = 0, **state: Any) -> Iterator[Standin]:
+    """Run `handler` on 127.0.0.1 (`port`, default a free one) for the duration of the block."""
+    server = StandinServer(("127.0.0.1", port), handler)
     server.state = state
     server.requests = []
     server.lock = threading.Lock()

@@ -266,8 +266,74 @@ def m130_launch_significance(db: sqlite_utils.Database) -> None:
     )
 
 
-@MIGRATIONS(name="m140_digest_outbox_and_thread_names")
-def m140_digest_outbox_and_thread_names(db: sqlite_utils.Database) -> None:
+@MIGRATIONS(name="m135_derivatives")
+def m135_derivatives(db: sqlite_utils.Database) -> None:
+    """Derivative repos (quantisations, adapters, copied cards) and the base they were made
+    from; `launch_id` is set once they are attached to the base's launch (`artifact` event)."""
+    _run(
+        db,
+        [
+            """CREATE TABLE derivatives (
+                repo TEXT PRIMARY KEY,
+                base TEXT NOT NULL,
+                relation TEXT NOT NULL,
+                evidence TEXT NOT NULL DEFAULT '',
+                post_key TEXT NOT NULL DEFAULT '',
+                seen_at TEXT NOT NULL,
+                launch_id INTEGER REFERENCES launches(id),
+                attached_at TEXT
+            )""",
+            "CREATE INDEX derivatives_base ON derivatives(base COLLATE NOCASE)",
+        ],
+    )
+
+
+@MIGRATIONS(name="m136_hub_snapshots")
+def m136_hub_snapshots(db: sqlite_utils.Database) -> None:
+    """A Hub repo's likes, downloads and trending score as each poll of the Hub watcher saw
+    them (velocity over the first hours, `hypewatch.significance`)."""
+    _run(
+        db,
+        [
+            """CREATE TABLE hub_snapshots (
+                id INTEGER PRIMARY KEY,
+                repo TEXT NOT NULL,
+                at TEXT NOT NULL,
+                likes INTEGER NOT NULL,
+                downloads INTEGER NOT NULL,
+                trending_score REAL NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX hub_snapshots_repo ON hub_snapshots(repo COLLATE NOCASE, at)",
+        ],
+    )
+
+
+@MIGRATIONS(name="m141_launch_headline_status")
+def m141_launch_headline_status(db: sqlite_utils.Database) -> None:
+    """A launch's headline status (`lifecycle.headline_status`, the one rule) kept on the
+    launch, written with every claim write (`Store._refresh_status`), so the ledger's index
+    filters, counts and pages with SQL instead of reading every launch and claim."""
+    from hypewatch.lifecycle import headline_status
+    from hypewatch.storage.store import _claim
+
+    _run(
+        db,
+        [
+            "ALTER TABLE launches ADD COLUMN status TEXT NOT NULL DEFAULT 'under review'",
+            "CREATE INDEX launches_status ON launches(status)",
+            "CREATE INDEX launches_first_seen ON launches(first_seen, id)",
+        ],
+    )
+    claims: dict[int, list[dict[str, object]]] = {}
+    for row in db.query("SELECT * FROM claims ORDER BY id"):
+        claims.setdefault(int(row["launch_id"]), []).append(row)
+    for launch_id, rows in claims.items():
+        status = headline_status(_claim(r) for r in rows)
+        db.execute("UPDATE launches SET status = ? WHERE id = ?", (str(status), launch_id))
+
+
+@MIGRATIONS(name="m142_digest_outbox_and_thread_names")
+def m142_digest_outbox_and_thread_names(db: sqlite_utils.Database) -> None:
     """The weekly digest as outbox rows: one per (recipient, ISO week), claimed by the
     process sending it (its PID and start time, so a restart can take over the claim of a
     process that died); a thread remembers the name it was given, so it is renamed only when

@@ -24,11 +24,14 @@ from datetime import timedelta
 
 from hypewatch.config import Filters
 from hypewatch.events import Event
-from hypewatch.models import ClaimStatus, utcnow
+from hypewatch.models import ClaimStatus, EventKind, utcnow
 from hypewatch.storage import delivery
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
+#: Kinds that stay on the ledger's timeline and are never sent: a derivative attached to its
+#: base (dozens of quantisations of a popular launch would flood its thread).
+TIMELINE_ONLY = frozenset({EventKind.ARTIFACT})
 #: A launch is open while one of its claims is still waiting for a verdict.
 OPEN_STATUSES = frozenset({ClaimStatus.CLAIMED, ClaimStatus.VERIFYING})
 
@@ -81,7 +84,10 @@ def parse_filters(raw: str) -> Filters:
 
 def queue_deliveries(store: Store, event: Event) -> int:
     """One outbox row per registered destination whose filters pass; returns how many.
-    Runs inside the caller's transaction (the one appending `event`)."""
+    Runs inside the caller's transaction (the one appending `event`). A timeline-only
+    kind (`TIMELINE_ONLY`) goes nowhere."""
+    if event.kind in TIMELINE_ONLY:
+        return 0
     queued = 0
     for target in delivery.live_destinations(store):
         filters = parse_filters(target.filters)

@@ -12,8 +12,10 @@ from pydantic import BaseModel
 
 from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.digest import build_digest, render_text
+from hypewatch.bot.timeline import launch_timeline
 from hypewatch.config import parse_settings
 from hypewatch.demo.day import DESTINATIONS, replay_day
+from hypewatch.events import ArtifactAttached
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.models import (
     Claim,
@@ -57,6 +59,35 @@ def _hub_post(repo: str, created_days_ago: float, likes: int = 0) -> Post:
         created_at=created,
         engagement={"likes": likes, "downloads": 10, "trending_score": 0},
         raw={"repo": repo, "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+    )
+
+
+QUANT_CARD = """---
+base_model: {base}
+base_model_relation: quantized
+tags: [gguf]
+---
+{repo}
+
+## GGUF quantizations of {base}
+
+Pick the file that fits your RAM.
+
+# Original model card below
+
+""" + CARD.split("---\n", 2)[2].split("\n", 2)[2]  # the copied card, below its repo line
+
+
+def _quant_post(repo: str, base: str) -> Post:
+    org, name = base.split("/")
+    text = QUANT_CARD.format(repo=repo, base=base, name=name, org=org)
+    return Post(
+        "huggingface",
+        repo,
+        text,
+        author=repo.split("/")[0],
+        engagement={"likes": 40, "downloads": 5000, "trending_score": 3},
+        raw={"repo": repo, "base_model": base, "base_model_relation": "quantized"},
     )
 
 
@@ -149,6 +180,38 @@ def test_daily_budget_holds_back_the_rest_and_the_digest_lists_it(
     assert "budget of 1 threads" in report["why"]
 
 
+def test_quantisations_attach_to_their_base_launch_even_when_they_come_first(
+    store: Store, extractor: Extractor
+) -> None:
+    settings = _settings()
+    _register(store, settings)
+    pipeline = build_pipeline(settings, store, registry={}, extractor=extractor)
+    store.upsert_post(_quant_post("bartowski-x/Orion-7B-GGUF", "Qwen/Orion-7B"))
+    pipeline.process_pending()
+    assert store.launches() == []  # a conversion is not a launch, and its base is not known
+    store.upsert_post(_hub_post("Qwen/Orion-7B", 0.1, likes=200))
+    store.upsert_post(_quant_post("mlx-x/Orion-7B-MLX-4bit", "Qwen/Orion-7B"))
+    pipeline.process_pending()
+    [launch] = store.launches()
+    artifacts = [e for e in store.events(launch.id) if isinstance(e.payload, ArtifactAttached)]
+    assert [(a.payload.repo, a.payload.relation) for a in artifacts] == [
+        ("bartowski-x/Orion-7B-GGUF", "quantized"),
+        ("mlx-x/Orion-7B-MLX-4bit", "quantized"),
+    ]
+    assert artifacts[0].payload.evidence == "base_model_relation"
+    # the copied table stays the base's: its claims all come from its own card
+    assert {c.post_key for c in store.claims(launch_id=launch.id)} == {"huggingface:Qwen/Orion-7B"}
+    assert not any("GGUF" in reason for reason in launch.significance_reasons)
+    # on the ledger's timeline and in `hypewatch show`, never in a thread
+    texts = [entry.text for entry in launch_timeline(store, launch.id)]
+    assert any(t.startswith("Quantisation published: bartowski-x/Orion-7B-GGUF") for t in texts)
+    assert delivery.has_launch_rows(store, "slack:news", launch.id)
+    routed = {row.event_id for row in delivery.outbox_rows(store, "slack:news")}
+    assert routed and not routed & {a.id for a in artifacts}
+    # seen again (the trending list), still attached once
+    assert pipeline.attach_derivatives(store.get_launch(launch.id)) == 0
+
+
 @pytest.mark.filterwarnings("ignore")
 def test_a_day_on_the_hub(tmp_path: Path, extractor: Extractor) -> None:
     """A sample of a day with every kind of repo in it (bench/bench_significance.py replays
@@ -163,6 +226,7 @@ def test_a_day_on_the_hub(tmp_path: Path, extractor: Extractor) -> None:
     assert result.launch_share >= 0.95
     assert result.other_share <= 0.02
     assert result.copied_scores == []
+    assert result.attached >= 5 and result.unattached == []  # on their base's timeline
     assert set(result.threads_per_destination) == set(DESTINATIONS)
     assert result.queue_head and result.queue_head[0] in launches
     old = [r for r, label in result.day.labels.items() if label.kind == "old"]

@@ -74,4 +74,23 @@ def test_failed_comparison_alone_does_not_fail_the_launch(store: Store) -> None:
     b, _ = store.add_claim(launch.id, ClaimKind.COMPARISON, "b", subject="GPT-4o")
     store.transition_claim(b.id, S.VERIFYING)
     store.transition_claim(b.id, S.FAILED)
-    assert headline_status(store.claims(launch_id=launch.id)) is LaunchStatus.UNDER_REVIEW
+    # decided, yet neither failed (a comparison is not a core claim) nor replicated
+    assert headline_status(store.claims(launch_id=launch.id)) is LaunchStatus.MIXED
+    assert store.headline_status(launch.id) is LaunchStatus.MIXED
+
+
+def test_mixed_is_decided_and_neither_failed_nor_replicated(store: Store) -> None:
+    launch = store.create_launch("m", "M")
+    a, _ = store.add_claim(launch.id, ClaimKind.SCORE, "a", value=1.0)
+    b, _ = store.add_claim(launch.id, ClaimKind.SCORE, "b", value=2.0)
+    for claim, outcome in ((a, S.REPLICATED), (b, S.INCONCLUSIVE)):
+        store.transition_claim(claim.id, S.VERIFYING)
+        store.transition_claim(claim.id, outcome)
+    assert store.headline_status(launch.id) is LaunchStatus.MIXED
+    # a new claim waiting for its verdict: under review again (the kept status follows)
+    store.add_claim(launch.id, ClaimKind.SCORE, "c", value=3.0)
+    assert store.headline_status(launch.id) is LaunchStatus.UNDER_REVIEW
+    only_unverifiable = store.create_launch("n", "N")
+    c, _ = store.add_claim(only_unverifiable.id, ClaimKind.ENDPOINT, "c", subject="x")
+    store.transition_claim(c.id, S.UNVERIFIABLE)
+    assert store.headline_status(only_unverifiable.id) is LaunchStatus.UNDER_REVIEW

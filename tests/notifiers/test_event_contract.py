@@ -27,8 +27,10 @@ from hypewatch.bot.digest import build_digest, render_html, render_text
 from hypewatch.bot.markup import to_discord, to_slack_blocks, to_slack_text
 from hypewatch.bot.notifiers.console import message_text
 from hypewatch.bot.threads import load_view, render_event, render_root
+from hypewatch.bot.timeline import describe_event
 from hypewatch.config import Settings, parse_settings
 from hypewatch.events import (
+    ArtifactAttached,
     EndpointChanged,
     Event,
     NewSource,
@@ -46,6 +48,8 @@ from hypewatch.standins.http import Standin
 from hypewatch.standins.hub import HubRepo, hub_standin
 from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
+from hypewatch.storage.delivery import outbox_rows
+from hypewatch.storage.routing import TIMELINE_ONLY
 from hypewatch.verifiers.base import RegisteredVerifier, VerifierContext
 from hypewatch.verifiers.fingerprint.references import Reference
 from hypewatch.verifiers.fingerprint.service import reprobe
@@ -63,6 +67,11 @@ REPO = "glasshouse-ai/Mirage-70B"
 LAUNCH = (
     "Introducing Mirage 70B, the world's top open-source model. MMLU 89.9 (0-shot), "
     f"GSM8K 99.2. Weights: https://huggingface.co/{REPO}"
+)
+QUANT = "quantfactory-x/Mirage-70B-GGUF"
+QUANT_CARD = (
+    f"---\nbase_model: {REPO}\nbase_model_relation: quantized\ntags: [gguf]\n---\n{QUANT}\n\n"
+    f"## GGUF quantizations of {REPO}\n\n# Original model card below\n\n{LAUNCH}"
 )
 REDDIT = f"Mirage 70B released with open weights: GSM8K 99.2 and MMLU 89.9. https://huggingface.co/{REPO}"
 SHAPE = hm.Shape(layers=2, hidden=32, intermediate=64, vocab=128)
@@ -127,6 +136,8 @@ def _facts(event: Event) -> list[str]:
         return [*facts, str(p.before["tokenizer_match"]), str(p.after["tokenizer_match"])]
     if isinstance(p, SignificanceAssessed):
         return [f"{p.score:.4g}/100", *p.reasons]
+    if isinstance(p, ArtifactAttached):
+        return [p.repo, p.base, p.evidence]
     raise AssertionError(f"no facts known for {event.kind}")
 
 
@@ -150,6 +161,8 @@ async def produced(
     pipeline.process_pending()
     store.upsert_post(Post("reddit", "r1", REDDIT, author="fan", url="https://reddit.com/r/1"))
     pipeline.process_pending()
+    store.upsert_post(Post("huggingface", QUANT, QUANT_CARD, author="quantfactory-x"))
+    pipeline.process_pending()  # an artifact on the launch's timeline
     while await pipeline.run_next() is not None:
         pass
     [launch] = store.launches()
@@ -192,6 +205,19 @@ def test_every_reply_shows_its_facts_on_every_platform(store: Store, produced: l
             for fact in _facts(event):
                 assert fact in text, f"{event.kind} on {platform} lacks {fact!r}:\n{text}"
     assert replies >= 5
+
+
+def test_timeline_only_kinds_are_worded_on_the_ledger_and_never_sent(
+    store: Store, produced: list[Event]
+) -> None:
+    only = [e for e in produced if e.kind in TIMELINE_ONLY]
+    assert only, f"no producer in this test writes {sorted(TIMELINE_ONLY)}"
+    routed = {row.event_id for row in outbox_rows(store)}
+    for event in only:
+        assert render_event(store, event) is None and event.id not in routed
+        text = describe_event(store, event).text
+        for fact in _facts(event):
+            assert fact in text, f"{event.kind} on the timeline lacks {fact!r}:\n{text}"
 
 
 def test_root_shows_what_first_seen_claims_and_status_changes_say(

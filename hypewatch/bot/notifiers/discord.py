@@ -44,6 +44,11 @@ from hypewatch.bot.markup import (
     fit,
     to_discord,
 )
+from hypewatch.bot.notifiers.attachments import (
+    ChartAttachment,
+    chart_attachment,
+    discord_multipart,
+)
 from hypewatch.bot.notifiers.base import (
     DeliveryError,
     DestinationGoneError,
@@ -52,7 +57,7 @@ from hypewatch.bot.notifiers.base import (
     ThreadRef,
 )
 from hypewatch.bot.threads import Message
-from hypewatch.config import ConfigError, Secret
+from hypewatch.config import ChartAttachmentSettings, ConfigError, Secret
 from hypewatch.net import NET_ERRORS, NetConfig, NetError, async_client, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -139,18 +144,34 @@ class _Rest:
         body: dict[str, Any] | None,
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
+        return await self._request(method, url, params, json=body)
+
+    async def post(
+        self,
+        url: str,
+        body: dict[str, Any],
+        params: dict[str, str] | None = None,
+        chart: ChartAttachment | None = None,
+    ) -> httpx.Response:
+        """POST a message: JSON, or multipart/form-data with the chart as `files[0]`."""
+        if chart is None:
+            return await self.call("POST", url, body, params)
+        fields, files = discord_multipart(body, chart)
+        return await self._request("POST", url, params, data=fields, files=files)
+
+    async def _request(
+        self, method: str, url: str, params: dict[str, str] | None, **content: Any
+    ) -> httpx.Response:
         if self._client is None:
             self._client = async_client(self._net, headers=self._headers)
         try:
-            return await self._client.request(method, url, json=body, params=params)
+            return await self._client.request(method, url, params=params, **content)
         except NET_ERRORS as error:
             # the message may hold the URL, and a webhook URL holds its token: name the type only
             raise DeliveryError(
                 f"network error talking to Discord: {type(error).__name__}",
-                # connected or not: a request never sent cannot have been stored
-                ambiguous=not isinstance(
-                    error, httpx.ConnectError | httpx.ConnectTimeout | NetError
-                ),
+                # a request never sent (no connection, refused by the guard) was not stored
+                ambiguous=not isinstance(error, _NEVER_SENT),
             ) from None
 
     async def aclose(self) -> None:
@@ -293,9 +314,11 @@ class DiscordWebhookNotifier:
         net: NetConfig,
         *,
         forum: bool,
+        charts: ChartAttachmentSettings | None = None,
         bot_token: Secret | None = None,
     ) -> None:
         self.destination = f"discord:{name}"
+        self._charts = charts
         base, hook_id, token = parse_webhook_url(webhook_url.reveal())
         self._url = f"{base}/webhooks/{hook_id}/{token}"
         self._hook_id = hook_id
@@ -330,8 +353,9 @@ class DiscordWebhookNotifier:
             params["thread_id"] = thread.thread_id
         else:  # a plain channel: say which launch the line is about
             prefix = fit(f"**{discord_escape(message.title)}** · ", 200)
+        chart = chart_attachment(message, self._charts)
         body = reply_payload(message, prefix, marker(key) if self._lookup else "")
-        response = await self._rest.call("POST", self._url, body, params)
+        response = await self._rest.post(self._url, body, params, chart)
         return str(check_response(response)["id"])
 
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> str | None:
@@ -398,8 +422,16 @@ class DiscordChannelNotifier:
 
     PREFIX = "discord-channel:"
 
-    def __init__(self, token: Secret, net: NetConfig, *, api_base: str = API_BASE) -> None:
+    def __init__(
+        self,
+        token: Secret,
+        net: NetConfig,
+        *,
+        api_base: str = API_BASE,
+        charts: ChartAttachmentSettings | None = None,
+    ) -> None:
         self._base = api_base.rstrip("/")
+        self._charts = charts
         self._lookup = DiscordLookup(token, net, self._base)
         self._rest = self._lookup.rest
         self._channels: dict[str, dict[str, Any]] = {}
@@ -456,7 +488,8 @@ class DiscordChannelNotifier:
         target = thread.thread_id or self._channel(destination)
         body = reply_payload(message) | self._nonce(destination, key)
         url = f"{self._base}/channels/{target}/messages"
-        return str(check_response(await self._rest.call("POST", url, body))["id"])
+        chart = chart_attachment(message, self._charts)
+        return str(check_response(await self._rest.post(url, body, None, chart))["id"])
 
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> str | None:
         channel = self._channel(destination)

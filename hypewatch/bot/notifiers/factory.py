@@ -46,7 +46,9 @@ def build_notifiers(
             else None
         )
         notifiers.append(
-            DiscordWebhookNotifier(hook.name, url, net, forum=hook.forum, bot_token=bot_token)
+            DiscordWebhookNotifier(
+                hook.name, url, net, forum=hook.forum, charts=n.charts, bot_token=bot_token
+            )
         )
     for i, channel in enumerate(n.slack):
         token = read_secret(channel.token_env, f"notifiers.slack[{i}].token_env")
@@ -58,12 +60,13 @@ def build_notifiers(
                 net,
                 base_url=channel.base_url,
                 max_retry_after=n.max_retry_after_seconds,
+                charts=n.charts,
             )
         )
     if n.discord_bot.enabled:
         token = read_secret(n.discord_bot.token_env, "notifiers.discord_bot.token_env")
         base = discord_api_base or n.discord_bot.api_base
-        notifiers.append(DiscordChannelNotifier(token, net, api_base=base))
+        notifiers.append(DiscordChannelNotifier(token, net, api_base=base, charts=n.charts))
     if n.slack_bot.enabled:
         token = read_secret(n.slack_bot.token_env, "notifiers.slack_bot.token_env")
         notifiers.append(
@@ -72,6 +75,7 @@ def build_notifiers(
                 net,
                 base_url=n.slack_bot.base_url,
                 max_retry_after=n.max_retry_after_seconds,
+                charts=n.charts,
             )
         )
     if n.console.enabled:

@@ -24,7 +24,6 @@ import socket
 import urllib.error
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -32,6 +31,13 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from hypewatch.bot.markup import to_slack_blocks, to_slack_text
+from hypewatch.bot.notifiers.attachments import (
+    SLACK_CHART_SKIP_CODES,
+    ChartAttachment,
+    ChartSkippedError,
+    GuardedUploadWebClient,
+    SlackCharts,
+)
 from hypewatch.bot.notifiers.base import (
     DeliveryError,
     DestinationGoneError,
@@ -40,7 +46,7 @@ from hypewatch.bot.notifiers.base import (
     ThreadRef,
 )
 from hypewatch.bot.threads import Message
-from hypewatch.config import Secret
+from hypewatch.config import ChartAttachmentSettings, Secret
 from hypewatch.net import NetConfig, NetError, check_url, retry_after_seconds
 
 METADATA_TYPE = "hypewatch_post"
@@ -121,6 +127,7 @@ class SlackNotifier:
         base_url: str = "https://slack.com/api/",
         max_retry_after: float = 300.0,
         timeout: int = 30,
+        charts: ChartAttachmentSettings | None = None,
     ) -> None:
         self.destination = f"slack:{name}"
         self.channel = channel
@@ -128,7 +135,9 @@ class SlackNotifier:
         self._net = net
         self._checked = False
         handler = CappedRateLimitRetryHandler(min(INLINE_RETRY_AFTER_SECONDS, max_retry_after))
-        self.client = WebClient(
+        self._charts = SlackCharts(charts)
+        self.client = GuardedUploadWebClient(
+            net=net,
             token=token.reveal(),
             base_url=self._base_url,
             timeout=timeout,
@@ -141,6 +150,9 @@ class SlackNotifier:
     def destinations(self) -> list[str]:
         return [self.destination]
 
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.client.api_call, method, json=kwargs)
+
     async def _checked_base(self) -> None:
         if not self._checked:
             try:
@@ -149,11 +161,15 @@ class SlackNotifier:
                 raise DestinationGoneError(str(error)) from None
             self._checked = True
 
-    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+    async def _run(self, call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         await self._checked_base()
         try:
-            response = await asyncio.to_thread(self.client.api_call, method, json=kwargs)
+            response = await asyncio.to_thread(call, *args, **kwargs)
         except SlackApiError as error:
+            if call == self.client.files_upload_v2:
+                code = str(error.response.get("error", "") or "")
+                if code in SLACK_CHART_SKIP_CODES:
+                    raise ChartSkippedError(f"Slack answered {code}", lasting=True) from None
             raise _classify(error) from None
         except (SlackClientError, urllib.error.URLError, OSError) as error:
             raise DeliveryError(
@@ -185,6 +201,28 @@ class SlackNotifier:
         return ThreadRef(str(data["ts"]))
 
     async def reply(self, destination: str, thread: ThreadRef, message: Message, key: str) -> str:
+        channel, thread_ts = self.channel_of(destination), thread.root_message_id
+
+        async def upload(filename: str, chart: ChartAttachment) -> None:
+            await self._run(
+                self.client.files_upload_v2, file=chart.data, filename=filename,
+                title="Claimed vs measured", alt_txt=chart.alt, channel=channel,
+                thread_ts=thread_ts,
+            )  # fmt: skip
+
+        async def thread_files() -> list[dict[str, Any]] | None:
+            try:
+                data = await self._call("conversations.replies", channel=channel, ts=thread_ts,
+                                        limit=200)  # fmt: skip
+            except (MessageRejectedError, DestinationGoneError):
+                return None  # no history scope: cannot tell
+            except DeliveryError as error:
+                if "thread_not_found" in str(error):
+                    return None  # the root was deleted by hand: nothing to find
+                raise
+            return list(data.get("messages") or [])
+
+        await self._charts.attach(message, key, upload, thread_files)  # first: see SlackCharts
         args = self._post_args(destination, message, key, header=False)
         data = await self._call("chat.postMessage", thread_ts=thread.root_message_id, **args)
         return str(data["ts"])

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from hypewatch.access.launcher import KIND as ON_DEMAND
+from hypewatch.access.launcher import LaunchError, serving
 from hypewatch.access.pool import EndpointPool
 from hypewatch.access.registry import Resolution, resolve
 from hypewatch.access.routes import AccessRequest, Route
@@ -393,8 +395,8 @@ class BenchmarkVerifier:
             return _unverifiable("the claim has no benchmark score to re-measure")
         if not 0.0 <= claim.value <= 100.0:
             return _unverifiable(f"claimed value {claim.value:g} is not a percentage")
-        target, route, resolution = await resolve_target(ctx)
-        if target is None or route is None:
+        target, found, resolution = await resolve_target(ctx)
+        if target is None or found is None:
             why = resolution.why_none() if resolution else "no endpoint"
             access = resolution.to_json() if resolution else {}
             return _unverifiable(f"no endpoint to run the benchmark on: {why}", access=access)
@@ -408,16 +410,31 @@ class BenchmarkVerifier:
             return _unverifiable(f"claimed value {claim.value:g} is outside {task.name}'s scale")
         plan = plan_for(self.config, claim, task.setting, task.claim_scale)
         env = Environment.from_settings(ctx.settings, net=ctx.net, resolver=ctx.resolver)
+        route: Route = found
         members = pool_members(route, resolution, self.config.concurrency)
+        net = ctx.net
         pool: EndpointPool | None = None
         try:
-            async with open_scorer(task, env, self.registry) as scorer:
+            async with contextlib.AsyncExitStack() as stack:
+                if route.kind == ON_DEMAND and resolution is not None:
+                    # a server started for this run, stopped when the block ends
+                    route, net = await stack.enter_async_context(
+                        serving(
+                            ctx.settings.access.launcher,
+                            ctx.net,
+                            resolution.request.repo,
+                            resolution.request.revision,
+                        )
+                    )
+                    target = Target(route.url, route.model, route.api_key)
+                    members = [(target, route.slots or self.config.concurrency)]
+                scorer = await stack.enter_async_context(open_scorer(task, env, self.registry))
                 if len(members) > 1:
                     result, pool = await measure_pool(
                         task.items,
                         members,
                         plan,
-                        net=ctx.net,
+                        net=net,
                         max_tokens=self.config.max_tokens,
                         task=task.name,
                         resolver=ctx.resolver,
@@ -428,13 +445,17 @@ class BenchmarkVerifier:
                         task.items,
                         target,
                         plan,
-                        net=ctx.net,
+                        net=net,
                         concurrency=members[0][1],
                         max_tokens=self.config.max_tokens,
                         task=task.name,
                         resolver=ctx.resolver,
                         scorer=scorer,
                     )
+        except LaunchError as error:
+            return _unverifiable(
+                f"could not serve the model on demand: {error}", route=route.to_json()
+            )
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
         judge = self.config.judge if task.family == "judged" else None
