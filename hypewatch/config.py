@@ -457,6 +457,12 @@ class SignificanceSettings(Section):
     notable: float = Field(40.0, ge=0, le=100)
     source_points: float = Field(20.0, ge=0, le=100)  # per platform beyond the first
     velocity_cap: float = Field(20.0, ge=0, le=100)
+    #: The Hub watcher snapshots a repo's likes/downloads at each poll for this many hours
+    #: after its createdAt, and the launch is re-scored with each new snapshot; 0: the first
+    #: sight only (docs/significance.md, "Velocity over the first hours").
+    velocity_follow_hours: float = Field(6.0, ge=0, le=48)
+    #: Velocity is the growth between the newest snapshot and the oldest within this window.
+    velocity_window_minutes: float = Field(60.0, ge=5, le=720)
     score_points: float = Field(4.0, ge=0, le=100)  # per own score claimed
     score_cap: float = Field(16.0, ge=0, le=100)
     superlative_points: float = Field(5.0, ge=0, le=100)
