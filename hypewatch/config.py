@@ -538,6 +538,9 @@ class DiscordWebhookSettings(Section):
     name: str
     webhook_url_env: EnvName
     forum: bool = True
+    #: A bot token (env var) that can read the webhook's channel: an unconfirmed post is
+    #: looked up before it is sent again, and forum posts are renamed as the status changes.
+    bot_token_env: EnvName | None = None
     filters: Filters = Field(default_factory=Filters)
 
 
@@ -745,6 +748,8 @@ def required_secrets(settings: Settings) -> list[tuple[str, str]]:
         needed.append(("sources.reddit.client_secret_env", reddit.client_secret_env))
     for i, hook in enumerate(settings.notifiers.discord):
         needed.append((f"notifiers.discord[{i}].webhook_url_env", hook.webhook_url_env))
+        if hook.bot_token_env:
+            needed.append((f"notifiers.discord[{i}].bot_token_env", hook.bot_token_env))
     for i, channel in enumerate(settings.notifiers.slack):
         needed.append((f"notifiers.slack[{i}].token_env", channel.token_env))
     if settings.notifiers.discord_bot.enabled:

@@ -7,7 +7,10 @@
                                               (re-checked: `hypewatch verify`, a re-upload,
                                                an endpoint swap, a target that now exists)
 
-Every move is a `status_changed` event; nothing is rewritten. The status a
+Every edge is one the code takes (`Pipeline.queue_claim`, `run_verification`,
+`_record`; tests/core/test_lifecycle.py drives each through the pipeline and
+fails on a declared edge no code makes). Every move is a `status_changed`
+event; nothing is rewritten. The status a
 round ends in is `claim_status(history)`: per verifier, its latest
 conclusive verdict (replicated or failed) stands until a newer conclusive
 one; only a verifier with no conclusive verdict counts with its latest. A
