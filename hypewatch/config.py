@@ -407,6 +407,15 @@ class LauncherSettings(Section):
         return self
 
 
+class BudgetSettings(Section):
+    """Model-access budgets across all routes (docs/access.md, "Budgets"); 0: no limit."""
+
+    run_tokens: int = Field(0, ge=0, le=10**13)
+    run_requests: int = Field(0, ge=0, le=10**9)
+    day_tokens: int = Field(0, ge=0, le=10**13)
+    day_requests: int = Field(0, ge=0, le=10**9)
+
+
 class AccessSettings(Section):
     """Model access: the route providers tried in order (docs/access.md)."""
 
@@ -419,6 +428,7 @@ class AccessSettings(Section):
     providers: list[str] = Field(default_factory=list, max_length=64)
     allow_staging: bool = False
     launcher: LauncherSettings = Field(default_factory=LauncherSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
 
     @field_validator("order")
     @classmethod
@@ -528,6 +538,9 @@ class DiscordWebhookSettings(Section):
     name: str
     webhook_url_env: EnvName
     forum: bool = True
+    #: A bot token (env var) that can read the webhook's channel: an unconfirmed post is
+    #: looked up before it is sent again, and forum posts are renamed as the status changes.
+    bot_token_env: EnvName | None = None
     filters: Filters = Field(default_factory=Filters)
 
 
@@ -735,6 +748,8 @@ def required_secrets(settings: Settings) -> list[tuple[str, str]]:
         needed.append(("sources.reddit.client_secret_env", reddit.client_secret_env))
     for i, hook in enumerate(settings.notifiers.discord):
         needed.append((f"notifiers.discord[{i}].webhook_url_env", hook.webhook_url_env))
+        if hook.bot_token_env:
+            needed.append((f"notifiers.discord[{i}].bot_token_env", hook.bot_token_env))
     for i, channel in enumerate(settings.notifiers.slack):
         needed.append((f"notifiers.slack[{i}].token_env", channel.token_env))
     if settings.notifiers.discord_bot.enabled:

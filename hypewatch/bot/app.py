@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from hypewatch.bot.clock import Clock
 from hypewatch.bot.outbox import OutboxSender
 from hypewatch.bot.pipeline import Pipeline
-from hypewatch.bot.scheduler import Daemon, Job, OutcomeHook, each_item
+from hypewatch.bot.scheduler import Daemon, Job, OutcomeHook, counts_of, each_item
 from hypewatch.config import Settings, optional_secret
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.plausibility import priority
@@ -159,15 +159,18 @@ def _reprobe_job(settings: Settings, pipeline: Pipeline) -> Job:
 
 
 def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:
-    from hypewatch.bot.digest import send_due_digest
+    from hypewatch.bot.digest_outbox import deliver_due_digests, send_due_digest
 
-    jobs = [
-        Job(
-            "outbox",
-            sender.deliver_pending,
-            interval_seconds=settings.daemon.outbox_interval_seconds,
-        )
-    ]
+    async def outbox() -> dict[str, int]:
+        counts = counts_of(await sender.deliver_pending())
+        if settings.digest.enabled:  # digest rows waiting for a retry are outbox rows too
+            digests = await asyncio.to_thread(
+                deliver_due_digests, store, settings.digest, retries=0
+            )
+            counts |= {f"digest_{k}": v for k, v in counts_of(digests).items() if k != "errors"}
+        return counts
+
+    jobs = [Job("outbox", outbox, interval_seconds=settings.daemon.outbox_interval_seconds)]
     if settings.digest.enabled:
 
         async def digest() -> dict[str, int]:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hypewatch import lifecycle
+from hypewatch.access.budget import UsageLog
 from hypewatch.config import Settings, optional_secret
 from hypewatch.errors import StorageError
 from hypewatch.events import (
@@ -355,6 +356,7 @@ class Pipeline:
             posts=tuple(self.store.posts_for_launch(launch.id)),
             prior_verdicts=tuple(self.store.verdict_history(claim.id)),
             probes=self._probe_log(claim),
+            usage=UsageLog(self.store) if claim.kind is ClaimKind.SCORE else None,
             hf_repo=launch.hf_repo,
             revision=self.hashed_revision(launch) if claim.kind is ClaimKind.SCORE else None,
             endpoint=endpoint,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import sys
 import threading
 import time
@@ -138,6 +139,27 @@ def take_fault(handler: StandinHandler) -> bool:
     # A client that gave up waiting (a timeout test) has closed the connection.
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         handler.send_bytes(fault.status, fault.body, fault.content_type, fault.headers)
+    return True
+
+
+def drop_after_write(handler: StandinHandler, writer: str = "") -> bool:
+    """`state["drop_writes_every"] = N`: every Nth write of each `writer` (a webhook, a bot
+    token) this is called for is kept by the stand-in and its connection closed without an
+    answer (a connection lost after the service stored the message). True when this one
+    was dropped; `state["dropped"]` counts them per writer."""
+    every = int(handler.state.get("drop_writes_every") or 0)
+    if every <= 0:
+        return False
+    with handler.server.lock:
+        seen = handler.state.setdefault("writes_seen", {})
+        seen[writer] = seen.get(writer, 0) + 1
+        if seen[writer] % every:
+            return False
+        dropped = handler.state.setdefault("dropped", {})
+        dropped[writer] = dropped.get(writer, 0) + 1
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.shutdown(socket.SHUT_RDWR)
     return True
 
 

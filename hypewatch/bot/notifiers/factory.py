@@ -40,8 +40,15 @@ def build_notifiers(
     notifiers: list[Notifier] = []
     for i, hook in enumerate(n.discord):
         url = read_secret(hook.webhook_url_env, f"notifiers.discord[{i}].webhook_url_env")
+        bot_token = (
+            read_secret(hook.bot_token_env, f"notifiers.discord[{i}].bot_token_env")
+            if hook.bot_token_env
+            else None
+        )
         notifiers.append(
-            DiscordWebhookNotifier(hook.name, url, net, forum=hook.forum, charts=n.charts)
+            DiscordWebhookNotifier(
+                hook.name, url, net, forum=hook.forum, charts=n.charts, bot_token=bot_token
+            )
         )
     for i, channel in enumerate(n.slack):
         token = read_secret(channel.token_env, f"notifiers.slack[{i}].token_env")

@@ -20,6 +20,7 @@ network guard once, before the first call.
 from __future__ import annotations
 
 import asyncio
+import socket
 import urllib.error
 from typing import Any
 
@@ -49,6 +50,8 @@ from hypewatch.config import ChartAttachmentSettings, Secret
 from hypewatch.net import NetConfig, NetError, check_url, retry_after_seconds
 
 METADATA_TYPE = "hypewatch_post"
+#: How many of the latest messages a lookup reads (one page; Slack allows up to 999).
+LOOKUP_LIMIT = 200
 INLINE_RETRY_AFTER_SECONDS = 10.0
 
 _GONE = frozenset(
@@ -86,6 +89,12 @@ class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
         wait = retry_after_seconds(str(values[0]))
         return wait is not None and wait <= self.max_wait
+
+
+def _never_connected(error: BaseException) -> bool:
+    """Whether the request cannot have reached Slack (refused or unreachable connection)."""
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return isinstance(reason, ConnectionRefusedError | socket.gaierror)
 
 
 def _classify(error: SlackApiError) -> Exception:
@@ -144,13 +153,16 @@ class SlackNotifier:
     async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         return await self._run(self.client.api_call, method, json=kwargs)
 
-    async def _run(self, call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    async def _checked_base(self) -> None:
         if not self._checked:
             try:
                 await asyncio.to_thread(check_url, self._base_url, self._net)
             except NetError as error:
                 raise DestinationGoneError(str(error)) from None
             self._checked = True
+
+    async def _run(self, call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        await self._checked_base()
         try:
             response = await asyncio.to_thread(call, *args, **kwargs)
         except SlackApiError as error:
@@ -160,7 +172,10 @@ class SlackNotifier:
                     raise ChartSkippedError(f"Slack answered {code}", lasting=True) from None
             raise _classify(error) from None
         except (SlackClientError, urllib.error.URLError, OSError) as error:
-            raise DeliveryError(f"network error talking to Slack: {type(error).__name__}") from None
+            raise DeliveryError(
+                f"network error talking to Slack: {type(error).__name__}",
+                ambiguous=not _never_connected(error),
+            ) from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def channel_of(self, destination: str) -> str:
@@ -213,31 +228,28 @@ class SlackNotifier:
         return str(data["ts"])
 
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None:
+        """Slack threads have no name: the root's header (title and status) is what a reader
+        sees in the channel, and `chat.update` changes it."""
         args = self._post_args(destination, root, f"root-{root.launch_id}", header=True)
         for unsupported in ("unfurl_links", "unfurl_media"):
             args.pop(unsupported)
         await self._call("chat.update", ts=thread.root_message_id, **args)
 
-    async def find_delivered(
-        self, destination: str, thread: ThreadRef | None, key: str
-    ) -> str | None:
-        """Look for a message carrying our metadata key (needs channels:history)."""
+    async def _read(self, method: str, **params: Any) -> list[dict[str, Any]]:
+        """A read method (`conversations.history` / `.replies`) through the WebClient's own
+        method, which sends form parameters (read methods take no JSON body); the messages, or []
+        when Slack cannot tell (no `channels:history` scope, a network error)."""
+        call = getattr(self.client, method.replace(".", "_"))
         try:
-            if thread is None:
-                data = await self._call(
-                    "conversations.history", channel=self.channel_of(destination),
-                    include_all_metadata=True,
-                    limit=200,
-                )  # fmt: skip
-            else:
-                data = await self._call(
-                    "conversations.replies", channel=self.channel_of(destination),
-                    ts=thread.root_message_id,
-                    include_all_metadata=True, limit=200,
-                )  # fmt: skip
-        except (DeliveryError, MessageRejectedError, DestinationGoneError):
-            return None  # cannot tell: the sender posts again
-        for item in data.get("messages") or []:
+            response = await asyncio.to_thread(call, **params)
+        except (SlackApiError, SlackClientError, urllib.error.URLError, OSError):
+            return []  # cannot tell: the sender posts again
+        messages = response.get("messages") if isinstance(response.data, dict) else None
+        return [m for m in messages or [] if isinstance(m, dict)]
+
+    @staticmethod
+    def _carrying(messages: list[dict[str, Any]], key: str) -> str | None:
+        for item in messages:
             meta = item.get("metadata") or {}
             if (
                 meta.get("event_type") == METADATA_TYPE
@@ -245,6 +257,25 @@ class SlackNotifier:
             ):
                 return str(item.get("ts"))
         return None
+
+    async def find_thread(self, destination: str, key: str) -> ThreadRef | None:
+        """The root carrying our metadata key among the channel's latest messages."""
+        await self._checked_base()
+        messages = await self._read(
+            "conversations.history", channel=self.channel_of(destination),
+            include_all_metadata=True, limit=LOOKUP_LIMIT,
+        )  # fmt: skip
+        found = self._carrying(messages, key)
+        return ThreadRef(found) if found else None
+
+    async def find_delivered(self, destination: str, thread: ThreadRef, key: str) -> str | None:
+        """The reply carrying our metadata key in the thread (needs channels:history)."""
+        await self._checked_base()
+        messages = await self._read(
+            "conversations.replies", channel=self.channel_of(destination),
+            ts=thread.root_message_id, include_all_metadata=True, limit=LOOKUP_LIMIT,
+        )  # fmt: skip
+        return self._carrying(messages, key)
 
     async def aclose(self) -> None:
         return None
