@@ -338,19 +338,97 @@ class BenchmarkVerifierSettings(Section):
 
 
 _ROUTE_PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: What a launcher command template may name (docs/access.md, "On-demand serving").
+LAUNCH_PLACEHOLDERS = frozenset({"repo", "revision", "port", "host"})
+
+
+def _placeholders(template: str, what: str) -> set[str]:
+    import string
+
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        raise ValueError(f"{what} {template!r} is not a valid template: {error}") from None
+    unknown = names - LAUNCH_PLACEHOLDERS
+    if unknown:
+        known = ", ".join(f"{{{n}}}" for n in sorted(LAUNCH_PLACEHOLDERS))
+        raise ValueError(f"{what} names {sorted(unknown)}; it may name only {known}")
+    return names
+
+
+class LauncherSettings(Section):
+    """On-demand serving: a server started per REPO@REVISION from `command` when a model
+    has no other route, stopped when the run ends (docs/access.md)."""
+
+    #: e.g. "vllm serve {repo} --revision {revision} --host {host} --port {port}"; "": off.
+    command: str = Field("", max_length=4000)
+    #: The model id the started server serves (vLLM: the repo, or --served-model-name).
+    model: str = Field("{repo}", min_length=1, max_length=300)
+    host: str = Field("127.0.0.1", min_length=1, max_length=253)
+    port: int = Field(0, ge=0, le=65535)  # 0: a free port per launch
+    #: Repos that may be served on demand (shell-style, case-insensitive).
+    repo_patterns: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=256)
+    startup_seconds: float = Field(900.0, gt=0, le=86_400)
+    poll_seconds: float = Field(2.0, gt=0, le=60)
+    stop_seconds: float = Field(30.0, gt=0, le=600)
+    max_servers: int = Field(1, ge=1, le=64)  # servers running at once (GPUs); others queue
+    concurrency: int | None = Field(None, ge=1, le=1024)  # requests in flight on one
+    api_key_env: EnvName | None = None  # the key the server wants (vllm --api-key)
+    log_lines: int = Field(30, ge=0, le=1000)  # log tail in a failure's reason
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, command: str) -> str:
+        if not command.strip():
+            return ""
+        import shlex
+
+        try:
+            argv = shlex.split(command)
+        except ValueError as error:
+            raise ValueError(f"cannot split {command!r} into arguments: {error}") from None
+        for arg in argv:
+            _placeholders(arg, "access.launcher.command")
+        return command
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, model: str) -> str:
+        _placeholders(model, "access.launcher.model")
+        return model
+
+    @model_validator(mode="after")
+    def _port_named(self) -> LauncherSettings:
+        if self.command and not self.port and "{port}" not in self.command:
+            raise ValueError(
+                "access.launcher.command must contain {port} (the free port hypewatch "
+                "picks and polls), or set access.launcher.port to the port it listens on"
+            )
+        return self
+
+
+class BudgetSettings(Section):
+    """Model-access budgets across all routes (docs/access.md, "Budgets"); 0: no limit."""
+
+    run_tokens: int = Field(0, ge=0, le=10**13)
+    run_requests: int = Field(0, ge=0, le=10**9)
+    day_tokens: int = Field(0, ge=0, le=10**13)
+    day_requests: int = Field(0, ge=0, le=10**9)
 
 
 class AccessSettings(Section):
     """Model access: the route providers tried in order (docs/access.md)."""
 
     order: list[str] = Field(
-        default_factory=lambda: ["own_servers", "inference_providers", "launch_api"],
+        default_factory=lambda: ["own_servers", "inference_providers", "on_demand", "launch_api"],
         min_length=1,
         max_length=16,
     )
     router_url: str = "https://router.huggingface.co/v1"
     providers: list[str] = Field(default_factory=list, max_length=64)
     allow_staging: bool = False
+    launcher: LauncherSettings = Field(default_factory=LauncherSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
 
     @field_validator("order")
     @classmethod
@@ -389,6 +467,12 @@ class SignificanceSettings(Section):
     notable: float = Field(40.0, ge=0, le=100)
     source_points: float = Field(20.0, ge=0, le=100)  # per platform beyond the first
     velocity_cap: float = Field(20.0, ge=0, le=100)
+    #: The Hub watcher snapshots a repo's likes/downloads at each poll for this many hours
+    #: after its createdAt, and the launch is re-scored with each new snapshot; 0: the first
+    #: sight only (docs/significance.md, "Velocity over the first hours").
+    velocity_follow_hours: float = Field(6.0, ge=0, le=48)
+    #: Velocity is the growth between the newest snapshot and the oldest within this window.
+    velocity_window_minutes: float = Field(60.0, ge=5, le=720)
     score_points: float = Field(4.0, ge=0, le=100)  # per own score claimed
     score_cap: float = Field(16.0, ge=0, le=100)
     superlative_points: float = Field(5.0, ge=0, le=100)
@@ -454,6 +538,9 @@ class DiscordWebhookSettings(Section):
     name: str
     webhook_url_env: EnvName
     forum: bool = True
+    #: A bot token (env var) that can read the webhook's channel: an unconfirmed post is
+    #: looked up before it is sent again, and forum posts are renamed as the status changes.
+    bot_token_env: EnvName | None = None
     filters: Filters = Field(default_factory=Filters)
 
 
@@ -502,8 +589,18 @@ class ConsoleSettings(Section):
     enabled: bool = True
 
 
+class ChartAttachmentSettings(Section):
+    """The claimed-vs-measured PNG attached to Discord and Slack verdict replies that have
+    measured numbers (`bot/notifiers/attachments.py`, docs/notifications.md)."""
+
+    enabled: bool = True
+    #: A chart larger than this (bytes) is left off; the reply still goes out.
+    max_bytes: int = Field(1_000_000, ge=10_000, le=8_000_000)
+
+
 class NotifiersSettings(Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    charts: ChartAttachmentSettings = Field(default_factory=ChartAttachmentSettings)
     discord_bot: DiscordBotSettings = Field(default_factory=DiscordBotSettings)
     slack_bot: SlackBotSettings = Field(default_factory=SlackBotSettings)
     discord: list[DiscordWebhookSettings] = Field(default_factory=list)
@@ -651,6 +748,8 @@ def required_secrets(settings: Settings) -> list[tuple[str, str]]:
         needed.append(("sources.reddit.client_secret_env", reddit.client_secret_env))
     for i, hook in enumerate(settings.notifiers.discord):
         needed.append((f"notifiers.discord[{i}].webhook_url_env", hook.webhook_url_env))
+        if hook.bot_token_env:
+            needed.append((f"notifiers.discord[{i}].bot_token_env", hook.bot_token_env))
     for i, channel in enumerate(settings.notifiers.slack):
         needed.append((f"notifiers.slack[{i}].token_env", channel.token_env))
     if settings.notifiers.discord_bot.enabled:

@@ -7,7 +7,10 @@
                                               (re-checked: `hypewatch verify`, a re-upload,
                                                an endpoint swap, a target that now exists)
 
-Every move is a `status_changed` event; nothing is rewritten. The status a
+Every edge is one the code takes (`Pipeline.queue_claim`, `run_verification`,
+`_record`; tests/core/test_lifecycle.py drives each through the pipeline and
+fails on a declared edge no code makes). Every move is a `status_changed`
+event; nothing is rewritten. The status a
 round ends in is `claim_status(history)`: per verifier, its latest
 conclusive verdict (replicated or failed) stands until a newer conclusive
 one; only a verifier with no conclusive verdict counts with its latest. A
@@ -31,6 +34,7 @@ from hypewatch.models import (
 
 _S = ClaimStatus
 _FINISHED = frozenset({_S.REPLICATED, _S.FAILED, _S.INCONCLUSIVE, _S.UNVERIFIABLE})
+_PENDING = frozenset({_S.CLAIMED, _S.VERIFYING})
 
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     _S.CLAIMED: frozenset({_S.VERIFYING, _S.UNVERIFIABLE}),
@@ -72,14 +76,21 @@ def is_finished(status: ClaimStatus) -> bool:
 
 
 def headline_status(claims: Iterable[Claim]) -> LaunchStatus:
-    """A launch's headline: `failed` if any core claim failed, `replicated`
-    when every claim that could be verified was verified and replicated,
-    otherwise `under review`."""
+    """A launch's headline, the one rule every page, thread and digest shows:
+
+    - `failed` if any core claim (score, base model, endpoint, open weights) failed;
+    - `replicated` when every claim that could be verified was verified and replicated;
+    - `mixed` when every such claim is decided (none is `claimed` or `verifying`) and yet
+      neither of the above holds: some are inconclusive, or only a comparison failed;
+    - otherwise `under review` (something is still waiting or being verified, or nothing
+      could be checked at all)."""
     checkable = [c for c in claims if c.status is not ClaimStatus.UNVERIFIABLE]
     if any(c.status is ClaimStatus.FAILED and c.kind in CORE_KINDS for c in checkable):
         return LaunchStatus.FAILED
     if checkable and all(c.status is ClaimStatus.REPLICATED for c in checkable):
         return LaunchStatus.REPLICATED
+    if checkable and not any(c.status in _PENDING for c in checkable):
+        return LaunchStatus.MIXED
     return LaunchStatus.UNDER_REVIEW
 
 

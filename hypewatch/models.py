@@ -66,6 +66,7 @@ class LaunchStatus(enum.StrEnum):
     FAILED = "failed"
     REPLICATED = "replicated"
     UNDER_REVIEW = "under review"
+    MIXED = "mixed"
 
 
 class EventKind(enum.StrEnum):

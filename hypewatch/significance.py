@@ -5,8 +5,10 @@ print (docs/significance.md has the defaults and why):
 
 - **publisher**: the Hub organisation is on the known list (`significance.known_orgs`), or has
   launched here before (earlier launches in the store);
-- **velocity**: what the Hub listing says when the repo is first seen -- likes per hour since
-  `createdAt`, `trendingScore`, `downloads` (the Hub's 30-day count) -- and the engagement of
+- **velocity**: the Hub watcher's snapshots of the repo over its first hours
+  (`storage/hub_snapshots`): likes per hour -- the larger of the rate since `createdAt` and
+  the growth within the last `velocity_window_minutes` -- `trendingScore` and `downloads` as
+  last seen (without snapshots: the post's counts when first seen); and the engagement of
   the X/Reddit posts (`plausibility.hype_score`);
 - **corroboration**: the same launch seen on more than one platform (Hub, X, Reddit);
 - **the claims themselves**: its own scores, superlative language, plausibility flags.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypewatch.config import SignificanceSettings
@@ -33,6 +35,7 @@ from hypewatch.extractors.plausibility import (
 )
 from hypewatch.models import Claim, ClaimKind, Launch, Post, Source
 from hypewatch.storage import Store
+from hypewatch.storage.hub_snapshots import HubSnapshot, snapshots
 
 __all__ = ["Significance", "assess", "queue_priority", "thread_decision"]
 
@@ -83,30 +86,64 @@ def _publisher(store: Store, launch: Launch, cfg: SignificanceSettings) -> tuple
     return 0.0, f"publisher: {launch.org} is new here and not on the known list"
 
 
-def _hub_velocity(hub: Post, launch: Launch) -> tuple[float, str]:
+#: The shortest span a growth rate is measured over (two polls a minute apart say little).
+MIN_SPAN_HOURS = 0.25
+
+
+def _growth(series: list[HubSnapshot], window: timedelta) -> tuple[float, float, float]:
+    """(likes gained, downloads gained, hours) between the newest snapshot and the oldest
+    one within `window` before it (the one just before, when none other is)."""
+    newest = series[-1]
+    earlier = series[:-1]
+    inside = [s for s in earlier if s.at >= newest.at - window]
+    ref = inside[0] if inside else (earlier[-1] if earlier else None)
+    if ref is None:
+        return 0.0, 0.0, 0.0
+    hours = max(MIN_SPAN_HOURS, (newest.at - ref.at).total_seconds() / 3600)
+    return max(0, newest.likes - ref.likes), max(0, newest.downloads - ref.downloads), hours
+
+
+def _hub_velocity(
+    store: Store, hub: Post, launch: Launch, cfg: SignificanceSettings
+) -> tuple[float, str]:
     created = _when(hub.raw.get("created_at")) or hub.created_at
-    hours = max(1.0, (launch.first_seen - created).total_seconds() / 3600)
-    likes = _number(hub.engagement, "likes")
-    trending = _number(hub.engagement, "trending_score")
-    downloads = _number(hub.engagement, "downloads")
+    series = snapshots(store, hub.native_id) if cfg.velocity_follow_hours else []
+    seen_at = series[-1].at if series else launch.first_seen
+    hours = max(1.0, (seen_at - created).total_seconds() / 3600)
+    if series:
+        likes, downloads = float(series[-1].likes), float(series[-1].downloads)
+        trending = series[-1].trending_score
+    else:
+        likes = _number(hub.engagement, "likes")
+        trending = _number(hub.engagement, "trending_score")
+        downloads = _number(hub.engagement, "downloads")
     per_hour = likes / hours
+    text = f"Hub: {likes:.0f} likes in {hours:.0f} h ({per_hour:.1f}/h)"
+    gained, fetched, span = (
+        _growth(series, timedelta(minutes=cfg.velocity_window_minutes)) if series else (0, 0, 0)
+    )
+    if span:
+        per_hour = max(per_hour, gained / span)
+        text += (
+            f", +{gained:.0f} likes and +{fetched:.0f} downloads in the last "
+            f"{span * 60:.0f} min ({gained / span:.1f} likes/h)"
+        )
     points = (
         10 * math.log10(1 + per_hour)
         + 5 * math.log10(1 + trending)
         + 2 * math.log10(1 + downloads / 1000)
     )
-    text = (
-        f"Hub: {likes:.0f} likes in {hours:.0f} h ({per_hour:.1f}/h), "
-        f"trending score {trending:g}, {downloads:.0f} downloads"
-    )
+    text += f", trending score {trending:g}, {downloads:.0f} downloads"
     return points, text
 
 
-def _velocity(posts: list[Post], launch: Launch, cfg: SignificanceSettings) -> tuple[float, str]:
+def _velocity(
+    store: Store, posts: list[Post], launch: Launch, cfg: SignificanceSettings
+) -> tuple[float, str]:
     points, parts = 0.0, []
     hub = next((p for p in posts if p.source == Source.HUGGINGFACE), None)
     if hub is not None:
-        hub_points, text = _hub_velocity(hub, launch)
+        hub_points, text = _hub_velocity(store, hub, launch, cfg)
         points += hub_points
         parts.append(text)
     social = max((hype_score(p.engagement) for p in posts if p.source != "huggingface"), default=0)
@@ -163,7 +200,7 @@ def assess(store: Store, launch: Launch, cfg: SignificanceSettings) -> Significa
         return Significance(0.0, (old,), old_repo=True)
     parts: list[tuple[float, str]] = [
         _publisher(store, launch, cfg),
-        _velocity(posts, launch, cfg),
+        _velocity(store, posts, launch, cfg),
     ]
     platforms = sorted({p.source for p in posts})
     extra = max(0, len(platforms) - 1)

@@ -18,6 +18,7 @@ ENTRY_POINT_GROUP = "hypewatch.access"
 BUILTIN = {
     "own_servers": "hypewatch.access.own_servers:OwnServers",
     "inference_providers": "hypewatch.access.inference_providers:InferenceProviders",
+    "on_demand": "hypewatch.access.on_demand:OnDemand",
     "launch_api": "hypewatch.access.launch_api:LaunchApi",
 }
 

@@ -1,6 +1,8 @@
 """Assembles the running application from settings: pipeline, daemon jobs, delivery.
 
-Everything here is wiring; each part is built and tested in its own module.
+Everything here is wiring; each part is built and tested in its own module. `hypewatch run`
+and `hypewatch demo` build the same application: the demo passes a simulated clock and its
+console, and runs the daemon's jobs at the story's times (hypewatch/demo/replay.py).
 """
 
 from __future__ import annotations
@@ -8,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hypewatch.bot.clock import Clock
 from hypewatch.bot.outbox import OutboxSender
 from hypewatch.bot.pipeline import Pipeline
-from hypewatch.bot.scheduler import Daemon, Job, each_item
+from hypewatch.bot.scheduler import Daemon, Job, OutcomeHook, counts_of, each_item
 from hypewatch.config import Settings, optional_secret
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.plausibility import priority
@@ -21,6 +24,9 @@ from hypewatch.models import Claim, Launch
 from hypewatch.net import NetConfig
 from hypewatch.storage import Store
 from hypewatch.verifiers.base import RegisteredVerifier, discover
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +74,18 @@ class Application:
     sender: OutboxSender | None = None
     jobs: list[Job] = field(default_factory=list)
 
-    def daemon(self) -> Daemon:
+    def daemon(
+        self, *, clock: Clock | None = None, on_outcome: OutcomeHook | None = None
+    ) -> Daemon:
+        """The daemon over these jobs, on the wall clock unless `clock` is given."""
         return Daemon(
             self.pipeline,
             self.jobs,
             verification_concurrency=self.settings.daemon.verification_concurrency,
             queue_interval=self.settings.daemon.queue_interval_seconds,
             shutdown_grace=self.settings.daemon.shutdown_grace_seconds,
+            clock=clock,
+            on_outcome=on_outcome,
         )
 
 
@@ -148,15 +159,18 @@ def _reprobe_job(settings: Settings, pipeline: Pipeline) -> Job:
 
 
 def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:
-    from hypewatch.bot.digest import send_due_digest
+    from hypewatch.bot.digest_outbox import deliver_due_digests, send_due_digest
 
-    jobs = [
-        Job(
-            "outbox",
-            sender.deliver_pending,
-            interval_seconds=settings.daemon.outbox_interval_seconds,
-        )
-    ]
+    async def outbox() -> dict[str, int]:
+        counts = counts_of(await sender.deliver_pending())
+        if settings.digest.enabled:  # digest rows waiting for a retry are outbox rows too
+            digests = await asyncio.to_thread(
+                deliver_due_digests, store, settings.digest, retries=0
+            )
+            counts |= {f"digest_{k}": v for k, v in counts_of(digests).items() if k != "errors"}
+        return counts
+
+    jobs = [Job("outbox", outbox, interval_seconds=settings.daemon.outbox_interval_seconds)]
     if settings.digest.enabled:
 
         async def digest() -> dict[str, int]:
@@ -182,15 +196,18 @@ def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> li
     return jobs
 
 
-def build_application(settings: Settings, store: Store) -> Application:
-    """The daemon's parts. Raises ConfigError (naming the env var) for a missing secret."""
+def build_application(
+    settings: Settings, store: Store, *, console: Console | None = None
+) -> Application:
+    """The daemon's parts. Raises ConfigError (naming the env var) for a missing secret.
+    `console`: where the console notifier prints (the demo's; default stdout)."""
     from hypewatch.bot.notifiers.factory import build_notifiers, start_delivery
     from hypewatch.bot.watchers.hub_http import configure_hub_http
 
     net = net_config(settings)
     configure_hub_http(net)
     pipeline = build_pipeline(settings, store)
-    notifiers = build_notifiers(settings, store, net=net)
+    notifiers = build_notifiers(settings, store, net=net, console=console)
     sender = start_delivery(settings, store, notifiers)
     jobs = _poll_jobs(settings, store)
     jobs += _delivery_jobs(settings, store, sender)

@@ -3,19 +3,15 @@
 `build_digest(store, now)` collects what happened in the 7 days before `now`;
 `render_html` / `render_text` turn it into the two parts (Jinja2; the HTML
 environment autoescapes); `build_email` makes the `EmailMessage` with the
-chart (claimed vs measured) as an inline `cid:` image; `send_weekly_digest`
-sends it once per ISO week, recorded in `digest_sends` so a restart never
-sends the same week twice. The record is written after the SMTP server
-accepted the message: a crash between the two can send that week's digest
-once more (at-least-once, like the outbox); it is never silently skipped.
+chart (claimed vs measured) as an inline `cid:` image. Sending it, once per
+ISO week and recipient, is `hypewatch.bot.digest_outbox`.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -25,9 +21,9 @@ from typing import Any
 import jinja2
 
 from hypewatch.bot.chart import png_chart
-from hypewatch.bot.email import MailError, check_addresses, send_message
+from hypewatch.bot.email import check_addresses
 from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, render_event, safe_url
-from hypewatch.config import DigestSettings, optional_secret
+from hypewatch.config import DigestSettings
 from hypewatch.events import Event, FirstSeen, StatusChanged
 from hypewatch.lifecycle import headline_verdict
 from hypewatch.models import ClaimKind, ClaimStatus, EventKind, utcnow
@@ -307,16 +303,27 @@ def preview_html(digest: Digest) -> str:
     return render_html(digest, image_src=f"data:image/png;base64,{data}" if data else "")
 
 
-def build_email(digest: Digest, settings: DigestSettings) -> EmailMessage:
-    """multipart/alternative: text, and HTML with the chart inline (multipart/related)."""
-    recipients = check_addresses(settings.recipients, "digest.recipients")
+def message_id(iso_week: str, recipients: list[str]) -> str:
+    """The same for every attempt at the same week and recipients, so a receiver (or a
+    person) can tell a re-send after an ambiguous failure from a new digest."""
+    tag = hashlib.sha256("\n".join(sorted(recipients)).encode()).hexdigest()[:16]
+    return f"<digest.{iso_week}.{tag}@hypewatch.local>"
+
+
+def build_email(
+    digest: Digest, settings: DigestSettings, recipient: str | None = None
+) -> EmailMessage:
+    """multipart/alternative: text, and HTML with the chart inline (multipart/related).
+    Addressed to `recipient` (the digest outbox sends one per recipient), else to all."""
+    wanted = [recipient] if recipient is not None else settings.recipients
+    recipients = check_addresses(wanted, "digest.recipients")
     sender = check_addresses([settings.sender], "digest.sender")[0]
     message = EmailMessage()
     message["Subject"] = f"{clean_line(settings.subject, 150)} — {digest.iso_week}"
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(digest.end)
-    message["Message-ID"] = make_msgid(idstring=digest.iso_week, domain="hypewatch.local")
+    message["Message-ID"] = message_id(digest.iso_week, recipients)
     message.set_content(render_text(digest))
     cid = make_msgid(domain="hypewatch.local")
     message.add_alternative(
@@ -330,86 +337,3 @@ def build_email(digest: Digest, settings: DigestSettings) -> EmailMessage:
             filename="claimed-vs-measured.png",
         )  # fmt: skip
     return message
-
-
-@dataclass(frozen=True)
-class SendResult:
-    iso_week: str
-    sent: bool
-    already_sent: bool
-    recipients: list[str]
-    message_id: str = ""
-    refused: list[str] = field(default_factory=list)
-
-
-def _send_with_backoff(
-    message: EmailMessage, settings: DigestSettings, sleep: Callable[[float], None]
-) -> list[str]:
-    """Send; a temporary failure (SMTP 4xx such as 451, a dropped connection) is tried again
-    after `retry_backoff_seconds`, doubling, up to `retry_attempts` more times. The same
-    message (same Message-ID) is re-sent, so a receiver can tell a repeat."""
-    for attempt in range(settings.retry_attempts + 1):
-        try:
-            return send_message(
-                message,
-                settings,
-                username=optional_secret(settings.smtp_username_env),
-                password=optional_secret(settings.smtp_password_env),
-            )
-        except MailError as error:
-            if not error.temporary or attempt == settings.retry_attempts:
-                raise
-            delay = settings.retry_backoff_seconds * 2**attempt
-            log.warning("digest: temporary SMTP failure (%s); retrying in %.1f s", error, delay)
-            sleep(delay)
-    raise AssertionError("unreachable")  # the loop returns or raises
-
-
-def send_weekly_digest(
-    store: Store,
-    settings: DigestSettings,
-    now: datetime | None = None,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-) -> SendResult:
-    """Send this ISO week's digest unless it was already sent (also across restarts)."""
-    digest = build_digest(store, now, max_launches=settings.max_launches)
-    if db.digest_sent(store, digest.iso_week):
-        return SendResult(digest.iso_week, False, True, list(settings.recipients))
-    message = build_email(digest, settings)
-    refused = _send_with_backoff(message, settings, sleep)
-    message_id = str(message["Message-ID"])
-    db.record_digest(store, digest.iso_week, list(settings.recipients), message_id)
-    return SendResult(digest.iso_week, True, False, list(settings.recipients), message_id, refused)
-
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def scheduled_time(settings: DigestSettings, now: datetime) -> datetime:
-    """When this ISO week's digest is due: its `day_of_week` at `hour`:00 (UTC)."""
-    monday = (now - timedelta(days=now.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    return monday + timedelta(days=_DAYS.index(settings.day_of_week), hours=settings.hour)
-
-
-def send_due_digest(
-    store: Store, settings: DigestSettings, now: datetime | None = None
-) -> SendResult | None:
-    """The daemon's digest job: send this week's digest once its time has come (None before).
-
-    Run on the schedule and at start, it also catches up a digest whose time passed while
-    the daemon was down; `send_weekly_digest` keeps it to once per ISO week."""
-    now = now or utcnow()
-    if now < scheduled_time(settings, now):
-        return None
-    return send_weekly_digest(store, settings, now)
-
-
-def digest_trigger(settings: DigestSettings) -> Any:
-    """The scheduler's trigger: day names, never a crontab string (APScheduler 3 counts
-    crontab weekdays from Monday = 0, so "0 9 * * 1" would fire on Tuesday)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    return CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=0)

@@ -149,7 +149,12 @@ def discord_root_payload(message: Message) -> dict[str, Any]:
     }
 
 
-_EMBED_COLORS = {"failed": 0xC62828, "replicated": 0x2E7D32, "under review": 0xF9A825}
+_EMBED_COLORS = {
+    "failed": 0xC62828,
+    "replicated": 0x2E7D32,
+    "under review": 0xF9A825,
+    "mixed": 0x8D6E00,
+}
 
 
 # -- Slack -----------------------------------------------------------------------

@@ -148,7 +148,7 @@ class OutboxSender:
             self._retry(row, report, str(error), error.retry_after)
             raise _StopDestination from None
         except DeliveryError as error:
-            self._retry(row, report, str(error), None)
+            self._retry(row, report, str(error), None, ambiguous=error.ambiguous)
             raise _StopDestination from None
         except DestinationGoneError as error:
             self._disable(row.destination, str(error), report)
@@ -164,14 +164,23 @@ class OutboxSender:
         report.sent += 1
 
     def _retry(
-        self, row: db.OutboxRow, report: DeliveryReport, error: str, retry_after: float | None
+        self,
+        row: db.OutboxRow,
+        report: DeliveryReport,
+        error: str,
+        retry_after: float | None,
+        *,
+        ambiguous: bool = False,
     ) -> None:
+        """Try the row again later; after an ambiguous failure it stays `sending`, so the next
+        try looks for the message on the platform before sending it again."""
         if retry_after is None:
             wait = BACKOFF_BASE_SECONDS * 2 ** min(row.attempts, 16) * random.uniform(0.5, 1.0)
         else:
             wait = retry_after
         wait = min(wait, self.max_retry_after)
-        db.mark_retry(self.store, row.id, utcnow() + timedelta(seconds=wait), error)
+        when = utcnow() + timedelta(seconds=wait)
+        db.mark_retry(self.store, row.id, when, error, ambiguous=ambiguous)
         report.retrying += 1
         report.errors.append(f"{row.destination}: {error} (next try in {wait:.1f} s)")
 
@@ -181,18 +190,20 @@ class OutboxSender:
         """The launch's thread on this destination, creating it (root message) if needed."""
         stored = db.get_thread(self.store, destination, launch_id)
         if stored is not None:
-            return ThreadRef(stored.root_message_id, stored.thread_id)
+            return ThreadRef(stored.root_message_id, stored.thread_id, stored.thread_name)
         root = render_root(load_view(self.store, launch_id))
         key = f"root-{launch_id}"
-        found = await notifier.find_delivered(destination, None, key) if recovering else None
-        if found:  # posted before a crash: adopt it, and let the refresh edit it
-            ref, posted_hash = ThreadRef(found), ""
+        found = await notifier.find_thread(destination, key) if recovering else None
+        if found:  # posted before a crash or a dropped answer: adopt it; the refresh edits it
+            ref, posted_hash = found, ""
         else:
             ref, posted_hash = await notifier.create_thread(destination, root, key), root_hash(root)
             self._step("root-accepted")
         db.save_thread(
             self.store,
-            db.ThreadRow(destination, launch_id, ref.root_message_id, ref.thread_id, posted_hash),
+            db.ThreadRow(
+                destination, launch_id, ref.root_message_id, ref.thread_id, posted_hash, ref.name
+            ),
         )
         return ref
 
@@ -222,10 +233,12 @@ class OutboxSender:
             root = render_root(load_view(self.store, launch_id))
             digest = root_hash(root)
             if digest != stored.root_hash:
-                ref = ThreadRef(stored.root_message_id, stored.thread_id)
+                ref = ThreadRef(stored.root_message_id, stored.thread_id, stored.thread_name)
                 try:
-                    await notifier.edit_root(destination, ref, root)
+                    name = await notifier.edit_root(destination, ref, root)
                     report.root_edits += 1
+                    if name is not None:
+                        stored = replace(stored, thread_name=name)
                 except DeliveryError as error:
                     report.errors.append(f"{destination}: root edit postponed: {error}")
                     return  # tried again on the next pass

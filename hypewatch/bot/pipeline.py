@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hypewatch import lifecycle
+from hypewatch.access.budget import UsageLog
 from hypewatch.config import Settings, optional_secret
 from hypewatch.errors import StorageError
 from hypewatch.events import (
@@ -48,9 +49,10 @@ from hypewatch.models import (
 )
 from hypewatch.net import NET_ERRORS, NetConfig
 from hypewatch.significance import PRIORITY_SCALE, assess, queue_priority
-from hypewatch.storage import NotFoundError, Store
+from hypewatch.storage import NotFoundError, Store, delivery, hub_snapshots
 from hypewatch.storage import derivatives as derivatives_db
 from hypewatch.storage.revisions import revision_files
+from hypewatch.storage.routing import parse_filters
 from hypewatch.verifiers.base import (
     RegisteredVerifier,
     VerifierContext,
@@ -155,17 +157,43 @@ class Pipeline:
             settings.network, trusted_origins=[settings.hub.endpoint]
         )
         self.context_extra = dict(context_extra or {})
+        #: The newest velocity snapshot already re-scored (`follow_velocity`).
+        self._snapshot_mark = 0
 
     # -- posts -> launches and claims ----------------------------------------
 
     def process_pending(self, limit: int = 500) -> ProcessReport:
+        """Process the stored posts not processed yet, then re-score the launches whose Hub
+        repo got new velocity snapshots (`follow_velocity`)."""
         report = ProcessReport()
         while True:
             posts = self.store.unprocessed_posts(limit)
             if not posts:
+                self.follow_velocity()
                 return report
             for post in posts:
                 self._process_one(post, report)
+
+    def follow_velocity(self) -> int:
+        """Re-score each launch whose Hub repo has snapshots newer than the last call (the
+        Hub watcher records them during the repo's first `velocity_follow_hours` only, so
+        following stops there). A launch whose velocity lifts it over a destination's
+        threshold gets its `significance` event, and its thread, now. Returns how many."""
+        cfg = self.settings.significance
+        if not cfg.velocity_follow_hours:
+            return 0
+        within = timedelta(hours=cfg.velocity_follow_hours)
+        self._snapshot_mark, repos = hub_snapshots.repos_snapshotted_after(
+            self.store, self._snapshot_mark, within
+        )
+        rescored = 0
+        for repo in repos:
+            launch = launch_of_repo(self.store, repo)
+            if launch is not None and launch.significance is not None:
+                with self.store.transaction():
+                    self.assess_significance(launch)
+                rescored += 1
+        return rescored
 
     def _process_one(self, post: Post, report: ProcessReport) -> None:
         report.posts += 1
@@ -291,20 +319,29 @@ class Pipeline:
         """Score the launch's significance now (hypewatch.significance) and store it; the
         first assessment, and any move of SIGNIFICANCE_STEP or more, is appended as an event
         (routed with the new score, so a launch that crosses a destination's threshold
-        opens its thread there). Its queued verifications move to the new priority."""
+        opens its thread there), and so is a move across a registered destination's
+        `min_significance`. Its queued verifications move to the new priority."""
         found = assess(self.store, launch, self.settings.significance)
         before = launch.significance or 0.0
         first = not launch.significance_reasons
         launch = self.store.update_launch(
             launch.id, significance=found.score, significance_reasons=found.reasons
         )
-        if first or abs(found.score - before) >= SIGNIFICANCE_STEP:
+        crossed = any((before < t) != (found.score < t) for t in self._thresholds())
+        if first or crossed or abs(found.score - before) >= SIGNIFICANCE_STEP:
             payload = SignificanceAssessed(
                 score=found.score, reasons=found.reasons, old_repo=found.old_repo
             )
             self.store.append_event(launch.id, payload)
         self.store.reprioritise(launch.id, found.score * PRIORITY_SCALE, PRIORITY_SCALE)
         return launch
+
+    def _thresholds(self) -> set[float]:
+        """The registered destinations' `min_significance`: crossing one is news there."""
+        return {
+            parse_filters(d.filters).min_significance
+            for d in delivery.live_destinations(self.store)
+        }
 
     # -- verification --------------------------------------------------------
 
@@ -319,6 +356,7 @@ class Pipeline:
             posts=tuple(self.store.posts_for_launch(launch.id)),
             prior_verdicts=tuple(self.store.verdict_history(claim.id)),
             probes=self._probe_log(claim),
+            usage=UsageLog(self.store) if claim.kind is ClaimKind.SCORE else None,
             hf_repo=launch.hf_repo,
             revision=self.hashed_revision(launch) if claim.kind is ClaimKind.SCORE else None,
             endpoint=endpoint,

@@ -16,6 +16,11 @@ Shutdown on SIGINT/SIGTERM: the scheduler stops taking new work, in-flight
 verifications get `shutdown_grace` seconds to finish, and whatever is still
 running goes back on the queue. A restart starts by re-queueing
 verifications a crash left `running`, so no work is lost or repeated twice.
+
+The daemon reads the time through its `Clock` (bot/clock.py). `run_job` runs one job by
+name, as the scheduler would (same wrapper, same log line), and returns its counts;
+`settle` drains the verification queue until it is empty. The demo drives the daemon with
+these on a simulated clock instead of calling the pipeline itself.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import undefined
 
-from hypewatch.bot.pipeline import Pipeline
+from hypewatch.bot.clock import Clock, SystemClock
+from hypewatch.bot.pipeline import Pipeline, VerificationOutcome
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,8 @@ Counts = Mapping[str, int]
 #: (its int fields and the lengths of its lists), or None.
 JobFunc = Callable[[], Awaitable[Any]]
 T = TypeVar("T")
+#: Told of each finished verification (the demo prints them as they come).
+OutcomeHook = Callable[[VerificationOutcome], None]
 #: Jobs a one-pass run (`hypewatch run --once`) runs after everything else.
 ONCE_LAST = ("outbox", "weekly-digest")
 
@@ -128,10 +136,17 @@ def _counts_text(counts: Counts) -> str:
 class VerificationWorker:
     """Drains the verification queue with at most `concurrency` running at once."""
 
-    def __init__(self, pipeline: Pipeline, concurrency: int, state: DaemonState) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        concurrency: int,
+        state: DaemonState,
+        on_outcome: OutcomeHook | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.concurrency = concurrency
         self.state = state
+        self.on_outcome = on_outcome
         self.tasks: set[asyncio.Task[Any]] = set()
 
     async def drain(self) -> int:
@@ -160,10 +175,23 @@ class VerificationWorker:
         def done(finished: asyncio.Task[Any]) -> None:
             self.tasks.discard(finished)
             self.state.running_verifications.discard(verification_id)
-            if not finished.cancelled() and finished.exception() is not None:
+            if finished.cancelled():
+                return
+            if finished.exception() is not None:
                 log.error("verification %s failed: %r", verification_id, finished.exception())
+            elif self.on_outcome is not None:
+                self.on_outcome(finished.result())
 
         task.add_done_callback(done)
+
+    async def settle(self) -> int:
+        """Start verifications until the queue is empty and none is running; how many ran."""
+        started = 0
+        while (more := await self.drain()) or self.tasks:
+            started += more
+            if self.tasks:
+                await asyncio.wait(set(self.tasks))
+        return started
 
     async def stop(self, grace: float) -> None:
         if not self.tasks:
@@ -186,10 +214,13 @@ class Daemon:
         verification_concurrency: int = 2,
         queue_interval: float = 5.0,
         shutdown_grace: float = 20.0,
+        clock: Clock | None = None,
+        on_outcome: OutcomeHook | None = None,
     ) -> None:
         self.pipeline = pipeline
-        self.state = DaemonState()
-        self.worker = VerificationWorker(pipeline, verification_concurrency, self.state)
+        self.clock: Clock = clock or SystemClock()
+        self.state = DaemonState(started_at=self.clock.now())
+        self.worker = VerificationWorker(pipeline, verification_concurrency, self.state, on_outcome)
         self.jobs = [
             *jobs,
             Job("process-posts", self._process_posts, interval_seconds=queue_interval),
@@ -204,23 +235,33 @@ class Daemon:
         report = await asyncio.to_thread(self.pipeline.process_pending)
         return {
             "posts": report.posts,
+            "claim_posts": report.claims_posts,
             "claims": report.new_claims,
             "queued": report.queued,
             "errors": len(report.errors),
         }
 
-    def _wrap(self, job: Job) -> JobFunc:
-        async def run() -> None:
+    def _wrap(
+        self, job: Job, *, scheduled: bool = False
+    ) -> Callable[[], Awaitable[dict[str, int]]]:
+        """The job with its log line and error bookkeeping. A cancelled `scheduled` run (only
+        the daemon's shutdown cancels those) ends quietly; any other run passes the
+        cancellation on to its caller (Ctrl-C in `run --once` or the demo stops there)."""
+
+        async def run() -> dict[str, int]:
             task = asyncio.current_task()
             if task is not None:
                 self._job_tasks.add(task)
             started = time.monotonic()
+            counts: dict[str, int] = {}
             try:
                 result = await job.func()
             except asyncio.CancelledError:
-                # only shutdown cancels a job, after its grace period: not an error
+                if not scheduled:
+                    raise
+                # only shutdown cancels a scheduled job, after its grace period: not an error
                 log.info("job %s interrupted by shutdown", job.name)
-                return
+                return {}
             except Exception as error:
                 self.state.last_error[job.name] = f"{type(error).__name__}: {error}"[:500]
                 log.exception("job %s failed", job.name)
@@ -242,9 +283,24 @@ class Daemon:
             finally:
                 if task is not None:
                     self._job_tasks.discard(task)
-            self.state.last_run[job.name] = datetime.now(UTC).isoformat()
+            self.state.last_run[job.name] = self.clock.now().isoformat()
+            return counts
 
         return run
+
+    async def run_job(self, name: str) -> dict[str, int]:
+        """Run the job called `name` once now, as the scheduler runs it (its log line, its
+        error bookkeeping); returns its counts ({} when it failed)."""
+        for job in self.jobs:
+            if job.name == name:
+                return await self._wrap(job)()
+        known = ", ".join(job.name for job in self.jobs)
+        raise KeyError(f"no job named {name!r}; the daemon's jobs: {known}")
+
+    async def settle(self) -> int:
+        """Run the verification queue until it is empty (what the queue job does every few
+        seconds, done at once); returns how many verifications ran."""
+        return await self.worker.settle()
 
     def _schedule(self) -> None:
         now = datetime.now(UTC)
@@ -260,7 +316,7 @@ class Daemon:
             # (APScheduler 3), and a paused job never runs.
             first: Any = now if job.run_at_start else undefined
             self.scheduler.add_job(
-                self._wrap(job),
+                self._wrap(job, scheduled=True),
                 trigger,
                 id=job.name,
                 name=job.name,
@@ -278,8 +334,7 @@ class Daemon:
         for job in self.jobs:
             if job.run_at_start and job.name not in ONCE_LAST:
                 await self._wrap(job)()
-        while await self.worker.drain() or self.worker.tasks:
-            await asyncio.wait(set(self.worker.tasks))
+        await self.worker.settle()
         for job in last:
             if job.run_at_start or job.name == "outbox":
                 await self._wrap(job)()

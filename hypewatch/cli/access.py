@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,8 +31,9 @@ def access_cmd(
     except ValueError as error:
         raise InputError(str(error)) from None
     resolution = asyncio.run(resolve(state.settings, AccessRequest(repo=repo, revision=revision)))
+    usage = _usage_today()
     if json_out:
-        emit_json(resolution.to_json())
+        emit_json({**resolution.to_json(), "usage": usage})
         return
     chosen = resolution.chosen
     for route in resolution.routes:
@@ -43,3 +44,31 @@ def access_cmd(
             out.print(f"    {escape(route.note)}")
     if chosen is None:
         out.print(f"[yellow]no usable route to {escape(repo)}[/]")
+    total = usage["total"]
+    budget = usage["budget"]
+    limits = ", ".join(f"{k} {v:,}" for k, v in budget.items() if v) or "no budgets set"
+    out.print(
+        f"usage today ({usage['day']} UTC, all routes): {total['requests']:,} requests, "
+        f"{total['tokens']:,} tokens; access.budget: {limits}"
+    )
+
+
+def _usage_today() -> dict[str, Any]:
+    """Today's model-access usage (none without a database) and the budgets."""
+    from hypewatch.storage.usage import Usage, day_total, usage_day, usage_on
+
+    day = usage_day()
+    rows: list[Usage] = []
+    total = Usage(day)
+    if state.database.expanduser().exists():
+        store = state.store(create=False)
+        try:
+            rows, total = usage_on(store, day), day_total(store, day)
+        finally:
+            store.close()
+    return {
+        "day": day,
+        "total": total.to_json(),
+        "routes": [r.to_json() for r in rows],
+        "budget": state.settings.access.budget.model_dump(),
+    }

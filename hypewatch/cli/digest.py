@@ -31,12 +31,14 @@ def digest_command(
         typer.Option("--preview", help="Write the HTML digest to FILE.html (chart inline)."),
     ] = None,
     send: Annotated[
-        bool, typer.Option("--send", help="Email it to digest.recipients (once per ISO week).")
+        bool,
+        typer.Option("--send", help="Email it to digest.recipients (once per ISO week)."),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Build this week's digest: print it, write an HTML preview, or send it."""
-    from hypewatch.bot.digest import build_digest, preview_html, render_text, send_weekly_digest
+    from hypewatch.bot.digest import build_digest, preview_html, render_text
+    from hypewatch.bot.digest_outbox import send_weekly_digest
 
     settings = state.settings
     store = state.store()
@@ -47,7 +49,7 @@ def digest_command(
                 preview.write_text(preview_html(built), encoding="utf-8")
             except OSError as error:
                 raise InputError(f"cannot write the preview to {preview}: {error}") from None
-        result = send_weekly_digest(store, settings.digest) if send else None
+        result = send_weekly_digest(store, settings.digest, force=True) if send else None
     finally:
         store.close()
     if json_out:
@@ -64,6 +66,11 @@ def digest_command(
         out.print(f"wrote {escape(str(preview))}")
     if result is not None and result.already_sent:
         out.print(f"the digest for {result.iso_week} was already sent; nothing sent")
+    elif result is not None and not result.sent:
+        out.print(
+            f"the digest for {result.iso_week} is being sent by another process "
+            f"({result.waiting} recipient(s) left); nothing sent here"
+        )
     elif result is not None:
         out.print(f"sent the digest for {result.iso_week} to {len(result.recipients)} recipient(s)")
         if result.refused:

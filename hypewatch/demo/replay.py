@@ -1,11 +1,18 @@
 """`hypewatch demo`: replay a Reflection-style launch against stand-ins on 127.0.0.1.
 
 The real watchers, extractors, pipeline, verifiers and notifiers run; only
-the services they talk to are stand-ins, started in this process. Each step
-of the story is a phase: the world changes (a post appears, weights are
-re-uploaded), hypewatch polls and verifies as the daemon would, and the
-outbox delivers the status threads (console, plus Discord/Slack when the
-user's config names them). The digest is rendered to an HTML file.
+the services they talk to are stand-ins, started in this process. The demo
+builds the application `hypewatch run` builds (`bot.app.build_application`:
+the same jobs, the same wiring) and drives its daemon on a simulated clock.
+Each step of the story is a phase at a time of the story: the world changes
+(a post appears, weights are re-uploaded, the API swaps its model), the clock
+moves there and the daemon's own jobs run — a poll and the post processing,
+the verification queue until it is empty, the revision checks and endpoint
+re-probes (which re-queue what a change affects: that lives in the pipeline),
+and the outbox, which delivers the status threads (console, plus
+Discord/Slack when the user's config names them). What each job did is read
+from its counts and from the launch timeline. The digest is rendered to an
+HTML file.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +32,18 @@ from rich.rule import Rule
 
 from hypewatch.access.registry import resolve
 from hypewatch.access.routes import AccessRequest
-from hypewatch.bot.app import build_pipeline
+from hypewatch.bot.app import build_application
+from hypewatch.bot.clock import SimulatedClock
 from hypewatch.bot.digest import build_digest, preview_html
-from hypewatch.bot.notifiers.factory import build_notifiers, start_delivery
-from hypewatch.bot.outbox import OutboxSender
-from hypewatch.bot.pipeline import Pipeline
-from hypewatch.bot.watchers import build_watcher, poll_once
-from hypewatch.bot.watchers.hub_http import configure_hub_http
+from hypewatch.bot.pipeline import VerificationOutcome
+from hypewatch.bot.scheduler import Daemon, OutcomeHook
 from hypewatch.config import Settings
 from hypewatch.demo import scenario
 from hypewatch.demo.world import World, post_reddit, post_tweet, reupload, start_world
+from hypewatch.events import EndpointChanged, EventPayload, WeightsChanged
+from hypewatch.models import utcnow
 from hypewatch.significance import thread_report
 from hypewatch.storage import Store
-from hypewatch.verifiers.weights.hub import HubClient
 
 BANNER = (
     "hypewatch demo: a replay of a Reflection-style launch (Sept 2024). Every service below "
@@ -45,44 +53,110 @@ BANNER = (
 )
 
 
+#: Loggers whose WARNINGs the demo's own lines already say (the jobs' "weights changed",
+#: "the model behind ... changed"), and the Hub client's card-format chatter.
+QUIET_LOGGERS = ("hypewatch.bot.app", "huggingface_hub")
+
+
 @dataclass
 class Demo:
+    """The story's driver: moves the simulated clock and runs the daemon's jobs."""
+
     world: World
     settings: Settings
     store: Store
-    pipeline: Pipeline
-    sender: OutboxSender
+    daemon: Daemon
+    clock: SimulatedClock
     say: Callable[[str], None]
     log: list[dict[str, Any]] = field(default_factory=list)
+    start: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.start = self.clock.now()
+
+    def at(self, hours: float) -> None:
+        """Move the clock to this many hours after the story's first post."""
+        self.clock.set(self.start + timedelta(hours=hours))
 
     async def poll(self, source: str) -> None:
-        # the clients are synchronous: off the event loop, as the daemon runs them
-        watcher = build_watcher(self.settings, source)
-        report = await asyncio.to_thread(poll_once, self.store, watcher)
-        processed = await asyncio.to_thread(self.pipeline.process_pending)
+        """The daemon's poll job for `source`, then its post-processing job."""
+        polled = await self.daemon.run_job(f"poll-{source}")
+        processed = await self.daemon.run_job("process-posts")
+        stored = polled.get("stored", 0)
+        claim_posts, new_claims = processed.get("claim_posts", 0), processed.get("claims", 0)
         self.say(
-            f"polled {source}: {report.stored} new post(s); {processed.claims_posts} launch "
-            f"claim(s), {processed.new_claims} new claim(s) queued"
+            f"polled {source}: {stored} new post(s); {claim_posts} launch "
+            f"claim(s), {new_claims} new claim(s) queued"
         )
         self.log.append(
             {
                 "step": f"poll {source}",
-                "stored": report.stored,
-                "claim_posts": processed.claims_posts,
-                "new_claims": processed.new_claims,
+                "stored": stored,
+                "claim_posts": claim_posts,
+                "new_claims": new_claims,
             }
         )
 
     async def verify_all(self) -> None:
-        while (outcome := await self.pipeline.run_next()) is not None:
-            claim = self.store.get_claim(outcome.claim_id)
-            self.say(
-                f"{outcome.verifier:>11} {claim.key:<28} -> {outcome.verdict.status}: "
-                f"{outcome.verdict.summary[:110]}"
-            )
+        """The daemon's verification queue, run until it is empty."""
+        await self.daemon.settle()
+
+    async def check_revisions(self) -> None:
+        """The daemon's revision-check job; a weights change re-queues (the pipeline)."""
+        changes = await self._changes("revision-checks", WeightsChanged)
+        for launch in self.store.launches():
+            if launch.hf_repo:
+                found = changes.get(launch.id, 0)
+                self.say(f"revision check {launch.hf_repo}: {found} weights change(s)")
+
+    async def reprobe(self) -> None:
+        """The daemon's endpoint re-probe job; a swap re-queues (the pipeline)."""
+        changes = await self._changes("endpoint-reprobes", EndpointChanged)
+        for launch in self.store.launches():
+            if launch.endpoint:
+                changed = "CHANGED" if changes.get(launch.id) else "unchanged"
+                self.say(f"re-probe {launch.endpoint}: {changed}")
+
+    async def _changes(self, job: str, kind: type[EventPayload]) -> dict[int, int]:
+        """Run `job`; how many `kind` events it appended, per launch."""
+        before = self.store.events()
+        mark = before[-1].id if before else 0
+        await self.daemon.run_job(job)
+        found: dict[int, int] = {}
+        for event in self.store.events(after_id=mark):
+            if isinstance(event.payload, kind):
+                found[event.launch_id] = found.get(event.launch_id, 0) + 1
+        return found
 
     async def deliver(self) -> None:
-        await self.sender.deliver_pending()
+        await self.daemon.run_job("outbox")
+
+
+def _verdict_printer(store: Store, say: Callable[[str], None]) -> OutcomeHook:
+    """What the daemon's verification worker is told of each verdict, as it comes."""
+
+    def show(outcome: VerificationOutcome) -> None:
+        claim = store.get_claim(outcome.claim_id)
+        say(
+            f"{outcome.verifier:>11} {claim.key:<28} -> {outcome.verdict.status}: "
+            f"{outcome.verdict.summary[:110]}"
+        )
+
+    return show
+
+
+@contextmanager
+def _quiet(names: tuple[str, ...]) -> Iterator[None]:
+    """Raise these loggers to ERROR while the demo runs; put them back after."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _launch_json(store: Store) -> list[dict[str, Any]]:
@@ -129,11 +203,13 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
     api_url = f"{world.api.url}/v1"
 
     phase("Day 0, 15:00 — the launch post on X")
+    demo.at(0)
     post_tweet(world, 1001, scenario.launch_tweet(hub_url, api_url), likes=9000)
     await demo.poll("x")
     await demo.deliver()
 
     phase("Day 0, 16:00 — the Reddit thread and the Hub card")
+    demo.at(1)
     title, body = scenario.reddit_thread(hub_url)
     post_reddit(world, 1, title, body, author="hype_follower")
     await demo.poll("reddit")
@@ -141,6 +217,7 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
     await demo.deliver()
 
     phase("Day 0, 17:00 — verifiers: weights, endpoint fingerprint, benchmarks")
+    demo.at(2)
     # what `hypewatch access REPO` shows: no own server is configured for the repo; the
     # Hub lists an inference provider, reached through the router
     access = await resolve(demo.settings, AccessRequest(repo=scenario.REPO), first_usable=True)
@@ -150,23 +227,17 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
     await demo.deliver()
 
     phase("Day 1 — the weights are re-uploaded; the API changes what it serves")
+    demo.at(24)
     reupload(world.hub.server.state["repos"][scenario.REPO])
-    hub = HubClient.from_settings(demo.settings)
     # the daemon's revision and re-probe jobs: the pipeline re-queues what a change affects
-    for launch in demo.store.launches():
-        if launch.hf_repo:
-            events = await asyncio.to_thread(demo.pipeline.check_revisions, launch, hub)
-            demo.say(f"revision check {launch.hf_repo}: {len(events)} weights change(s)")
+    await demo.check_revisions()
     world.swap_api()
-    for launch in demo.store.launches():
-        if launch.endpoint:
-            event = await demo.pipeline.reprobe(launch)
-            changed = "CHANGED" if event is not None else "unchanged"
-            demo.say(f"re-probe {launch.endpoint}: {changed}")
+    await demo.reprobe()
     await demo.verify_all()
     await demo.deliver()
 
     phase("Day 2 — independent measurements (not claims)")
+    demo.at(48)
     for i, (source, author, text) in enumerate(scenario.third_party_posts()):
         if source == "x":
             post_tweet(world, 2001 + i, text, likes=3000)
@@ -183,8 +254,7 @@ def run_demo(
     """Run the whole replay; returns the JSON summary. Writes the digest to `out_dir`."""
     say = console.print
     say(BANNER, style="bold yellow")
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # card-format chatter
-    with tempfile.TemporaryDirectory(prefix="hypewatch-demo-") as tmp:
+    with _quiet(QUIET_LOGGERS), tempfile.TemporaryDirectory(prefix="hypewatch-demo-") as tmp:
         workdir = Path(tmp)
         target = out_dir or Path.cwd() / "demo-out"
         target.mkdir(parents=True, exist_ok=True)
@@ -198,13 +268,12 @@ def run_demo(
             settings = world.settings(database, extra)
             store = Store.open(database)
             try:
-                pipeline = build_pipeline(settings, store)
-                configure_hub_http(pipeline.net)
-                notifiers = build_notifiers(settings, store, net=pipeline.net, console=console)
-                sender = start_delivery(settings, store, notifiers)
-                demo = Demo(
-                    world, settings, store, pipeline, sender, lambda m: say(m, markup=False)
-                )
+                # the daemon's application (`hypewatch run`), on a simulated clock
+                application = build_application(settings, store, console=console)
+                clock = SimulatedClock(utcnow())
+                line: Callable[[str], None] = lambda m: say(m, markup=False)  # noqa: E731
+                daemon = application.daemon(clock=clock, on_outcome=_verdict_printer(store, line))
+                demo = Demo(world, settings, store, daemon, clock, line)
 
                 def phase(title: str) -> None:
                     console.print(Rule(title))

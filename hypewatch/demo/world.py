@@ -177,6 +177,8 @@ class World:
         data: dict[str, Any] = {
             "general": {"database": str(database)},
             "network": {"allowlist": ["127.0.0.1/32"], "retries": 1, "retry_max_wait_seconds": 2},
+            # one verification at a time, in queue order (the story reads in that order)
+            "daemon": {"verification_concurrency": 1, "jitter_seconds": 0},
             "hub": {"endpoint": self.hub.url, "token_env": "HYPEWATCH_DEMO_HF_TOKEN"},
             "sources": {
                 "x": {

@@ -120,6 +120,9 @@ _LABEL_HEADERS = frozenset(
         "metric",
     ]
 )
+# Headers of the column that names the benchmarks (`| Capability | Dataset | Ours | ... |`):
+# its rows are benchmarks even where the registry knows none of them (HotpotQA, VCSUM).
+_BENCH_HEADERS = frozenset(["benchmark", "benchmarks", "dataset", "datasets", "task", "tasks"])
 _NOT_BENCH = frozenset(
     [
         "average",
@@ -316,7 +319,14 @@ def _bench_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
     text_cols = [j for j in cols if j not in numeric]
     if not numeric or not text_cols:
         return [], Choice(-1, reason="no benchmark labels beside the numbers")
-    label_col = max(text_cols, key=lambda j: (sum(map(_is_bench_label, view.column(j))), -j))
+    label_col = max(
+        text_cols,
+        key=lambda j: (
+            sum(map(_is_bench_label, view.column(j))),
+            view.label(j).lower() in _BENCH_HEADERS,
+            -j,
+        ),
+    )
     meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(view.label(j)))]
     models = [j for j in numeric if j not in meta]
     choice = launched.choose(
@@ -380,7 +390,8 @@ def table_scores(table: tables.Table, subjects: list[str]) -> tuple[list[Score],
     if header_hits > row_hits and header_hits >= 1:
         return _model_rows(view, subjects)
     first = view.label(0).lower()
-    if row_hits >= 1 or first in _LABEL_HEADERS:
+    named_col = any(view.label(j).lower() in _BENCH_HEADERS for j in range(min(3, view.width)))
+    if row_hits >= 1 or first in _LABEL_HEADERS or named_col:
         return _bench_rows(view, subjects)
     return [], Choice(-1, reason="no benchmark names in the table")
 

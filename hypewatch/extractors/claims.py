@@ -60,8 +60,24 @@ _BASE_CUE = (
     r"|fine-?tuned\s+on\s+top\s+of"
     r"|(?:a|the)\s+(?:full[- ]parameter\s+)?(?:fine-?tuned?|finetuned?)\s+(?:version\s+)?of"
     r"|fine-?tuned\s+version\s+of"
-    r"|initiali[sz]ed\s+(?:with|from))"
+    # `the long-sequence version of model X`, `an upgraded version of X`
+    r"|(?:a|an|the)\s+(?:[\w-]+\s+){0,2}version\s+of"
+    r"|initiali[sz]ed\s+(?:with|from)"
+    # `leveraging the X foundation` (the name is read up to the word foundation)
+    r"|leverag(?:es|ing)\s+the"
+    r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r",)"
 )
+# `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
+_BASE_PRETRAINED_ON = re.compile(
+    r"(?i:(?:continued\s+|continually\s+)?pre-?trained\s+on)\s+(" + NAME + r")"
+)
+# `on a Llama-3.1-70B-Instruct model as the initial policy`, `with X as the base model`
+_BASE_AS = re.compile(
+    r"(" + NAME + r")\s+(?i:model\s+)?(?i:as\s+(?:the|its|our)\s+(?:initial\s+policy|"
+    r"base(?:\s+model)?|backbone|starting\s+point|foundation(?:\s+model)?|initiali[sz]ation))\b"
+)
+# `Built on the Llama 3.3 Transformer architecture`: an architecture, not a base model
+_ARCHITECTURE_AFTER = re.compile(r"\s*(?:transformer\s+)?(?:architecture|design|recipe)\b", re.I)
 # `a state of the art Mistral Fine-tune`, `a Llama 3 finetune`
 _BASE_BEFORE = re.compile(
     r"\b(?i:a|an)\s+(?:[\w-]+\s+){0,5}?(" + NAME + r")\s+(?i:fine-?tune|finetune)\b"
@@ -252,6 +268,15 @@ _STOP = frozenset(
         "also",
         "here",
         "now",
+        # licences: `Apache 2.0`, `GPL-3.0`, `CC-BY-4.0` name no model
+        "apache",
+        "gpl",
+        "lgpl",
+        "agpl",
+        "mpl",
+        "cc",
+        "cc-by",
+        "mit",
     ]
 )
 
@@ -372,6 +397,20 @@ def _named_by_launch_verb(name: str) -> bool:
     )
 
 
+def _recurring_word(name: str, text: str) -> bool:
+    """`thrilled to announce Jamba`: one capitalised word after a launch verb names the model
+    when the text repeats it (three times or more) and it is no common or benchmark word."""
+    return (
+        " " not in name
+        and len(name) >= 3
+        and name[:1].isupper()
+        and name.lower() not in _STOP
+        and name.lower() not in _NOT_A_NAME
+        and registry.lookup(name) is None
+        and len(re.findall(rf"\b{re.escape(name)}\b", text)) >= 3
+    )
+
+
 def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
     for k, match in enumerate(_NAME_RE.finditer(text)):
         name = clip(_trim(match.group(0)))
@@ -453,7 +492,9 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
             continue
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
-            plausible = _plausible_name(name) or (pattern is _CUE and _named_by_launch_verb(name))
+            plausible = _plausible_name(name) or (
+                pattern is _CUE and (_named_by_launch_verb(name) or _recurring_word(name, head))
+            )
             if name and plausible and names.key(name) not in exclude:
                 found.append((match.start(1), name))
     out: list[str] = []
@@ -544,20 +585,54 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     return ""
 
 
+_BASE_WORDS = (
+    "from",
+    "built",
+    "based",
+    "top of",
+    "version of",
+    "tune",
+    "initiali",
+    "leverag",
+    "model of",
+)
+_AS_WORDS = ("initial policy", "base", "backbone", "starting point", "foundation", "initiali")
+_FOUNDATION = re.compile(r"\s+(?:foundation|Foundation)$")
+
+
+def _model_like(name: str) -> bool:
+    """A name with a size, a version or a `-Base` tail names a model, not a data set."""
+    toks = names.tokens(name)
+    return bool(names.sizes(toks) or names.versions(toks) or "base" in toks)
+
+
 def base_model(text: str, model: str = "") -> str:
     """The model this one was trained from: `fine-tuned from X`, `built upon X`,
     `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
     head = plain(text[:20000])
-    matches = [*_BASE.finditer(head), *_BASE_BEFORE.finditer(head)]
-    matches += _BASE_APPOSITIVE.finditer(head)
+    low = head.lower()
+    # every pattern below needs one of its words: most posts skip the costly ones
+    matches = [*_BASE.finditer(head)] if any(w in low for w in _BASE_WORDS) else []
+    if "tune" in low:
+        matches += _BASE_BEFORE.finditer(head)
+    if "underl" in low or "underpin" in low or "powers it" in low:
+        matches += _BASE_APPOSITIVE.finditer(head)
+    if " as " in low and any(w in low for w in _AS_WORDS):
+        matches += _BASE_AS.finditer(head)
+    if "trained on" in low:
+        matches += [m for m in _BASE_PRETRAINED_ON.finditer(head) if _model_like(m.group(1))]
     for match in sorted(matches, key=lambda m: m.start()):
+        if _ARCHITECTURE_AFTER.match(head, match.end()):
+            continue
         raw = match.group(1).strip(" .,:;\"”'’")
-        name = raw if "/" in raw else clip(_trim(raw))
+        name = raw if "/" in raw else clip(_trim(_FOUNDATION.sub("", raw)))
         # a model is not its own base; `X-Base-2501` is the base of `X-Instruct-2501` though
         # their keys (noise words dropped) are the same
         if not name or (model and names.tokens(name) == names.tokens(model)):
             continue
-        relaxed = match.re is _BASE_APPOSITIVE and _named_by_launch_verb(name)
+        relaxed = match.re is _BASE_PRETRAINED_ON or (
+            match.re is _BASE_APPOSITIVE and _named_by_launch_verb(name)
+        )
         if "/" in name or _plausible_name(name) or relaxed:
             return name
     return ""

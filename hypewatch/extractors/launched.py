@@ -39,6 +39,17 @@ def _words(name: str) -> set[str]:
     return {t for t in names.tokens(name) if t.isalpha() and t not in names.NOISE}
 
 
+def _family_version(name: str) -> bool:
+    """Whether a version follows the family word (`Baichuan 2`, `Qwen2.5-Math`; not the
+    base's `3.1` in `Reflection Llama-3.1 70B`)."""
+    toks = names.tokens(name)
+    fam = names.family(toks)
+    if not fam:
+        return False
+    at = toks.index(fam)
+    return at + 1 < len(toks) and bool(names.versions(toks[at + 1 : at + 2]))
+
+
 def strength(label: str, subject: str) -> int:
     """How well a column label names the subject: 0 (another model) to 3 (the same name)."""
     if not label or not subject or not names.compatible(label, subject):
@@ -48,6 +59,9 @@ def strength(label: str, subject: str) -> int:
     label_sizes = names.sizes(names.tokens(label))
     subject_sizes = names.sizes(names.tokens(subject))
     missing = _words(subject) - names.ORGS - _words(label)
+    if _family_version(subject) and not names.versions(names.tokens(label)):
+        # `Baichuan-7B` is the predecessor of `Baichuan 2`, not its 7B size
+        return 0
     if label_sizes and subject_sizes:
         # same family, version and size: `Reflection 70B` for `Reflection Llama-3.1 70B`,
         # but `Zephyr-7b-β` over `Zephyr-7b-α` for `Zephyr-7B-β`

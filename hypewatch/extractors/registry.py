@@ -188,8 +188,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
             "LM Arena",
             "Arena Elo",
             "Chatbot Arena Elo",
+            "Arena",  # a table column of Elo ratings (`| Models | MT-Bench | Arena |`)
         ),
         scale=Scale.ELO,
+        case_sensitive=("Arena",),
     ),
     # One name, two scales: a rating (2029) is `codeforces-rating`, a percentile (96.3) is
     # `codeforces`; `split_scale` moves a rating written as plain "Codeforces" to its id.

@@ -89,6 +89,9 @@ _UNITS = _words(
     "a100s layers experts "
 )
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)  # `BFCL v3 63.1`
+_PERCENT_WORDS = frozenset({"percent", "percentage", "%"})
+_POINT_WORDS = frozenset({"point", "points", "pts"})
+_RANK = frozenset({"rank", "ranked", "ranks", "ranking", "place", "top", "top-"})
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
 _UNKNOWN_BENCH = re.compile(
@@ -292,6 +295,13 @@ class _Pairing:
             return False  # a compound modifier: `13-gram`, `8-bit`, `4-way`
         if _fraction(doc, n):
             return False  # `4/30` problems solved is a count, not a percentage
+        after = doc[n + 2].lower_ if n + 2 < len(doc) else ""
+        if nxt is not None and (
+            nxt.lower_ == "pp" or (nxt.lower_ in _PERCENT_WORDS and after in _POINT_WORDS)
+        ):
+            return False  # `4 percent points higher`, `+3.1 pp`: a gap, not a score
+        if any(doc[j].lower_ in _RANK for j in range(max(0, n - 2), n)):
+            return False  # `rank 9`, `ranked #2`, `style controlled rank of 26`
         if prev is None:
             return True
         if prev.lower_ in _NOT_OWNER:
@@ -531,7 +541,10 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
     return scores
 
 
-_MODEL_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9.]+$")
+# `Qwen2.5`, `GPT4`, or a hyphenated name with a size (`CL-7B`; not `GPT-4o`, a rival)
+_MODEL_TOKEN = re.compile(
+    r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9.]+$|^[A-Za-z0-9.\-]*\d(?:\.\d+)?[BbMm](?:-[A-Za-z0-9.]+)*$"
+)
 _CLAIM_VERBS = frozenset(
     [
         "achieves",
@@ -550,6 +563,10 @@ _CLAIM_VERBS = frozenset(
         "gets",
     ]
 )
+
+
+# `has Elo Score of 1267(+-7) ... on ChatBot Arena`: a number after these is a score too
+_CLAIM_MARKS = _CLAIM_VERBS | frozenset(["elo", "score", "rating"])
 
 
 def _sentence_pair(
@@ -579,7 +596,7 @@ def _sentence_pair(
     for n in range(lo, hi):
         if not pairing.is_number(n) or not pairing.number_ok(n, backward=False):
             continue
-        verb = any(doc[j].lower_ in _CLAIM_VERBS for j in range(max(lo, n - 3), n))
+        verb = any(doc[j].lower_ in _CLAIM_MARKS for j in range(max(lo, n - 3), n))
         after = n + 1 < hi and (doc[n + 1].text == "%" or (n + 1) in settings)
         if verb or after:
             marked.append(n)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import sys
 import threading
 import time
@@ -141,10 +142,31 @@ def take_fault(handler: StandinHandler) -> bool:
     return True
 
 
+def drop_after_write(handler: StandinHandler, writer: str = "") -> bool:
+    """`state["drop_writes_every"] = N`: every Nth write of each `writer` (a webhook, a bot
+    token) this is called for is kept by the stand-in and its connection closed without an
+    answer (a connection lost after the service stored the message). True when this one
+    was dropped; `state["dropped"]` counts them per writer."""
+    every = int(handler.state.get("drop_writes_every") or 0)
+    if every <= 0:
+        return False
+    with handler.server.lock:
+        seen = handler.state.setdefault("writes_seen", {})
+        seen[writer] = seen.get(writer, 0) + 1
+        if seen[writer] % every:
+            return False
+        dropped = handler.state.setdefault("dropped", {})
+        dropped[writer] = dropped.get(writer, 0) + 1
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.shutdown(socket.SHUT_RDWR)
+    return True
+
+
 @contextmanager
-def serve(handler: type[StandinHandler], **state: Any) -> Iterator[Standin]:
-    """Run `handler` on 127.0.0.1 on a free port for the duration of the block."""
-    server = StandinServer(("127.0.0.1", 0), handler)
+def serve(handler: type[StandinHandler], *, port: int = 0, **state: Any) -> Iterator[Standin]:
+    """Run `handler` on 127.0.0.1 (`port`, default a free one) for the duration of the block."""
+    server = StandinServer(("127.0.0.1", port), handler)
     server.state = state
     server.requests = []
     server.lock = threading.Lock()

@@ -234,6 +234,18 @@ def _scripted_status(state: dict[str, Any], behaviour: Behaviour) -> int | None:
     return None
 
 
+def plan_models(state: dict[str, Any], path: str, authorization: str | None) -> Reply:
+    """The reply to `GET path`: `/v1/models` lists the one model served (what a launcher
+    polls for readiness), in the OpenAI list shape; anything else is a 404."""
+    behaviour: Behaviour = state["behaviour"]
+    if path.split("?")[0].rstrip("/") not in ("/v1/models", "/models"):
+        return _error(404, f"no route {path}")
+    if behaviour.api_key and authorization != f"Bearer {behaviour.api_key}":
+        return _error(401, "invalid api key")
+    model = {"id": behaviour.model, "object": "model", "created": 0, "owned_by": "stand-in"}
+    return Reply(200, {"object": "list", "data": [model]})
+
+
 def plan_reply(state: dict[str, Any], path: str, authorization: str | None, body: bytes) -> Reply:
     """The reply to `POST path` with `body` (the whole chat-completions behaviour)."""
     behaviour: Behaviour = state["behaviour"]
@@ -335,6 +347,10 @@ class OpenAIBenchHandler(StandinHandler):
         with contextlib.suppress(ConnectionResetError, BrokenPipeError):
             super().handle()
 
+    def do_GET(self) -> None:
+        self.read_body()
+        self._send(plan_models(self.state, self.path, self.headers.get("Authorization")))
+
     def do_POST(self) -> None:
         body = self.read_body()
         reply = plan_reply(self.state, self.path, self.headers.get("Authorization"), body)
@@ -381,14 +397,16 @@ def standin_state(items: list[TaskItem], behaviour: Behaviour) -> dict[str, Any]
 
 
 @contextmanager
-def serve_bench(items: list[TaskItem], behaviour: Behaviour) -> Iterator[Standin]:
-    """The stand-in running on 127.0.0.1 for the duration of the block."""
-    with serve(OpenAIBenchHandler, **standin_state(items, behaviour)) as standin:
+def serve_bench(items: list[TaskItem], behaviour: Behaviour, *, port: int = 0) -> Iterator[Standin]:
+    """The stand-in running on 127.0.0.1 (`port`, default a free one) for the block."""
+    with serve(OpenAIBenchHandler, port=port, **standin_state(items, behaviour)) as standin:
         yield standin
 
 
-def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem], Behaviour]:
-    """The command line both stand-in servers take: TASK.jsonl and the behaviour."""
+def parse_args(
+    argv: list[str] | None, description: str
+) -> tuple[list[TaskItem], Behaviour, Serving]:
+    """The command line both stand-in servers take: TASK.jsonl, the behaviour, the port."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("task", type=Path)
     parser.add_argument("--p-correct", type=float, default=0.8)
@@ -398,6 +416,12 @@ def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem]
     parser.add_argument("--p-loose", type=float, default=0.0)
     parser.add_argument("--reasoning", choices=["", "tagged", "separate"], default="")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument(
+        "--until-signal",
+        action="store_true",
+        help="serve until SIGTERM/SIGINT (as a launched server) instead of until stdin closes",
+    )
     args = parser.parse_args(argv)
     behaviour = Behaviour(
         p_correct=args.p_correct,
@@ -408,16 +432,32 @@ def parse_args(argv: list[str] | None, description: str) -> tuple[list[TaskItem]
         reasoning=args.reasoning,
         seed=args.seed,
     )
-    return load_task(args.task), behaviour
+    return load_task(args.task), behaviour, Serving(args.port, args.until_signal)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Where a stand-in run alone listens, and until when."""
+
+    port: int = 0
+    until_signal: bool = False
+
+    def wait(self) -> None:
+        """Block until stdin closes, or with `until_signal` until a signal ends the process
+        (a launched server's stdin is /dev/null; SIGTERM's default action stops it)."""
+        with contextlib.suppress(KeyboardInterrupt):
+            if self.until_signal:
+                threading.Event().wait()
+            else:
+                sys.stdin.read()
 
 
 def main(argv: list[str] | None = None) -> None:
-    items, behaviour = parse_args(argv, __doc__ or "")
-    with serve_bench(items, behaviour) as standin:
+    items, behaviour, serving = parse_args(argv, __doc__ or "")
+    with serve_bench(items, behaviour, port=serving.port) as standin:
         sys.stdout.write(standin.url + "\n")
         sys.stdout.flush()
-        with contextlib.suppress(KeyboardInterrupt):
-            sys.stdin.read()  # run until stdin closes
+        serving.wait()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,15 @@ from typing import Any
 
 from aiohttp import web
 
-from hypewatch.standins.openai_bench import Behaviour, Reply, parse_args, plan_reply, standin_state
+from hypewatch.standins.openai_bench import (
+    Behaviour,
+    Reply,
+    Serving,
+    parse_args,
+    plan_models,
+    plan_reply,
+    standin_state,
+)
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 _STATE: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
@@ -51,20 +59,29 @@ async def _post(request: web.Request) -> web.Response:
     return _response(reply)
 
 
+async def _get(request: web.Request) -> web.Response:
+    state = request.app[_STATE]
+    return _response(plan_models(state, request.path, request.headers.get("Authorization")))
+
+
 def make_app(items: list[TaskItem], behaviour: Behaviour) -> web.Application:
     app = web.Application()
     app[_STATE] = standin_state(items, behaviour)
     app[_SLOTS] = asyncio.Semaphore(behaviour.slots) if behaviour.slots else None
     app.router.add_post("/{path:.*}", _post)
+    app.router.add_get("/{path:.*}", _get)
     return app
 
 
 @asynccontextmanager
-async def serve_bench_aio(items: list[TaskItem], behaviour: Behaviour) -> AsyncIterator[str]:
-    """The stand-in on 127.0.0.1 (a free port) in the running loop; yields its base URL."""
+async def serve_bench_aio(
+    items: list[TaskItem], behaviour: Behaviour, *, port: int = 0
+) -> AsyncIterator[str]:
+    """The stand-in on 127.0.0.1 (`port`, default a free one) in the running loop; yields
+    its base URL."""
     runner = web.AppRunner(make_app(items, behaviour), access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=512)
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=512)
     await site.start()
     host, port = runner.addresses[0][:2]
     try:
@@ -73,17 +90,17 @@ async def serve_bench_aio(items: list[TaskItem], behaviour: Behaviour) -> AsyncI
         await runner.cleanup()
 
 
-async def _serve(items: list[TaskItem], behaviour: Behaviour) -> None:
-    async with serve_bench_aio(items, behaviour) as url:
+async def _serve(items: list[TaskItem], behaviour: Behaviour, serving: Serving) -> None:
+    async with serve_bench_aio(items, behaviour, port=serving.port) as url:
         sys.stdout.write(url + "\n")
         sys.stdout.flush()
-        await asyncio.to_thread(sys.stdin.read)  # run until stdin closes
+        await asyncio.to_thread(serving.wait)
 
 
 def main(argv: list[str] | None = None) -> None:
-    items, behaviour = parse_args(argv, __doc__ or "")
+    items, behaviour, serving = parse_args(argv, __doc__ or "")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(items, behaviour))
+        asyncio.run(_serve(items, behaviour, serving))
 
 
 if __name__ == "__main__":

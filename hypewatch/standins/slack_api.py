@@ -2,10 +2,28 @@
 
 Methods: chat.postMessage (root or `thread_ts` reply; like Slack, an unknown
 `thread_ts` is accepted), chat.update, conversations.history and
-conversations.replies (with message metadata when `include_all_metadata`).
-Bearer token checked (`invalid_auth`), `channel_not_found` for unknown
-channels, `fail_next` = list of (status, json body, headers) answered first
-(429 + Retry-After for rate limits).
+conversations.replies (with message metadata when `include_all_metadata`),
+and the file upload `files_upload_v2` makes: files.getUploadURLExternal
+(`filename`, `length`; answers `upload_url` on this server and `file_id`),
+a POST of the bytes to that URL (`OK - <length>`, as files.slack.com says),
+files.completeUploadExternal (`files` JSON of `{id, title}`, `channel_id`,
+`thread_ts`) which shares the file in the thread as a message with `files`
+and `upload: true`. Bearer token checked (`invalid_auth`), `channel_not_found`
+for unknown channels, `fail_next` = list of (status, json body, headers)
+answered first (429 + Retry-After for rate limits); `scopes` (default all)
+without `files:write` answers uploads `missing_scope`. `files` maps file id ->
+{name, title, alt_txt, length, data, shared}.
+
+Read methods: a form POST, as slack_sdk's `conversations_history()` sends
+them, or GET with query parameters; newest first for history, parent then
+replies oldest first for replies, `limit` honoured. `drop_writes_every = N`:
+every Nth `chat.postMessage` is stored and then its connection is closed
+without an answer (a connection lost after Slack took the message; `dropped`
+counts them).
+
+`state["messages"]` is the stand-in's own record of what it received (with
+the request's flags, for tests); what goes on the wire is only what Slack's
+message objects carry (`_public`).
 """
 
 from __future__ import annotations
@@ -15,9 +33,16 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from hypewatch.standins.http import StandinHandler
+from hypewatch.standins.http import StandinHandler, drop_after_write
 
 _ts = itertools.count(1)
+BOT_USER = "U0HYPEWATCH"
+BOT_ID = "B0HYPEWATCH"
+APP_ID = "A0HYPEWATCH"
+_file_ids = itertools.count(1)
+_NEEDS_CHANNEL = frozenset(
+    {"chat.postMessage", "chat.update", "conversations.history", "conversations.replies"}
+)
 
 
 def new_state(**extra: Any) -> dict[str, Any]:
@@ -26,6 +51,8 @@ def new_state(**extra: Any) -> dict[str, Any]:
         "channels": {"C0123456789"},
         "messages": [],
         "fail_next": [],
+        "files": {},
+        "scopes": {"chat:write", "channels:history", "files:write"},
     }
     state.update(extra)
     return state
@@ -39,9 +66,22 @@ class SlackHandler(StandinHandler):
             return dict(json.loads(raw or b"{}"))
         return {k: v[0] for k, v in parse_qs(raw.decode()).items()}
 
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        self.read_body()  # records the request
+        args = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        self._dispatch(parts.path.rsplit("/", 1)[-1], args)
+
     def do_POST(self) -> None:
-        method = urlsplit(self.path).path.rsplit("/", 1)[-1]
+        path = urlsplit(self.path).path
+        if path.startswith("/upload/v1/"):
+            self._receive_file(path.removeprefix("/upload/v1/"))
+            return
+        method = path.rsplit("/", 1)[-1]
         args = self._args()
+        self._dispatch(method, args)
+
+    def _dispatch(self, method: str, args: dict[str, Any]) -> None:
         with self.server.lock:
             failure = self.state["fail_next"].pop(0) if self.state["fail_next"] else None
         if failure:
@@ -51,19 +91,27 @@ class SlackHandler(StandinHandler):
         if self.headers.get("Authorization") != f"Bearer {self.state['token']}":
             self.send_json(200, {"ok": False, "error": "invalid_auth"})
             return
-        if args.get("channel") not in self.state["channels"]:
+        if method in _NEEDS_CHANNEL and args.get("channel") not in self.state["channels"]:
             self.send_json(200, {"ok": False, "error": "channel_not_found"})
+            return
+        if method.startswith("files.") and "files:write" not in self.state["scopes"]:
+            self.send_json(200, {"ok": False, "error": "missing_scope", "needed": "files:write"})
             return
         handler = {
             "chat.postMessage": self._post,
             "chat.update": self._update,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }.get(method)
         if handler is None:
             self.send_json(200, {"ok": False, "error": "unknown_method"})
             return
-        self.send_json(200, handler(args))
+        answer = handler(args)
+        if method == "chat.postMessage" and answer.get("ok") and drop_after_write(self):
+            return  # stored, and the answer is lost with the connection
+        self.send_json(200, answer)
 
     def _post(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("text") and not args.get("blocks"):
@@ -84,7 +132,38 @@ class SlackHandler(StandinHandler):
         }
         with self.server.lock:
             self.state["messages"].append(message)
-        return {"ok": True, "channel": args["channel"], "ts": message["ts"], "message": message}
+        shown = self._public(message, with_meta=True)
+        return {"ok": True, "channel": args["channel"], "ts": message["ts"], "message": shown}
+
+    def _public(self, message: dict[str, Any], with_meta: bool) -> dict[str, Any]:
+        """A message object as Slack's API shows it (a bot's message)."""
+        shown: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "text": message["text"],
+            "ts": message["ts"],
+        }
+        # a posted message has blocks; a file shared in a thread has `files` and `upload`
+        shown |= {k: message[k] for k in ("blocks", "files", "upload") if k in message}
+        replies = [m for m in self.state["messages"] if m["thread_ts"] == message["ts"]]
+        if message["thread_ts"]:
+            shown["thread_ts"] = message["thread_ts"]
+            shown["parent_user_id"] = BOT_USER
+        elif replies:
+            shown |= {
+                "thread_ts": message["ts"],
+                "reply_count": len(replies),
+                "reply_users": [BOT_USER],
+                "reply_users_count": 1,
+                "latest_reply": replies[-1]["ts"],
+            }
+        if message.get("edits"):
+            shown["edited"] = {"user": BOT_USER, "ts": message["edited_ts"]}
+        if with_meta and message.get("metadata"):
+            shown["metadata"] = message["metadata"]
+        return shown
 
     def _find(self, ts: str) -> dict[str, Any] | None:
         return next((m for m in self.state["messages"] if m["ts"] == ts), None)
@@ -96,31 +175,127 @@ class SlackHandler(StandinHandler):
         with self.server.lock:
             message.update(text=args.get("text", ""), blocks=args.get("blocks", []))
             message["edits"] += 1
-        return {"ok": True, "channel": args["channel"], "ts": message["ts"]}
+            message["edited_ts"] = f"1700000000.{next(_ts):06d}"
+        shown = self._public(message, with_meta=False)
+        return {"ok": True, "channel": args["channel"], "ts": message["ts"], "message": shown}
 
-    def _view(self, message: dict[str, Any], with_meta: bool) -> dict[str, Any]:
-        shown = {k: v for k, v in message.items() if k != "metadata"}
-        if with_meta and message.get("metadata"):
-            shown["metadata"] = message["metadata"]
-        return shown
+    @staticmethod
+    def _flag(value: Any) -> bool:
+        return str(value).lower() in ("1", "true")
+
+    @staticmethod
+    def _limit(args: dict[str, Any]) -> int:
+        try:
+            return max(1, min(int(args.get("limit") or 100), 999))
+        except ValueError:
+            return 100
+
+    def _page(self, found: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        limit = self._limit(args)
+        meta = self._flag(args.get("include_all_metadata"))
+        page = {"ok": True, "messages": [self._public(m, meta) for m in found[:limit]]}
+        page["has_more"] = len(found) > limit
+        if len(found) > limit:  # cursors are opaque to clients; an offset will do here
+            page["response_metadata"] = {"next_cursor": f"offset:{limit}"}
+        return page
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
-        meta = bool(args.get("include_all_metadata"))
-        roots = [
-            self._view(m, meta)
-            for m in self.state["messages"]
-            if m["channel"] == args["channel"] and not m["thread_ts"]
-        ]
-        return {"ok": True, "messages": list(reversed(roots)), "has_more": False}
+        with self.server.lock:
+            roots = [
+                m
+                for m in self.state["messages"]
+                if m["channel"] == args["channel"] and not m["thread_ts"]
+            ]
+        return self._page(list(reversed(roots)), args)
 
     def _replies(self, args: dict[str, Any]) -> dict[str, Any]:
-        meta = bool(args.get("include_all_metadata"))
         ts = str(args.get("ts"))
-        found = [
-            self._view(m, meta)
-            for m in self.state["messages"]
-            if m["channel"] == args["channel"] and (m["ts"] == ts or m["thread_ts"] == ts)
-        ]
+        with self.server.lock:
+            found = [
+                m
+                for m in self.state["messages"]
+                if m["channel"] == args["channel"] and (m["ts"] == ts or m["thread_ts"] == ts)
+            ]
         if not found:
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": found, "has_more": False}
+        return self._page(found, args)
+
+    # -- files_upload_v2 -----------------------------------------------------------
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(_file_ids):010d}"
+        with self.server.lock:
+            self.state["files"][file_id] = {
+                "name": filename,
+                "title": filename,
+                "alt_txt": str(args.get("alt_txt") or ""),
+                "length": int(length),
+                "data": None,
+                "shared": False,
+            }
+        host, port = self.server.server_address[:2]
+        url = f"http://{host!s}:{port}/upload/v1/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    def _receive_file(self, file_id: str) -> None:
+        data = self.read_body()
+        with self.server.lock:
+            file = self.state["files"].get(file_id)
+            if file is not None and file["data"] is None:
+                file["data"] = data
+        if file is None:
+            self.send_bytes(404, b"Not Found", "text/plain")
+            return
+        self.send_bytes(200, f"OK - {len(data)}".encode(), "text/plain; charset=utf-8")
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = json.loads(str(args.get("files") or ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id")
+        if channel is not None and channel not in self.state["channels"]:
+            return {"ok": False, "error": "channel_not_found"}
+        done: list[dict[str, Any]] = []
+        with self.server.lock:
+            for item in wanted if isinstance(wanted, list) else []:
+                file = self.state["files"].get(str(item.get("id")))
+                if file is None or file["data"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                file["title"] = str(item.get("title") or file["name"])
+                done.append({"id": str(item["id"]), "title": file["title"]})
+        if not done:
+            return {"ok": False, "error": "invalid_arguments"}
+        if channel:
+            shown = [self._file_object(f["id"]) for f in done]
+            message = {
+                "type": "message",
+                "ts": f"1700000000.{next(_ts):06d}",
+                "channel": channel,
+                "text": str(args.get("initial_comment") or ""),
+                "thread_ts": args.get("thread_ts"),
+                "metadata": None,
+                "files": shown,
+                "upload": True,
+                "edits": 0,
+            }
+            with self.server.lock:
+                for f in done:
+                    self.state["files"][f["id"]]["shared"] = True
+                self.state["messages"].append(message)
+        return {"ok": True, "files": done}
+
+    def _file_object(self, file_id: str) -> dict[str, Any]:
+        file = self.state["files"][file_id]
+        png = file["name"].endswith(".png")
+        return {
+            "id": file_id,
+            "name": file["name"],
+            "title": file["title"],
+            "mimetype": "image/png" if png else "application/octet-stream",
+            "filetype": "png" if png else "binary",
+            "size": len(file["data"] or b""),
+        }

@@ -1,4 +1,5 @@
-"""Accessors for delivery tables: outbox, threads, destinations, subscriptions, digest_sends.
+"""Accessors for delivery tables: outbox, threads, destinations, subscriptions, the digest
+outbox and digest_sends.
 
 The outbox row is the unit of at-least-once delivery: one per (event,
 destination), moved `pending -> sending -> sent` (or `failed` for a message
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,6 +73,8 @@ class ThreadRow:
     root_message_id: str
     thread_id: str
     root_hash: str
+    #: The name the platform shows for the thread (Discord), to rename it only on a change.
+    thread_name: str = ""
 
 
 def _outbox(row: dict[str, Any]) -> OutboxRow:
@@ -246,12 +249,16 @@ def mark_sent(store: Store, row_id: int, message_id: str) -> None:
         )
 
 
-def mark_retry(store: Store, row_id: int, when: datetime, error: str) -> None:
-    """Back to `pending`, to be tried again at `when` (the platform did not take it)."""
+def mark_retry(
+    store: Store, row_id: int, when: datetime, error: str, *, ambiguous: bool = False
+) -> None:
+    """To be tried again at `when`: back to `pending` (the platform did not take it), or,
+    after an ambiguous failure (it may have), left `sending`, so the next try looks first."""
+    state = OutboxState.SENDING if ambiguous else OutboxState.PENDING
     with write(store.db):
         store.db.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (_ts(when), error[:1000], row_id),
+            "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (str(state), _ts(when), error[:1000], row_id),
         )
 
 
@@ -298,6 +305,7 @@ def get_thread(store: Store, destination: str, launch_id: int) -> ThreadRow | No
         root_message_id=r["root_message_id"] or "",
         thread_id=r["thread_id"] or "",
         root_hash=r["root_hash"],
+        thread_name=r["thread_name"],
     )
 
 
@@ -306,10 +314,11 @@ def save_thread(store: Store, thread: ThreadRow) -> None:
     with write(store.db):
         store.db.execute(
             """INSERT INTO threads (destination, launch_id, root_message_id, thread_id,
-                   created_at, updated_at, root_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   created_at, updated_at, root_hash, thread_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (destination, launch_id) DO UPDATE SET
                    root_message_id = excluded.root_message_id, thread_id = excluded.thread_id,
-                   root_hash = excluded.root_hash, updated_at = excluded.updated_at""",
+                   root_hash = excluded.root_hash, updated_at = excluded.updated_at,
+                   thread_name = excluded.thread_name""",
             (
                 thread.destination,
                 thread.launch_id,
@@ -318,6 +327,7 @@ def save_thread(store: Store, thread: ThreadRow) -> None:
                 now,
                 now,
                 thread.root_hash,
+                thread.thread_name,
             ),
         )
 
@@ -406,18 +416,212 @@ def subscriptions(store: Store, platform: str | None = None) -> list[Subscriptio
     ]
 
 
-# -- digest sends ------------------------------------------------------------------
+# -- the digest outbox --------------------------------------------------------------
+#
+# One row per (recipient, ISO week), made once (`queue_digest`). A process claims due rows
+# (`claim_digest`: `pending -> sending`, with its PID and start time), sends, and records
+# `sent` (the week's `digest_sends` record is written with the last recipient's row) or
+# releases the row for a later try (`release_digest`) or fails it (`fail_digest`). A row
+# left `sending` by a process that is no longer running is taken over by the next claim.
+
+
+class DigestState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process holding a claim: its PID and start time (a PID is reused; the pair is not)."""
+
+    pid: int
+    started: float
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    id: int
+    iso_week: str
+    recipient: str
+    built_at: datetime
+    state: DigestState
+    attempts: int
+    next_attempt_at: datetime | None
+    owner: Owner | None
+    message_id: str
+    last_error: str | None
+
+
+def _digest_row(r: dict[str, Any]) -> DigestRow:
+    owner = None
+    if r["owner_pid"] is not None:
+        owner = Owner(int(r["owner_pid"]), float(r["owner_started"] or 0.0))
+    return DigestRow(
+        id=r["id"],
+        iso_week=r["iso_week"],
+        recipient=r["recipient"],
+        built_at=datetime.fromisoformat(r["built_at"]),
+        state=DigestState(r["state"]),
+        attempts=r["attempts"],
+        next_attempt_at=(
+            datetime.fromisoformat(r["next_attempt_at"]) if r["next_attempt_at"] else None
+        ),
+        owner=owner,
+        message_id=r["message_id"],
+        last_error=r["last_error"],
+    )
 
 
 def digest_sent(store: Store, iso_week: str) -> bool:
+    """Whether the week's digest went to every recipient (recorded in `digest_sends`)."""
     rows = list(store.db.query("SELECT 1 AS x FROM digest_sends WHERE iso_week = ?", (iso_week,)))
     return bool(rows)
 
 
-def record_digest(store: Store, iso_week: str, recipients: list[str], message_id: str) -> None:
+def queue_digest(
+    store: Store, iso_week: str, recipients: Collection[str], built_at: datetime
+) -> None:
+    """Make the week's rows, once: a row that exists (any state) is left as it is; a week
+    already recorded as sent gets none."""
+    now = _ts(utcnow())
     with write(store.db):
+        if digest_sent(store, iso_week):
+            return
+        for recipient in recipients:
+            store.db.execute(
+                """INSERT INTO digest_outbox (iso_week, recipient, built_at, created_at)
+                   VALUES (?, ?, ?, ?) ON CONFLICT (recipient, iso_week) DO NOTHING""",
+                (iso_week, recipient, _ts(built_at), now),
+            )
+
+
+def digest_rows(store: Store, iso_week: str | None = None) -> list[DigestRow]:
+    if iso_week is None:
+        rows = store.db.query("SELECT * FROM digest_outbox ORDER BY id")
+    else:
+        rows = store.db.query(
+            "SELECT * FROM digest_outbox WHERE iso_week = ? ORDER BY id", (iso_week,)
+        )
+    return [_digest_row(r) for r in rows]
+
+
+def claim_digest(
+    store: Store,
+    owner: Owner,
+    now: datetime,
+    alive: Callable[[Owner], bool],
+    *,
+    iso_week: str | None = None,
+) -> list[DigestRow]:
+    """Claim the due rows (of one week, or all): pending ones whose retry time has come, and
+    `sending` ones whose owner is no longer running (`alive(owner)` is False). A row held by
+    a running process is left to it. One transaction, so two processes never claim the
+    same row."""
+    week = "" if iso_week is None else "AND iso_week = ?"
+    params: tuple[Any, ...] = () if iso_week is None else (iso_week,)
+    claimed: list[int] = []
+    waiting = store.db.query(
+        f"SELECT 1 AS x FROM digest_outbox WHERE state IN ('pending', 'sending') {week} LIMIT 1",  # noqa: S608
+        params,
+    )
+    if not any(True for _ in waiting):
+        return []  # the common case (every outbox pass asks): no write transaction
+    with write(store.db):
+        candidates = [
+            _digest_row(r)
+            for r in store.db.query(
+                f"""SELECT * FROM digest_outbox WHERE state IN ('pending', 'sending') {week}
+                    ORDER BY id""",  # noqa: S608 - a fixed fragment
+                params,
+            )
+        ]
+        for row in candidates:
+            if row.state is DigestState.SENDING:
+                if row.owner is not None and (row.owner == owner or alive(row.owner)):
+                    continue
+            elif row.next_attempt_at is not None and row.next_attempt_at > now:
+                continue
+            store.db.execute(
+                """UPDATE digest_outbox SET state = 'sending', attempts = attempts + 1,
+                   owner_pid = ?, owner_started = ? WHERE id = ?""",
+                (owner.pid, owner.started, row.id),
+            )
+            claimed.append(row.id)
+    return [r for r in digest_rows(store, iso_week) if r.id in claimed]
+
+
+def retry_digest_claim(store: Store, row_id: int, error: str) -> None:
+    """One more attempt by the process that holds the claim (an in-process backoff)."""
+    with write(store.db):
+        store.db.execute(
+            "UPDATE digest_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error[:1000], row_id),
+        )
+
+
+def digest_delivered(
+    store: Store, row_id: int, message_id: str, refused: Collection[str] = ()
+) -> bool:
+    """The server took the row's message: `sent`. When that was the week's last row, the
+    week is recorded in `digest_sends` in the same transaction. Returns whether it was."""
+    with write(store.db):
+        store.db.execute(
+            """UPDATE digest_outbox SET state = 'sent', message_id = ?, sent_at = ?,
+               last_error = ?, owner_pid = NULL, owner_started = NULL, next_attempt_at = NULL
+               WHERE id = ?""",
+            (message_id, _ts(utcnow()), ", ".join(refused)[:1000] or None, row_id),
+        )
+        week = next(store.db.query("SELECT iso_week FROM digest_outbox WHERE id = ?", (row_id,)))
+        rows = list(
+            store.db.query(
+                "SELECT recipient, state, message_id FROM digest_outbox WHERE iso_week = ?",
+                (week["iso_week"],),
+            )
+        )
+        if any(r["state"] != DigestState.SENT for r in rows):
+            return False
         store.db.execute(
             """INSERT INTO digest_sends (iso_week, sent_at, recipients, message_id)
                VALUES (?, ?, ?, ?) ON CONFLICT (iso_week) DO NOTHING""",
-            (iso_week, _ts(utcnow()), json.dumps(recipients), message_id),
+            (
+                week["iso_week"],
+                _ts(utcnow()),
+                json.dumps(sorted(r["recipient"] for r in rows)),
+                " ".join(r["message_id"] for r in rows)[:1000],
+            ),
         )
+    return True
+
+
+def release_digest(store: Store, row_id: int, when: datetime, error: str) -> None:
+    """A temporary failure: back to `pending`, tried again at `when` by whichever process."""
+    with write(store.db):
+        store.db.execute(
+            """UPDATE digest_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?,
+               owner_pid = NULL, owner_started = NULL WHERE id = ?""",
+            (_ts(when), error[:1000], row_id),
+        )
+
+
+def fail_digest(store: Store, row_id: int, error: str) -> None:
+    """The server refused for good (5xx, login refused): `failed`, with its answer."""
+    with write(store.db):
+        store.db.execute(
+            """UPDATE digest_outbox SET state = 'failed', last_error = ?, owner_pid = NULL,
+               owner_started = NULL WHERE id = ?""",
+            (error[:1000], row_id),
+        )
+
+
+def requeue_failed_digest(store: Store, iso_week: str) -> int:
+    """`hypewatch digest --send` after a permanent failure was fixed: the week's failed rows
+    become pending again. Returns their count."""
+    with write(store.db):
+        cursor = store.db.execute(
+            """UPDATE digest_outbox SET state = 'pending', next_attempt_at = NULL
+               WHERE iso_week = ? AND state = 'failed'""",
+            (iso_week,),
+        )
+    return cursor.rowcount

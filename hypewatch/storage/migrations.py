@@ -306,3 +306,80 @@ def m136_hub_snapshots(db: sqlite_utils.Database) -> None:
             "CREATE INDEX hub_snapshots_repo ON hub_snapshots(repo COLLATE NOCASE, at)",
         ],
     )
+
+
+@MIGRATIONS(name="m141_launch_headline_status")
+def m141_launch_headline_status(db: sqlite_utils.Database) -> None:
+    """A launch's headline status (`lifecycle.headline_status`, the one rule) kept on the
+    launch, written with every claim write (`Store._refresh_status`), so the ledger's index
+    filters, counts and pages with SQL instead of reading every launch and claim."""
+    from hypewatch.lifecycle import headline_status
+    from hypewatch.storage.store import _claim
+
+    _run(
+        db,
+        [
+            "ALTER TABLE launches ADD COLUMN status TEXT NOT NULL DEFAULT 'under review'",
+            "CREATE INDEX launches_status ON launches(status)",
+            "CREATE INDEX launches_first_seen ON launches(first_seen, id)",
+        ],
+    )
+    claims: dict[int, list[dict[str, object]]] = {}
+    for row in db.query("SELECT * FROM claims ORDER BY id"):
+        claims.setdefault(int(row["launch_id"]), []).append(row)
+    for launch_id, rows in claims.items():
+        status = headline_status(_claim(r) for r in rows)
+        db.execute("UPDATE launches SET status = ? WHERE id = ?", (str(status), launch_id))
+
+
+@MIGRATIONS(name="m142_digest_outbox_and_thread_names")
+def m142_digest_outbox_and_thread_names(db: sqlite_utils.Database) -> None:
+    """The weekly digest as outbox rows: one per (recipient, ISO week), claimed by the
+    process sending it (its PID and start time, so a restart can take over the claim of a
+    process that died); a thread remembers the name it was given, so it is renamed only when
+    the launch's status changes it."""
+    _run(
+        db,
+        [
+            """CREATE TABLE digest_outbox (
+                id INTEGER PRIMARY KEY,
+                iso_week TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                built_at TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending','sending','sent','failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                owner_pid INTEGER,
+                owner_started REAL,
+                message_id TEXT NOT NULL DEFAULT '',
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                UNIQUE (recipient, iso_week)
+            )""",
+            "CREATE INDEX digest_outbox_due ON digest_outbox(state, next_attempt_at)",
+            "ALTER TABLE threads ADD COLUMN thread_name TEXT NOT NULL DEFAULT ''",
+        ],
+    )
+
+
+@MIGRATIONS(name="m143_model_usage")
+def m143_model_usage(db: sqlite_utils.Database) -> None:
+    """Model-access usage per UTC day and route, counted from the OpenAI `usage` field of
+    the replies (`storage/usage.py`, the one writer); budgets read it (docs/access.md)."""
+    _run(
+        db,
+        [
+            """CREATE TABLE model_usage (
+                day TEXT NOT NULL,
+                route_kind TEXT NOT NULL,
+                provider TEXT NOT NULL DEFAULT '',
+                model TEXT NOT NULL DEFAULT '',
+                requests INTEGER NOT NULL DEFAULT 0,
+                prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                completion_tokens INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, route_kind, provider, model)
+            )""",
+        ],
+    )

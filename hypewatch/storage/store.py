@@ -458,6 +458,7 @@ class Store:
                 flags=flags,
                 post=post_key,
             )
+            self._refresh_status(launch_id)
             self.append_event(launch_id, added, claim_id=claim.id)
         return claim, True
 
@@ -504,6 +505,7 @@ class Store:
                 "UPDATE claims SET status = ?, updated_at = ? WHERE id = ?",
                 (str(target), _ts(utcnow()), claim_id),
             )
+            self._refresh_status(claim.launch_id)
             change = StatusChanged(from_status=claim.status, to_status=target, reason=reason)
             self.append_event(claim.launch_id, change, claim_id=claim_id)
         return self.get_claim(claim_id)
@@ -520,7 +522,18 @@ class Store:
         return [(float(r["value"]), r["params_b"]) for r in rows]
 
     def headline_status(self, launch_id: int) -> LaunchStatus:
-        return lifecycle.headline_status(self.claims(launch_id=launch_id))
+        """The launch's headline (`lifecycle.headline_status` of its claims), as last written
+        by `_refresh_status`."""
+        row = self._one("SELECT status FROM launches WHERE id = ?", (launch_id,))
+        if row is None:
+            raise NotFoundError(f"no launch with id {launch_id}")
+        return LaunchStatus(row["status"])
+
+    def _refresh_status(self, launch_id: int) -> None:
+        """Write the launch's headline after a claim write, in that write's transaction: the
+        column is `lifecycle.headline_status` of the claims, kept for SQL (ledger filters)."""
+        status = lifecycle.headline_status(self.claims(launch_id=launch_id))
+        self.db.execute("UPDATE launches SET status = ? WHERE id = ?", (str(status), launch_id))
 
     # -- events --------------------------------------------------------------
 

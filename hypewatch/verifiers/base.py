@@ -37,6 +37,7 @@ from hypewatch.net import NetConfig, Resolver, async_client
 from hypewatch.storage.store import VerdictRecord
 
 if TYPE_CHECKING:
+    from hypewatch.access.budget import UsageLog
     from hypewatch.verifiers.fingerprint.service import ProbeLog
 
 ENTRY_POINT_GROUP = "hypewatch.verifiers"
@@ -57,7 +58,8 @@ class VerifierContext:
     claimant's API or the user's own); `hf_repo`/`revision` the published
     weights. Network access goes through `http()`, the guarded client.
     `probes` is the built-in fingerprint verifier's own probe log (None for
-    every other verifier).
+    every other verifier); `usage` the model-access usage log the budgets read and
+    add to (score claims; docs/access.md, "Budgets").
     """
 
     settings: Settings
@@ -73,6 +75,7 @@ class VerifierContext:
     api_key: Secret | None = None
     resolver: Resolver | None = None
     probes: ProbeLog | None = None
+    usage: UsageLog | None = None
     extra: Mapping[str, Any] = field(default_factory=_frozen)
 
     def __post_init__(self) -> None:

@@ -29,32 +29,27 @@ from hypewatch.bot.threads import (
 )
 from hypewatch.bot.timeline import TimelineEntry, launch_timeline, plain
 from hypewatch.events import Event, StatusChanged
-from hypewatch.lifecycle import headline_status, headline_verdict, standing
+from hypewatch.lifecycle import headline_verdict, standing
 from hypewatch.models import Claim, ClaimKind, ClaimStatus, EventKind, Launch, LaunchStatus
 from hypewatch.storage import NotFoundError, Store
 from hypewatch.storage import ledger as db
 
-#: The badges of the launches page, in the order the filter offers them.
-BADGES = ("under review", "failed", "replicated", "mixed")
+#: The badges of the launches page (a launch's headline, `lifecycle.headline_status`), in
+#: the order the filter offers them.
+BADGES = tuple(
+    str(s)
+    for s in (
+        LaunchStatus.UNDER_REVIEW,
+        LaunchStatus.FAILED,
+        LaunchStatus.REPLICATED,
+        LaunchStatus.MIXED,
+    )
+)
 PAGE_SIZE = 100
 MAX_QUERY = 120
 MAX_EVIDENCE_JSON = 200_000
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,150}$")
-
-
-def badge(claims: list[Claim]) -> str:
-    """The launch's badge: its headline (`lifecycle.headline_status`), except that a launch
-    whose checkable claims are all decided, yet neither failed nor all replicated (some
-    inconclusive, or only a comparison failed), is `mixed` rather than `under review`."""
-    headline = headline_status(claims)
-    if headline is not LaunchStatus.UNDER_REVIEW:
-        return str(headline)
-    checkable = [c for c in claims if c.status is not ClaimStatus.UNVERIFIABLE]
-    pending = {ClaimStatus.CLAIMED, ClaimStatus.VERIFYING}
-    if checkable and not any(c.status in pending for c in checkable):
-        return "mixed"
-    return str(headline)
 
 
 def launch_key(launch: Launch) -> str:
@@ -166,35 +161,32 @@ class LaunchList:
         }
 
 
-def _summaries(store: Store) -> list[LaunchSummary]:
-    by_launch: dict[int, list[Claim]] = defaultdict(list)
-    for claim in store.claims():
-        by_launch[claim.launch_id].append(claim)
-    return [_summary_of(launch, by_launch.get(launch.id, [])) for launch in store.launches()]
-
-
 def launch_list(store: Store, filters: Filters, *, page_size: int | None = PAGE_SIZE) -> LaunchList:
-    """The launches, newest first, filtered; `page_size=None` lists them all (static export)."""
-    every = _summaries(store)
-    counts = {name: sum(1 for s in every if s.status == name) for name in BADGES}
-    orgs = tuple(sorted({s.org for s in every if s.org}, key=str.lower))
-    benchmarks = tuple(sorted({b for s in every for b in s.benchmarks}))
-    q = filters.q.lower()
-    kept = [
-        s
-        for s in every
-        if (not filters.status or s.status == filters.status)
-        and (not filters.org or s.org.lower() == filters.org.lower())
-        and (not filters.benchmark or filters.benchmark in s.benchmarks)
-        and (not q or q in s.name.lower() or q in s.hf_repo.lower())
+    """The launches, newest first, filtered; `page_size=None` lists them all (static export).
+    Filters, order and paging run in SQL (`storage.ledger.index_page`): only the launches
+    shown are read, with their claims."""
+    query = db.IndexQuery(
+        status=filters.status,
+        org=filters.org,
+        benchmark=filters.benchmark,
+        q=filters.q,
+        offset=0 if page_size is None else (filters.page - 1) * page_size,
+        limit=page_size,
+    )
+    found = db.index_page(store, query)
+    by_launch: dict[int, list[Claim]] = defaultdict(list)
+    for claim in db.claims_of_launches(store, (launch.id for launch, _ in found.launches)):
+        by_launch[claim.launch_id].append(claim)
+    shown = [
+        _summary_of(launch, by_launch.get(launch.id, []), status)
+        for launch, status in found.launches
     ]
-    kept.sort(key=lambda s: (s.first_seen, s.id), reverse=True)
-    if page_size is None:
-        return LaunchList(filters, kept, len(kept), 1, orgs, benchmarks, counts)
-    pages = max(1, -(-len(kept) // page_size))
-    start = (filters.page - 1) * page_size
-    shown = kept[start : start + page_size]
-    return LaunchList(filters, shown, len(kept), pages, orgs, benchmarks, counts)
+    counts = {str(status): n for status, n in db.status_counts(store).items()}
+    counts = {name: counts.get(name, 0) for name in BADGES}
+    orgs = tuple(sorted({clean_line(o, 80) for o in db.launch_orgs(store)}, key=str.lower))
+    benchmarks = tuple(sorted({clean_line(b, 40) for b in db.claim_benchmarks(store)}))
+    pages = 1 if page_size is None else max(1, -(-found.total // page_size))
+    return LaunchList(filters, shown, found.total, pages, orgs, benchmarks, counts)
 
 
 # -- a launch's page ---------------------------------------------------------------
@@ -370,7 +362,7 @@ def launch_page(store: Store, launch: Launch) -> LaunchPage:
     posts = store.posts_for_launch(launch.id)
     repo = clean_line(launch.hf_repo, 120)
     return LaunchPage(
-        summary=_summary_of(launch, claims),
+        summary=_summary_of(launch, claims, store.headline_status(launch.id)),
         base_model=clean_line(launch.base_model, 120),
         params_b=fmt_num(launch.params_b) if launch.params_b else "",
         hf_repo_url=safe_url(f"https://huggingface.co/{repo}") if repo else "",
@@ -392,13 +384,13 @@ def launch_page(store: Store, launch: Launch) -> LaunchPage:
     )
 
 
-def _summary_of(launch: Launch, claims: list[Claim]) -> LaunchSummary:
+def _summary_of(launch: Launch, claims: list[Claim], status: LaunchStatus) -> LaunchSummary:
     return LaunchSummary(
         id=launch.id,
         key=launch_key(launch),
         name=clean_line(launch.name, 120),
         org=clean_line(launch.org, 80),
-        status=badge(claims),
+        status=str(status),
         first_seen=launch.first_seen,
         benchmarks=tuple(sorted({clean_line(c.benchmark, 40) for c in claims if c.benchmark})),
         claims=len(claims),

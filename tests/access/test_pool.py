@@ -81,7 +81,7 @@ async def test_seeded_order_is_kept_whichever_replica_answers(
     standin: Start, items: list[TaskItem]
 ) -> None:
     plan = RunPlan(claimed=50.0, max_items=60, stop_on_decision=False, seed=9)
-    with standin(latency=0.0) as fast, standin(latency=0.03) as slow:
+    with standin(latency=0.0) as fast, standin(latency=0.1) as slow:
         members = [(Target(f"{s.url}/v1", MODEL), 4) for s in (fast, slow)]
         result, pool = await measure_pool(items, members, plan, net=NET, max_tokens=64, task="t")
     assert [r.seq for r in result.records] == list(range(60))

@@ -189,6 +189,7 @@ def test_cli_lists_routes_in_order(hub: Standin, tmp_path: Path) -> None:
     assert [r["kind"] for r in document["routes"]] == [
         "own_server",
         *["inference_provider"] * 4,
+        "on_demand",
         "launch_api",
     ]
     assert all(r["reason"] for r in document["routes"])
@@ -257,5 +258,6 @@ async def test_no_route_is_unverifiable_with_every_reason(hub: Standin, tmp_path
     assert [r["kind"] for r in verdict.evidence["access"]["routes"]] == [
         "own_server",
         "inference_provider",
+        "on_demand",
         "launch_api",
     ]

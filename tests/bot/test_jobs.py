@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hypewatch.bot.app import _revision_job, build_pipeline
+from hypewatch.bot.clock import SimulatedClock
 from hypewatch.bot.logs import configure_logging
 from hypewatch.bot.scheduler import Daemon, Job, counts_of, each_item
 from hypewatch.config import parse_settings
@@ -159,3 +161,40 @@ def test_changed_weights_counted(
     assert repo.head is not None
     repo.push({**repo.head.files, **other}, "re-upload")
     assert asyncio.run(job.func())["changed"] == 1
+
+
+def test_a_job_run_by_name_on_a_simulated_clock(store: Store) -> None:
+    """The demo's way in: a job run by name goes through the scheduler's wrapper (counts,
+    error bookkeeping) and the daemon's times are the clock's, not the wall clock's."""
+    settings = parse_settings({"extraction": {"use_embeddings": False}})
+    pipeline = build_pipeline(settings, store, registry={})
+    clock = SimulatedClock(datetime(2024, 9, 5, 15, tzinfo=UTC))
+
+    async def busy() -> dict[str, int]:
+        return {"checked": 2, "failed": 1}
+
+    async def main() -> Daemon:
+        daemon = Daemon(pipeline, [Job("busy", busy)], clock=clock)
+        assert await daemon.run_job("busy") == {"checked": 2, "failed": 1}
+        clock.advance(timedelta(days=1))
+        assert await daemon.run_job("process-posts") == {
+            "posts": 0,
+            "claim_posts": 0,
+            "claims": 0,
+            "queued": 0,
+            "errors": 0,
+        }
+        assert await daemon.settle() == 0  # nothing queued
+        with pytest.raises(KeyError, match="busy, process-posts, verification-queue"):
+            await daemon.run_job("nosuch")
+        return daemon
+
+    daemon = asyncio.run(main())
+    assert daemon.state.started_at == datetime(2024, 9, 5, 15, tzinfo=UTC)
+    assert daemon.state.last_run == {
+        "busy": "2024-09-05T15:00:00+00:00",
+        "process-posts": "2024-09-06T15:00:00+00:00",
+    }
+    assert daemon.state.last_error == {"busy": "1 item(s) failed; see the log"}
+    with pytest.raises(ValueError, match="does not go back"):
+        clock.set(datetime(2024, 9, 1, tzinfo=UTC))

@@ -2,24 +2,26 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import subprocess
+import sys
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import psutil
 import pytest
 
-from hypewatch.bot.digest import (
-    build_digest,
-    build_email,
-    preview_html,
-    render_html,
-    send_weekly_digest,
-)
+from hypewatch.bot.digest import build_digest, build_email, preview_html, render_html
+from hypewatch.bot.digest_outbox import deliver_due_digests, send_weekly_digest
 from hypewatch.bot.email import MailError
+from hypewatch.bot.process_owner import owner_alive
 from hypewatch.config import ConfigError, DigestSettings
 from hypewatch.events import VerdictRecorded
 from hypewatch.models import VerdictStatus, utcnow
 from hypewatch.storage import Store
+from hypewatch.storage import delivery as db
 from tests.support.smtp import make_cert, smtp_server
 
 
@@ -116,17 +118,17 @@ def test_sent_once_per_iso_week_across_restarts(
             store.close()
         assert result.already_sent
         assert not result.sent
-        assert len(inbox.messages) == 1
-        received = inbox.messages[0]
-        assert sorted(received.rcpt_tos) == ["a@example.org", "b@example.org"]
-        parsed = _parse(received.data)
+        # one message per recipient (one outbox row each)
+        assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["a@example.org", "b@example.org"]
+        assert [len(m.rcpt_tos) for m in inbox.messages] == [1, 1]
+        parsed = _parse(inbox.messages[0].data)
         assert parsed["Subject"].startswith("hypewatch weekly digest — ")
         assert parsed.get_body(("html",)) is not None
         store = Store.open(path)
         later = send_weekly_digest(store, settings, utcnow() + timedelta(days=7))
         store.close()
         assert later.sent
-        assert len(inbox.messages) == 2
+        assert len(inbox.messages) == 4
 
 
 def test_starttls_with_untrusted_certificate_fails_clearly(
@@ -154,10 +156,14 @@ def test_a_temporary_smtp_failure_is_retried_with_backoff_and_sent_once(
         settings = _settings(inbox.port, retry_attempts=3, retry_backoff_seconds=0.5)
         result = send_weekly_digest(store, settings, sleep=waits.append)
         assert result.sent and not result.already_sent
-        assert (inbox.refused, len(inbox.messages)) == (2, 1)
+        assert (inbox.refused, len(inbox.messages)) == (2, 2)
         assert waits == [0.5, 1.0]  # doubling
         assert send_weekly_digest(store, settings, sleep=waits.append).already_sent
-        assert len(inbox.messages) == 1
+        assert len(inbox.messages) == 2
+        # the re-sent message is the same message: one Message-ID per week and recipient
+        ids = [_parse(m.data)["Message-ID"] for m in inbox.messages]
+        assert len(set(ids)) == 2
+        assert all(i.startswith(f"<digest.{result.iso_week}.") for i in ids)
 
 
 def test_temporary_failures_past_the_retries_are_a_clear_error_and_nothing_is_recorded(
@@ -166,9 +172,79 @@ def test_temporary_failures_past_the_retries_are_a_clear_error_and_nothing_is_re
     reflection(store)
     with smtp_server("none") as inbox:
         inbox.temporary_failures = 5
-        settings = _settings(inbox.port, retry_attempts=1, retry_backoff_seconds=0.1)
+        settings = _settings(inbox.port, retry_attempts=1, retry_backoff_seconds=30)
         with pytest.raises(MailError, match="451") as raised:
             send_weekly_digest(store, settings, sleep=lambda _: None)
         assert raised.value.temporary
         assert inbox.messages == []
     assert not store.db.execute("SELECT count(*) FROM digest_sends").fetchone()[0]
+    # released with a retry time: the daemon's outbox pass sends them once it has come
+    rows = db.digest_rows(store)
+    assert {r.state for r in rows} == {db.DigestState.PENDING}
+    assert all(r.next_attempt_at is not None for r in rows)
+    with smtp_server("none") as inbox:
+        settings = _settings(inbox.port, retry_attempts=1, retry_backoff_seconds=30)
+        assert deliver_due_digests(store, settings, retries=0).sent == 0  # not due yet
+        later = deliver_due_digests(store, settings, retries=0, now=utcnow() + timedelta(hours=1))
+        assert later.sent == 2
+        assert len(inbox.messages) == 2
+        assert send_weekly_digest(store, settings).already_sent
+
+
+def test_a_claim_held_by_a_running_process_is_left_and_a_dead_ones_taken_over(
+    store: Store, reflection
+) -> None:
+    """The row being sent names its process (PID + start time): while that process runs,
+    nobody else sends the row; once it is gone, the next send takes the row over."""
+    reflection(store)
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)  # fmt: skip
+    try:
+        owner = db.Owner(other.pid, psutil.Process(other.pid).create_time())
+        with smtp_server("none") as inbox:
+            settings = _settings(inbox.port)
+            week = build_digest(store).iso_week
+            db.queue_digest(store, week, settings.recipients, utcnow())
+            claimed = db.claim_digest(store, owner, utcnow(), owner_alive)  # "the other" sends
+            assert len(claimed) == 2
+            waiting = send_weekly_digest(store, settings)
+            assert (waiting.sent, waiting.already_sent, waiting.waiting) == (False, False, 2)
+            assert inbox.messages == []
+            other.communicate(b"", timeout=5)  # the other process dies mid-send
+            taken = send_weekly_digest(store, settings)
+            assert taken.sent and taken.waiting == 0
+            assert len(inbox.messages) == 2
+            assert [r.attempts for r in db.digest_rows(store, week)] == [2, 2]
+    finally:
+        other.kill()
+        other.wait()
+    # a PID that now belongs to another process (other start time) is not the owner
+    assert not owner_alive(db.Owner(os.getpid(), 1.0))
+    assert owner_alive(db.Owner(os.getpid(), psutil.Process().create_time()))
+
+
+def test_two_senders_at_once_send_each_row_once(tmp_path: Path, reflection) -> None:
+    """The daemon and `hypewatch digest --send` on the same database at the same moment
+    (two connections): the claim is one transaction, so every recipient gets one message."""
+    path = tmp_path / "digest.db"
+    with Store.open(path) as store:
+        reflection(store)
+    with smtp_server("none") as inbox:
+        settings = _settings(inbox.port)
+        start = threading.Barrier(2)
+        results: list[bool] = []
+
+        def send() -> None:
+            with Store.open(path) as store:
+                start.wait()
+                results.append(send_weekly_digest(store, settings, force=True).sent)
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["a@example.org", "b@example.org"]
+        assert True in results
+    with Store.open(path) as store:
+        assert len(store.db.execute("SELECT * FROM digest_sends").fetchall()) == 1

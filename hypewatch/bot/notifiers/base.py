@@ -20,18 +20,32 @@ class ThreadRef:
 
     root_message_id: str
     thread_id: str = ""
+    #: The thread's name where the platform names threads (Discord), "" elsewhere.
+    name: str = ""
 
 
 class DeliveryError(Exception):
-    """The platform did not take the message; try again later (5xx, timeouts, refused)."""
+    """The message was not confirmed; try again later (5xx, timeouts, dropped connections).
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `ambiguous`: the request may have reached the platform and been stored (the connection
+    dropped after the request was written, a timeout waiting for the answer, a 5xx from a
+    proxy in front of it). The sender then asks the platform before sending again
+    (`Notifier.find_delivered`). False when nothing can have been stored (the connection
+    was never made, a 429)."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, ambiguous: bool = True
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 class RateLimitedError(DeliveryError):
     """429: wait `retry_after` seconds (capped by the sender) before the next try."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message, retry_after, ambiguous=False)
 
 
 class DestinationGoneError(Exception):
@@ -56,13 +70,21 @@ class Notifier(Protocol):
         self, destination: str, thread: ThreadRef, message: Message, key: str
     ) -> str: ...
 
-    async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None: ...
+    async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> str | None:
+        """Show the new root. Where the platform names threads, the thread's name follows the
+        root's title (the launch's status): renamed when it differs from `thread.name`;
+        returns the name the thread has now (None where threads have no name)."""
+        ...
 
-    async def find_delivered(
-        self, destination: str, thread: ThreadRef | None, key: str
-    ) -> str | None:
-        """The message id of an earlier delivery of `key` (crash recovery), if the platform can
-        tell; None means "not found or cannot tell", and the sender sends again."""
+    async def find_thread(self, destination: str, key: str) -> ThreadRef | None:
+        """The thread made by an earlier, unconfirmed delivery of the root `key` (a dropped
+        answer, a crash), if the platform can tell; None means "not found or cannot tell",
+        and the sender posts the root again."""
+        ...
+
+    async def find_delivered(self, destination: str, thread: ThreadRef, key: str) -> str | None:
+        """The message id of an earlier, unconfirmed delivery of the reply `key` in `thread`,
+        if the platform can tell; None: "not found or cannot tell", the sender sends again."""
         ...
 
     async def aclose(self) -> None: ...

@@ -76,7 +76,10 @@ class ConsoleNotifier:
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None:
         self.console.print(self._panel(root, "root updated"))
 
-    async def find_delivered(self, destination: str, thread: ThreadRef | None, key: str) -> None:
+    async def find_thread(self, destination: str, key: str) -> None:
+        return None  # a terminal cannot be read back
+
+    async def find_delivered(self, destination: str, thread: ThreadRef, key: str) -> None:
         return None
 
     async def aclose(self) -> None:

@@ -40,7 +40,16 @@ def build_notifiers(
     notifiers: list[Notifier] = []
     for i, hook in enumerate(n.discord):
         url = read_secret(hook.webhook_url_env, f"notifiers.discord[{i}].webhook_url_env")
-        notifiers.append(DiscordWebhookNotifier(hook.name, url, net, forum=hook.forum))
+        bot_token = (
+            read_secret(hook.bot_token_env, f"notifiers.discord[{i}].bot_token_env")
+            if hook.bot_token_env
+            else None
+        )
+        notifiers.append(
+            DiscordWebhookNotifier(
+                hook.name, url, net, forum=hook.forum, charts=n.charts, bot_token=bot_token
+            )
+        )
     for i, channel in enumerate(n.slack):
         token = read_secret(channel.token_env, f"notifiers.slack[{i}].token_env")
         notifiers.append(
@@ -51,12 +60,13 @@ def build_notifiers(
                 net,
                 base_url=channel.base_url,
                 max_retry_after=n.max_retry_after_seconds,
+                charts=n.charts,
             )
         )
     if n.discord_bot.enabled:
         token = read_secret(n.discord_bot.token_env, "notifiers.discord_bot.token_env")
         base = discord_api_base or n.discord_bot.api_base
-        notifiers.append(DiscordChannelNotifier(token, net, api_base=base))
+        notifiers.append(DiscordChannelNotifier(token, net, api_base=base, charts=n.charts))
     if n.slack_bot.enabled:
         token = read_secret(n.slack_bot.token_env, "notifiers.slack_bot.token_env")
         notifiers.append(
@@ -65,6 +75,7 @@ def build_notifiers(
                 net,
                 base_url=n.slack_bot.base_url,
                 max_retry_after=n.max_retry_after_seconds,
+                charts=n.charts,
             )
         )
     if n.console.enabled:

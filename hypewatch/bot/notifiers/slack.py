@@ -20,10 +20,10 @@ network guard once, before the first call.
 from __future__ import annotations
 
 import asyncio
+import socket
 import urllib.error
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -31,6 +31,13 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from hypewatch.bot.markup import to_slack_blocks, to_slack_text
+from hypewatch.bot.notifiers.attachments import (
+    SLACK_CHART_SKIP_CODES,
+    ChartAttachment,
+    ChartSkippedError,
+    GuardedUploadWebClient,
+    SlackCharts,
+)
 from hypewatch.bot.notifiers.base import (
     DeliveryError,
     DestinationGoneError,
@@ -39,10 +46,12 @@ from hypewatch.bot.notifiers.base import (
     ThreadRef,
 )
 from hypewatch.bot.threads import Message
-from hypewatch.config import Secret
+from hypewatch.config import ChartAttachmentSettings, Secret
 from hypewatch.net import NetConfig, NetError, check_url, retry_after_seconds
 
 METADATA_TYPE = "hypewatch_post"
+#: How many of the latest messages a lookup reads (one page; Slack allows up to 999).
+LOOKUP_LIMIT = 200
 INLINE_RETRY_AFTER_SECONDS = 10.0
 
 _GONE = frozenset(
@@ -82,6 +91,12 @@ class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         return wait is not None and wait <= self.max_wait
 
 
+def _never_connected(error: BaseException) -> bool:
+    """Whether the request cannot have reached Slack (refused or unreachable connection)."""
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return isinstance(reason, ConnectionRefusedError | socket.gaierror)
+
+
 def _classify(error: SlackApiError) -> Exception:
     status = error.response.status_code
     code = str(error.response.get("error", "") or "")
@@ -112,6 +127,7 @@ class SlackNotifier:
         base_url: str = "https://slack.com/api/",
         max_retry_after: float = 300.0,
         timeout: int = 30,
+        charts: ChartAttachmentSettings | None = None,
     ) -> None:
         self.destination = f"slack:{name}"
         self.channel = channel
@@ -119,7 +135,9 @@ class SlackNotifier:
         self._net = net
         self._checked = False
         handler = CappedRateLimitRetryHandler(min(INLINE_RETRY_AFTER_SECONDS, max_retry_after))
-        self.client = WebClient(
+        self._charts = SlackCharts(charts)
+        self.client = GuardedUploadWebClient(
+            net=net,
             token=token.reveal(),
             base_url=self._base_url,
             timeout=timeout,
@@ -133,18 +151,31 @@ class SlackNotifier:
         return [self.destination]
 
     async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        return await self._run(self.client.api_call, method, json=kwargs)
+
+    async def _checked_base(self) -> None:
         if not self._checked:
             try:
                 await asyncio.to_thread(check_url, self._base_url, self._net)
             except NetError as error:
                 raise DestinationGoneError(str(error)) from None
             self._checked = True
+
+    async def _run(self, call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        await self._checked_base()
         try:
-            response = await asyncio.to_thread(self.client.api_call, method, json=kwargs)
+            response = await asyncio.to_thread(call, *args, **kwargs)
         except SlackApiError as error:
+            if call == self.client.files_upload_v2:
+                code = str(error.response.get("error", "") or "")
+                if code in SLACK_CHART_SKIP_CODES:
+                    raise ChartSkippedError(f"Slack answered {code}", lasting=True) from None
             raise _classify(error) from None
         except (SlackClientError, urllib.error.URLError, OSError) as error:
-            raise DeliveryError(f"network error talking to Slack: {type(error).__name__}") from None
+            raise DeliveryError(
+                f"network error talking to Slack: {type(error).__name__}",
+                ambiguous=not _never_connected(error),
+            ) from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def channel_of(self, destination: str) -> str:
@@ -170,36 +201,55 @@ class SlackNotifier:
         return ThreadRef(str(data["ts"]))
 
     async def reply(self, destination: str, thread: ThreadRef, message: Message, key: str) -> str:
+        channel, thread_ts = self.channel_of(destination), thread.root_message_id
+
+        async def upload(filename: str, chart: ChartAttachment) -> None:
+            await self._run(
+                self.client.files_upload_v2, file=chart.data, filename=filename,
+                title="Claimed vs measured", alt_txt=chart.alt, channel=channel,
+                thread_ts=thread_ts,
+            )  # fmt: skip
+
+        async def thread_files() -> list[dict[str, Any]] | None:
+            try:
+                data = await self._call("conversations.replies", channel=channel, ts=thread_ts,
+                                        limit=200)  # fmt: skip
+            except (MessageRejectedError, DestinationGoneError):
+                return None  # no history scope: cannot tell
+            except DeliveryError as error:
+                if "thread_not_found" in str(error):
+                    return None  # the root was deleted by hand: nothing to find
+                raise
+            return list(data.get("messages") or [])
+
+        await self._charts.attach(message, key, upload, thread_files)  # first: see SlackCharts
         args = self._post_args(destination, message, key, header=False)
         data = await self._call("chat.postMessage", thread_ts=thread.root_message_id, **args)
         return str(data["ts"])
 
     async def edit_root(self, destination: str, thread: ThreadRef, root: Message) -> None:
+        """Slack threads have no name: the root's header (title and status) is what a reader
+        sees in the channel, and `chat.update` changes it."""
         args = self._post_args(destination, root, f"root-{root.launch_id}", header=True)
         for unsupported in ("unfurl_links", "unfurl_media"):
             args.pop(unsupported)
         await self._call("chat.update", ts=thread.root_message_id, **args)
 
-    async def find_delivered(
-        self, destination: str, thread: ThreadRef | None, key: str
-    ) -> str | None:
-        """Look for a message carrying our metadata key (needs channels:history)."""
+    async def _read(self, method: str, **params: Any) -> list[dict[str, Any]]:
+        """A read method (`conversations.history` / `.replies`) through the WebClient's own
+        method, which sends form parameters (read methods take no JSON body); the messages, or []
+        when Slack cannot tell (no `channels:history` scope, a network error)."""
+        call = getattr(self.client, method.replace(".", "_"))
         try:
-            if thread is None:
-                data = await self._call(
-                    "conversations.history", channel=self.channel_of(destination),
-                    include_all_metadata=True,
-                    limit=200,
-                )  # fmt: skip
-            else:
-                data = await self._call(
-                    "conversations.replies", channel=self.channel_of(destination),
-                    ts=thread.root_message_id,
-                    include_all_metadata=True, limit=200,
-                )  # fmt: skip
-        except (DeliveryError, MessageRejectedError, DestinationGoneError):
-            return None  # cannot tell: the sender posts again
-        for item in data.get("messages") or []:
+            response = await asyncio.to_thread(call, **params)
+        except (SlackApiError, SlackClientError, urllib.error.URLError, OSError):
+            return []  # cannot tell: the sender posts again
+        messages = response.get("messages") if isinstance(response.data, dict) else None
+        return [m for m in messages or [] if isinstance(m, dict)]
+
+    @staticmethod
+    def _carrying(messages: list[dict[str, Any]], key: str) -> str | None:
+        for item in messages:
             meta = item.get("metadata") or {}
             if (
                 meta.get("event_type") == METADATA_TYPE
@@ -207,6 +257,25 @@ class SlackNotifier:
             ):
                 return str(item.get("ts"))
         return None
+
+    async def find_thread(self, destination: str, key: str) -> ThreadRef | None:
+        """The root carrying our metadata key among the channel's latest messages."""
+        await self._checked_base()
+        messages = await self._read(
+            "conversations.history", channel=self.channel_of(destination),
+            include_all_metadata=True, limit=LOOKUP_LIMIT,
+        )  # fmt: skip
+        found = self._carrying(messages, key)
+        return ThreadRef(found) if found else None
+
+    async def find_delivered(self, destination: str, thread: ThreadRef, key: str) -> str | None:
+        """The reply carrying our metadata key in the thread (needs channels:history)."""
+        await self._checked_base()
+        messages = await self._read(
+            "conversations.replies", channel=self.channel_of(destination),
+            ts=thread.root_message_id, include_all_metadata=True, limit=LOOKUP_LIMIT,
+        )  # fmt: skip
+        return self._carrying(messages, key)
 
     async def aclose(self) -> None:
         return None

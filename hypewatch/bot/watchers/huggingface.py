@@ -8,6 +8,14 @@ cursor, then stores oldest first, each batch moving the cursor with it.
 The trending list has no order to keep a cursor on: a repo already stored
 at the same revision costs nothing more.
 
+Velocity (`follow_hours`, from `significance.velocity_follow_hours`): every
+repo either list shows whose `createdAt` is less than `follow_hours` before
+the poll's clock gets a snapshot of its listed likes, downloads and
+trendingScore (`storage/hub_snapshots`, written in the batch's transaction),
+once per pass; for that the `new` list is read past its cursor down to the
+first repo older than the window. The pipeline re-scores the launches of
+repos with new snapshots (`Pipeline.follow_velocity`).
+
 For each repo seen the first time: `model_info` (tags, downloads, likes,
 sha, card data) and its README at that sha. The Post carries the card body
 (so the extractor reads it) and, in `raw`, the front matter -- `base_model`,
@@ -20,8 +28,8 @@ with every file's sha256 and size.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx2
@@ -36,6 +44,8 @@ from hypewatch.config import Settings, optional_secret
 from hypewatch.jsonlimits import JsonLimitError
 from hypewatch.models import Post, Source, utcnow
 from hypewatch.net import NetConfig, NetError
+from hypewatch.storage import Store
+from hypewatch.storage.hub_snapshots import HubSnapshot, record_snapshots
 
 BATCH_SIZE = 50
 #: Properties asked of the listing: enough to tell new from known without a second call.
@@ -91,8 +101,11 @@ class HuggingFaceWatcher:
         watch_authors: Sequence[str] = (),
         trending: bool = True,
         max_text_chars: int = 100_000,
+        follow_hours: float = 0.0,
     ) -> None:
         self.api = api
+        self.follow = timedelta(hours=follow_hours)
+        self._snapped: set[str] = set()  # repos snapshotted in this pass
         self.pipeline_tag = pipeline_tag
         self.limit = limit
         self.watch_authors = list(watch_authors)
@@ -100,6 +113,7 @@ class HuggingFaceWatcher:
         self.max_text_chars = max_text_chars
 
     def fetch(self, ctx: PollContext) -> Iterator[Batch]:
+        self._snapped = set()
         try:
             yield from self._created(ctx, "new", {"pipeline_tag": self.pipeline_tag})
             for author in self.watch_authors:
@@ -126,9 +140,14 @@ class HuggingFaceWatcher:
         saved = json.loads(ctx.cursor(key) or "{}")
         seen = (str(saved.get("created_at", "")), str(saved.get("id", "")))
         fresh: list[ModelInfo] = []
+        known: list[ModelInfo] = []  # stored already, still young: velocity snapshots only
+        now = ctx.clock()
         for info in self._list("created_at", filters):
             if (_iso(info.created_at), info.id) <= seen:
-                break
+                if not self._young(info, now):
+                    break
+                known.append(info)
+                continue
             fresh.append(info)
         fresh.reverse()
         for start in range(0, len(fresh), BATCH_SIZE):
@@ -136,6 +155,9 @@ class HuggingFaceWatcher:
             last = chunk[-1]
             cursor = json.dumps({"created_at": _iso(last.created_at), "id": last.id})
             yield self._batch(ctx, chunk, {key: cursor})
+        snaps = self._snapshots(ctx, known, set())
+        if snaps:
+            yield Batch(extra_writes=_recorder(snaps))
 
     def _trending(self, ctx: PollContext) -> Iterator[Batch]:
         listed = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
@@ -159,7 +181,43 @@ class HuggingFaceWatcher:
                 ctx.note(f"{listed.id} was listed but is gone (deleted or private)")
                 continue
             posts.append(self._post(info))
-        return Batch(posts, cursors)
+        snaps = self._snapshots(ctx, infos, {p.native_id for p in posts})
+        extra = _recorder(snaps) if snaps else None
+        return Batch(posts, cursors, extra_writes=extra)
+
+    # -- velocity ----------------------------------------------------------------
+
+    def _young(self, info: ModelInfo, now: datetime) -> bool:
+        """Whether the repo is still in its followed first hours."""
+        return (
+            bool(self.follow)
+            and info.created_at is not None
+            and (now - info.created_at <= self.follow)
+        )
+
+    def _snapshots(
+        self, ctx: PollContext, infos: Sequence[ModelInfo], new: set[str]
+    ) -> list[HubSnapshot]:
+        """A snapshot of each young listed repo stored (or being stored: `new`), once per
+        pass, with the listing's counts at the poll's time."""
+        now = ctx.clock()
+        out: list[HubSnapshot] = []
+        for info in infos:
+            if info.id in self._snapped or not self._young(info, now):
+                continue
+            if info.id not in new and not ctx.store.has_post(f"{self.source}:{info.id}"):
+                continue
+            self._snapped.add(info.id)
+            out.append(
+                HubSnapshot(
+                    info.id,
+                    now,
+                    info.likes or 0,
+                    info.downloads or 0,
+                    float(info.trending_score or 0),
+                )
+            )
+        return out
 
     def _post(self, info: ModelInfo) -> Post:
         readme, card_error = self._readme(info)
@@ -220,6 +278,15 @@ class HuggingFaceWatcher:
         return response.content.decode("utf-8", errors="replace"), ""
 
 
+def _recorder(snaps: list[HubSnapshot]) -> Callable[[Store], None]:
+    """The batch's extra write: its snapshots, in the poll's transaction."""
+
+    def record(store: Store) -> None:
+        record_snapshots(store, snaps)
+
+    return record
+
+
 def _classify(error: Exception) -> SourceError:
     if isinstance(error, HubUnavailableError):
         if error.status == 429:
@@ -257,4 +324,5 @@ def build_huggingface_watcher(
         watch_authors=hf.watch_authors,
         trending=hf.trending,
         max_text_chars=settings.extraction.max_text_chars,
+        follow_hours=settings.significance.velocity_follow_hours,
     )

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from hypewatch.access.budget import BudgetSpent, Metered
+from hypewatch.access.launcher import KIND as ON_DEMAND
+from hypewatch.access.launcher import LaunchError, serving
 from hypewatch.access.pool import EndpointPool
 from hypewatch.access.registry import Resolution, resolve
 from hypewatch.access.routes import AccessRequest, Route
@@ -34,7 +37,12 @@ from hypewatch.config import (
 from hypewatch.models import Claim, ClaimKind, Cost, Verdict, VerdictStatus
 from hypewatch.net import BlockedDestinationError, NetConfig, Resolver, async_client, check_url
 from hypewatch.verifiers.base import VerifierContext
-from hypewatch.verifiers.benchmark.client import ChatClient, bench_net_config, chat_url
+from hypewatch.verifiers.benchmark.client import (
+    ChatClient,
+    Completer,
+    bench_net_config,
+    chat_url,
+)
 from hypewatch.verifiers.benchmark.families import Environment, Scorer
 from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError, load_hub_task
 from hypewatch.verifiers.benchmark.prompts import parse_setting
@@ -63,6 +71,9 @@ class LoadedTask:
     setting: str = ""  # the task's default prompt setting, used when a claim names none
     claim_scale: float = 1.0  # claimed value x this = percent
 
+
+#: Wraps the client of a run (the budgets' meter, `access/budget.py`).
+Wrap = Callable[[Completer], Completer]
 
 #: Requests in flight per connection pool (several small pools beat one large one).
 CONNECTIONS_PER_POOL = 4
@@ -107,8 +118,10 @@ async def measure(
     resolver: Resolver | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     scorer: Scorer | None = None,
+    wrap: Wrap | None = None,
 ) -> RunResult:
-    """Check the endpoint against the network policy (nothing is sent if refused), then run."""
+    """Check the endpoint against the network policy (nothing is sent if refused), then run;
+    `wrap` (the budgets' meter) wraps the client."""
     config = bench_net_config(net)
     check_url(chat_url(target.url), config, resolver)
     async with contextlib.AsyncExitStack() as stack:
@@ -123,7 +136,7 @@ async def measure(
         )
         return await run_items(
             items,
-            client,
+            wrap(client) if wrap else client,
             plan,
             task=task,
             on_progress=on_progress,
@@ -142,6 +155,7 @@ async def measure_pool(
     task: str,
     resolver: Resolver | None = None,
     scorer: Scorer | None = None,
+    wrap: Wrap | None = None,
 ) -> tuple[RunResult, EndpointPool]:
     """One run spread over several endpoints serving the same model, `(target, slots)`
     each (docs/access.md, "Endpoint pools"); every endpoint is checked first."""
@@ -165,8 +179,9 @@ async def measure_pool(
             for target, slots in members
         ]
         pool = EndpointPool(clients)
+        client: Completer = wrap(pool) if wrap else pool
         result = await run_items(
-            items, pool, plan, task=task, concurrency=pool.capacity, scorer=scorer
+            items, client, plan, task=task, concurrency=pool.capacity, scorer=scorer
         )
         return result, pool
 
@@ -393,8 +408,8 @@ class BenchmarkVerifier:
             return _unverifiable("the claim has no benchmark score to re-measure")
         if not 0.0 <= claim.value <= 100.0:
             return _unverifiable(f"claimed value {claim.value:g} is not a percentage")
-        target, route, resolution = await resolve_target(ctx)
-        if target is None or route is None:
+        target, found, resolution = await resolve_target(ctx)
+        if target is None or found is None:
             why = resolution.why_none() if resolution else "no endpoint"
             access = resolution.to_json() if resolution else {}
             return _unverifiable(f"no endpoint to run the benchmark on: {why}", access=access)
@@ -408,39 +423,75 @@ class BenchmarkVerifier:
             return _unverifiable(f"claimed value {claim.value:g} is outside {task.name}'s scale")
         plan = plan_for(self.config, claim, task.setting, task.claim_scale)
         env = Environment.from_settings(ctx.settings, net=ctx.net, resolver=ctx.resolver)
+        route: Route = found
         members = pool_members(route, resolution, self.config.concurrency)
+        net = ctx.net
         pool: EndpointPool | None = None
+        meters: list[Metered] = []
+
+        def meter(client: Completer) -> Completer:
+            meters.append(Metered.start(client, ctx.settings.access.budget, route, ctx.usage))
+            return meters[-1]
+
         try:
-            async with open_scorer(task, env, self.registry) as scorer:
+            async with contextlib.AsyncExitStack() as stack:
+                if route.kind == ON_DEMAND and resolution is not None:
+                    # a server started for this run, stopped when the block ends
+                    route, net = await stack.enter_async_context(
+                        serving(
+                            ctx.settings.access.launcher,
+                            ctx.net,
+                            resolution.request.repo,
+                            resolution.request.revision,
+                        )
+                    )
+                    target = Target(route.url, route.model, route.api_key)
+                    members = [(target, route.slots or self.config.concurrency)]
+                scorer = await stack.enter_async_context(open_scorer(task, env, self.registry))
                 if len(members) > 1:
                     result, pool = await measure_pool(
                         task.items,
                         members,
                         plan,
-                        net=ctx.net,
+                        net=net,
                         max_tokens=self.config.max_tokens,
                         task=task.name,
                         resolver=ctx.resolver,
                         scorer=scorer,
+                        wrap=meter,
                     )
                 else:
                     result = await measure(
                         task.items,
                         target,
                         plan,
-                        net=ctx.net,
+                        net=net,
                         concurrency=members[0][1],
                         max_tokens=self.config.max_tokens,
                         task=task.name,
                         resolver=ctx.resolver,
                         scorer=scorer,
+                        wrap=meter,
                     )
+        except BudgetSpent as error:
+            spent = meters[0].to_json() if meters else {}
+            return _unverifiable(str(error), route=route.to_json(), usage=spent)
+        except LaunchError as error:
+            return _unverifiable(
+                f"could not serve the model on demand: {error}", route=route.to_json()
+            )
         except BlockedDestinationError as error:
             return _unverifiable(str(error), endpoint=target.url)
+        finally:
+            for used in meters:
+                used.flush()
         judge = self.config.judge if task.family == "judged" else None
         verdict = with_route(verdict_from(result, target, task, plan, judge), route, ctx.revision)
         if pool is not None:
             verdict = dataclasses.replace(
                 verdict, evidence={**verdict.evidence, "pool": pool.to_json()}
             )
+        if meters:
+            usage = meters[0].to_json()
+            verdict = dataclasses.replace(verdict, evidence={**verdict.evidence, "usage": usage})
         return verdict
