@@ -33,6 +33,7 @@ import ssrfguard
 from ssrfguard import Block, Policy, Reach
 from ssrfguard.httpx import AsyncSafeTransport
 
+from hypewatch.backoff import doubling_wait
 from hypewatch.config import NetworkSettings
 from hypewatch.errors import InputError
 from hypewatch.errors import NetError as NetError
@@ -416,8 +417,8 @@ class RetryTransport(httpx.AsyncBaseTransport):
         return methods is None or request.method in methods
 
     def _backoff(self, attempt: int) -> float:
-        base: float = self.config.backoff_base * (2.0**attempt)
-        return min(self.config.retry_max_wait, base) * random.uniform(0.5, 1.0)
+        wait = doubling_wait(self.config.backoff_base, attempt + 1, self.config.retry_max_wait)
+        return wait * random.uniform(0.5, 1.0)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         retries = self.config.retries if self._may_retry(request) else 0

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from hypewatch.backoff import doubling_wait
 from hypewatch.bot.digest import build_digest, build_email, iso_week, message_id
 from hypewatch.bot.email import MailError, check_addresses, send_message
 from hypewatch.bot.process_owner import current_owner, owner_alive
@@ -71,8 +72,7 @@ class DigestDelivery:
 
 def _backoff(settings: DigestSettings, attempt: int) -> float:
     """The wait after the `attempt`-th failure (1-based): retry_backoff_seconds, doubling."""
-    wait = float(settings.retry_backoff_seconds * 2 ** min(max(attempt - 1, 0), 16))
-    return min(wait, MAX_BACKOFF.total_seconds())
+    return doubling_wait(settings.retry_backoff_seconds, attempt, MAX_BACKOFF.total_seconds())
 
 
 def _addressed(week: EmailMessage, iso_week: str, recipient: str) -> EmailMessage:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from hypewatch.backoff import doubling_wait
 from hypewatch.bot.notifiers.base import (
     DeliveryError,
     DestinationGoneError,
@@ -175,10 +176,12 @@ class OutboxSender:
         """Try the row again later; after an ambiguous failure it stays `sending`, so the next
         try looks for the message on the platform before sending it again."""
         if retry_after is None:
-            wait = BACKOFF_BASE_SECONDS * 2 ** min(row.attempts, 16) * random.uniform(0.5, 1.0)
+            jitter = random.uniform(0.5, 1.0)
+            wait = doubling_wait(
+                BACKOFF_BASE_SECONDS, row.attempts + 1, self.max_retry_after, jitter=jitter
+            )
         else:
-            wait = retry_after
-        wait = min(wait, self.max_retry_after)
+            wait = min(retry_after, self.max_retry_after)
         when = utcnow() + timedelta(seconds=wait)
         db.mark_retry(self.store, row.id, when, error, ambiguous=ambiguous)
         report.retrying += 1

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from hypewatch import lifecycle
 from hypewatch.access.budget import UsageLog
+from hypewatch.backoff import doubling_wait
 from hypewatch.config import Settings, optional_secret
 from hypewatch.errors import StorageError
 from hypewatch.events import (
@@ -128,8 +129,8 @@ def queue_claim(
 def retry_delay(earlier_not_found: int) -> timedelta:
     """How long a target that did not exist yet waits before it is looked at again:
     15 minutes, doubling with each miss, at most a day (sooner when the launch changes)."""
-    delay: timedelta = NOT_FOUND_FIRST_RETRY * 2 ** min(earlier_not_found, 10)
-    return min(delay, NOT_FOUND_MAX_RETRY)
+    first, cap = NOT_FOUND_FIRST_RETRY.total_seconds(), NOT_FOUND_MAX_RETRY.total_seconds()
+    return timedelta(seconds=doubling_wait(first, earlier_not_found + 1, cap))
 
 
 class Pipeline:

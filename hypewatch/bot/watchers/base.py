@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from hypewatch.backoff import doubling_wait
 from hypewatch.models import JSON, Post, utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import health as health_db
@@ -143,8 +144,8 @@ class PollReport:
 
 def backoff_after(failures: int, now: datetime) -> datetime:
     """When to try again after the `failures`-th consecutive failure."""
-    seconds = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** max(0, failures - 1))
-    return now + timedelta(seconds=seconds)
+    wait = doubling_wait(BACKOFF_BASE_SECONDS, failures, BACKOFF_MAX_SECONDS)
+    return now + timedelta(seconds=wait)
 
 
 def _store_batch(
