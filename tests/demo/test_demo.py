@@ -174,7 +174,9 @@ def test_ctrl_c_says_interrupted_with_no_traceback(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(root), "COLUMNS": "100"},
+        # unbuffered: the phase line arrives as it is printed, not when 8 KiB have piled up
+        # (through a pipe Python buffers stdout: the line came ~30 s after it was printed)
+        env={**os.environ, "PYTHONPATH": str(root), "COLUMNS": "100", "PYTHONUNBUFFERED": "1"},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout is not None
