@@ -110,6 +110,18 @@ _AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for 
 _CAMEL = re.compile(r"(?<![A-Z])([a-z]{2,})([A-Z][a-z]{2,})")
 
 
+# The settings Matcher's patterns as sets of lower-case token texts (see `_setting_spans`).
+_SHOT_WORDS = frozenset({"shot", "shots"})
+_DASHES = frozenset({"-", "_"})
+_ONE_TOKEN_SHOT_SET = frozenset(_ONE_TOKEN_SHOTS)
+_SHOT_NUMBERS = frozenset({"zero", "one", "few", "five", "three"})
+_COT_WORDS = frozenset({"cot", "chain-of-thought"})
+_AT_K_SET = frozenset(_AT_K)
+_STRICT_WORDS = frozenset({"strict", "loose"})
+_PROMPT_WORDS = frozenset({"prompt", "inst", "instruction"})
+_LEVEL_WORDS = frozenset({"prompt", "inst"})
+
+
 def _variants(nlp: Language, alias: str) -> list[Doc]:
     """The tokenisations an alias can take in running text (GSM8K vs GSM8 + K)."""
     docs = [nlp.make_doc(alias)]
@@ -185,22 +197,25 @@ class ScoreFinder:
         if "Math " in text:  # same length: spans and offsets stay put
             text = _MATH_WITH_SETTING.sub("MATH", text)
         doc = self.nlp.make_doc(text)
-        benches, settings = self._spans(doc, text)
-        if not benches:
+        benches, settings, toks = self._spans(doc, text)
+        if not benches or toks is None:
             return []
-        return _pair(doc, benches, settings)
+        return _pair(toks, benches, settings)
 
-    def _spans(self, doc: Doc, text: str) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
+    def _spans(
+        self, doc: Doc, text: str
+    ) -> tuple[list[tuple[int, int, str]], dict[int, str], _Toks | None]:
         spans: list[Span] = []
         for match_id, start, end in [*self.lower(doc), *self.exact(doc)]:
             spans.append(Span(doc, start, end, label=match_id))
         settings: dict[int, str] = {}
         low = text.lower()
-        # the settings Matcher is a third of the time; most posts name no setting at all
-        matches = self.matcher(doc) if any(w in low for w in _SETTING_HINTS) else []
-        for match_id, start, end in matches:
-            if self.nlp.vocab.strings[match_id] == "SETTING":
-                norm = settings_norm.normalize(doc[start:end].text)
+        toks: _Toks | None = None
+        # most posts name no setting at all: the token scan runs only when a word hints at one
+        if any(w in low for w in _SETTING_HINTS):
+            toks = _Toks(doc, text)
+            for start, end in self._settings(toks):
+                norm = settings_norm.normalize(toks.span_text(start, end))
                 for i in range(start, end):
                     settings[i] = norm
         if "Bench" in text or "Eval" in text or "QA" in text or "Arena" in text or "Hard" in text:
@@ -211,27 +226,79 @@ class ScoreFinder:
                 if span is not None:
                     spans.append(span)
         benches: list[tuple[int, int, str]] = []
+        if not spans:
+            return benches, settings, toks
+        toks = toks or _Toks(doc, text)
+        words, ws, size = toks.text, toks.ws, toks.n
         for span in sorted(filter_spans(spans), key=lambda s: s.start):
             start, end = span.start, span.end
             while (
-                end + 1 < len(doc)
-                and doc[end - 1].whitespace_ == ""
-                and doc[end].text == "-"
-                and doc[end].whitespace_ == ""
-                and doc[end + 1].is_alpha
+                end + 1 < size
+                and ws[end - 1] == ""
+                and words[end] == "-"
+                and ws[end] == ""
+                and toks.alpha[end + 1]
             ):
                 end += 2
-            if end < len(doc) and doc[end].text == "+" and doc[end - 1].whitespace_ == "":
+            if end < size and words[end] == "+" and ws[end - 1] == "":
                 end += 1
-            name = doc[start:end].text
-            if end == span.end and span.label_ != "UNKNOWN":
-                bench_id = span.label_
+            label = span.label_
+            if end == span.end and label != "UNKNOWN":
+                bench_id = label
             else:
-                bench_id = registry.benchmark_id(name)
+                bench_id = registry.benchmark_id(toks.span_text(start, end))
             if any(i in settings for i in range(start, end)):
                 continue
             benches.append((start, end, bench_id))
-        return benches, settings
+        return benches, settings, toks
+
+    def _settings(self, toks: _Toks) -> list[tuple[int, int]]:
+        """Token spans of evaluation settings: the SETTING patterns of `self.matcher`, run as
+        set lookups on the token lists (the spaCy Matcher calls a Python predicate per token
+        and pattern, and was a sixth of extraction time). When two spans overlap, the order
+        the Matcher reports them in decides which setting a token gets, so the Matcher
+        itself answers then (tests/extractors/test_scores.py checks both agree)."""
+        text, lower, size = toks.text, toks.lower, toks.n
+        found: list[tuple[int, int]] = []
+
+        def dash_then(i: int, words: frozenset[str]) -> int:
+            """End of `[-|_]? word` starting at token i, or -1."""
+            if i < size and lower[i] in words:
+                return i + 1
+            if i + 1 < size and text[i] in _DASHES and lower[i + 1] in words:
+                return i + 2
+            return -1
+
+        for i in range(size):
+            word = lower[i]
+            if text[i].isdigit() or word in _SHOT_NUMBERS:
+                end = dash_then(i + 1, _SHOT_WORDS)
+                if end > 0:
+                    found.append((i, end))
+            if word in _ONE_TOKEN_SHOT_SET or word in _COT_WORDS or word in _AT_K_SET:
+                found.append((i, i + 1))
+            elif word == "percentile":
+                found.append((i, i + 1))
+            elif word == "chain":
+                of = dash_then(i + 1, frozenset({"of"}))
+                end = dash_then(of, frozenset({"thought"})) if of > 0 else -1
+                if end > 0:
+                    found.append((i, end))
+            elif word in _STRICT_WORDS:
+                end = dash_then(i + 1, _PROMPT_WORDS)
+                if end > 0:
+                    found.append((i, end))
+            if word in _LEVEL_WORDS:
+                level = dash_then(i + 1, frozenset({"level"}))
+                end = dash_then(level, _STRICT_WORDS) if level > 0 else -1
+                if end > 0:
+                    found.append((i, end))
+        covered: set[int] = set()
+        for start, end in found:
+            if covered.intersection(range(start, end)):
+                return [(start, end) for _, start, end in self.matcher(toks.doc)]
+            covered.update(range(start, end))
+        return found
 
 
 class _Toks:
@@ -242,22 +309,25 @@ class _Toks:
     most expensive step of extraction. Same values as the `Token` attributes they copy.
     """
 
-    __slots__ = ("alpha", "boundary", "doc", "lower", "n", "number", "space", "text", "ws")
+    __slots__ = ("alpha", "boundary", "doc", "idx", "lower", "n", "number", "source", "space", "text", "ws")
 
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
+    def __init__(self, doc: Doc, source: str) -> None:
+        self.doc, self.source = doc, source  # source: the text the doc was made from
         text: list[str] = []
         lower: list[str] = []
         ws: list[str] = []
         space: list[bool] = []
         alpha: list[bool] = []
+        idx: list[int] = []
         for token in doc:
+            idx.append(token.idx)
             text.append(token.text)
             lower.append(token.lower_)
             ws.append(token.whitespace_)
             space.append(token.is_space)
             alpha.append(token.is_alpha)
         self.text, self.lower, self.ws, self.space, self.alpha = text, lower, ws, space, alpha
+        self.idx = idx
         self.n = len(text)
         self.boundary = [
             t in _BOUNDARY or (sp and "\n" in t) for t, sp in zip(text, space, strict=True)
@@ -265,7 +335,10 @@ class _Toks:
         self.number = [t[:1].isdigit() and _NUMBER.match(t) is not None for t in text]
 
     def span_text(self, start: int, end: int) -> str:
-        return self.doc[start:end].text
+        """`doc[start:end].text`: the tokens and the spaces between them."""
+        if start >= end:
+            return ""
+        return self.source[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
 
 
 def _fraction(toks: _Toks, n: int) -> bool:
@@ -532,8 +605,9 @@ def _parallel(
     return pairs
 
 
-def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str]) -> list[Score]:
-    toks = _Toks(doc)
+def _pair(
+    toks: _Toks, benches: list[tuple[int, int, str]], settings: dict[int, str]
+) -> list[Score]:
     segments = _segment_ids(toks)
     bench_tokens = frozenset(i for start, end, _ in benches for i in range(start, end))
     groups: dict[int, list[tuple[int, int, str]]] = {}
