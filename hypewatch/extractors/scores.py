@@ -113,10 +113,10 @@ _CAMEL = re.compile(r"(?<![A-Z])([a-z]{2,})([A-Z][a-z]{2,})")
 # The settings Matcher's patterns as sets of lower-case token texts (see `_setting_spans`).
 _SHOT_WORDS = frozenset({"shot", "shots"})
 _DASHES = frozenset({"-", "_"})
-_ONE_TOKEN_SHOT_SET = frozenset(_ONE_TOKEN_SHOTS)
 _SHOT_NUMBERS = frozenset({"zero", "one", "few", "five", "three"})
-_COT_WORDS = frozenset({"cot", "chain-of-thought"})
-_AT_K_SET = frozenset(_AT_K)
+_ONE_TOKEN_SETTINGS = frozenset(
+    [*_ONE_TOKEN_SHOTS, "cot", "chain-of-thought", *_AT_K, "percentile"]
+)
 _STRICT_WORDS = frozenset({"strict", "loose"})
 _PROMPT_WORDS = frozenset({"prompt", "inst", "instruction"})
 _LEVEL_WORDS = frozenset({"prompt", "inst"})
@@ -275,9 +275,7 @@ class ScoreFinder:
                 end = dash_then(i + 1, _SHOT_WORDS)
                 if end > 0:
                     found.append((i, end))
-            if word in _ONE_TOKEN_SHOT_SET or word in _COT_WORDS or word in _AT_K_SET:
-                found.append((i, i + 1))
-            elif word == "percentile":
+            if word in _ONE_TOKEN_SETTINGS:
                 found.append((i, i + 1))
             elif word == "chain":
                 of = dash_then(i + 1, frozenset({"of"}))
@@ -309,7 +307,19 @@ class _Toks:
     most expensive step of extraction. Same values as the `Token` attributes they copy.
     """
 
-    __slots__ = ("alpha", "boundary", "doc", "idx", "lower", "n", "number", "source", "space", "text", "ws")
+    __slots__ = (
+        "alpha",
+        "boundary",
+        "doc",
+        "idx",
+        "lower",
+        "n",
+        "number",
+        "source",
+        "space",
+        "text",
+        "ws",
+    )
 
     def __init__(self, doc: Doc, source: str) -> None:
         self.doc, self.source = doc, source  # source: the text the doc was made from
@@ -594,7 +604,9 @@ def _parallel(
                 j -= 1
             begin = j
             while begin >= 0 and (
-                pairing.is_number(begin) or toks.lower[begin] in _LIST_SEP or toks.text[begin] == "%"
+                pairing.is_number(begin)
+                or toks.lower[begin] in _LIST_SEP
+                or toks.text[begin] == "%"
             ):
                 begin -= 1
             numbers = [n for n in _number_run(toks, begin + 1, pairing) if n <= end]
