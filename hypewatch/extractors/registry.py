@@ -170,7 +170,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ),
         items=500,
     ),
+    _b("swe-bench-multilingual", "SWE-bench Multilingual", ("SWE bench Multilingual",)),
     _b("swe-bench", "SWE-bench", ("SWE bench", "SWEBench")),
+    _b("terminal-bench-2.0", "Terminal-Bench 2.0", ("Terminal Bench 2.0", "TerminalBench 2.0")),
+    _b("terminal-bench", "Terminal-Bench", ("Terminal Bench", "TerminalBench")),
     _b(
         "arena-hard",
         "Arena-Hard",
@@ -233,11 +236,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b("spider", "Spider", ("Spider 1.0",), case_sensitive=("Spider",)),
     _b("ds-1000", "DS-1000", ("DS1000",), items=1000),
     _b("cruxeval", "CRUXEval", ("CRUX-Eval", "CRUXEval-O")),
+    _b("naturalcodebench", "NaturalCodeBench", ("NCB",), case_sensitive=("NCB",)),
     _b("naturalquestions", "NaturalQuestions", ("Natural Questions",)),
     _b("openbookqa", "OpenBookQA", ("OpenBook QA", "OBQA")),
     _b("commonsenseqa", "CommonsenseQA", ("CSQA",)),
     _b("siqa", "SIQA", ("Social IQa", "SocialIQA")),
-    _b("lambada", "LAMBADA", (), case_sensitive=("LAMBADA",)),
+    _b("lambada", "LAMBADA", ("LAMBADA OpenAI",), case_sensitive=("LAMBADA",)),
     _b("hle", "Humanity's Last Exam", ("HLE",), case_sensitive=("HLE",)),
 )
 

@@ -372,6 +372,18 @@ def _paren_end(toks: _Toks, i: int, limit: int = 12) -> int:
     return -1
 
 
+_SIGNED = re.compile(r"^[+±−-]\d")
+
+
+def _paren_start(toks: _Toks, i: int, limit: int = 12) -> int:
+    for j in range(i - 1, max(-1, i - limit), -1):
+        if toks.text[j] == "(":
+            return j
+        if toks.boundary[j]:
+            break
+    return -1
+
+
 class _Pairing:
     """One attempt at pairing a segment's benchmarks with numbers."""
 
@@ -479,11 +491,34 @@ class _Pairing:
                 found.append(self.settings[i])
             elif self.is_number(i):
                 return (i, found) if self.number_ok(i, backward=True) else (-1, found)
+            elif toks.text[i] == ")" and (group := self._delta_group(i)) is not None:
+                # `(73.8%, +5.8%) on X`: the value beside its gain; `73.8% (+5.8%) on X`:
+                # the gain after the value, skipped
+                value, opening = group
+                if value >= 0:
+                    return value, found
+                i = opening - 1
+                steps += 1
+                continue
             elif not (toks.space[i] or toks.lower[i] in _BWD or _PUNCT.match(toks.text[i])):
                 break
             i -= 1
             steps += 1
         return -1, found
+
+    def _delta_group(self, close: int) -> tuple[int, int] | None:
+        """A parenthesis holding a signed gain (`+5.8%`): (its one unsigned value or -1, the
+        index of its opening parenthesis); None for any other parenthesis."""
+        opening = _paren_start(self.toks, close)
+        if opening < 0:
+            return None
+        inner = range(opening + 1, close)
+        if not any(_SIGNED.match(self.toks.text[j]) for j in inner):
+            return None
+        values = [j for j in inner if self.is_number(j)]
+        if len(values) == 1 and self.number_ok(values[0], backward=False):
+            return values[0], opening
+        return (-1, opening) if not values else None
 
     def assign(
         self, benches: list[tuple[int, int, str]], forward_first: bool

@@ -61,6 +61,9 @@ _DEBUNK = gates.compile(
     r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
     r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"
     r"\bdisappointing\b|\bworse than claimed\b|\bnot\s+\d|"
+    # `a dramatic drop from what was initially reported`: the launch number did not hold
+    r"\b(?:from|than)\s+what\s+(?:was|were|they|it|had\s+been)\s+(?:initially\s+|originally\s+|"
+    r"first\s+|officially\s+)?(?:reported|claimed|advertised|announced)\b|"
     r"\b(?:like|as|than) (?:they|it was|was|the card) (?:said|claimed|advertised|says)\b",
     re.I | re.S,
 )
@@ -159,6 +162,8 @@ _GATES: dict[str, tuple[str, ...]] = {
         "real ",
         "where ",
         "disappointing",
+        "what was",
+        "what were",
     ),
     "speed": (
         "/s",
