@@ -70,9 +70,9 @@ _BASE_CUE = (
 # `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
 _BASE_PRETRAINED_ON = re.compile(
     r"(?i:(?:continued\s+|continually\s+)?pre-?trained\s+on"
-    r"|(?:continued|continually|further)\s+trained\s+on(?:\s+top\s+of)?)\s+(?i:the\s+)?("
-    + NAME
-    + r")"
+    r"|(?:continued|continually|further)\s+trained\s+on(?:\s+top\s+of)?"
+    # `fine-tuned on Qwen2.5-32B-Instruct` (a model's name: data names have no size)
+    r"|fine-?tuned\s+on)\s+(?i:the\s+)?(" + NAME + r")"
 )
 # `on a Llama-3.1-70B-Instruct model as the initial policy`, `with X as the base model`
 _BASE_AS = re.compile(
@@ -678,7 +678,7 @@ def base_model(text: str, model: str = "") -> str:
         matches += _BASE_APPOSITIVE.finditer(head)
     if " as " in low and any(w in low for w in _AS_WORDS):
         matches += _BASE_AS.finditer(head)
-    if "trained on" in low:
+    if "trained on" in low or "tuned on" in low:
         matches += [m for m in _BASE_PRETRAINED_ON.finditer(head) if _model_like(m.group(1))]
     for match in sorted(matches, key=lambda m: m.start()):
         if _ARCHITECTURE_AFTER.match(head, match.end()):

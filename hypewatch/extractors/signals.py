@@ -37,6 +37,8 @@ _THIRD = gates.compile(
     # a launcher's own human evaluation "with an external third-party vendor" is not one
     r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?)\b)|"
     r"\b(?:we|i)\s+(?:found|measured)\b|\bi\s+(?:see|saw)\b|\baccording to (?:our|my)\b|"
+    # news of someone else's evaluation: "The Center ... published an evaluation concluding"
+    r"\bpublished\s+an?\s+(?:independent\s+)?(?:evaluation|audit|assessment)\b|\bthe audit\b|"
     r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b|"
     r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
     r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b|"
@@ -86,6 +88,12 @@ _SPEED_PRICE_WORDS = gates.compile(
     r"\bcost[s]?\b|\binference speed\b",
     re.I,
 )
+# `Zamba2-2.7B achieves leading and state-of-the-art performance`: a model's own performance
+# claim; its latency figures beside it do not make the text a speed report
+_PERFORMANCE = gates.compile(
+    r"\b(?:achieves|achieved|delivers|delivered)\s+(?:(?:a\s+)?new\s+)?(?:leading|"
+    r"state[- ]of[- ]the[- ]art|sota|best[- ]in[- ]class)\b"
+)
 _FUNDING = gates.compile(
     r"\braised?\s+(?:a\s+)?\$|\bseries\s+[a-e]\b|\bseed (?:round|funding)\b|\bvaluation\b|"
     r"\bfunding\b|\binvestors?\b|\bipo\b|\bacqui(?:re[ds]?|ring|sition)\b|\bvalued at\b",
@@ -118,6 +126,8 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
 
 _GATES: dict[str, tuple[str, ...]] = {
     "third": (
+        "published",
+        "audit",
         "'s",
         "’s",
         " own ",
@@ -225,7 +235,11 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     head = text[:20000]
     low = head.lower()
     own = is_card or _OWN.search(low) is not None
-    launch = own or _LAUNCH.search(low) is not None
+    launch = (
+        own
+        or _LAUNCH.search(low) is not None
+        or (("achiev" in low or "deliver" in low) and _PERFORMANCE.search(low) is not None)
+    )
     # a model card is the launching party's own page: "checked for contamination" there is
     # a claim of care, not a debunk
     if not is_card and (

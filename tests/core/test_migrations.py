@@ -2,8 +2,9 @@
 migration before, with rows, is opened (which migrates it) and the filled values are the
 ones the code that keeps them up to date would write.
 
-(m135, m136, m142 and m143 only add tables or columns with constant defaults: nothing to
-fill, so nothing to check beyond `test_storage.test_old_schema_is_migrated_not_recreated`.)
+(m135, m136, m142, m143 and m144 only add tables or columns with constant defaults or
+NULL: nothing to fill, so nothing to check beyond
+`test_storage.test_old_schema_is_migrated_not_recreated`.)
 """
 
 from __future__ import annotations
