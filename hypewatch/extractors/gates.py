@@ -142,12 +142,14 @@ class Gated:
     """A compiled pattern with its gate; the `re.Pattern` methods the extractors use."""
 
     __slots__ = ("clauses", "flags", "pattern", "regex")
+    clauses: tuple[tuple[str, ...], ...]
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self.flags = regex.flags
-        self.clauses = required(regex)
+        # each clause's words shortest first: a short word is found (or missed) soonest
+        self.clauses = tuple(tuple(sorted(c, key=len)) for c in required(regex))
 
     def __repr__(self) -> str:
         return f"gates.compile({self.pattern!r}) gated by {[sorted(c) for c in self.clauses]}"
@@ -157,7 +159,13 @@ class Gated:
         if not self.clauses:
             return True
         low = fold(text)
-        return all(any(word in low for word in clause) for clause in self.clauses)
+        for clause in self.clauses:  # plain loops: generator expressions cost more than the tests
+            for word in clause:
+                if word in low:
+                    break
+            else:
+                return False
+        return True
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         return self.regex.search(text, pos, endpos) if self.could_match(text) else None

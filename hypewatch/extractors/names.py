@@ -46,6 +46,8 @@ def tokens(name: str) -> list[str]:
 
 def size_b(token: str) -> float | None:
     """Billions of parameters a size token stands for (`8x7b` -> 56)."""
+    if not token[:1].isdigit():  # most tokens are words; a size starts with a digit
+        return None
     match = _SIZE.match(token)
     if not match:
         return None

@@ -108,3 +108,13 @@ def test_token_span_text_is_the_docs(extractor: Extractor, start: int, end: int)
     text = "MMLU:89.9  ,  GSM8K (8-shot)"
     doc = extractor.finder.nlp.make_doc(text)
     assert _Toks(doc, text).span_text(start, end) == doc[start:end].text
+
+
+def test_token_lists_hold_the_token_attributes(extractor: Extractor) -> None:
+    for text in [*SETTING_TEXTS, *_texts(), "Ünïcode ΣΑΣ İstanbul 8B\u2009x  \n\n tabs\tand 4/30"]:
+        doc = extractor.finder.nlp.make_doc(text)
+        toks = _Toks(doc, text)
+        assert toks.lower == [t.lower_ for t in doc]
+        assert toks.space == [t.is_space for t in doc]
+        assert toks.alpha == [t.is_alpha for t in doc]
+        assert toks.ws == [t.whitespace_ for t in doc]
