@@ -188,3 +188,66 @@ class Gated:
 def compile(pattern: str, flags: int | re.RegexFlag = 0) -> Gated:
     """`re.compile` with a gate; use it for patterns run over a whole post."""
     return Gated(re.compile(pattern, flags))
+
+
+def _top_level_split(pattern: str) -> list[str]:
+    """A pattern's top-level alternatives (`a|b(c|d)|e` -> `a`, `b(c|d)`, `e`)."""
+    pieces: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 1
+            if pattern[i : i + 1] == "^":
+                i += 1
+            if pattern[i : i + 1] == "]":  # `[]...]`, `[^]...]`: a literal `]` first
+                i += 1
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(pattern[start:])
+    return pieces
+
+
+class Alternatives:
+    """A pattern of many alternatives asked only *whether* it occurs (`A|B|C`): each
+    alternative is its own gated pattern, so only those whose words occur are run. The
+    answer is the pattern's (some alternative matches exactly when the whole does); the
+    match returned is the first matching alternative's, not necessarily the leftmost, so
+    use it for yes/no questions only."""
+
+    __slots__ = ("alternatives", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+        pieces = _top_level_split(pattern)
+        if "|".join(pieces) != pattern:  # pragma: no cover - the split is lossless
+            raise ValueError(f"cannot split {pattern!r} into alternatives")
+        self.alternatives = tuple(Gated(re.compile(p, flags)) for p in pieces)
+
+    def __repr__(self) -> str:
+        return f"gates.Alternatives({len(self.alternatives)} of {self.pattern[:40]!r}...)"
+
+    def search(self, text: str) -> re.Match[str] | None:
+        for alternative in self.alternatives:
+            match = alternative.search(text)
+            if match is not None:
+                return match
+        return None
+
+
+def compile_alternatives(pattern: str, flags: int | re.RegexFlag = 0) -> Alternatives:
+    """For a yes/no pattern of many `|` alternatives: each runs only when its words occur."""
+    return Alternatives(pattern, flags)
