@@ -238,6 +238,9 @@ _EVALPLUS = re.compile(r"\bevalplus\b|\s\+\+(?=\s|$)", re.I)
 _EVALPLUS_BASE = re.compile(r"\(base\)|\bbase(?:\s+version)?\b", re.I)
 
 
+_DATE_RANGE = re.compile(r"\b\d{4}\s*[-–]\s*\d{4}\b")
+
+
 @functools.lru_cache(maxsize=4096)
 def _label(cell: str) -> tuple[str, str]:
     """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
@@ -247,6 +250,8 @@ def _label(cell: str) -> tuple[str, str]:
         # `MBPP EvalPlus (base)`, `MBPP ++ base version` are MBPP
         cell = " ".join(_EVALPLUS.sub(" ", _EVALPLUS_BASE.sub(" ", cell)).split())
     bare = re.sub(r"\([^)]*\)", " ", cell)
+    # `LiveCodeBench 2408-2502`: the date range of a rolling benchmark's problems
+    bare = _DATE_RANGE.sub(" ", bare) if "-" in bare or "–" in bare else bare
     bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
     joined = re.sub(r"[()]", " ", cell)

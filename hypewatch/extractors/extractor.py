@@ -193,6 +193,12 @@ def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
                 if not out[same_value].setting and score.setting:
                     out[same_value] = score
                 continue
+            if group is prose and any(
+                s.value == score.value and s.benchmark.startswith(score.benchmark + "-")
+                for s in out
+            ):
+                continue  # prose `43.1% on AIME` is the table's `AIME 2024` 43.1
+
             if any(s.benchmark == score.benchmark and s.setting == score.setting for s in out):
                 continue
             out.append(score)

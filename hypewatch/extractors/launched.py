@@ -50,6 +50,11 @@ def _family_version(name: str) -> bool:
     return at + 1 < len(toks) and bool(names.versions(toks[at + 1 : at + 2]))
 
 
+def _other_size(label: str, decided: str) -> bool:
+    a, b = names.sizes(names.tokens(label)), names.sizes(names.tokens(decided))
+    return bool(a and b and not a & b)
+
+
 def _kilo_variant(label: str, subject: str) -> bool:
     """The label is the subject plus a context length or budget (`-32K`, `-80K`) only."""
     extra = set(names.tokens(label)) - set(names.tokens(subject))
@@ -93,6 +98,10 @@ def choose(candidates: list[Candidate], subjects: list[str], decided: str = "") 
         shown = ", ".join(c.label or "(blank)" for c in candidates[:6])
         return Choice(-1, reason=f"no column or row names the launched model (labels: {shown})")
     top = [c for c, s in zip(candidates, scores, strict=True) if s == best]
+    if decided and _other_size(top[0].label, decided):
+        # an earlier table gave `OpenThinker-32B`; a later one's `OpenThinker-7B` (named by a
+        # news line) is an earlier, smaller release
+        return Choice(-1, reason=f"another size ({top[0].label}) than {decided}")
     if decided and len(top) == 1 and _kilo_variant(top[0].label, decided):
         # an earlier table gave `ChatGLM3-6B-Base`; a later one's `ChatGLM3-6B-32K` is the
         # long-context sibling, another release
