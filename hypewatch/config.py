@@ -639,6 +639,27 @@ class DaemonSettings(Section):
     shutdown_grace_seconds: float = Field(20.0, ge=0, le=3600)
 
 
+class RetentionSettings(Section):
+    """`[retention]`: how long rows that only bookkeeping reads are kept (the daemon's
+    `retention` job; docs/configuration.md). 0 keeps everything."""
+
+    #: Hub snapshots older than this are pruned, except the ones a launch's velocity still
+    #: reads (each repo's newest two and those within `velocity_window_minutes` of its newest).
+    hub_snapshots_days: float = Field(7.0, ge=0, le=36_500)
+    #: A derivative whose base has not become a launch this long after it was seen is
+    #: forgotten; attached ones are kept (they stop a re-read card being attached twice).
+    pending_derivatives_days: float = Field(90.0, ge=0, le=36_500)
+    #: How often the daemon prunes (first run one interval after start).
+    interval_hours: float = Field(24.0, gt=0, le=720)
+
+    @field_validator("hub_snapshots_days", "pending_derivatives_days")
+    @classmethod
+    def _off_or_a_day(cls, value: float) -> float:
+        if 0 < value < 1:
+            raise ValueError("must be 0 (keep everything) or at least 1 day")
+        return value
+
+
 class WebSettings(Section):
     """The claims ledger's server (`hypewatch web`; started by the daemon when enabled)."""
 
@@ -672,6 +693,7 @@ class Settings(Section):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     significance: SignificanceSettings = Field(default_factory=SignificanceSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("general")
     @classmethod

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hypewatch.bot.clock import Clock
@@ -20,9 +22,11 @@ from hypewatch.config import Settings, optional_secret
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.plausibility import priority
 from hypewatch.extractors.resolve import LaunchResolver
-from hypewatch.models import Claim, Launch
+from hypewatch.models import Claim, Launch, utcnow
 from hypewatch.net import NetConfig
 from hypewatch.storage import Store
+from hypewatch.storage.derivatives import prune_pending
+from hypewatch.storage.hub_snapshots import prune_snapshots
 from hypewatch.verifiers.base import RegisteredVerifier, discover
 
 if TYPE_CHECKING:
@@ -158,6 +162,31 @@ def _reprobe_job(settings: Settings, pipeline: Pipeline) -> Job:
     return Job("endpoint-reprobes", reprobe_all, interval_seconds=hours * 3600, run_at_start=False)
 
 
+def _retention_job(settings: Settings, store: Store, now: Callable[[], datetime] = utcnow) -> Job:
+    """Prune what only bookkeeping reads (`[retention]`): old Hub snapshots velocity no
+    longer reads, derivatives whose base never became a launch. `now`: the daemon's time."""
+    cfg = settings.retention
+    window = timedelta(minutes=settings.significance.velocity_window_minutes)
+
+    def prune() -> dict[str, int]:
+        at = now()
+        counts = {"snapshots": 0, "derivatives": 0}
+        if cfg.hub_snapshots_days:
+            older = at - timedelta(days=cfg.hub_snapshots_days)
+            counts["snapshots"] = prune_snapshots(store, older, window)
+        if cfg.pending_derivatives_days:
+            seen = at - timedelta(days=cfg.pending_derivatives_days)
+            counts["derivatives"] = prune_pending(store, seen)
+        return counts
+
+    async def retention() -> dict[str, int]:
+        return await asyncio.to_thread(prune)
+
+    return Job(
+        "retention", retention, interval_seconds=cfg.interval_hours * 3600, run_at_start=False
+    )
+
+
 def _delivery_jobs(settings: Settings, store: Store, sender: OutboxSender) -> list[Job]:
     from hypewatch.bot.digest_outbox import deliver_due_digests, send_due_digest
 
@@ -211,6 +240,7 @@ def build_application(
     sender = start_delivery(settings, store, notifiers)
     jobs = _poll_jobs(settings, store)
     jobs += _delivery_jobs(settings, store, sender)
+    jobs.append(_retention_job(settings, store))
     if settings.verifiers.weights.enabled:
         jobs.append(_revision_job(settings, pipeline))
     if settings.verifiers.fingerprint.enabled:

@@ -6,7 +6,7 @@ job calls it, so a digest whose send failed for the time being goes out on a lat
 Each row is claimed before it is sent (`pending -> sending`, with this process's PID and
 start time, in one transaction), so the daemon and `hypewatch digest --send` never send
 the same row twice at the same time; a row left `sending` by a process that died is taken
-over by the next claim (`process_owner.owner_alive`).
+over by the next claim (`storage.claims`, the rule the event outbox uses too).
 
 A temporary failure (an SMTP 4xx such as 451, a dropped connection) is tried again in the
 same call after `retry_backoff_seconds`, doubling, up to `retry_attempts` more times,
@@ -34,7 +34,7 @@ from typing import Any
 from hypewatch.backoff import doubling_wait
 from hypewatch.bot.digest import build_digest, build_email, iso_week, message_id
 from hypewatch.bot.email import MailError, check_addresses, send_message
-from hypewatch.bot.process_owner import current_owner, owner_alive
+from hypewatch.bot.process_owner import this_process
 from hypewatch.config import DigestSettings, optional_secret
 from hypewatch.models import utcnow
 from hypewatch.storage import Store
@@ -157,9 +157,8 @@ def deliver_due_digests(
     report = DigestDelivery()
     claimed = db.claim_digest(
         store,
-        current_owner(),
+        this_process(),
         datetime.max.replace(tzinfo=now.tzinfo) if force else now,
-        owner_alive,
         iso_week=iso_week,
     )
     built: dict[str, EmailMessage] = {}

@@ -7,9 +7,13 @@ the source cursor), in any process, so the event, its outbox rows and the
 cursor commit together or not at all (`hypewatch.storage.routing`).
 
 `OutboxSender.deliver_pending()` delivers due rows, oldest first, in order per
-destination. Each row goes `pending -> sending` (committed) before the
-platform is called and `-> sent` with the platform's message id (committed)
-after. A crash therefore leaves a row either `pending` (nothing was sent),
+destination. Each row is claimed by this process (`pending -> sending`, with its
+PID and start time, committed: `storage.claims`, the rule the digest outbox uses
+too) before the platform is called and goes `-> sent` with the platform's message
+id (committed) after. A row another running process holds is left to it, and its
+destination waits for this pass (order); the daemon and `hypewatch run --once` on
+the same database therefore never send the same row. A row held by a process that
+died is taken over. A crash therefore leaves a row either `pending` (nothing was sent),
 `sent` (done; never sent again) or `sending`. A `sending` row is retried; the
 notifier is first asked whether the platform already has it (Slack: message
 metadata; Discord bot channels: an enforced nonce). Where the platform cannot
@@ -35,12 +39,14 @@ from hypewatch.bot.notifiers.base import (
     RateLimitedError,
     ThreadRef,
 )
+from hypewatch.bot.process_owner import this_process
 from hypewatch.bot.threads import Message, load_view, render_event, render_root
 from hypewatch.config import Filters
 from hypewatch.events import Event
 from hypewatch.models import utcnow
 from hypewatch.storage import Store, routing
 from hypewatch.storage import delivery as db
+from hypewatch.storage.claims import Claimant
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,9 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+_WAITING = (db.OutboxState.PENDING, db.OutboxState.SENDING)
+
+
 class _StopDestination(Exception):
     """Nothing more goes to this destination in this pass (order must be kept)."""
 
@@ -105,8 +114,11 @@ class OutboxSender:
         *,
         max_retry_after: float = 300.0,
         crash_hook: Callable[[str], None] | None = None,
+        claimant: Claimant | None = None,
     ) -> None:
         self.store = store
+        #: Who claims the rows this sender sends (this process unless a test names another).
+        self.claimant = claimant or this_process()
         self.notifiers = list(notifiers)
         self.max_retry_after = max_retry_after
         self._crash_hook = crash_hook
@@ -129,9 +141,14 @@ class OutboxSender:
             notifier = self.notifier_for(row.destination)
             if notifier is None:
                 continue  # configured elsewhere (another process) or removed: leave it waiting
+            claimed = db.claim_outbox_row(self.store, row.id, self.claimant, now)
+            if claimed is None:
+                if db.outbox_row(self.store, row.id).state in _WAITING:
+                    blocked.add(row.destination)  # another process sends it: keep the order
+                continue
             seen.add(row.destination)
             try:
-                await self._deliver(notifier, row, report)
+                await self._deliver(notifier, claimed, report)
             except _StopDestination:
                 blocked.add(row.destination)
         for destination in sorted(seen - blocked):
@@ -139,9 +156,19 @@ class OutboxSender:
         return report
 
     async def _deliver(self, notifier: Notifier, row: db.OutboxRow, report: DeliveryReport) -> None:
+        """Send a claimed row (`row` as it was before the claim); every way out settles the
+        claim: sent, retried, failed, or released when interrupted before an answer."""
+        try:
+            await self._deliver_claimed(notifier, row, report)
+        except BaseException:
+            db.release_outbox_claim(self.store, row.id)
+            raise
+
+    async def _deliver_claimed(
+        self, notifier: Notifier, row: db.OutboxRow, report: DeliveryReport
+    ) -> None:
         event = self.store.get_event(row.event_id)
         recovering = row.state is db.OutboxState.SENDING
-        db.mark_sending(self.store, row.id)
         self._step("marked")
         try:
             message_id = await self._send(notifier, row.destination, event, recovering)

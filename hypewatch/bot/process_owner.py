@@ -1,15 +1,16 @@
 """Who holds a claim: this process's PID and start time, and whether a holder still runs.
 
-A claim (a digest row being sent) names its process by PID *and* start time: after a crash
-and a reboot, or simply much later, the PID can belong to another process, and the pair
-cannot. psutil reads the start time on every platform (on Linux from /proc/<pid>/stat).
+A claim (an outbox or digest row being sent; the rule is `storage.claims`) names its
+process by PID *and* start time: after a crash and a reboot, or simply much later, the PID
+can belong to another process, and the pair cannot. psutil reads the start time on every
+platform (on Linux from /proc/<pid>/stat).
 """
 
 from __future__ import annotations
 
 import psutil
 
-from hypewatch.storage.delivery import Owner
+from hypewatch.storage.claims import Claimant, Owner
 
 #: psutil derives the start time from clock ticks since boot; two readings of the same
 #: process agree far closer than this.
@@ -34,3 +35,8 @@ def owner_alive(owner: Owner) -> bool:
         return False
     except psutil.AccessDenied:
         return True  # it exists and is someone else's: assume it still works on the claim
+
+
+def this_process() -> Claimant:
+    """This process as it takes claims (the daemon, `run --once`, `digest --send`)."""
+    return Claimant(current_owner(), owner_alive)

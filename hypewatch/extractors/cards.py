@@ -21,7 +21,8 @@ from hypewatch.extractors.launched import Candidate, Choice
 from hypewatch.extractors.scores import Score
 
 _CELL_NUMBER = re.compile(r"(?<![\w./])(\d{1,4}(?:\.\d+)?)(?![\w./])")
-_MARKUP = re.compile(r"\*\*|__|`|<[^>]{0,80}>|\[\^\w+\]|[*†‡§¹²³]")
+# `KoMT-Bench[1]`: a footnote mark is no part of a benchmark's name
+_MARKUP = re.compile(r"\*\*|__|`|<[^>]{0,80}>|\[\^\w+\]|\[\d{1,2}\]|[*†‡§¹²³]")
 _EMPTY = frozenset({"", "-", "—", "–", "N/A", "n/a", "/", "--"})
 _META = frozenset(
     [
@@ -149,7 +150,12 @@ _NOT_BENCH = frozenset(
 )
 
 
+_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
 def _clean(text: str) -> str:
+    if "<" in text:  # `LAMBADA<br>OpenAI` is two words
+        text = _BREAK.sub(" ", text)
     return _MARKUP.sub("", text).strip()
 
 
@@ -232,6 +238,9 @@ _EVALPLUS = re.compile(r"\bevalplus\b|\s\+\+(?=\s|$)", re.I)
 _EVALPLUS_BASE = re.compile(r"\(base\)|\bbase(?:\s+version)?\b", re.I)
 
 
+_DATE_RANGE = re.compile(r"\b\d{4}\s*[-–]\s*\d{4}\b")
+
+
 @functools.lru_cache(maxsize=4096)
 def _label(cell: str) -> tuple[str, str]:
     """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
@@ -241,6 +250,8 @@ def _label(cell: str) -> tuple[str, str]:
         # `MBPP EvalPlus (base)`, `MBPP ++ base version` are MBPP
         cell = " ".join(_EVALPLUS.sub(" ", _EVALPLUS_BASE.sub(" ", cell)).split())
     bare = re.sub(r"\([^)]*\)", " ", cell)
+    # `LiveCodeBench 2408-2502`: the date range of a rolling benchmark's problems
+    bare = _DATE_RANGE.sub(" ", bare) if "-" in bare or "–" in bare else bare
     bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
     joined = re.sub(r"[()]", " ", cell)
@@ -313,7 +324,7 @@ def _meta_setting(header: str, cell: str) -> str:
     return settings_norm.normalize(cell)
 
 
-def _bench_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
+def _bench_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Score], Choice]:
     cols = list(range(view.width))
     numeric = [j for j in cols if _numeric(view.column(j))]
     text_cols = [j for j in cols if j not in numeric]
@@ -330,7 +341,7 @@ def _bench_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
     meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(view.label(j)))]
     models = [j for j in numeric if j not in meta]
     choice = launched.choose(
-        [Candidate(j, view.label(j), view.header_bold[j]) for j in models], subjects
+        [Candidate(j, view.label(j), view.header_bold[j]) for j in models], subjects, decided
     )
     if choice.index < 0:
         return [], choice
@@ -351,13 +362,13 @@ def _bench_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
     return _finish(raw, every), choice
 
 
-def _model_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
+def _model_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Score], Choice]:
     candidates = [
         Candidate(i, row[0], view.bold[i][0])
         for i, row in enumerate(view.rows)
         if row and row[0] and any(_number(c) for c in row[1:])
     ]
-    choice = launched.choose(candidates, subjects)
+    choice = launched.choose(candidates, subjects, decided)
     if choice.index < 0:
         return [], choice
     row = view.rows[choice.index]
@@ -377,8 +388,65 @@ def _model_rows(view: _View, subjects: list[str]) -> tuple[list[Score], Choice]:
     return _finish(raw, every), choice
 
 
-def table_scores(table: tables.Table, subjects: list[str]) -> tuple[list[Score], Choice]:
-    """The launched model's scores in one table, and which column or row they came from."""
+_MODEL_HEADERS = frozenset(["model", "models"])
+# Column headers of a model's make-up or download, not of a score (`| Model | Seq Len |`).
+_CONFIG_WORDS = frozenset(
+    [
+        "len",
+        "length",
+        "seq",
+        "sequence",
+        "context",
+        "window",
+        "size",
+        "params",
+        "parameters",
+        "tokens",
+        "layers",
+        "heads",
+        "dim",
+        "hidden",
+        "vocab",
+        "experts",
+        "download",
+        "link",
+        "links",
+        "license",
+        "date",
+        "release",
+        "type",
+        "precision",
+        "gpu",
+        "gpus",
+        "memory",
+        "batch",
+        "steps",
+        "lr",
+        "rate",
+    ]
+)
+
+
+def _score_headers(view: _View) -> int:
+    """How many columns after the first read as scores: named, numeric, no make-up word."""
+    count = 0
+    for j in range(1, view.width):
+        label = view.label(j)
+        words = set(re.findall(r"[a-z]+", label.lower()))
+        if (
+            _names_benchmark(_label_of(view.header[j])[0])
+            and words.isdisjoint(_CONFIG_WORDS)
+            and _numeric(view.column(j))
+        ):
+            count += 1
+    return count
+
+
+def table_scores(
+    table: tables.Table, subjects: list[str], decided: str = ""
+) -> tuple[list[Score], Choice]:
+    """The launched model's scores in one table, and which column or row they came from
+    (`decided`: the label an earlier table was read from)."""
     view = _view(table)
     if not view.rows or view.width < 2:
         return [], Choice(-1, reason="not a score table")
@@ -388,11 +456,15 @@ def table_scores(table: tables.Table, subjects: list[str]) -> tuple[list[Score],
     )
     row_hits = sum(1 for row in view.rows for c in row[:2] if _is_bench_label(c))
     if header_hits > row_hits and header_hits >= 1:
-        return _model_rows(view, subjects)
+        return _model_rows(view, subjects, decided)
     first = view.label(0).lower()
     named_col = any(view.label(j).lower() in _BENCH_HEADERS for j in range(min(3, view.width)))
+    if not row_hits and not named_col and first in _MODEL_HEADERS and _score_headers(view) >= 2:
+        # `| Model | Avg. | bAbI#16 | CLUTRR |`: rows of models under benchmark names the
+        # registry does not know
+        return _model_rows(view, subjects, decided)
     if row_hits >= 1 or first in _LABEL_HEADERS or named_col:
-        return _bench_rows(view, subjects)
+        return _bench_rows(view, subjects, decided)
     return [], Choice(-1, reason="no benchmark names in the table")
 
 

@@ -12,14 +12,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hypewatch.extractors import names, registry
+from hypewatch.extractors import gates, names, registry
 
 _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[BbMm]"
 # Greek letters name versions (`Zephyr-7B-β`)
 NAME = (
     rf"(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
-    rf"[a-z]+(?:-[a-z0-9.]+)*-[a-z]*[0-9][a-z0-9.]*(?:-[a-z0-9.]+)*)"
+    rf"[a-z]+(?:-[a-z0-9.]+)*-[a-z]*[0-9][a-z0-9.]*(?:-[a-z0-9.]+)*(?:[BM](?![\w.]))?)"
     rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[α-ω])){{0,4}}"
 )
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
@@ -46,8 +46,8 @@ _RELEASES = re.compile(
     + NAME
     + ")"
 )
-_HEADING = re.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
-_LEAD = re.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
+_HEADING = gates.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
+_LEAD = gates.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
 _FAMILIES = (
     "llama|mistral|mixtral|qwen|gemma|phi|deepseek|yi|falcon|olmo|command|claude|gpt|gemini|"
     "hermes|internlm|glm|baichuan|nemotron|granite|smollm|codestral|starcoder"
@@ -69,7 +69,10 @@ _BASE_CUE = (
 )
 # `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
 _BASE_PRETRAINED_ON = re.compile(
-    r"(?i:(?:continued\s+|continually\s+)?pre-?trained\s+on)\s+(" + NAME + r")"
+    r"(?i:(?:continued\s+|continually\s+)?pre-?trained\s+on"
+    r"|(?:continued|continually|further)\s+trained\s+on(?:\s+top\s+of)?"
+    # `fine-tuned on Qwen2.5-32B-Instruct` (a model's name: data names have no size)
+    r"|fine-?tuned\s+on)\s+(?i:the\s+)?(" + NAME + r")"
 )
 # `on a Llama-3.1-70B-Instruct model as the initial policy`, `with X as the base model`
 _BASE_AS = re.compile(
@@ -91,7 +94,7 @@ _BASE_APPOSITIVE = re.compile(
 # pre-trained from an intermediate checkpoint of DeepSeek-V2`, `Finetuned from model: X`.
 _BASE_FILLER = (
     r"(?i:(?:the|a|an|novel|base|intermediate|checkpoint|of|version|pretrained|pre-trained|"
-    r"open-source|model|powerful|strong|original)\s+){0,5}"
+    r"open-source|model|powerful|strong|original|our|previous|earlier)\s+){0,5}"
 )
 _BASE = re.compile(
     _BASE_CUE
@@ -103,7 +106,7 @@ _BASE = re.compile(
     + NAME
     + ")"
 )
-_COMPARE = re.compile(
+_COMPARE = gates.compile(
     r"\b(?i:(beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
     r"better than|ahead of|tops|edges out|crushes|destroys|outclasses|"
     r"matches|matching|rivals|rivaling|on par with|comparable to|competitive with|"
@@ -132,30 +135,30 @@ _BEATS = frozenset(
         "outclasses",
     ]
 )
-_PARAMS_SPLIT = re.compile(
+_PARAMS_SPLIT = gates.compile(
     r"(\d+(?:\.\d+)?)\s*(B|billion)\b[^.\n\d]{0,40}?(\d+(?:\.\d+)?)\s*(B|billion)\s*"
     r"(?:param(?:eter)?s?\s+)?(?:active|activated)",
     re.I,
 )
 # `39B active parameters out of 141B total`, `141B total parameters`
-_ACTIVE_OF_TOTAL = re.compile(
+_ACTIVE_OF_TOTAL = gates.compile(
     r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+(?:active|activated)\b[^.\n\d]{0,40}?"
     r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b",
     re.I,
 )
-_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b", re.I)
-_PARAMS = re.compile(
+_TOTAL = gates.compile(r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b", re.I)
+_PARAMS = gates.compile(
     r"(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s*(B|billion|M|million)[\s-]*(?:total\s+)?param(?:eter)?s?\b",
     re.I,
 )
-_URL = re.compile(r"(?:https?://|(?<![\w/.])(?:huggingface\.co|hf\.co)/)[^\s<>\"'`)\]]{1,400}")
-_OPEN = re.compile(
+_URL = gates.compile(r"(?:https?://|(?<![\w/.])(?:huggingface\.co|hf\.co)/)[^\s<>\"'`)\]]{1,400}")
+_OPEN = gates.compile(
     r"\bopen[- ]weights?\b|\bopen[- ]sourc(?:e|ed|ing)\b|"
     r"\bweights (?:are )?(?:on|available|released)|"
     r"\bdownload (?:the )?weights\b|\bpermissive(?:ly)? licen",
     re.I,
 )
-_LICENSE = re.compile(
+_LICENSE = gates.compile(
     r"\b(apache[- ]?(?:license[- ]?)?2(?:\.0)?|mit licen[sc]e|"
     r"llama[- ]?\d(?:\.\d)? (?:community )?licen[sc]e|"
     r"cc[- ]by(?:[- ]nc)?(?:[- ]sa)?[- ]4\.0|gpl-?3(?:\.0)?|openrail\+*\S*)",
@@ -334,10 +337,10 @@ _TITLE_TAIL = frozenset(
 )
 _TITLE_SPLIT = re.compile(r"\s*[:|–—]\s+|\s+-\s+|\s*:\s*$")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Za-z]-[A-Za-z]")
-_THE_FAMILY = re.compile(
+_THE_FAMILY = gates.compile(
     r"\bThe\s+(" + NAME + r")\s+(?:series|family|collection|models?|multilingual|large language)\b"
 )
-_OPENING_IS = re.compile(r"\A\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
+_OPENING_IS = gates.compile(r"\A\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
 
 
 def plain(text: str) -> str:
@@ -428,14 +431,22 @@ def first_name(text: str, exclude: set[str]) -> str:
     return _name_in(plain(text[:600]), exclude) if text.strip(" .") else ""
 
 
+_TAG = re.compile(r"</?[A-Za-z][^>]{0,200}>")
+_REPO_TITLE = re.compile(r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}[0-9][\w.\-]{0,95}$")
+
+
 def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
     """The name in a text's title (an H1, or a first line that is not a sentence), and
     whether the title is that name and nothing else."""
     lines = body.splitlines()
     for line in lines[:6]:
         text = plain(line).strip()
+        if "<" in text:  # `<h1>`, `<div align="center">`: markup around a title, not one
+            text = _TAG.sub("", text).strip()
         if not text:
             continue
+        if _REPO_TITLE.match(text):  # a page titled by its repo id (`org/Model-7B-slerp`)
+            return text, True
         heading = re.match(r"#\s+(.*)", text)
         if text.startswith("#") and heading is None:
             return "", False  # a section heading first: no title
@@ -487,8 +498,8 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
     head = plain(text[:8000])
     low = head.lower()
     found: list[tuple[int, str]] = []
-    for pattern, gates in _LAUNCH_GATES:
-        if not all(any(w in low for w in words) for words in gates):
+    for pattern, needs in _LAUNCH_GATES:
+        if not all(any(w in low for w in words) for words in needs):
             continue
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
@@ -502,6 +513,45 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
         if all(names.key(name) != names.key(n) for n in out):
             out.append(name)
     return out[:8]
+
+
+def aliases(text: str, model: str) -> tuple[str, list[str]]:
+    """`Hunyuan-Large (Hunyuan-MoE-A52B)`: one model under two names. The name outside the
+    parenthesis is the one the text goes by; both name the model's column in a table."""
+    if not model or (f"({model}" not in text and f"{model} (" not in text):
+        return model, []
+    inner = re.search(rf"({NAME})\s*\(\s*{re.escape(model)}\s*\)", text[:20000])
+    if inner:
+        outer = clip(_trim(inner.group(1)))
+        if outer and names.key(outer) != names.key(model) and names.compatible(outer, model):
+            return outer, [model]
+    after = re.search(rf"{re.escape(model)}\s*\(\s*({NAME})\s*\)", text[:20000])
+    if after:
+        other = clip(_trim(after.group(1)))
+        if other and _plausible_name(other) and names.compatible(other, model):
+            return model, [other]
+    return model, []
+
+
+_PERFORMS = re.compile(
+    r"(" + NAME + r")\s+(?:achieves|achieved|scores|scored|reaches|reached|attains|attained)\b"
+)
+_PERFORM_WORDS = ("achieve", "score", "reach", "attain")
+
+
+def performers(text: str, model: str) -> list[str]:
+    """`BlueLM-7B-Chat achieves …`: the launched family's member the text says performs
+    (a card of Base and Chat rows then means the Chat row). Other families' are ignored."""
+    head = plain(text[:8000])
+    low = head.lower()
+    if not model or not any(w in low for w in _PERFORM_WORDS):
+        return []
+    out: list[str] = []
+    for match in _PERFORMS.finditer(head):
+        name = clip(_trim(match.group(1)))
+        if name and name not in out and names.compatible(name, model) and _plausible_name(name):
+            out.append(name)
+    return out[:3]
 
 
 def extends(name: str, base: str) -> bool:
@@ -565,8 +615,7 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     for pattern in (_THE_FAMILY, _HEADING, _LEAD, _OPENING_IS):
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
-            plausible = _plausible_name(name) or (pattern is _CUE and _named_by_launch_verb(name))
-            if name and plausible and names.key(name) not in exclude:
+            if name and _plausible_name(name) and names.key(name) not in exclude:
                 return name
     common = _most_mentioned(head, exclude)
     if common:
@@ -606,6 +655,16 @@ def _model_like(name: str) -> bool:
     return bool(names.sizes(toks) or names.versions(toks) or "base" in toks)
 
 
+def _predecessor(name: str, model: str) -> bool:
+    """`Yuan2.0 is based on Yuan1.0`: an earlier version of the same family, with no size of
+    its own, is the model's predecessor (a lineage), not the checkpoint it was trained from."""
+    ta, tb = names.tokens(name), names.tokens(model)
+    if names.sizes(ta) or names.family(ta) != names.family(tb) or not names.family(ta):
+        return False
+    va, vb = names.versions(ta), names.versions(tb)
+    return bool(va and vb and va != vb and len(ta) == 2)
+
+
 def base_model(text: str, model: str = "") -> str:
     """The model this one was trained from: `fine-tuned from X`, `built upon X`,
     `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
@@ -619,7 +678,7 @@ def base_model(text: str, model: str = "") -> str:
         matches += _BASE_APPOSITIVE.finditer(head)
     if " as " in low and any(w in low for w in _AS_WORDS):
         matches += _BASE_AS.finditer(head)
-    if "trained on" in low:
+    if "trained on" in low or "tuned on" in low:
         matches += [m for m in _BASE_PRETRAINED_ON.finditer(head) if _model_like(m.group(1))]
     for match in sorted(matches, key=lambda m: m.start()):
         if _ARCHITECTURE_AFTER.match(head, match.end()):
@@ -629,6 +688,8 @@ def base_model(text: str, model: str = "") -> str:
         # a model is not its own base; `X-Base-2501` is the base of `X-Instruct-2501` though
         # their keys (noise words dropped) are the same
         if not name or (model and names.tokens(name) == names.tokens(model)):
+            continue
+        if model and _predecessor(name, model):
             continue
         relaxed = match.re is _BASE_PRETRAINED_ON or (
             match.re is _BASE_APPOSITIVE and _named_by_launch_verb(name)

@@ -193,6 +193,12 @@ def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
                 if not out[same_value].setting and score.setting:
                     out[same_value] = score
                 continue
+            if group is prose and any(
+                s.value == score.value and s.benchmark.startswith(score.benchmark + "-")
+                for s in out
+            ):
+                continue  # prose `43.1% on AIME` is the table's `AIME 2024` 43.1
+
             if any(s.benchmark == score.benchmark and s.setting == score.setting for s in out):
                 continue
             out.append(score)
@@ -245,14 +251,16 @@ class Extractor:
             prose, index_name, post_id if own_repo else "", repos, exclude
         )
         table_scores: list[Score] = []
+        decided = ""
         for table in found.tables:
-            scores, choice = cards.table_scores(table, subjects)
+            scores, choice = cards.table_scores(table, subjects, decided)
             local = claims.first_name(f"{table.caption}. {table.before}", exclude)
             if choice.index < 0 and local and choice.reason.startswith("no column or row"):
-                scores, choice = cards.table_scores(table, [local])  # "X compared with ..."
+                scores, choice = cards.table_scores(table, [local], decided)  # "X compared with"
             table_scores += scores
             if scores and choice.label:
-                result.model = self._sized(result.model, choice.label)
+                result.model = self._sized(result.model, choice.label, subjects)
+                decided = decided or choice.label
             elif choice.index < 0 and choice.reason.startswith("no column or row names"):
                 result.warnings.append(
                     f"table at line {table.first_line + 1}: {choice.reason}; nothing taken from it"
@@ -307,16 +315,27 @@ class Extractor:
             model = claims.refine(title, prose, launch, whole)
         else:
             model = claims.model_name(prose, repos, exclude, launch)
-        subjects = [n for n in (model, strong, title, *launch[:3]) if n]
+        model, other_names = (
+            claims.aliases(claims.plain(prose), model) if not strong else (model, [])
+        )
+        performing = claims.performers(prose, model)
+        subjects = [n for n in (model, *other_names, strong, title, *launch[:3], *performing) if n]
         return model, subjects
 
     @staticmethod
-    def _sized(model: str, label: str) -> str:
+    def _sized(model: str, label: str, subjects: list[str]) -> str:
         """A family name (`Yi`, `Llama 3`) made the size the table's launched column names."""
+        named = claims.clip(_PAREN.sub("", label).strip())
+        if (
+            named
+            and model
+            and not names.compatible(named, model)
+            and any(names.key(s) == names.key(named) for s in subjects)
+        ):
+            return named  # a project's title (`SkyThought`), the launch sentence's model
         if not model or names.sizes(names.tokens(model)):
             return model
         # `DeepSeek-V2 (MoE-236B)`: the parenthesis describes the column, it is not the name
-        named = claims.clip(_PAREN.sub("", label).strip())
         if named and names.sizes(names.tokens(named)) and names.compatible(named, model):
             return named
         if named and not any(c.isdigit() for c in model) and claims.extends(named, model):

@@ -50,6 +50,17 @@ def _family_version(name: str) -> bool:
     return at + 1 < len(toks) and bool(names.versions(toks[at + 1 : at + 2]))
 
 
+def _other_size(label: str, decided: str) -> bool:
+    a, b = names.sizes(names.tokens(label)), names.sizes(names.tokens(decided))
+    return bool(a and b and not a & b)
+
+
+def _kilo_variant(label: str, subject: str) -> bool:
+    """The label is the subject plus a context length or budget (`-32K`, `-80K`) only."""
+    extra = set(names.tokens(label)) - set(names.tokens(subject))
+    return bool(extra) and all(names.KILO.match(t) for t in extra)
+
+
 def strength(label: str, subject: str) -> int:
     """How well a column label names the subject: 0 (another model) to 3 (the same name)."""
     if not label or not subject or not names.compatible(label, subject):
@@ -71,8 +82,9 @@ def strength(label: str, subject: str) -> int:
     return 1
 
 
-def choose(candidates: list[Candidate], subjects: list[str]) -> Choice:
-    """The launched model's candidate, or index -1 with the reason it cannot be told."""
+def choose(candidates: list[Candidate], subjects: list[str], decided: str = "") -> Choice:
+    """The launched model's candidate, or index -1 with the reason it cannot be told.
+    `decided`: the label an earlier table of the text was read from."""
     if not candidates:
         return Choice(-1, reason="no model column")
     scores = [max((strength(c.label, s) for s in subjects if s), default=0) for c in candidates]
@@ -86,8 +98,21 @@ def choose(candidates: list[Candidate], subjects: list[str]) -> Choice:
         shown = ", ".join(c.label or "(blank)" for c in candidates[:6])
         return Choice(-1, reason=f"no column or row names the launched model (labels: {shown})")
     top = [c for c, s in zip(candidates, scores, strict=True) if s == best]
+    if decided and _other_size(top[0].label, decided):
+        # an earlier table gave `OpenThinker-32B`; a later one's `OpenThinker-7B` (named by a
+        # news line) is an earlier, smaller release
+        return Choice(-1, reason=f"another size ({top[0].label}) than {decided}")
+    if decided and len(top) == 1 and _kilo_variant(top[0].label, decided):
+        # an earlier table gave `ChatGLM3-6B-Base`; a later one's `ChatGLM3-6B-32K` is the
+        # long-context sibling, another release
+        return Choice(-1, reason=f"a context-length variant ({top[0].label}) of {decided}")
     if len(top) == 1:
         return Choice(top[0].index, top[0].label, "names the launched model")
+    # `BlueLM-7B-Chat` over `BlueLM-7B-Base` when the text names the Chat one: the variant
+    # words the name key leaves out still tell two rows of one size apart
+    exact = [c for c in top if any(names.tokens(c.label) == names.tokens(s) for s in subjects)]
+    if len(exact) == 1:
+        return Choice(exact[0].index, exact[0].label, "names the launched model")
     bold = [c for c in top if c.bold]
     if len(bold) == 1:
         return Choice(bold[0].index, bold[0].label, "the bold one of the launched family")

@@ -16,6 +16,8 @@ _TOKEN = re.compile(
 )
 _SIZE = re.compile(r"^(?:(\d+(?:\.\d+)?)x)?(\d+(?:\.\d+)?)([bmt])$")
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)([a-z]{0,3})$")
+# `MiniMax-M1-80K`, `Qwen-7B-Chat-32k`: a context length or thinking budget, not a version
+KILO = re.compile(r"^\d+k$")
 NOISE = frozenset({"instruct", "chat", "hf", "it", "model", "the", "gguf", "preview", "base"})
 # Organisations that prefix a model's name (`Meta Llama 3`, `mistralai/Mistral-7B`): not a family.
 ORGS = frozenset(
@@ -28,8 +30,14 @@ _UNIT = {"b": 1.0, "m": 0.001, "t": 1000.0}
 _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta "})
 
 
+# `stabilityai/stablelm-3b-4e1t`: a repo id's owner is no part of the model's name
+_REPO_ID = re.compile(r"^[\w.\-]+/(?=[\w.\-]+$)")
+
+
 def tokens(name: str) -> list[str]:
     """Lower-case tokens of a name: words, versions (`3.1`, `v3`) and sizes (`70b`, `8x7b`)."""
+    if "/" in name:
+        name = _REPO_ID.sub("", name.strip())
     lowered = name.lower().replace("_", " ").replace("/", " ")
     if not lowered.isascii():
         lowered = lowered.translate(_GREEK)
@@ -52,7 +60,7 @@ def sizes(toks: list[str]) -> set[float]:
 def versions(toks: list[str]) -> set[str]:
     found: set[str] = set()
     for token in toks:
-        if size_b(token) is not None:
+        if size_b(token) is not None or KILO.match(token):
             continue
         match = _VERSION.match(token)
         if match:

@@ -170,7 +170,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ),
         items=500,
     ),
+    _b("swe-bench-multilingual", "SWE-bench Multilingual", ("SWE bench Multilingual",)),
     _b("swe-bench", "SWE-bench", ("SWE bench", "SWEBench")),
+    _b("terminal-bench-2.0", "Terminal-Bench 2.0", ("Terminal Bench 2.0", "TerminalBench 2.0")),
+    _b("terminal-bench", "Terminal-Bench", ("Terminal Bench", "TerminalBench")),
     _b(
         "arena-hard",
         "Arena-Hard",
@@ -195,7 +198,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     ),
     # One name, two scales: a rating (2029) is `codeforces-rating`, a percentile (96.3) is
     # `codeforces`; `split_scale` moves a rating written as plain "Codeforces" to its id.
-    _b("codeforces", "Codeforces", ("CodeForces",), scale=Scale.RATING),
+    _b("codeforces", "Codeforces", ("CodeForces", "Codeforces Percentile"), scale=Scale.RATING),
     _b("codeforces-rating", "Codeforces Rating", ("Codeforces Elo",), scale=Scale.RATING),
     _b(
         "alpacaeval-2.0",
@@ -233,20 +236,29 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b("spider", "Spider", ("Spider 1.0",), case_sensitive=("Spider",)),
     _b("ds-1000", "DS-1000", ("DS1000",), items=1000),
     _b("cruxeval", "CRUXEval", ("CRUX-Eval", "CRUXEval-O")),
+    _b("naturalcodebench", "NaturalCodeBench", ("NCB",), case_sensitive=("NCB",)),
     _b("naturalquestions", "NaturalQuestions", ("Natural Questions",)),
     _b("openbookqa", "OpenBookQA", ("OpenBook QA", "OBQA")),
     _b("commonsenseqa", "CommonsenseQA", ("CSQA",)),
     _b("siqa", "SIQA", ("Social IQa", "SocialIQA")),
-    _b("lambada", "LAMBADA", (), case_sensitive=("LAMBADA",)),
+    _b("lambada", "LAMBADA", ("LAMBADA OpenAI",), case_sensitive=("LAMBADA",)),
+    _b("tau-bench", "TAU-bench", ("τ-Bench", "Tau Bench", "TauBench")),
+    _b("tau2-bench", "τ²-Bench", ("Tau2-Bench", "Tau2 Bench", "tau^2-bench")),
     _b("hle", "Humanity's Last Exam", ("HLE",), case_sensitive=("HLE",)),
 )
 
 _WORD = re.compile(r"[a-z0-9+]+")
 
 
+_GREEK = str.maketrans({"τ": "tau", "²": "2"})  # `τ-Bench`, `τ²-Bench`
+
+
 def norm_key(name: str) -> str:
     """Case, spaces, hyphens, underscores and quotes do not distinguish benchmark names."""
-    return "".join(_WORD.findall(name.lower()))
+    lowered = name.lower()
+    if not lowered.isascii():
+        lowered = lowered.translate(_GREEK)
+    return "".join(_WORD.findall(lowered))
 
 
 def _index() -> dict[str, Benchmark]:
@@ -272,13 +284,27 @@ def lookup(name: str) -> Benchmark | None:
 def slug(name: str) -> str:
     """A benchmark id for a name the registry does not know, built from the name as written."""
     text = name.lower().replace("+", " plus")
+    if not text.isascii():
+        text = text.translate(_GREEK)
     return re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")[:60]
 
 
+# `LCBv2 All`, `AIME25 I`: a known name (here an alias) with a version or split after it
+_QUALIFIED = re.compile(r"^([A-Za-z][A-Za-z0-9'.-]*?)(?:\s+|(?<=[A-Za-z])(?=v\d))(\S.*)$")
+
+
 def benchmark_id(name: str) -> str:
-    """Canonical id for a name: the registry's id, else a slug of the name."""
+    """Canonical id for a name: the registry's id; a known name with a qualifier after it
+    keeps the known id (`LCBv2 All` -> `livecodebench-v2-all`); else a slug of the name."""
     found = lookup(name)
-    return found.id if found else slug(name)
+    if found:
+        return found.id
+    qualified = _QUALIFIED.match(name.strip())
+    if qualified:
+        head = lookup(qualified.group(1))
+        if head is not None and head.id != slug(qualified.group(1)):
+            return f"{head.id}-{slug(qualified.group(2))}"[:60]
+    return slug(name)
 
 
 def scale_of(benchmark: str) -> Scale:

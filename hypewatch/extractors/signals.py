@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LAUNCH = re.compile(
+from hypewatch.extractors import gates
+
+_LAUNCH = gates.compile(
     r"\b(?:introduc(?:ing|es)|announc(?:ing|es)|unveil(?:ing|s)|presenting|"
     r"we(?:'re| are)?\s+(?:(?:very|so|super)\s+)?(?:releasing|launching|open[- ]sourcing|"
     r"excited|thrilled|proud|happy|pleased)|"
@@ -25,7 +27,7 @@ _LAUNCH = re.compile(
     r"(?:new\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?\s+(?:models?|series|llms?|family)\b)",
     re.I,
 )
-_THIRD = re.compile(
+_THIRD = gates.compile(
     r"\b(?:i|we)\s+(?:just\s+|also\s+|finally\s+)?(?:tested|ran|re-?ran|benchmarked|evaluated|"
     r"re-?evaluated|measured|reproduced|tried|checked|got|get)\b|"
     r"\bmy\s+(?:own\s+)?(?:evals?|results|tests?|testing|runs?|numbers|benchmarks?|harness)\b|"
@@ -35,6 +37,8 @@ _THIRD = re.compile(
     # a launcher's own human evaluation "with an external third-party vendor" is not one
     r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?)\b)|"
     r"\b(?:we|i)\s+(?:found|measured)\b|\bi\s+(?:see|saw)\b|\baccording to (?:our|my)\b|"
+    # news of someone else's evaluation: "The Center ... published an evaluation concluding"
+    r"\bpublished\s+an?\s+(?:independent\s+)?(?:evaluation|audit|assessment)\b|\bthe audit\b|"
     r"\b(?:re-?)?ran (?:it|the model|them) (?:on|through)\b|"
     r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
     r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b|"
@@ -45,10 +49,10 @@ _THIRD = re.compile(
     re.I,
 )
 # The launching party evaluates its own model: these are third-party cues only without a launch cue.
-_OUR_EVALS = re.compile(
+_OUR_EVALS = gates.compile(
     r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b", re.I
 )
-_DEBUNK = re.compile(
+_DEBUNK = gates.compile(
     r"\b(?:does|did|do|is|was|were)\s?n[o']t\s+(?:really\s+|actually\s+)?(?:get|score|reach|hit|"
     r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
     r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|with|behind))|"
@@ -59,6 +63,9 @@ _DEBUNK = re.compile(
     r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
     r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"
     r"\bdisappointing\b|\bworse than claimed\b|\bnot\s+\d|"
+    # `a dramatic drop from what was initially reported`: the launch number did not hold
+    r"\b(?:from|than)\s+what\s+(?:was|were|they|it|had\s+been)\s+(?:initially\s+|originally\s+|"
+    r"first\s+|officially\s+)?(?:reported|claimed|advertised|announced)\b|"
     r"\b(?:like|as|than) (?:they|it was|was|the card) (?:said|claimed|advertised|says)\b",
     re.I | re.S,
 )
@@ -68,7 +75,7 @@ _QUESTION_START = re.compile(
     r"should|will|would|when|where|am i|thoughts)\b",
     re.I,
 )
-_SPEED_PRICE = re.compile(
+_SPEED_PRICE = gates.compile(
     r"\btok(?:en)?s?\s*/\s*s(?:ec)?\b|\bt/s\b|\btokens? (?:per|a) second\b|\btps\b|"
     r"\$\s?\d+(?:\.\d+)?\s*(?:/|per)\s*(?:1?m\b|million|1k|k\b|mtok|m tokens|hour|hr|month)|"
     r"\bper (?:million|1m|1k) tokens\b|\bttft\b|\bvram\b|\bq\d_k(?:_[ms])?\b|\bgguf\b",
@@ -76,24 +83,30 @@ _SPEED_PRICE = re.compile(
 )
 # Words that hint at a speed or price report but carry no measurement themselves: they
 # only count in a post that claims no scores ("a fraction of the cost" is launch talk).
-_SPEED_PRICE_WORDS = re.compile(
+_SPEED_PRICE_WORDS = gates.compile(
     r"\blatency\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|\bquant(?:ized|ization|s)?\b|"
     r"\bcost[s]?\b|\binference speed\b",
     re.I,
 )
-_FUNDING = re.compile(
+# `Zamba2-2.7B achieves leading and state-of-the-art performance`: a model's own performance
+# claim; its latency figures beside it do not make the text a speed report
+_PERFORMANCE = gates.compile(
+    r"\b(?:achieves|achieved|delivers|delivered)\s+(?:(?:a\s+)?new\s+)?(?:leading|"
+    r"state[- ]of[- ]the[- ]art|sota|best[- ]in[- ]class)\b"
+)
+_FUNDING = gates.compile(
     r"\braised?\s+(?:a\s+)?\$|\bseries\s+[a-e]\b|\bseed (?:round|funding)\b|\bvaluation\b|"
     r"\bfunding\b|\binvestors?\b|\bipo\b|\bacqui(?:re[ds]?|ring|sition)\b|\bvalued at\b",
     re.I,
 )
-_RUMOR = re.compile(
+_RUMOR = gates.compile(
     r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b|"
     r"\bhearing (?:from|that)\b|\bgrain of salt\b|\bsources say\b|\bword is\b",
     re.I,
 )
 # "reportedly" is a hedge, not a rumour, in news that says the release happened ("Gemma 2
 # ... has released benchmark results ... is reportedly outperforming Llama 3 70B")
-_OWN = re.compile(
+_OWN = gates.compile(
     r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)|"
     # the launcher in the first person: "I am excited to announce", "we are proud to release"
     r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)?\s+(?:(?:very|so|super|really)\s+)?"
@@ -113,6 +126,8 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
 
 _GATES: dict[str, tuple[str, ...]] = {
     "third": (
+        "published",
+        "audit",
         "'s",
         "’s",
         " own ",
@@ -157,6 +172,8 @@ _GATES: dict[str, tuple[str, ...]] = {
         "real ",
         "where ",
         "disappointing",
+        "what was",
+        "what were",
     ),
     "speed": (
         "/s",
@@ -218,7 +235,11 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     head = text[:20000]
     low = head.lower()
     own = is_card or _OWN.search(low) is not None
-    launch = own or _LAUNCH.search(low) is not None
+    launch = (
+        own
+        or _LAUNCH.search(low) is not None
+        or (("achiev" in low or "deliver" in low) and _PERFORMANCE.search(low) is not None)
+    )
     # a model card is the launching party's own page: "checked for contamination" there is
     # a claim of care, not a debunk
     if not is_card and (

@@ -353,5 +353,32 @@ def find(body: str) -> Found:
         _rendered(lines, found, context)
     for table in found.tables:
         table.before = _before(lines, table, found.lines)
+        if "<br" in body.lower():
+            table.rows = _unstack(table.rows, table.header_rows)
     found.tables.sort(key=lambda t: t.first_line)
     return found
+
+
+_BR = re.compile(r"\s*<br\s*/?>\s*", re.I)
+
+
+def _unstack(rows: list[list[Cell]], header_rows: int) -> list[list[Cell]]:
+    """Body rows whose cells stack several rows with `<br>` (`| AIME 2024<br>MATH | 74.3<br>96.4
+    |`), one row per stacked line; a cell that stacks nothing (`| **Math** |`) stays on the
+    first. A row whose stacked cells disagree on how many lines they hold is left alone."""
+    out = rows[:header_rows]
+    for row in rows[header_rows:]:
+        parts = [_BR.split(c.text) if "<br" in c.text.lower() else [c.text] for c in row]
+        counts = {len(p) for p in parts if len(p) > 1}
+        if len(counts) != 1 or sum(len(p) > 1 for p in parts) < 2:
+            out.append(row)
+            continue
+        (k,) = counts
+        for i in range(k):
+            out.append(
+                [
+                    Cell(p[i].strip() if len(p) == k else (p[0] if i == 0 else ""), c.bold)
+                    for p, c in zip(parts, row, strict=True)
+                ]
+            )
+    return out

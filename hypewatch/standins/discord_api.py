@@ -30,9 +30,13 @@ State: `fail_next` is a list of (status, json body, headers) answered before
 anything else; `webhook_gone=True` answers every webhook call 404 10015;
 `drop_writes_every = N`: every Nth message post of each webhook (and of the bot) is
 stored and its connection then closed without an answer (`dropped` counts them).
-`messages` maps message id -> the stand-in's record of a message (with the request's
-extra fields, for tests); `threads` thread id -> name.
-On the wire a message is only what Discord's message object carries (`public`).
+`messages` maps message id -> the stored message (Discord's message object fields only;
+what a request carried beyond them, e.g. `allowed_mentions`, is in the request log
+`Standin.requests`); `posts` lists them in the order they were made; `threads` maps
+thread id -> name (a forum post's first message has the thread's id).
+On the wire a message is what Discord's message object carries (`public`): with the
+SUPPRESS_EMBEDS flag (1 << 2) its `embeds` are left out, as Discord documents ("do not
+include any embeds when serializing this message"); its `attachments` still are.
 """
 
 from __future__ import annotations
@@ -68,9 +72,16 @@ PUBLIC = ("id", "type", "channel_id", "content", "embeds", "flags", "author", "t
           "mention_everyone", "mention_roles", "tts", "components")  # fmt: skip
 
 
+SUPPRESS_EMBEDS = 1 << 2
+
+
 def public(message: dict[str, Any]) -> dict[str, Any]:
-    """A stored message as Discord's API shows it."""
-    return {k: message[k] for k in PUBLIC if k in message}
+    """A stored message as Discord's API shows it: SUPPRESS_EMBEDS hides its embeds (link
+    previews and rich embeds alike), not its attachments."""
+    shown = {k: message[k] for k in PUBLIC if k in message}
+    if int(message.get("flags") or 0) & SUPPRESS_EMBEDS:
+        shown["embeds"] = []
+    return shown
 
 
 def new_state(**extra: Any) -> dict[str, Any]:
@@ -158,7 +169,6 @@ class DiscordHandler(StandinHandler):
             "embeds": self._resolve_images(payload.get("embeds", []), attachments),
             "attachments": attachments,
             "flags": payload.get("flags", 0),
-            "allowed_mentions": payload.get("allowed_mentions"),
             "type": 0,
             "timestamp": "2026-01-01T00:00:00.000000+00:00",
             "edited_timestamp": None,
@@ -364,7 +374,6 @@ class DiscordHandler(StandinHandler):
             for key in ("content", "embeds"):
                 if key in payload:
                     message[key] = payload[key]
-            message["edits"] = message.get("edits", 0) + 1
             message["edited_timestamp"] = "2026-01-01T00:00:01.000000+00:00"
         self._reply(200, public(message))
 
@@ -395,7 +404,6 @@ class DiscordHandler(StandinHandler):
                 del self.state["messages"][message["id"]]
                 message["id"] = channel
                 self.state["messages"][channel] = message
-        message["thread_name"] = payload.get("thread_name")
         if drop_after_write(self, f"webhook:{m.group(1)}"):
             return
         if query.get("wait") != "true":

@@ -21,9 +21,14 @@ every Nth `chat.postMessage` is stored and then its connection is closed
 without an answer (a connection lost after Slack took the message; `dropped`
 counts them).
 
-`state["messages"]` is the stand-in's own record of what it received (with
-the request's flags, for tests); what goes on the wire is only what Slack's
-message objects carry (`_public`).
+`state["messages"]` holds the stored messages as Slack's message objects (only their
+fields: `type`, `user`, `bot_id`, `app_id`, `text`, `ts`, `blocks` or `files` and
+`upload`, `thread_ts` for a reply, `metadata` when posted with it, `edited` once
+updated); `state["channel_of"]` maps a message's `ts` to its channel (Slack's
+message objects do not carry it). What was sent (`unfurl_links`, ...) is in the
+request log, `Standin.requests`. On the wire, `_public` adds the thread fields
+(`reply_count`, ... on a parent, `parent_user_id` on a reply) and leaves the
+metadata out unless `include_all_metadata` asked for it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from hypewatch.standins.http import StandinHandler, drop_after_write
+from hypewatch.standins.http import Recorded, StandinHandler, drop_after_write
 
 _ts = itertools.count(1)
 BOT_USER = "U0HYPEWATCH"
@@ -50,6 +55,7 @@ def new_state(**extra: Any) -> dict[str, Any]:
         "token": "xoxb-test",
         "channels": {"C0123456789"},
         "messages": [],
+        "channel_of": {},
         "fail_next": [],
         "files": {},
         "scopes": {"chat:write", "channels:history", "files:write"},
@@ -58,13 +64,26 @@ def new_state(**extra: Any) -> dict[str, Any]:
     return state
 
 
+def _decode(body: bytes, content_type: str) -> dict[str, Any]:
+    """A Web API call's arguments: a JSON body or a form (as slack_sdk sends them)."""
+    if content_type.startswith("application/json"):
+        return dict(json.loads(body or b"{}"))
+    return {k: v[0] for k, v in parse_qs(body.decode()).items()}
+
+
+def calls(requests: list[Recorded], method: str) -> list[dict[str, Any]]:
+    """The arguments of every `method` call the stand-in received (from its request log),
+    in order: what the client sent, e.g. `unfurl_links`."""
+    return [
+        _decode(r.body, r.headers.get("Content-Type", ""))
+        for r in requests
+        if r.method == "POST" and urlsplit(r.path).path.endswith(f"/{method}")
+    ]
+
+
 class SlackHandler(StandinHandler):
     def _args(self) -> dict[str, Any]:
-        raw = self.read_body()
-        ctype = self.headers.get("Content-Type", "")
-        if ctype.startswith("application/json"):
-            return dict(json.loads(raw or b"{}"))
-        return {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        return _decode(self.read_body(), self.headers.get("Content-Type", ""))
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -119,37 +138,43 @@ class SlackHandler(StandinHandler):
         for block in args.get("blocks") or []:
             if block.get("type") == "section" and len(block["text"]["text"]) > 3000:
                 return {"ok": False, "error": "invalid_blocks"}
-        message = {
-            "ts": f"1700000000.{next(_ts):06d}",
-            "channel": args["channel"],
-            "text": args.get("text", ""),
-            "blocks": args.get("blocks", []),
-            "thread_ts": args.get("thread_ts"),
-            "metadata": args.get("metadata"),
-            "unfurl_links": args.get("unfurl_links"),
-            "unfurl_media": args.get("unfurl_media"),
-            "edits": 0,
-        }
-        with self.server.lock:
-            self.state["messages"].append(message)
+        message = self._message(str(args.get("text") or ""), args.get("thread_ts"))
+        message["blocks"] = args.get("blocks") or []
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
+        self._keep(message, str(args["channel"]))
         shown = self._public(message, with_meta=True)
         return {"ok": True, "channel": args["channel"], "ts": message["ts"], "message": shown}
 
-    def _public(self, message: dict[str, Any], with_meta: bool) -> dict[str, Any]:
-        """A message object as Slack's API shows it (a bot's message)."""
-        shown: dict[str, Any] = {
+    @staticmethod
+    def _message(text: str, thread_ts: Any) -> dict[str, Any]:
+        """A new message object of the bot's, as Slack stores it."""
+        message: dict[str, Any] = {
             "type": "message",
             "user": BOT_USER,
             "bot_id": BOT_ID,
             "app_id": APP_ID,
-            "text": message["text"],
-            "ts": message["ts"],
+            "text": text,
+            "ts": f"1700000000.{next(_ts):06d}",
         }
-        # a posted message has blocks; a file shared in a thread has `files` and `upload`
-        shown |= {k: message[k] for k in ("blocks", "files", "upload") if k in message}
-        replies = [m for m in self.state["messages"] if m["thread_ts"] == message["ts"]]
-        if message["thread_ts"]:
-            shown["thread_ts"] = message["thread_ts"]
+        if thread_ts:
+            message["thread_ts"] = str(thread_ts)
+        return message
+
+    def _keep(self, message: dict[str, Any], channel: str) -> None:
+        with self.server.lock:
+            self.state["messages"].append(message)
+            self.state["channel_of"][message["ts"]] = channel
+
+    def _in(self, message: dict[str, Any], channel: Any) -> bool:
+        return bool(self.state["channel_of"].get(message["ts"]) == channel)
+
+    def _public(self, message: dict[str, Any], with_meta: bool) -> dict[str, Any]:
+        """A message object as Slack's API shows it (a bot's message): a parent with its
+        thread's counts, a reply with `parent_user_id`; metadata only when asked for."""
+        shown = {k: v for k, v in message.items() if k != "metadata" or with_meta}
+        replies = [m for m in self.state["messages"] if m.get("thread_ts") == message["ts"]]
+        if message.get("thread_ts"):
             shown["parent_user_id"] = BOT_USER
         elif replies:
             shown |= {
@@ -159,10 +184,6 @@ class SlackHandler(StandinHandler):
                 "reply_users_count": 1,
                 "latest_reply": replies[-1]["ts"],
             }
-        if message.get("edits"):
-            shown["edited"] = {"user": BOT_USER, "ts": message["edited_ts"]}
-        if with_meta and message.get("metadata"):
-            shown["metadata"] = message["metadata"]
         return shown
 
     def _find(self, ts: str) -> dict[str, Any] | None:
@@ -170,14 +191,14 @@ class SlackHandler(StandinHandler):
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
         message = self._find(str(args.get("ts")))
-        if message is None:
+        if message is None or not self._in(message, args["channel"]):
             return {"ok": False, "error": "message_not_found"}
         with self.server.lock:
             message.update(text=args.get("text", ""), blocks=args.get("blocks", []))
-            message["edits"] += 1
-            message["edited_ts"] = f"1700000000.{next(_ts):06d}"
+            message["edited"] = {"user": BOT_USER, "ts": f"1700000000.{next(_ts):06d}"}
         shown = self._public(message, with_meta=False)
-        return {"ok": True, "channel": args["channel"], "ts": message["ts"], "message": shown}
+        answer = {"ok": True, "channel": args["channel"], "ts": message["ts"]}
+        return answer | {"text": message["text"], "message": shown}
 
     @staticmethod
     def _flag(value: Any) -> bool:
@@ -204,7 +225,7 @@ class SlackHandler(StandinHandler):
             roots = [
                 m
                 for m in self.state["messages"]
-                if m["channel"] == args["channel"] and not m["thread_ts"]
+                if self._in(m, args["channel"]) and not m.get("thread_ts")
             ]
         return self._page(list(reversed(roots)), args)
 
@@ -214,7 +235,7 @@ class SlackHandler(StandinHandler):
             found = [
                 m
                 for m in self.state["messages"]
-                if m["channel"] == args["channel"] and (m["ts"] == ts or m["thread_ts"] == ts)
+                if self._in(m, args["channel"]) and ts in (m["ts"], m.get("thread_ts"))
             ]
         if not found:
             return {"ok": False, "error": "thread_not_found"}
@@ -270,22 +291,13 @@ class SlackHandler(StandinHandler):
         if not done:
             return {"ok": False, "error": "invalid_arguments"}
         if channel:
-            shown = [self._file_object(f["id"]) for f in done]
-            message = {
-                "type": "message",
-                "ts": f"1700000000.{next(_ts):06d}",
-                "channel": channel,
-                "text": str(args.get("initial_comment") or ""),
-                "thread_ts": args.get("thread_ts"),
-                "metadata": None,
-                "files": shown,
-                "upload": True,
-                "edits": 0,
-            }
+            message = self._message(str(args.get("initial_comment") or ""), args.get("thread_ts"))
+            message["files"] = [self._file_object(f["id"]) for f in done]
+            message["upload"] = True
             with self.server.lock:
                 for f in done:
                     self.state["files"][f["id"]]["shared"] = True
-                self.state["messages"].append(message)
+            self._keep(message, str(channel))
         return {"ok": True, "files": done}
 
     def _file_object(self, file_id: str) -> dict[str, Any]:

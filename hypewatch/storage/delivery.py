@@ -11,18 +11,24 @@ state that says exactly how far it got. Rows are created only by
 `destinations` is written here only: `register_destinations` (the configured
 ones, with their filters), `subscribe`/`unsubscribe` (Discord channels),
 `disable_destination`/`reactivate_destination` (the platform's answer).
+
+Both outboxes are sent under a process claim (`storage.claims`, one rule): a row is
+claimed (`claim_outbox_row`, `claim_digest`) with the sender's PID and start time before
+it is sent, so two processes draining the same database never send the same row; a row
+held by a process that died is taken over.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hypewatch.models import JSON, utcnow
+from hypewatch.storage.claims import CLEAR, TAKE, Claimant, Owner, holder
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
@@ -64,6 +70,9 @@ class OutboxRow:
     attempts: int
     message_id: str | None
     last_error: str | None
+    #: The process sending it now (None when nobody holds the row).
+    owner: Owner | None = None
+    next_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,10 @@ def _outbox(row: dict[str, Any]) -> OutboxRow:
         attempts=row["attempts"],
         message_id=row["message_id"],
         last_error=row["last_error"],
+        owner=holder(row),
+        next_attempt_at=(
+            datetime.fromisoformat(row["next_attempt_at"]) if row["next_attempt_at"] else None
+        ),
     )
 
 
@@ -153,8 +166,8 @@ def disable_destination(store: Store, name: str, reason: str) -> None:
             (name, reason[:1000], now),
         )
         store.db.execute(
-            """UPDATE outbox SET state = 'disabled', last_error = ?
-               WHERE destination = ? AND state IN ('pending', 'sending')""",
+            f"""UPDATE outbox SET state = 'disabled', last_error = ?, {CLEAR}
+               WHERE destination = ? AND state IN ('pending', 'sending')""",  # noqa: S608
             (reason[:1000], name),
         )
 
@@ -233,18 +246,45 @@ def blocked_destinations(store: Store, now: datetime) -> set[str]:
     return {r["destination"] for r in rows}
 
 
-def mark_sending(store: Store, row_id: int) -> None:
+def claim_outbox_row(
+    store: Store, row_id: int, claimant: Claimant, now: datetime
+) -> OutboxRow | None:
+    """Claim one due row for sending: `-> sending`, one more attempt, the claimant as its
+    owner, in one transaction (`storage.claims`: a row held by a running process is left to
+    it; one whose holder died is taken over). Returns the row as it was before the claim
+    (its `state` tells whether an earlier try may have reached the platform), or None when
+    it is not this process's to send now (held, not due, or already settled)."""
     with write(store.db):
+        rows = list(store.db.query("SELECT * FROM outbox WHERE id = ?", (row_id,)))
+        if not rows:
+            return None
+        row = _outbox(rows[0])
+        if row.state not in (OutboxState.PENDING, OutboxState.SENDING):
+            return None
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
+            return None
+        if not claimant.may_take(row.owner):
+            return None
         store.db.execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?", (row_id,)
+            f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1, {TAKE}
+                WHERE id = ?""",  # noqa: S608 - fixed fragments
+            (*claimant.owner.params(), row_id),
         )
+    return row
+
+
+def release_outbox_claim(store: Store, row_id: int) -> None:
+    """The sender stops before the platform answered (interrupted): the row stays as far as
+    it got (`sending`: the next try looks before sending again) and nobody holds it."""
+    with write(store.db):
+        store.db.execute(f"UPDATE outbox SET {CLEAR} WHERE id = ?", (row_id,))  # noqa: S608
 
 
 def mark_sent(store: Store, row_id: int, message_id: str) -> None:
     with write(store.db):
         store.db.execute(
-            """UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL,
-               next_attempt_at = NULL WHERE id = ?""",
+            f"""UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL,
+               next_attempt_at = NULL, {CLEAR} WHERE id = ?""",  # noqa: S608
             (message_id, _ts(utcnow()), row_id),
         )
 
@@ -257,7 +297,8 @@ def mark_retry(
     state = OutboxState.SENDING if ambiguous else OutboxState.PENDING
     with write(store.db):
         store.db.execute(
-            "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            f"""UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?, {CLEAR}
+                WHERE id = ?""",  # noqa: S608
             (str(state), _ts(when), error[:1000], row_id),
         )
 
@@ -265,7 +306,7 @@ def mark_retry(
 def mark_failed(store: Store, row_id: int, error: str) -> None:
     with write(store.db):
         store.db.execute(
-            "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?",
+            f"UPDATE outbox SET state = 'failed', last_error = ?, {CLEAR} WHERE id = ?",  # noqa: S608
             (error[:1000], row_id),
         )
 
@@ -274,6 +315,10 @@ def outbox_counts(store: Store) -> dict[str, int]:
     """Rows per state (keys are `OutboxState` values)."""
     rows = store.db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state")
     return {r["state"]: int(r["n"]) for r in rows}
+
+
+def outbox_row(store: Store, row_id: int) -> OutboxRow:
+    return _outbox(next(store.db.query("SELECT * FROM outbox WHERE id = ?", (row_id,))))
 
 
 def outbox_rows(store: Store, destination: str | None = None) -> list[OutboxRow]:
@@ -433,14 +478,6 @@ class DigestState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Owner:
-    """The process holding a claim: its PID and start time (a PID is reused; the pair is not)."""
-
-    pid: int
-    started: float
-
-
-@dataclass(frozen=True)
 class DigestRow:
     id: int
     iso_week: str
@@ -455,9 +492,6 @@ class DigestRow:
 
 
 def _digest_row(r: dict[str, Any]) -> DigestRow:
-    owner = None
-    if r["owner_pid"] is not None:
-        owner = Owner(int(r["owner_pid"]), float(r["owner_started"] or 0.0))
     return DigestRow(
         id=r["id"],
         iso_week=r["iso_week"],
@@ -468,7 +502,7 @@ def _digest_row(r: dict[str, Any]) -> DigestRow:
         next_attempt_at=(
             datetime.fromisoformat(r["next_attempt_at"]) if r["next_attempt_at"] else None
         ),
-        owner=owner,
+        owner=holder(r),
         message_id=r["message_id"],
         last_error=r["last_error"],
     )
@@ -508,17 +542,12 @@ def digest_rows(store: Store, iso_week: str | None = None) -> list[DigestRow]:
 
 
 def claim_digest(
-    store: Store,
-    owner: Owner,
-    now: datetime,
-    alive: Callable[[Owner], bool],
-    *,
-    iso_week: str | None = None,
+    store: Store, claimant: Claimant, now: datetime, *, iso_week: str | None = None
 ) -> list[DigestRow]:
     """Claim the due rows (of one week, or all): pending ones whose retry time has come, and
-    `sending` ones whose owner is no longer running (`alive(owner)` is False). A row held by
-    a running process is left to it. One transaction, so two processes never claim the
-    same row."""
+    `sending` ones whose owner is no longer running (`storage.claims`, the rule the event
+    outbox uses too). A row held by a running process is left to it. One transaction, so
+    two processes never claim the same row."""
     week = "" if iso_week is None else "AND iso_week = ?"
     params: tuple[Any, ...] = () if iso_week is None else (iso_week,)
     claimed: list[int] = []
@@ -539,14 +568,14 @@ def claim_digest(
         ]
         for row in candidates:
             if row.state is DigestState.SENDING:
-                if row.owner is not None and (row.owner == owner or alive(row.owner)):
+                if not claimant.may_take(row.owner):
                     continue
             elif row.next_attempt_at is not None and row.next_attempt_at > now:
                 continue
             store.db.execute(
-                """UPDATE digest_outbox SET state = 'sending', attempts = attempts + 1,
-                   owner_pid = ?, owner_started = ? WHERE id = ?""",
-                (owner.pid, owner.started, row.id),
+                f"""UPDATE digest_outbox SET state = 'sending', attempts = attempts + 1, {TAKE}
+                    WHERE id = ?""",  # noqa: S608 - fixed fragments
+                (*claimant.owner.params(), row.id),
             )
             claimed.append(row.id)
     return [r for r in digest_rows(store, iso_week) if r.id in claimed]
@@ -568,9 +597,9 @@ def digest_delivered(
     week is recorded in `digest_sends` in the same transaction. Returns whether it was."""
     with write(store.db):
         store.db.execute(
-            """UPDATE digest_outbox SET state = 'sent', message_id = ?, sent_at = ?,
-               last_error = ?, owner_pid = NULL, owner_started = NULL, next_attempt_at = NULL
-               WHERE id = ?""",
+            f"""UPDATE digest_outbox SET state = 'sent', message_id = ?, sent_at = ?,
+               last_error = ?, {CLEAR}, next_attempt_at = NULL
+               WHERE id = ?""",  # noqa: S608
             (message_id, _ts(utcnow()), ", ".join(refused)[:1000] or None, row_id),
         )
         week = next(store.db.query("SELECT iso_week FROM digest_outbox WHERE id = ?", (row_id,)))
@@ -599,8 +628,8 @@ def release_digest(store: Store, row_id: int, when: datetime, error: str) -> Non
     """A temporary failure: back to `pending`, tried again at `when` by whichever process."""
     with write(store.db):
         store.db.execute(
-            """UPDATE digest_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?,
-               owner_pid = NULL, owner_started = NULL WHERE id = ?""",
+            f"""UPDATE digest_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?,
+               {CLEAR} WHERE id = ?""",  # noqa: S608
             (_ts(when), error[:1000], row_id),
         )
 
@@ -609,8 +638,8 @@ def fail_digest(store: Store, row_id: int, error: str) -> None:
     """The server refused for good (5xx, login refused): `failed`, with its answer."""
     with write(store.db):
         store.db.execute(
-            """UPDATE digest_outbox SET state = 'failed', last_error = ?, owner_pid = NULL,
-               owner_started = NULL WHERE id = ?""",
+            f"""UPDATE digest_outbox SET state = 'failed', last_error = ?, {CLEAR}
+               WHERE id = ?""",  # noqa: S608
             (error[:1000], row_id),
         )
 

@@ -5,6 +5,11 @@ calls it (`Pipeline.attach_derivatives`).
 A derivative is recorded when its card is read, whether or not its base is a launch yet;
 `launch_id` is set when it is attached to the base's launch (the pipeline appends the
 `artifact` event in the same transaction), so one whose base arrives later waits here.
+
+`prune_pending` (the daemon's `retention` job, `[retention] pending_derivatives_days`)
+forgets the ones still waiting long after they were seen. An attached row is never pruned:
+it records that the repo's `artifact` event is on its base's timeline, so a card read again
+is not attached twice.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from hypewatch.models import utcnow
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
-__all__ = ["DerivativeRow", "attached_to", "mark_attached", "pending_of", "record_derivative"]
+__all__ = [
+    "DerivativeRow",
+    "attached_to",
+    "mark_attached",
+    "pending_of",
+    "prune_pending",
+    "record_derivative",
+]
 
 
 @dataclass(frozen=True)
@@ -82,3 +94,14 @@ def attached_to(store: Store, launch_id: int) -> list[DerivativeRow]:
         "SELECT * FROM derivatives WHERE launch_id = ? ORDER BY attached_at, repo", (launch_id,)
     )
     return [_row(r) for r in rows]
+
+
+def prune_pending(store: Store, seen_before: datetime) -> int:
+    """Delete the derivatives seen before `seen_before` that are still not attached to a
+    launch (their base never became one). Returns how many."""
+    with write(store.db):
+        cursor = store.db.execute(
+            "DELETE FROM derivatives WHERE launch_id IS NULL AND seen_at < ?",
+            (seen_before.astimezone(UTC).isoformat(),),
+        )
+    return max(0, cursor.rowcount)

@@ -3,6 +3,12 @@ watcher saw them at each poll during the repo's first hours (`significance.
 velocity_follow_hours`). The watcher is the table's one writer (through `Batch.extra_writes`,
 in the poll's transaction); `hypewatch.significance` reads velocity from it and the pipeline
 re-scores the launches of repos with new snapshots (`Pipeline.follow_velocity`).
+
+`prune_snapshots` (the daemon's `retention` job, `[retention] hub_snapshots_days`) deletes
+old snapshots but keeps, per repo, every one `significance._hub_velocity` reads when a launch
+is re-scored later (a new source, a claim): the newest two and those within the velocity
+window before the newest. So a repo still being followed loses nothing, and a re-score after
+the pruning gives the score it gave before.
 """
 
 from __future__ import annotations
@@ -14,7 +20,13 @@ from datetime import UTC, datetime, timedelta
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
-__all__ = ["HubSnapshot", "record_snapshots", "repos_snapshotted_after", "snapshots"]
+__all__ = [
+    "HubSnapshot",
+    "prune_snapshots",
+    "record_snapshots",
+    "repos_snapshotted_after",
+    "snapshots",
+]
 
 
 @dataclass(frozen=True)
@@ -83,3 +95,27 @@ def repos_snapshotted_after(
         (after_id, int(top["id"]), cutoff),
     )
     return int(top["id"]), [str(r["repo"]) for r in rows]
+
+
+def prune_snapshots(store: Store, older_than: datetime, window: timedelta) -> int:
+    """Delete the snapshots taken before `older_than` that velocity no longer reads: all
+    but, per repo (case-insensitive), its newest two and those within `window` before its
+    newest. Returns how many were deleted."""
+    with write(store.db):
+        cursor = store.db.execute(
+            """DELETE FROM hub_snapshots WHERE id IN (
+                 SELECT id FROM (
+                   SELECT id, at,
+                     row_number() OVER repo_newest_first AS rank,
+                     first_value(at) OVER repo_newest_first AS newest
+                   FROM hub_snapshots
+                   WINDOW repo_newest_first AS (
+                     PARTITION BY repo COLLATE NOCASE ORDER BY at DESC, id DESC)
+                 )
+                 WHERE at < ? AND rank > 2 AND julianday(at) < julianday(newest) - ?
+               )""",
+            # a second to spare: julianday's float arithmetic must not drop the one snapshot
+            # exactly a window before the newest (keeping one more is harmless)
+            (_ts(older_than), (window.total_seconds() + 1) / 86_400),
+        )
+    return max(0, cursor.rowcount)

@@ -383,3 +383,17 @@ def m143_model_usage(db: sqlite_utils.Database) -> None:
             )""",
         ],
     )
+
+
+@MIGRATIONS(name="m144_outbox_claims")
+def m144_outbox_claims(db: sqlite_utils.Database) -> None:
+    """Event outbox rows are claimed by the process sending them, as digest rows are
+    (`storage.claims`: PID and start time), so the daemon and `hypewatch run --once` never
+    send the same row; a row held by a process that died is taken over."""
+    _run(
+        db,
+        [
+            "ALTER TABLE outbox ADD COLUMN owner_pid INTEGER",
+            "ALTER TABLE outbox ADD COLUMN owner_started REAL",
+        ],
+    )

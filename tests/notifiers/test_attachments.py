@@ -20,6 +20,7 @@ from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
 from hypewatch.config import ChartAttachmentSettings, Secret
 from hypewatch.models import EventKind, utcnow
 from hypewatch.net import NetConfig
+from hypewatch.standins import discord_api
 from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from tests.notifiers.conftest import SLACK_CHANNEL
@@ -60,10 +61,15 @@ async def test_discord_webhook_verdict_carries_the_chart(
     (attachment,) = verdict["attachments"]
     assert attachment["filename"] == "chart.png" and attachment["content_type"] == "image/png"
     assert "MMLU" in attachment["description"] and "61.2" in attachment["description"]
-    # the embed's attachment://chart.png became the file's URL, as Discord resolves it
-    assert verdict["embeds"][-1]["image"]["url"] == attachment["url"]
-    assert not verdict["flags"] & (1 << 2)  # embeds not suppressed on this one
+    # link previews stay suppressed: the chart is an attachment, which the flag does not hide
+    assert verdict["flags"] & discord_api.SUPPRESS_EMBEDS
     async with httpx.AsyncClient(timeout=5) as client:
+        read = await client.get(
+            f"{discord_server.url}/api/v10/channels/{verdict['channel_id']}/messages/{verdict['id']}",
+            headers={"Authorization": "Bot bot-token"},
+        )
+        shown = read.json()
+        assert shown["embeds"] == [] and shown["attachments"] == [attachment]
         image = await client.get(attachment["url"])
     assert _png_size(image.content) == (attachment["width"], attachment["height"])
     assert attachment["width"] >= 600
@@ -74,7 +80,7 @@ async def test_discord_webhook_verdict_carries_the_chart(
     assert set(form) == {"payload_json", "files[0]"}
     payload = json.loads(form["payload_json"].get_content())
     assert payload["attachments"][0]["filename"] == "chart.png"
-    assert payload["embeds"][-1]["image"]["url"] == "attachment://chart.png"
+    assert "attachment://" not in json.dumps(payload)  # not an embed image: that would hide
     assert payload["allowed_mentions"] == {"parse": []}
     assert form["files[0]"].get_filename() == "chart.png"
     assert all(not p["attachments"] for p in posts if p is not verdict)

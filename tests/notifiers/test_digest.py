@@ -22,6 +22,7 @@ from hypewatch.events import VerdictRecorded
 from hypewatch.models import VerdictStatus, utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
+from hypewatch.storage.claims import Claimant
 from tests.support.smtp import make_cert, smtp_server
 
 
@@ -205,7 +206,8 @@ def test_a_claim_held_by_a_running_process_is_left_and_a_dead_ones_taken_over(
             settings = _settings(inbox.port)
             week = build_digest(store).iso_week
             db.queue_digest(store, week, settings.recipients, utcnow())
-            claimed = db.claim_digest(store, owner, utcnow(), owner_alive)  # "the other" sends
+            other_sends = Claimant(owner, owner_alive)
+            claimed = db.claim_digest(store, other_sends, utcnow())  # "the other" sends
             assert len(claimed) == 2
             waiting = send_weekly_digest(store, settings)
             assert (waiting.sent, waiting.already_sent, waiting.waiting) == (False, False, 2)

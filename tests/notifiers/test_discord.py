@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -39,8 +40,8 @@ async def test_forum_thread_created_replies_in_it_and_root_edited(
     threads = discord_server.server.state["threads"]
     assert threads == {root["channel_id"]: "Reflection-70B — UNDER REVIEW"}
     assert all(p["channel_id"] == root["channel_id"] for p in replies)
-    assert all(p["allowed_mentions"] == {"parse": []} for p in posts)
     post_requests = [r for r in discord_server.requests if r.method == "POST"]
+    assert all(json.loads(r.body)["allowed_mentions"] == {"parse": []} for r in post_requests)
     assert all("wait=true" in r.path for r in post_requests)
     assert all(f"thread_id={root['channel_id']}" in r.path for r in post_requests[1:])
 
@@ -57,7 +58,10 @@ async def test_forum_thread_created_replies_in_it_and_root_edited(
     report = await sender.deliver_pending()
     assert report.root_edits == 1
     edited = discord_server.server.state["messages"][root["id"]]
-    assert edited["edits"] == 1
+    assert edited["edited_timestamp"] is not None
+    assert [r.path.split("?")[0] for r in discord_server.requests if r.method == "PATCH"] == [
+        f"/api/webhooks/111/tok-en/messages/{root['id']}"
+    ]
     assert "FAILED" in edited["embeds"][0]["title"]
     assert (
         "61\\.2" in edited["embeds"][0]["description"]

@@ -9,6 +9,7 @@ from hypewatch.config import Secret
 from hypewatch.events import EndpointChanged, WeightsChanged
 from hypewatch.models import utcnow
 from hypewatch.net import NetConfig
+from hypewatch.standins import slack_api
 from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
@@ -42,13 +43,13 @@ async def test_thread_replies_and_root_update(
     assert report.sent == len(store.events(launch.id))
     assert not report.errors
     root, *replies = _messages(slack_server)
-    assert root["thread_ts"] is None
+    assert "thread_ts" not in root
     assert root["blocks"][0]["type"] == "header"
     assert replies
     assert all(m["thread_ts"] == root["ts"] for m in replies)
-    assert all(
-        m["unfurl_links"] is False and m["unfurl_media"] is False for m in _messages(slack_server)
-    )
+    posted = slack_api.calls(slack_server.requests, "chat.postMessage")
+    assert len(posted) == 1 + len(replies)
+    assert all(m["unfurl_links"] is False and m["unfurl_media"] is False for m in posted)
     change = EndpointChanged(
         endpoint="https://api.example/v1",
         changes=("tokenizer match changed: llama -> claude",),
@@ -60,7 +61,8 @@ async def test_thread_replies_and_root_update(
     report = await sender.deliver_pending()
     assert report.sent == 1
     assert report.root_edits == 1
-    assert _messages(slack_server)[0]["edits"] == 1
+    assert len(slack_api.calls(slack_server.requests, "chat.update")) == 1
+    assert _messages(slack_server)[0]["edited"]["user"] == slack_api.BOT_USER
     assert "glaive" in str(_messages(slack_server)[0]["blocks"])
     assert "Endpoint changed" in _messages(slack_server)[-1]["blocks"][0]["text"]["text"]
 

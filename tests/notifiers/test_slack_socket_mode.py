@@ -22,6 +22,7 @@ import pytest
 
 from hypewatch.bot.slack_app import CommandError, parse_subscribe_options
 from hypewatch.config import Settings
+from hypewatch.standins import slack_api
 from hypewatch.standins.http import Standin
 from hypewatch.standins.http import serve as serve_http
 from hypewatch.standins.x_api import make_user, x_standin
@@ -64,7 +65,7 @@ class Stack:
         return [
             m
             for m in self.web_api.server.state["messages"]
-            if m["channel"] == channel and not m["thread_ts"]
+            if self.web_api.server.state["channel_of"][m["ts"]] == channel and "thread_ts" not in m
         ]
 
 
@@ -123,7 +124,9 @@ async def test_slash_commands_over_socket_mode_subscribe_then_unsubscribe(
         stack.x.server.state["tweets"].append(launch_tweet(2, "Falcon 9B"))
         roots = await until(lambda: stack.roots_in(CHANNEL), "the new launch's thread")
         assert len(roots) == 1 and "Falcon" in roots[0]["text"]
-        assert roots[0]["unfurl_links"] is False
+        posts = slack_api.calls(stack.web_api.requests, "chat.postMessage")
+        sent = [p for p in posts if p["channel"] == CHANNEL and not p.get("thread_ts")]
+        assert [p["unfurl_links"] for p in sent] == [False]
 
         status = await stack.socket.slash_command("status Falcon 9B", user_id="U0MEMBER")
         assert status["response_type"] == "in_channel"

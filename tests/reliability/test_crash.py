@@ -472,12 +472,13 @@ def _check_deliveries(w: World, *, kills: int) -> None:
     recorded |= {r["root_message_id"] for r in _query(db, "SELECT root_message_id FROM threads")}
     with w.discord.server.lock:
         posted = {m["id"]: dict(m) for m in w.discord.server.state["posts"]}
+        threads = dict(w.discord.server.state["threads"])  # a forum post's id is its thread's
     assert recorded <= set(posted), "a message recorded as sent that Discord never got"
     extra = [m for i, m in posted.items() if i not in recorded]
     kept = [posted[i] for i in recorded]
     for message in extra:  # each one repeats a message that was recorded (root or reply)
         assert any(
-            (message["thread_name"] and message["thread_name"] == k.get("thread_name"))
+            (message["id"] in threads and threads[message["id"]] == threads.get(k["id"]))
             or message["content"] == k["content"]
             for k in kept
         ), message

@@ -9,10 +9,13 @@ either way.
 How each platform carries it (the real APIs' shapes):
 
 - Discord (webhook and bot): one `multipart/form-data` request, `payload_json`
-  (the message, with `attachments: [{"id": 0, "filename": "chart.png"}]` and
-  an embed whose image is `attachment://chart.png`) and the file as
-  `files[0]`; `discord_multipart` builds it. The message and its chart are one
-  post, so a re-send after a crash behaves as a post without a chart does.
+  (the message, with `attachments: [{"id": 0, "filename": "chart.png",
+  "description": <alt text>}]`) and the file as `files[0]`; `discord_multipart`
+  builds it. Discord shows an image attachment inline by itself, so the reply
+  keeps its SUPPRESS_EMBEDS flag (no previews of links taken from posts): the
+  flag hides embeds -- which an `attachment://` embed image would be -- not
+  attachments. The message and its chart are one post, so a re-send after a
+  crash behaves as a post without a chart does.
 - Slack: the chart is uploaded into the launch's thread with slack_sdk's
   `files_upload_v2` (files.getUploadURLExternal, the bytes to the returned
   URL, files.completeUploadExternal with `channel_id` and `thread_ts`) before
@@ -84,14 +87,10 @@ def discord_multipart(
     payload: dict[str, Any], chart: ChartAttachment
 ) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
     """(form fields, files) of a Discord message with the chart: the message as
-    `payload_json`, shown in an embed image (`attachment://chart.png`), the file `files[0]`.
-    Embeds must not be suppressed on that message, so the flag is dropped."""
+    `payload_json`, the file `files[0]`, described (alt text) in `attachments`. Shown as
+    an image attachment, not an embed image, so the message's flags (SUPPRESS_EMBEDS: no
+    link previews) stay as they are."""
     body = dict(payload)
-    body["flags"] = int(body.get("flags", 0)) & ~(1 << 2)  # SUPPRESS_EMBEDS hides our image
-    body["embeds"] = [
-        *body.get("embeds", []),
-        {"image": {"url": f"attachment://{DISCORD_FILENAME}"}},
-    ]
     body["attachments"] = [{"id": 0, "filename": DISCORD_FILENAME, "description": chart.alt[:1024]}]
     fields = {"payload_json": json.dumps(body, ensure_ascii=False)}
     return fields, {"files[0]": (DISCORD_FILENAME, chart.data, PNG)}
