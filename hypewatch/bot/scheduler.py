@@ -17,7 +17,8 @@ verifications get `shutdown_grace` seconds to finish, and whatever is still
 running goes back on the queue. A restart starts by re-queueing
 verifications a crash left `running`, so no work is lost or repeated twice.
 
-The daemon reads the time through its `Clock` (bot/clock.py). `run_job` runs one job by
+The daemon reads the time through its `Clock` (hypewatch/clock.py; by default its store's,
+so the daemon, the pipeline and the store agree on what time it is). `run_job` runs one job by
 name, as the scheduler would (same wrapper, same log line), and returns its counts;
 `settle` drains the verification queue until it is empty. The demo drives the daemon with
 these on a simulated clock instead of calling the pipeline itself.
@@ -41,7 +42,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import undefined
 
-from hypewatch.bot.clock import Clock, SystemClock
+from hypewatch.bot.clock import Clock
 from hypewatch.bot.pipeline import Pipeline, VerificationOutcome
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ class Daemon:
         on_outcome: OutcomeHook | None = None,
     ) -> None:
         self.pipeline = pipeline
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or pipeline.store.clock
         self.state = DaemonState(started_at=self.clock.now())
         self.worker = VerificationWorker(pipeline, verification_concurrency, self.state, on_outcome)
         self.jobs = [
@@ -303,7 +304,7 @@ class Daemon:
         return await self.worker.settle()
 
     def _schedule(self) -> None:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         for job in self.jobs:
             if job.cron is not None:
                 trigger: Any = CronTrigger(timezone=UTC, **job.cron)
