@@ -142,12 +142,14 @@ class Gated:
     """A compiled pattern with its gate; the `re.Pattern` methods the extractors use."""
 
     __slots__ = ("clauses", "flags", "pattern", "regex")
+    clauses: tuple[tuple[str, ...], ...]
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self.flags = regex.flags
-        self.clauses = required(regex)
+        # each clause's words shortest first: a short word is found (or missed) soonest
+        self.clauses = tuple(tuple(sorted(c, key=len)) for c in required(regex))
 
     def __repr__(self) -> str:
         return f"gates.compile({self.pattern!r}) gated by {[sorted(c) for c in self.clauses]}"
@@ -157,7 +159,13 @@ class Gated:
         if not self.clauses:
             return True
         low = fold(text)
-        return all(any(word in low for word in clause) for clause in self.clauses)
+        for clause in self.clauses:  # plain loops: generator expressions cost more than the tests
+            for word in clause:
+                if word in low:
+                    break
+            else:
+                return False
+        return True
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         return self.regex.search(text, pos, endpos) if self.could_match(text) else None
@@ -180,3 +188,66 @@ class Gated:
 def compile(pattern: str, flags: int | re.RegexFlag = 0) -> Gated:
     """`re.compile` with a gate; use it for patterns run over a whole post."""
     return Gated(re.compile(pattern, flags))
+
+
+def _top_level_split(pattern: str) -> list[str]:
+    """A pattern's top-level alternatives (`a|b(c|d)|e` -> `a`, `b(c|d)`, `e`)."""
+    pieces: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 1
+            if pattern[i : i + 1] == "^":
+                i += 1
+            if pattern[i : i + 1] == "]":  # `[]...]`, `[^]...]`: a literal `]` first
+                i += 1
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            pieces.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(pattern[start:])
+    return pieces
+
+
+class Alternatives:
+    """A pattern of many alternatives asked only *whether* it occurs (`A|B|C`): each
+    alternative is its own gated pattern, so only those whose words occur are run. The
+    answer is the pattern's (some alternative matches exactly when the whole does); the
+    match returned is the first matching alternative's, not necessarily the leftmost, so
+    use it for yes/no questions only."""
+
+    __slots__ = ("alternatives", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+        pieces = _top_level_split(pattern)
+        if "|".join(pieces) != pattern:  # pragma: no cover - the split is lossless
+            raise ValueError(f"cannot split {pattern!r} into alternatives")
+        self.alternatives = tuple(Gated(re.compile(p, flags)) for p in pieces)
+
+    def __repr__(self) -> str:
+        return f"gates.Alternatives({len(self.alternatives)} of {self.pattern[:40]!r}...)"
+
+    def search(self, text: str) -> re.Match[str] | None:
+        for alternative in self.alternatives:
+            match = alternative.search(text)
+            if match is not None:
+                return match
+        return None
+
+
+def compile_alternatives(pattern: str, flags: int | re.RegexFlag = 0) -> Alternatives:
+    """For a yes/no pattern of many `|` alternatives: each runs only when its words occur."""
+    return Alternatives(pattern, flags)

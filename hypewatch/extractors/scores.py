@@ -324,23 +324,21 @@ class _Toks:
     def __init__(self, doc: Doc, source: str) -> None:
         self.doc, self.source = doc, source  # source: the text the doc was made from
         text: list[str] = []
-        lower: list[str] = []
         ws: list[str] = []
-        space: list[bool] = []
-        alpha: list[bool] = []
         idx: list[int] = []
         for token in doc:
             idx.append(token.idx)
             text.append(token.text)
-            lower.append(token.lower_)
             ws.append(token.whitespace_)
-            space.append(token.is_space)
-            alpha.append(token.is_alpha)
-        self.text, self.lower, self.ws, self.space, self.alpha = text, lower, ws, space, alpha
-        self.idx = idx
+        # spaCy's LOWER, IS_SPACE and IS_ALPHA are these str methods of the token text
+        # (spacy.lang.lex_attrs); tests/extractors/test_fast_paths.py checks they agree
+        self.text, self.ws, self.idx = text, ws, idx
+        self.lower = [t.lower() for t in text]
+        self.space = [t.isspace() for t in text]
+        self.alpha = [t.isalpha() for t in text]
         self.n = len(text)
         self.boundary = [
-            t in _BOUNDARY or (sp and "\n" in t) for t, sp in zip(text, space, strict=True)
+            t in _BOUNDARY or (sp and "\n" in t) for t, sp in zip(text, self.space, strict=True)
         ]
         self.number = [t[:1].isdigit() and _NUMBER.match(t) is not None for t in text]
 

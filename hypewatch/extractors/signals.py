@@ -27,7 +27,7 @@ _LAUNCH = gates.compile(
     r"(?:new\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?\s+(?:models?|series|llms?|family)\b)",
     re.I,
 )
-_THIRD = gates.compile(
+_THIRD = gates.compile_alternatives(
     r"\b(?:i|we)\s+(?:just\s+|also\s+|finally\s+)?(?:tested|ran|re-?ran|benchmarked|evaluated|"
     r"re-?evaluated|measured|reproduced|tried|checked|got|get)\b|"
     r"\bmy\s+(?:own\s+)?(?:evals?|results|tests?|testing|runs?|numbers|benchmarks?|harness)\b|"
@@ -52,7 +52,7 @@ _THIRD = gates.compile(
 _OUR_EVALS = gates.compile(
     r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b", re.I
 )
-_DEBUNK = gates.compile(
+_DEBUNK = gates.compile_alternatives(
     r"\b(?:does|did|do|is|was|were)\s?n[o']t\s+(?:really\s+|actually\s+)?(?:get|score|reach|hit|"
     r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
     r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|with|behind))|"
@@ -106,7 +106,7 @@ _RUMOR = gates.compile(
 )
 # "reportedly" is a hedge, not a rumour, in news that says the release happened ("Gemma 2
 # ... has released benchmark results ... is reportedly outperforming Llama 3 70B")
-_OWN = gates.compile(
+_OWN = gates.compile_alternatives(
     r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)|"
     # the launcher in the first person: "I am excited to announce", "we are proud to release"
     r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)?\s+(?:(?:very|so|super|really)\s+)?"

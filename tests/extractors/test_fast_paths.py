@@ -36,7 +36,21 @@ def _gated() -> list[tuple[str, gates.Gated]]:
     found = []
     for name in MODULES:
         module = importlib.import_module(f"hypewatch.extractors.{name}")
-        found += [(f"{name}.{k}", v) for k, v in vars(module).items() if isinstance(v, gates.Gated)]
+        for key, value in vars(module).items():
+            if isinstance(value, gates.Gated):
+                found.append((f"{name}.{key}", value))
+            elif isinstance(value, gates.Alternatives):
+                found += [(f"{name}.{key}[{i}]", a) for i, a in enumerate(value.alternatives)]
+    return found
+
+
+def _alternatives() -> list[tuple[str, gates.Alternatives]]:
+    found = []
+    for name in MODULES:
+        module = importlib.import_module(f"hypewatch.extractors.{name}")
+        found += [
+            (f"{name}.{k}", v) for k, v in vars(module).items() if isinstance(v, gates.Alternatives)
+        ]
     return found
 
 
@@ -108,3 +122,27 @@ def test_token_span_text_is_the_docs(extractor: Extractor, start: int, end: int)
     text = "MMLU:89.9  ,  GSM8K (8-shot)"
     doc = extractor.finder.nlp.make_doc(text)
     assert _Toks(doc, text).span_text(start, end) == doc[start:end].text
+
+
+def test_token_lists_hold_the_token_attributes(extractor: Extractor) -> None:
+    for text in [*SETTING_TEXTS, *_texts(), "Ünïcode ΣΑΣ İstanbul 8B\u2009x  \n\n tabs\tand 4/30"]:
+        doc = extractor.finder.nlp.make_doc(text)
+        toks = _Toks(doc, text)
+        assert toks.lower == [t.lower_ for t in doc]
+        assert toks.space == [t.is_space for t in doc]
+        assert toks.alpha == [t.is_alpha for t in doc]
+        assert toks.ws == [t.whitespace_ for t in doc]
+
+
+def test_alternatives_answer_whether_the_whole_pattern_matches() -> None:
+    split = gates._top_level_split(r"a(?:b|c)|[|(]d|\\|e|[]|]f")
+    assert split == ["a(?:b|c)", "[|(]d", r"\\", "e", "[]|]f"]
+    patterns = _alternatives()
+    assert patterns
+    texts = _texts()
+    pieces = [*texts, *(line for t in texts for line in t.splitlines() if line.strip())]
+    for name, pattern in patterns:
+        whole = re.compile(pattern.pattern, pattern.flags)
+        for text in pieces:
+            low = text.lower()
+            assert (pattern.search(low) is None) == (whole.search(low) is None), (name, text)
