@@ -340,7 +340,9 @@ _INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Za-z]-[A-Za-z]")
 _THE_FAMILY = gates.compile(
     r"\bThe\s+(" + NAME + r")\s+(?:series|family|collection|models?|multilingual|large language)\b"
 )
-_OPENING_IS = gates.compile(r"\A\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
+# the first sentence's subject, also under a title line that names nothing (`About this
+# model\nGemma 3 27B is the largest model ...`)
+_OPENING_IS = gates.compile(r"\A(?:[^\n]{0,60}\n)?\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
 
 
 def plain(text: str) -> str:
@@ -416,6 +418,8 @@ def _recurring_word(name: str, text: str) -> bool:
 
 def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
     for k, match in enumerate(_NAME_RE.finditer(text)):
+        if text.startswith("/", match.end()):
+            continue  # `open-r1/OpenR1-Distill-7B`: the repo's owner, not the model
         name = clip(_trim(match.group(0)))
         if not name or names.key(name) in exclude:
             continue

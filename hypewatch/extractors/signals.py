@@ -48,6 +48,14 @@ _THIRD = gates.compile_alternatives(
     r"(?:cards?|papers?|blog\s*posts?|tech(?:nical)?\s+reports?)\b",
     re.I,
 )
+# `On Google-reported evaluations in the model card, X scores 67.5`, `5-shot Self-reported`:
+# the launcher's own numbers relayed, not a third party's; a first-person run still is one
+_RELAYED = re.compile(r"\b(?:self|[a-z]+)-reported\b|\breported by (?:the )?(?:lab|developers?)\b")
+_FIRST_PERSON_RUN = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+|also\s+)?(?:tested|ran|re-?ran|benchmarked|measured|reproduced|got)\b"
+)
+# `We evaluated phi-4 using ... our own internal benchmarks`: the owner's evaluation
+_OWN_INTERNAL = re.compile(r"\bour (?:own )?internal (?:benchmarks?|evals?|evaluations?)\b")
 # The launching party evaluates its own model: these are third-party cues only without a launch cue.
 _OUR_EVALS = gates.compile(
     r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b", re.I
@@ -247,10 +255,14 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
         or (("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head))
     ):
         return Signals(launch, "debunk")
+    if "internal" in low and _OWN_INTERNAL.search(low):
+        own = launch = True
+    relayed = "reported" in low and _RELAYED.search(low) is not None
     if (
         not own
         and _has(low, "third")
         and (_THIRD.search(low) or (not launch and _OUR_EVALS.search(low)))
+        and not (relayed and not _FIRST_PERSON_RUN.search(low))
     ):
         return Signals(launch, "third_party_measurement")
     if not own and (
