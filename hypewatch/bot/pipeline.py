@@ -46,7 +46,6 @@ from hypewatch.models import (
     Source,
     Verdict,
     VerdictStatus,
-    utcnow,
 )
 from hypewatch.net import NET_ERRORS, NetConfig
 from hypewatch.significance import PRIORITY_SCALE, assess, queue_priority
@@ -485,7 +484,7 @@ class Pipeline:
             self.store.finish_verification(verification_id, verdict)
             retry_at = self._retry_not_found(claim_id, name, verdict, history)
             if verdict.label == BUDGET_SPENT:  # tomorrow, in significance order
-                midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+                midnight = self.store.now().replace(hour=0, minute=0, second=0, microsecond=0)
                 retry_at = midnight + timedelta(days=1)
                 self.store.enqueue_verification(
                     claim_id,
@@ -521,7 +520,7 @@ class Pipeline:
         budget = self.settings.significance.weights_daily_bytes
         if name != "weights" or not budget:
             return 0
-        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = self.store.now().replace(hour=0, minute=0, second=0, microsecond=0)
         spent = self.store.bytes_fetched_since(name, midnight)
         return spent if spent >= budget else 0
 
@@ -532,7 +531,7 @@ class Pipeline:
         if verdict.label != NOT_FOUND_YET:
             return None
         misses = sum(1 for n, v in history if n == name and v.label == NOT_FOUND_YET)
-        retry_at = utcnow() + retry_delay(misses)
+        retry_at = self.store.now() + retry_delay(misses)
         self.store.enqueue_verification(claim_id, name, not_before=retry_at)
         return retry_at
 
