@@ -152,12 +152,33 @@ class Cost:
 
 
 @dataclass(frozen=True)
+class EndpointProbe:
+    """One probe of an endpoint that a verifier made, returned with its verdict: the
+    pipeline stores it (`endpoint_probes`, `storage/fingerprint.py`) and, when `changes`
+    is not empty, appends `endpoint_changed` comparing it with the endpoint's previous
+    probe (`previous_id`, whose stored result was `previous_result`)."""
+
+    endpoint: str
+    model: str
+    verdict: str
+    result: JSON
+    tokenizer_match: str | None = None
+    signature: list[list[float]] | None = None
+    embedder: str | None = None
+    changes: tuple[str, ...] = ()
+    previous_id: int | None = None
+    previous_result: JSON = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What a verifier returns.
 
     `status` moves the claim through the lifecycle; `label` is the verifier's
     own finer word for it (`consistent`, `identical`, `unrelated`, ...).
     `evidence` must explain itself to a reader; `artifacts` are per-item records.
+    `probes` are the endpoint probes the verifier made (the fingerprint verifier): the
+    pipeline stores them with the verdict; they are not part of the verdict's JSON.
     """
 
     status: VerdictStatus
@@ -170,6 +191,7 @@ class Verdict:
     evidence: JSON = field(default_factory=dict)
     artifacts: list[JSON] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
+    probes: tuple[EndpointProbe, ...] = ()
 
     def to_json(self) -> JSON:
         return {

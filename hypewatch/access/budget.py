@@ -38,7 +38,7 @@ class UsageLog:
     _store: Store
 
     def today(self) -> Usage:
-        return day_total(self._store, usage_day())
+        return day_total(self._store, usage_day(self._store.now()))
 
     def add(self, route: Route, requests: int, prompt_tokens: int, completion: int) -> None:
         add_usage(

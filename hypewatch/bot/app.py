@@ -240,7 +240,7 @@ def build_application(
     sender = start_delivery(settings, store, notifiers)
     jobs = _poll_jobs(settings, store)
     jobs += _delivery_jobs(settings, store, sender)
-    jobs.append(_retention_job(settings, store))
+    jobs.append(_retention_job(settings, store, store.now))
     if settings.verifiers.weights.enabled:
         jobs.append(_revision_job(settings, pipeline))
     if settings.verifiers.fingerprint.enabled:

@@ -1,47 +1,6 @@
-"""The daemon's clock: the wall clock when it runs for real, a simulated one in the demo.
+"""The daemon's clock: `hypewatch.clock` (one protocol for the store, the pipeline and the
+daemon), named here too for the daemon's modules."""
 
-The daemon reads the time only through a `Clock` (when it started, when each job last ran,
-when a job is due), so the demo can run the daemon's own jobs on a story's timeline
-("Day 0, 15:00", "Day 1") without waiting for it.
-"""
-
-from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from hypewatch.clock import Clock, SimulatedClock, SystemClock
 
 __all__ = ["Clock", "SimulatedClock", "SystemClock"]
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware (UTC)."""
-        ...
-
-
-class SystemClock:
-    """The wall clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class SimulatedClock:
-    """A clock that moves only when told to (never backwards)."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("SimulatedClock needs a timezone-aware start time (UTC)")
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> datetime:
-        return self.set(self._now + delta)
-
-    def set(self, when: datetime) -> datetime:
-        if when < self._now:
-            raise ValueError(f"a clock does not go back: {when.isoformat()} < {self._now}")
-        self._now = when
-        return when

@@ -26,7 +26,7 @@ from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, render_e
 from hypewatch.config import DigestSettings
 from hypewatch.events import Event, FirstSeen, StatusChanged
 from hypewatch.lifecycle import headline_verdict
-from hypewatch.models import ClaimKind, ClaimStatus, EventKind, utcnow
+from hypewatch.models import ClaimKind, ClaimStatus, EventKind
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 
@@ -177,7 +177,7 @@ def _failed_claims(store: Store, launch_ids: set[int]) -> tuple[list[FailedClaim
 
 def build_digest(store: Store, now: datetime | None = None, *, max_launches: int = 50) -> Digest:
     """What happened in the 7 days before `now`."""
-    end = now or utcnow()
+    end = now or store.now()
     start = end - WINDOW
     changes: list[StatusChange] = []
     timeline: list[TimelineNote] = []

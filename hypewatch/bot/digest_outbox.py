@@ -36,7 +36,6 @@ from hypewatch.bot.digest import build_digest, build_email, iso_week, message_id
 from hypewatch.bot.email import MailError, check_addresses, send_message
 from hypewatch.bot.process_owner import this_process
 from hypewatch.config import DigestSettings, optional_secret
-from hypewatch.models import utcnow
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 
@@ -115,7 +114,8 @@ def _send_row(
                     return
                 if attempt == retries:
                     wait = _backoff(settings, attempts)
-                    db.release_digest(store, row.id, utcnow() + timedelta(seconds=wait), str(error))
+                    when = store.now() + timedelta(seconds=wait)
+                    db.release_digest(store, row.id, when, str(error))
                     report.retrying += 1
                     report.errors.append(error)
                     log.warning(
@@ -135,7 +135,7 @@ def _send_row(
             report.refused += refused
             return
     except BaseException:
-        db.release_digest(store, row.id, utcnow(), "interrupted before the server answered")
+        db.release_digest(store, row.id, store.now(), "interrupted before the server answered")
         raise
 
 
@@ -153,7 +153,7 @@ def deliver_due_digests(
     takes rows waiting for their retry time. `retries` in-process tries after a temporary
     failure (default `settings.retry_attempts`; the daemon's outbox pass uses 0 and lets the
     row wait instead)."""
-    now = now or utcnow()
+    now = now or store.now()
     report = DigestDelivery()
     claimed = db.claim_digest(
         store,
@@ -170,13 +170,14 @@ def deliver_due_digests(
                 built[row.iso_week] = build_email(digest, settings)
         except BaseException:
             for left in claimed[index:]:
-                db.release_digest(store, left.id, utcnow(), "not sent: the digest failed to build")
+                why = "not sent: the digest failed to build"
+                db.release_digest(store, left.id, store.now(), why)
             raise
         try:
             _send_row(store, row, built[row.iso_week], settings, sleep, tries, report)
         except BaseException:
             for left in claimed[index + 1 :]:
-                db.release_digest(store, left.id, utcnow(), "not sent: interrupted")
+                db.release_digest(store, left.id, store.now(), "not sent: interrupted")
             raise
     return report
 
@@ -194,7 +195,7 @@ def send_weekly_digest(
     processes). `force` (`hypewatch digest --send`) also tries rows waiting for their retry
     time and rows that failed for good. Raises the server's MailError when nothing could be
     sent in this call and something failed."""
-    now = now or utcnow()
+    now = now or store.now()
     digest = build_digest(store, now, max_launches=settings.max_launches)
     week = digest.iso_week
     recipients = list(settings.recipients)
@@ -241,7 +242,7 @@ def send_due_digest(
     the daemon was down; the outbox keeps it to once per ISO week and recipient. No
     in-process backoff here (a sleeping worker thread would hold up the daemon's stop): a
     temporary failure leaves the row waiting for the outbox pass, logged, not raised."""
-    now = now or utcnow()
+    now = now or store.now()
     if now < scheduled_time(settings, now):
         return None
     try:

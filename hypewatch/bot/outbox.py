@@ -43,7 +43,6 @@ from hypewatch.bot.process_owner import this_process
 from hypewatch.bot.threads import Message, load_view, render_event, render_root
 from hypewatch.config import Filters
 from hypewatch.events import Event
-from hypewatch.models import utcnow
 from hypewatch.storage import Store, routing
 from hypewatch.storage import delivery as db
 from hypewatch.storage.claims import Claimant
@@ -131,7 +130,7 @@ class OutboxSender:
         return next((n for n in self.notifiers if n.handles(destination)), None)
 
     async def deliver_pending(self, now: datetime | None = None) -> DeliveryReport:
-        now = now or utcnow()
+        now = now or self.store.now()
         report = DeliveryReport()
         blocked = db.blocked_destinations(self.store, now)
         seen: set[str] = set()
@@ -209,7 +208,7 @@ class OutboxSender:
             )
         else:
             wait = min(retry_after, self.max_retry_after)
-        when = utcnow() + timedelta(seconds=wait)
+        when = self.store.now() + timedelta(seconds=wait)
         db.mark_retry(self.store, row.id, when, error, ambiguous=ambiguous)
         report.retrying += 1
         report.errors.append(f"{row.destination}: {error} (next try in {wait:.1f} s)")

@@ -46,7 +46,6 @@ from hypewatch.models import (
     Source,
     Verdict,
     VerdictStatus,
-    utcnow,
 )
 from hypewatch.net import NET_ERRORS, NetConfig
 from hypewatch.significance import PRIORITY_SCALE, assess, queue_priority
@@ -62,7 +61,7 @@ from hypewatch.verifiers.base import (
 )
 
 if TYPE_CHECKING:
-    from hypewatch.verifiers.fingerprint.service import ProbeLog
+    from hypewatch.verifiers.fingerprint.service import ProbeHistory
     from hypewatch.verifiers.weights.hub import HubClient
 
 log = logging.getLogger(__name__)
@@ -356,7 +355,7 @@ class Pipeline:
             claim=claim,
             posts=tuple(self.store.posts_for_launch(launch.id)),
             prior_verdicts=tuple(self.store.verdict_history(claim.id)),
-            probes=self._probe_log(claim),
+            probes=self._probe_history(claim),
             usage=UsageLog(self.store) if claim.kind is ClaimKind.SCORE else None,
             hf_repo=launch.hf_repo,
             revision=self.hashed_revision(launch) if claim.kind is ClaimKind.SCORE else None,
@@ -385,13 +384,25 @@ class Pipeline:
         recorded = list(revision_files(self.store, launch.hf_repo))
         return recorded[-1] if recorded else None
 
-    def _probe_log(self, claim: Claim) -> ProbeLog | None:
-        """The fingerprint verifier's own probe history; no other verifier gets a handle."""
+    def _probe_history(self, claim: Claim) -> ProbeHistory | None:
+        """The fingerprint verifier's probe history, read-only; no other verifier gets it.
+        The probes it makes come back in `Verdict.probes` and `_record` stores them."""
         if claim.kind is not ClaimKind.ENDPOINT:
             return None
-        from hypewatch.verifiers.fingerprint.service import ProbeLog
+        from hypewatch.verifiers.fingerprint.service import ProbeHistory
 
-        return ProbeLog(self.store)
+        return ProbeHistory(self.store)
+
+    def _store_probes(self, launch: Launch, claim_id: int, verdict: Verdict) -> None:
+        """The verdict's endpoint probes into `endpoint_probes` (and `endpoint_changed` for
+        a probe that differs from the endpoint's previous one), in the verdict's
+        transaction: the verifier returns them, the pipeline writes."""
+        if not verdict.probes:
+            return
+        from hypewatch.verifiers.fingerprint.service import store_probe
+
+        for probe in verdict.probes:
+            store_probe(self.store, launch.id, probe, claim_id)
 
     def _model_access(self, claim: Claim, launch: Launch) -> tuple[str, str, str | None]:
         if claim.kind is ClaimKind.ENDPOINT:
@@ -469,10 +480,11 @@ class Pipeline:
         with self.store.transaction():
             history = self.store.verdicts_for_claim(claim_id)
             before = dict(lifecycle.standing(history)).get(name)
+            self._store_probes(launch, claim_id, verdict)
             self.store.finish_verification(verification_id, verdict)
             retry_at = self._retry_not_found(claim_id, name, verdict, history)
             if verdict.label == BUDGET_SPENT:  # tomorrow, in significance order
-                midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+                midnight = self.store.now().replace(hour=0, minute=0, second=0, microsecond=0)
                 retry_at = midnight + timedelta(days=1)
                 self.store.enqueue_verification(
                     claim_id,
@@ -508,7 +520,7 @@ class Pipeline:
         budget = self.settings.significance.weights_daily_bytes
         if name != "weights" or not budget:
             return 0
-        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = self.store.now().replace(hour=0, minute=0, second=0, microsecond=0)
         spent = self.store.bytes_fetched_since(name, midnight)
         return spent if spent >= budget else 0
 
@@ -519,7 +531,7 @@ class Pipeline:
         if verdict.label != NOT_FOUND_YET:
             return None
         misses = sum(1 for n, v in history if n == name and v.label == NOT_FOUND_YET)
-        retry_at = utcnow() + retry_delay(misses)
+        retry_at = self.store.now() + retry_delay(misses)
         self.store.enqueue_verification(claim_id, name, not_before=retry_at)
         return retry_at
 

@@ -17,10 +17,12 @@ verifications get `shutdown_grace` seconds to finish, and whatever is still
 running goes back on the queue. A restart starts by re-queueing
 verifications a crash left `running`, so no work is lost or repeated twice.
 
-The daemon reads the time through its `Clock` (bot/clock.py). `run_job` runs one job by
+The daemon reads the time through its `Clock` (hypewatch/clock.py; by default its store's,
+so the daemon, the pipeline and the store agree on what time it is). `run_job` runs one job by
 name, as the scheduler would (same wrapper, same log line), and returns its counts;
-`settle` drains the verification queue until it is empty. The demo drives the daemon with
-these on a simulated clock instead of calling the pipeline itself.
+`settle` drains the verification queue until it is empty; `run_due` runs the jobs whose
+triggers (the scheduler's own) have fired by the clock's now. The demo drives the daemon
+with these on a simulated clock instead of calling the pipeline itself.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,7 +43,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import undefined
 
-from hypewatch.bot.clock import Clock, SystemClock
+from hypewatch.bot.clock import Clock
 from hypewatch.bot.pipeline import Pipeline, VerificationOutcome
 
 log = logging.getLogger(__name__)
@@ -218,7 +220,7 @@ class Daemon:
         on_outcome: OutcomeHook | None = None,
     ) -> None:
         self.pipeline = pipeline
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or pipeline.store.clock
         self.state = DaemonState(started_at=self.clock.now())
         self.worker = VerificationWorker(pipeline, verification_concurrency, self.state, on_outcome)
         self.jobs = [
@@ -230,6 +232,9 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._job_tasks: set[asyncio.Task[Any]] = set()
+        #: `run_due`'s schedule: each job's trigger and when it fires next (None: never).
+        self._triggers: dict[str, Any] = {}
+        self._due_at: dict[str, datetime | None] = {}
 
     async def _process_posts(self) -> dict[str, int]:
         report = await asyncio.to_thread(self.pipeline.process_pending)
@@ -302,16 +307,49 @@ class Daemon:
         seconds, done at once); returns how many verifications ran."""
         return await self.worker.settle()
 
-    def _schedule(self) -> None:
-        now = datetime.now(UTC)
+    @staticmethod
+    def _trigger(job: Job, now: datetime) -> Any:
+        """The job's APScheduler trigger, counted from `now` (the daemon's clock): the one
+        schedule both the running scheduler and `run_due` follow."""
+        if job.cron is not None:
+            return CronTrigger(timezone=UTC, **job.cron)
+        assert job.interval_seconds is not None
+        every = timedelta(seconds=job.interval_seconds)
+        return IntervalTrigger(
+            seconds=job.interval_seconds,
+            jitter=job.jitter_seconds or None,
+            start_date=now + every,
+            timezone=UTC,
+        )
+
+    async def run_due(self) -> dict[str, dict[str, int]]:
+        """Run, in job order, every job whose trigger has fired by the clock's now: what
+        the scheduler would have started since the last call, coalesced to one run per job
+        (as the scheduler coalesces), and, at the first call, the jobs that run at start.
+        The triggers are the scheduler's own (`_trigger`), so a simulated clock (the demo)
+        gets the daemon's decisions on what is due, not its own. Returns each run's counts."""
+        now = self.clock.now()
+        if not self._due_at:
+            start = self.state.started_at
+            for job in self.jobs:
+                trigger = self._triggers[job.name] = self._trigger(job, start)
+                first = start if job.run_at_start else trigger.get_next_fire_time(None, start)
+                self._due_at[job.name] = first
+        ran: dict[str, dict[str, int]] = {}
         for job in self.jobs:
-            if job.cron is not None:
-                trigger: Any = CronTrigger(timezone=UTC, **job.cron)
-            else:
-                assert job.interval_seconds is not None
-                trigger = IntervalTrigger(
-                    seconds=job.interval_seconds, jitter=job.jitter_seconds or None
-                )
+            due = self._due_at[job.name]
+            if due is None or due > now:
+                continue
+            ran[job.name] = await self._wrap(job)()
+            while due is not None and due <= now:  # coalesce the runs missed since
+                due = self._triggers[job.name].get_next_fire_time(due, now)
+            self._due_at[job.name] = due
+        return ran
+
+    def _schedule(self) -> None:
+        now = self.clock.now()
+        for job in self.jobs:
+            trigger = self._trigger(job, now)
             # `undefined` lets the trigger pick the first run; None would add the job PAUSED
             # (APScheduler 3), and a paused job never runs.
             first: Any = now if job.run_at_start else undefined

@@ -266,11 +266,12 @@ def run_demo(
             if user is not None:
                 extra["notifiers"] = user.notifiers.model_dump()
             settings = world.settings(database, extra)
-            store = Store.open(database)
+            # the store, the pipeline and the daemon all read this simulated clock
+            clock = SimulatedClock(utcnow())
+            store = Store.open(database, clock=clock)
             try:
-                # the daemon's application (`hypewatch run`), on a simulated clock
+                # the daemon's application (`hypewatch run`), on the simulated clock
                 application = build_application(settings, store, console=console)
-                clock = SimulatedClock(utcnow())
                 line: Callable[[str], None] = lambda m: say(m, markup=False)  # noqa: E731
                 daemon = application.daemon(clock=clock, on_outcome=_verdict_printer(store, line))
                 demo = Demo(world, settings, store, daemon, clock, line)

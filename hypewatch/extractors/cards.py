@@ -230,7 +230,10 @@ _SETTING_TEXT = re.compile(
 
 
 def _number(cell: str) -> tuple[float, str] | None:
-    match = _CELL_NUMBER.search(_SETTING_TEXT.sub(" ", cell).replace(",", ""))
+    # each alternative of _SETTING_TEXT needs `shot`, `@` or `(`: most cells have none
+    if "@" in cell or "(" in cell or not cell.isascii() or "shot" in cell.lower():
+        cell = _SETTING_TEXT.sub(" ", cell)
+    match = _CELL_NUMBER.search(cell.replace(",", ""))
     return (float(match.group(1)), match.group(1)) if match else None
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hypewatch.extractors import names, registry
+from hypewatch.extractors import gates, names, registry
 
 _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[BbMm]"
@@ -46,8 +46,8 @@ _RELEASES = re.compile(
     + NAME
     + ")"
 )
-_HEADING = re.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
-_LEAD = re.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
+_HEADING = gates.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
+_LEAD = gates.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
 _FAMILIES = (
     "llama|mistral|mixtral|qwen|gemma|phi|deepseek|yi|falcon|olmo|command|claude|gpt|gemini|"
     "hermes|internlm|glm|baichuan|nemotron|granite|smollm|codestral|starcoder"
@@ -106,7 +106,7 @@ _BASE = re.compile(
     + NAME
     + ")"
 )
-_COMPARE = re.compile(
+_COMPARE = gates.compile(
     r"\b(?i:(beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
     r"better than|ahead of|tops|edges out|crushes|destroys|outclasses|"
     r"matches|matching|rivals|rivaling|on par with|comparable to|competitive with|"
@@ -135,30 +135,30 @@ _BEATS = frozenset(
         "outclasses",
     ]
 )
-_PARAMS_SPLIT = re.compile(
+_PARAMS_SPLIT = gates.compile(
     r"(\d+(?:\.\d+)?)\s*(B|billion)\b[^.\n\d]{0,40}?(\d+(?:\.\d+)?)\s*(B|billion)\s*"
     r"(?:param(?:eter)?s?\s+)?(?:active|activated)",
     re.I,
 )
 # `39B active parameters out of 141B total`, `141B total parameters`
-_ACTIVE_OF_TOTAL = re.compile(
+_ACTIVE_OF_TOTAL = gates.compile(
     r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+(?:active|activated)\b[^.\n\d]{0,40}?"
     r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b",
     re.I,
 )
-_TOTAL = re.compile(r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b", re.I)
-_PARAMS = re.compile(
+_TOTAL = gates.compile(r"(\d+(?:\.\d+)?)\s*(?:B|billion)\s+total\b", re.I)
+_PARAMS = gates.compile(
     r"(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s*(B|billion|M|million)[\s-]*(?:total\s+)?param(?:eter)?s?\b",
     re.I,
 )
-_URL = re.compile(r"(?:https?://|(?<![\w/.])(?:huggingface\.co|hf\.co)/)[^\s<>\"'`)\]]{1,400}")
-_OPEN = re.compile(
+_URL = gates.compile(r"(?:https?://|(?<![\w/.])(?:huggingface\.co|hf\.co)/)[^\s<>\"'`)\]]{1,400}")
+_OPEN = gates.compile(
     r"\bopen[- ]weights?\b|\bopen[- ]sourc(?:e|ed|ing)\b|"
     r"\bweights (?:are )?(?:on|available|released)|"
     r"\bdownload (?:the )?weights\b|\bpermissive(?:ly)? licen",
     re.I,
 )
-_LICENSE = re.compile(
+_LICENSE = gates.compile(
     r"\b(apache[- ]?(?:license[- ]?)?2(?:\.0)?|mit licen[sc]e|"
     r"llama[- ]?\d(?:\.\d)? (?:community )?licen[sc]e|"
     r"cc[- ]by(?:[- ]nc)?(?:[- ]sa)?[- ]4\.0|gpl-?3(?:\.0)?|openrail\+*\S*)",
@@ -337,10 +337,12 @@ _TITLE_TAIL = frozenset(
 )
 _TITLE_SPLIT = re.compile(r"\s*[:|–—]\s+|\s+-\s+|\s*:\s*$")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Za-z]-[A-Za-z]")
-_THE_FAMILY = re.compile(
+_THE_FAMILY = gates.compile(
     r"\bThe\s+(" + NAME + r")\s+(?:series|family|collection|models?|multilingual|large language)\b"
 )
-_OPENING_IS = re.compile(r"\A\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
+# the first sentence's subject, also under a title line that names nothing (`About this
+# model\nGemma 3 27B is the largest model ...`)
+_OPENING_IS = gates.compile(r"\A(?:[^\n]{0,60}\n)?\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
 
 
 def plain(text: str) -> str:
@@ -416,6 +418,8 @@ def _recurring_word(name: str, text: str) -> bool:
 
 def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
     for k, match in enumerate(_NAME_RE.finditer(text)):
+        if text.startswith("/", match.end()):
+            continue  # `open-r1/OpenR1-Distill-7B`: the repo's owner, not the model
         name = clip(_trim(match.group(0)))
         if not name or names.key(name) in exclude:
             continue
@@ -498,8 +502,8 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
     head = plain(text[:8000])
     low = head.lower()
     found: list[tuple[int, str]] = []
-    for pattern, gates in _LAUNCH_GATES:
-        if not all(any(w in low for w in words) for words in gates):
+    for pattern, needs in _LAUNCH_GATES:
+        if not all(any(w in low for w in words) for words in needs):
             continue
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
@@ -615,8 +619,7 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     for pattern in (_THE_FAMILY, _HEADING, _LEAD, _OPENING_IS):
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
-            plausible = _plausible_name(name) or (pattern is _CUE and _named_by_launch_verb(name))
-            if name and plausible and names.key(name) not in exclude:
+            if name and _plausible_name(name) and names.key(name) not in exclude:
                 return name
     common = _most_mentioned(head, exclude)
     if common:

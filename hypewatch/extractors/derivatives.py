@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hypewatch.extractors import gates
 from hypewatch.extractors.cards import base_models
 
 __all__ = ["Derivative", "derivative_in", "derivative_of"]
@@ -65,7 +66,7 @@ _QUANT_NAME = re.compile(
     re.I,
 )
 _ADAPTER_NAME = re.compile(r"[-_.](?:q?lora|adapter|peft)(?:[-_.]|$)", re.I)
-_CONVERSION_TEXT = re.compile(
+_CONVERSION_TEXT = gates.compile(
     r"\b(?:gguf|ggml|awq|gptq|exl2|mlx|[2-8]-?bit|fp8|int[48])\s+"
     r"(?:quants?|quantizations?|quantisations?|versions?|files?|formats?|conversions?|"
     r"weights?|builds?|models?)\s+(?:of|for|from)\b|"
@@ -74,7 +75,7 @@ _CONVERSION_TEXT = re.compile(
     r"\blora\s+adapters?\s+(?:of|for|on|to)\b",
     re.I,
 )
-_COPIED_CARD = re.compile(
+_COPIED_CARD = gates.compile(
     r"\boriginal\s+(?:model\s+)?(?:card|description|readme|model\s+page)\b|"
     r"\b(?:model\s+)?card\s+(?:of|from)\s+the\s+original\b|"
     r"\bbelow\s+is\s+the\s+original\b|\boriginal\s+card\s+below\b",

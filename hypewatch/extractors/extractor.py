@@ -206,6 +206,23 @@ def _merge_scores(groups: list[list[Score]], prose: list[Score]) -> list[Score]:
 
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
+# `* These scores are lower than those reported by Meta ... Meta reports 77 for MATH`: a
+# table's footnote speaks of its cells (often a rival's), it claims nothing of its own
+_FOOTNOTE = re.compile(r"^\s*(?:\*(?!\*)|[†‡§¹²³])\s*\S")
+
+
+def _footnotes(lines: list[str], found: tables.Found) -> set[int]:
+    """The lines of footnote marks right under a table."""
+    out: set[int] = set()
+    for table in found.tables:
+        i = table.last_line + 1
+        while i < len(lines) and i <= table.last_line + 3:
+            if _FOOTNOTE.match(lines[i]) and not lines[i].lstrip().startswith("* *"):
+                out.add(i)
+            elif lines[i].strip():
+                break
+            i += 1
+    return out
 
 
 class Extractor:
@@ -231,7 +248,8 @@ class Extractor:
     ) -> None:
         found = tables.find(body)
         lines = body.splitlines()
-        prose = "\n".join("" if i in found.lines else line for i, line in enumerate(lines))
+        skip = found.lines | _footnotes(lines, found)
+        prose = "\n".join("" if i in skip else line for i, line in enumerate(lines))
         if "model-index" not in front and "model-index:" in body:
             front = {**front, **text.yaml_block(body, "model-index", result.warnings)}
         index_name, index_scores = cards.model_index(front, result.warnings)
@@ -255,11 +273,13 @@ class Extractor:
         for table in found.tables:
             scores, choice = cards.table_scores(table, subjects, decided)
             local = claims.first_name(f"{table.caption}. {table.before}", exclude)
+            names_given = subjects
             if choice.index < 0 and local and choice.reason.startswith("no column or row"):
                 scores, choice = cards.table_scores(table, [local], decided)  # "X compared with"
+                names_given = [*subjects, local]
             table_scores += scores
             if scores and choice.label:
-                result.model = self._sized(result.model, choice.label, subjects)
+                result.model = self._sized(result.model, choice.label, names_given)
                 decided = decided or choice.label
             elif choice.index < 0 and choice.reason.startswith("no column or row names"):
                 result.warnings.append(
@@ -269,7 +289,9 @@ class Extractor:
         # sibling's base when the launched model is MiniCPM-2B
         bases = cards.base_models(front)
         result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
-        result.scores = _merge_scores([index_scores, table_scores], self.finder.find(prose))
+        result.scores = _merge_scores(
+            [index_scores, table_scores], self.finder.find(text.vertical_scores(prose))
+        )
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(
             _CARD_KEYS.intersection(front)

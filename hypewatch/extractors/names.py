@@ -36,16 +36,24 @@ _REPO_ID = re.compile(r"^[\w.\-]+/(?=[\w.\-]+$)")
 
 def tokens(name: str) -> list[str]:
     """Lower-case tokens of a name: words, versions (`3.1`, `v3`) and sizes (`70b`, `8x7b`)."""
+    return list(_tokens(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(name: str) -> tuple[str, ...]:
+    # one post compares the same few names many times (every table label with every subject)
     if "/" in name:
         name = _REPO_ID.sub("", name.strip())
     lowered = name.lower().replace("_", " ").replace("/", " ")
     if not lowered.isascii():
         lowered = lowered.translate(_GREEK)
-    return _TOKEN.findall(lowered)
+    return tuple(_TOKEN.findall(lowered))
 
 
 def size_b(token: str) -> float | None:
     """Billions of parameters a size token stands for (`8x7b` -> 56)."""
+    if not token[:1].isdigit():  # most tokens are words; a size starts with a digit
+        return None
     match = _SIZE.match(token)
     if not match:
         return None

@@ -12,14 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hypewatch.extractors import registry
+from hypewatch.extractors import gates, registry
 from hypewatch.storage import Store
 
 ABOVE_CEILING = "above_noise_ceiling"
 ABOVE_VERIFIED = "above_best_verified"
 SUPERLATIVE = "superlative"
 
-_SUPERLATIVE = re.compile(
+_SUPERLATIVE = gates.compile(
     r"\bbest\s+(?:open[- ]?(?:source|weights?)\s+)?(?:\w+\s+){0,2}(?:model|llm)s?\s+"
     r"in\s+the\s+world\b|"
     r"\bworld'?s\s+(?:best|top|most\s+powerful|smartest|strongest)\b|"

@@ -110,6 +110,18 @@ _AT_K = [f"{m}@{k}" for m in ("maj", "pass", "cons", "avg", "best", "mean") for 
 _CAMEL = re.compile(r"(?<![A-Z])([a-z]{2,})([A-Z][a-z]{2,})")
 
 
+# The settings Matcher's patterns as sets of lower-case token texts (see `_setting_spans`).
+_SHOT_WORDS = frozenset({"shot", "shots"})
+_DASHES = frozenset({"-", "_"})
+_SHOT_NUMBERS = frozenset({"zero", "one", "few", "five", "three"})
+_ONE_TOKEN_SETTINGS = frozenset(
+    [*_ONE_TOKEN_SHOTS, "cot", "chain-of-thought", *_AT_K, "percentile"]
+)
+_STRICT_WORDS = frozenset({"strict", "loose"})
+_PROMPT_WORDS = frozenset({"prompt", "inst", "instruction"})
+_LEVEL_WORDS = frozenset({"prompt", "inst"})
+
+
 def _variants(nlp: Language, alias: str) -> list[Doc]:
     """The tokenisations an alias can take in running text (GSM8K vs GSM8 + K)."""
     docs = [nlp.make_doc(alias)]
@@ -185,22 +197,25 @@ class ScoreFinder:
         if "Math " in text:  # same length: spans and offsets stay put
             text = _MATH_WITH_SETTING.sub("MATH", text)
         doc = self.nlp.make_doc(text)
-        benches, settings = self._spans(doc, text)
-        if not benches:
+        benches, settings, toks = self._spans(doc, text)
+        if not benches or toks is None:
             return []
-        return _pair(doc, benches, settings)
+        return _pair(toks, benches, settings)
 
-    def _spans(self, doc: Doc, text: str) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
+    def _spans(
+        self, doc: Doc, text: str
+    ) -> tuple[list[tuple[int, int, str]], dict[int, str], _Toks | None]:
         spans: list[Span] = []
         for match_id, start, end in [*self.lower(doc), *self.exact(doc)]:
             spans.append(Span(doc, start, end, label=match_id))
         settings: dict[int, str] = {}
         low = text.lower()
-        # the settings Matcher is a third of the time; most posts name no setting at all
-        matches = self.matcher(doc) if any(w in low for w in _SETTING_HINTS) else []
-        for match_id, start, end in matches:
-            if self.nlp.vocab.strings[match_id] == "SETTING":
-                norm = settings_norm.normalize(doc[start:end].text)
+        toks: _Toks | None = None
+        # most posts name no setting at all: the token scan runs only when a word hints at one
+        if any(w in low for w in _SETTING_HINTS):
+            toks = _Toks(doc, text)
+            for start, end in self._settings(toks):
+                norm = settings_norm.normalize(toks.span_text(start, end))
                 for i in range(start, end):
                     settings[i] = norm
         if "Bench" in text or "Eval" in text or "QA" in text or "Arena" in text or "Hard" in text:
@@ -211,50 +226,146 @@ class ScoreFinder:
                 if span is not None:
                     spans.append(span)
         benches: list[tuple[int, int, str]] = []
+        if not spans:
+            return benches, settings, toks
+        toks = toks or _Toks(doc, text)
+        words, ws, size = toks.text, toks.ws, toks.n
         for span in sorted(filter_spans(spans), key=lambda s: s.start):
             start, end = span.start, span.end
             while (
-                end + 1 < len(doc)
-                and doc[end - 1].whitespace_ == ""
-                and doc[end].text == "-"
-                and doc[end].whitespace_ == ""
-                and doc[end + 1].is_alpha
+                end + 1 < size
+                and ws[end - 1] == ""
+                and words[end] == "-"
+                and ws[end] == ""
+                and toks.alpha[end + 1]
             ):
                 end += 2
-            if end < len(doc) and doc[end].text == "+" and doc[end - 1].whitespace_ == "":
+            if end < size and words[end] == "+" and ws[end - 1] == "":
                 end += 1
-            name = doc[start:end].text
-            if end == span.end and span.label_ != "UNKNOWN":
-                bench_id = span.label_
+            label = span.label_
+            if end == span.end and label != "UNKNOWN":
+                bench_id = label
             else:
-                bench_id = registry.benchmark_id(name)
+                bench_id = registry.benchmark_id(toks.span_text(start, end))
             if any(i in settings for i in range(start, end)):
                 continue
             benches.append((start, end, bench_id))
-        return benches, settings
+        return benches, settings, toks
+
+    def _settings(self, toks: _Toks) -> list[tuple[int, int]]:
+        """Token spans of evaluation settings: the SETTING patterns of `self.matcher`, run as
+        set lookups on the token lists (the spaCy Matcher calls a Python predicate per token
+        and pattern, and was a sixth of extraction time). When two spans overlap, the order
+        the Matcher reports them in decides which setting a token gets, so the Matcher
+        itself answers then (tests/extractors/test_scores.py checks both agree)."""
+        text, lower, size = toks.text, toks.lower, toks.n
+        found: list[tuple[int, int]] = []
+
+        def dash_then(i: int, words: frozenset[str]) -> int:
+            """End of `[-|_]? word` starting at token i, or -1."""
+            if i < size and lower[i] in words:
+                return i + 1
+            if i + 1 < size and text[i] in _DASHES and lower[i + 1] in words:
+                return i + 2
+            return -1
+
+        for i in range(size):
+            word = lower[i]
+            if text[i].isdigit() or word in _SHOT_NUMBERS:
+                end = dash_then(i + 1, _SHOT_WORDS)
+                if end > 0:
+                    found.append((i, end))
+            if word in _ONE_TOKEN_SETTINGS:
+                found.append((i, i + 1))
+            elif word == "chain":
+                of = dash_then(i + 1, frozenset({"of"}))
+                end = dash_then(of, frozenset({"thought"})) if of > 0 else -1
+                if end > 0:
+                    found.append((i, end))
+            elif word in _STRICT_WORDS:
+                end = dash_then(i + 1, _PROMPT_WORDS)
+                if end > 0:
+                    found.append((i, end))
+            if word in _LEVEL_WORDS:
+                level = dash_then(i + 1, frozenset({"level"}))
+                end = dash_then(level, _STRICT_WORDS) if level > 0 else -1
+                if end > 0:
+                    found.append((i, end))
+        covered: set[int] = set()
+        for start, end in found:
+            if covered.intersection(range(start, end)):
+                return [(start, end) for _, start, end in self.matcher(toks.doc)]
+            covered.update(range(start, end))
+        return found
 
 
-def _fraction(doc: Doc, n: int) -> bool:
+class _Toks:
+    """A doc's token attributes as plain lists, read once per post.
+
+    The pairing loops below look at each token many times; `doc[i]` builds a new spaCy
+    `Token` (and each attribute crosses into Cython) on every look, which made pairing the
+    most expensive step of extraction. Same values as the `Token` attributes they copy.
+    """
+
+    __slots__ = (
+        "alpha",
+        "boundary",
+        "doc",
+        "idx",
+        "lower",
+        "n",
+        "number",
+        "source",
+        "space",
+        "text",
+        "ws",
+    )
+
+    def __init__(self, doc: Doc, source: str) -> None:
+        self.doc, self.source = doc, source  # source: the text the doc was made from
+        text: list[str] = []
+        ws: list[str] = []
+        idx: list[int] = []
+        for token in doc:
+            idx.append(token.idx)
+            text.append(token.text)
+            ws.append(token.whitespace_)
+        # spaCy's LOWER, IS_SPACE and IS_ALPHA are these str methods of the token text
+        # (spacy.lang.lex_attrs); tests/extractors/test_fast_paths.py checks they agree
+        self.text, self.ws, self.idx = text, ws, idx
+        self.lower = [t.lower() for t in text]
+        self.space = [t.isspace() for t in text]
+        self.alpha = [t.isalpha() for t in text]
+        self.n = len(text)
+        self.boundary = [
+            t in _BOUNDARY or (sp and "\n" in t) for t, sp in zip(text, self.space, strict=True)
+        ]
+        self.number = [t[:1].isdigit() and _NUMBER.match(t) is not None for t in text]
+
+    def span_text(self, start: int, end: int) -> str:
+        """`doc[start:end].text`: the tokens and the spaces between them."""
+        if start >= end:
+            return ""
+        return self.source[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
+
+
+def _fraction(toks: _Toks, n: int) -> bool:
     """Token n is one side of a count like `4/30` (whole numbers; `81.2/45.7` is a list)."""
-    if not doc[n].text.isdigit():
+    text, ws = toks.text, toks.ws
+    if not text[n].isdigit():
         return False
-    after = n + 2 < len(doc) and doc[n + 1].text == "/" and doc[n].whitespace_ == ""
-    if after and doc[n + 1].whitespace_ == "" and doc[n + 2].text.isdigit():
+    after = n + 2 < toks.n and text[n + 1] == "/" and ws[n] == ""
+    if after and ws[n + 1] == "" and text[n + 2].isdigit():
         return True
-    before = n >= 2 and doc[n - 1].text == "/" and doc[n - 1].whitespace_ == ""
-    return before and doc[n - 2].whitespace_ == "" and doc[n - 2].text.isdigit()
+    before = n >= 2 and text[n - 1] == "/" and ws[n - 1] == ""
+    return before and ws[n - 2] == "" and text[n - 2].isdigit()
 
 
-def _boundary(doc: Doc, i: int) -> bool:
-    token = doc[i]
-    return token.text in _BOUNDARY or (token.is_space and "\n" in token.text)
-
-
-def _paren_end(doc: Doc, i: int, limit: int = 12) -> int:
-    for j in range(i + 1, min(len(doc), i + limit)):
-        if doc[j].text.startswith(")"):
+def _paren_end(toks: _Toks, i: int, limit: int = 12) -> int:
+    for j in range(i + 1, min(toks.n, i + limit)):
+        if toks.text[j].startswith(")"):
             return j
-        if _boundary(doc, j):
+        if toks.boundary[j]:
             break
     return -1
 
@@ -262,11 +373,11 @@ def _paren_end(doc: Doc, i: int, limit: int = 12) -> int:
 _SIGNED = re.compile(r"^[+±−-]\d")
 
 
-def _paren_start(doc: Doc, i: int, limit: int = 12) -> int:
+def _paren_start(toks: _Toks, i: int, limit: int = 12) -> int:
     for j in range(i - 1, max(-1, i - limit), -1):
-        if doc[j].text == "(":
+        if toks.text[j] == "(":
             return j
-        if _boundary(doc, j):
+        if toks.boundary[j]:
             break
     return -1
 
@@ -274,115 +385,111 @@ def _paren_start(doc: Doc, i: int, limit: int = 12) -> int:
 class _Pairing:
     """One attempt at pairing a segment's benchmarks with numbers."""
 
-    def __init__(self, doc: Doc, settings: dict[int, str], bench_tokens: frozenset[int]) -> None:
-        self.doc = doc
+    def __init__(self, toks: _Toks, settings: dict[int, str], bench_tokens: frozenset[int]) -> None:
+        self.toks = toks
         self.settings = settings
         self.bench_tokens = bench_tokens
         self.taken: set[int] = set()
 
     def is_number(self, i: int) -> bool:
         return (
-            i not in self.settings
+            self.toks.number[i]
+            and i not in self.settings
             and i not in self.taken
             and i not in self.bench_tokens
-            and bool(_NUMBER.match(self.doc[i].text))
         )
 
     def number_ok(self, n: int, backward: bool) -> bool:
         """Reject numbers that are prices, sizes, deltas, versions or someone else's."""
-        doc = self.doc
-        prev = doc[n - 1] if n > 0 else None
-        nxt = doc[n + 1] if n + 1 < len(doc) else None
-        if nxt is not None and nxt.lower_ in _UNITS:
-            glued = doc[n].whitespace_ == ""
-            if glued or nxt.lower_ not in {"s", "x", "m", "t"}:
+        toks = self.toks
+        text, lower, ws, size = toks.text, toks.lower, toks.ws, toks.n
+        has_next = n + 1 < size
+        nxt_lower = lower[n + 1] if has_next else ""
+        if has_next and nxt_lower in _UNITS:
+            glued = ws[n] == ""
+            if glued or nxt_lower not in {"s", "x", "m", "t"}:
                 return False
-        if (
-            nxt is not None
-            and nxt.text == "-"
-            and doc[n].whitespace_ == ""
-            and n + 2 < len(doc)
-            and doc[n + 2].is_alpha
-        ):
+        if has_next and text[n + 1] == "-" and ws[n] == "" and n + 2 < size and toks.alpha[n + 2]:
             return False  # a compound modifier: `13-gram`, `8-bit`, `4-way`
-        if _fraction(doc, n):
+        if _fraction(toks, n):
             return False  # `4/30` problems solved is a count, not a percentage
-        after = doc[n + 2].lower_ if n + 2 < len(doc) else ""
-        if nxt is not None and (
-            nxt.lower_ == "pp" or (nxt.lower_ in _PERCENT_WORDS and after in _POINT_WORDS)
+        after = lower[n + 2] if n + 2 < size else ""
+        if has_next and (
+            nxt_lower == "pp" or (nxt_lower in _PERCENT_WORDS and after in _POINT_WORDS)
         ):
             return False  # `4 percent points higher`, `+3.1 pp`: a gap, not a score
-        if any(doc[j].lower_ in _RANK for j in range(max(0, n - 2), n)):
+        if any(lower[j] in _RANK for j in range(max(0, n - 2), n)):
             return False  # `rank 9`, `ranked #2`, `style controlled rank of 26`
-        if prev is None:
+        if n == 0:
             return True
-        if prev.lower_ in _NOT_OWNER:
+        prev_lower = lower[n - 1]
+        if prev_lower in _NOT_OWNER:
             return False
-        if backward and prev.text == "(" and n > 1:
-            owner = doc[n - 2]
-            if n - 2 not in self.bench_tokens and not _boundary(doc, n - 2) and owner.is_alpha:
+        if backward and text[n - 1] == "(" and n > 1:
+            owner = n - 2
+            if owner not in self.bench_tokens and not toks.boundary[owner] and toks.alpha[owner]:
                 return False
-            if any(ch.isupper() for ch in owner.text) and n - 2 not in self.bench_tokens:
+            if any(ch.isupper() for ch in text[owner]) and owner not in self.bench_tokens:
                 return False
         return not (
             backward
             and n - 1 not in self.bench_tokens
-            and prev.is_alpha
-            and prev.text[0].isupper()
-            and prev.lower_ not in _VERBS
+            and toks.alpha[n - 1]
+            and text[n - 1][0].isupper()
+            and prev_lower not in _VERBS
             and n > 1
-            and not _boundary(doc, n - 2)
+            and not toks.boundary[n - 2]
         )
 
     def forward(self, end: int) -> tuple[int, list[str]]:
-        doc, found = self.doc, []
+        toks, found = self.toks, []
+        text, lower = toks.text, toks.lower
         i, steps, saw_verb = end, 0, False
-        while i < len(doc) and steps < 11:
-            token = doc[i]
-            if _boundary(doc, i):
+        while i < toks.n and steps < 11:
+            if toks.boundary[i]:
                 break
+            word = text[i]
             if i in self.settings:
                 found.append(self.settings[i])
-            elif token.text == "(":
-                close = _paren_end(doc, i)
+            elif word == "(":
+                close = _paren_end(toks, i)
                 if close < 0:
                     break
                 if close == i + 2 and self.is_number(i + 1):
                     return i + 1, found
-                found.extend(settings_norm.settings_in(doc[i + 1 : close].text))
+                found.extend(settings_norm.settings_in(toks.span_text(i + 1, close)))
                 i = close
             elif self.is_number(i):
                 return (i, found) if self.number_ok(i, backward=False) else (-1, found)
-            elif token.text == "," and not saw_verb:
-                ahead = range(i + 1, min(len(doc), i + 4))
-                saw_verb = any(doc[j].lower_ in _VERBS for j in ahead)
+            elif word == "," and not saw_verb:
+                ahead = range(i + 1, min(toks.n, i + 4))
+                saw_verb = any(lower[j] in _VERBS for j in ahead)
                 if not saw_verb:
                     break
             elif not (
-                token.is_space
-                or token.lower_ in _FWD
-                or _PUNCT.match(token.text)
-                or token.lower_ in ("we", "it", "model")
-                or _VERSION.match(token.text)
+                toks.space[i]
+                or lower[i] in _FWD
+                or _PUNCT.match(word)
+                or lower[i] in ("we", "it", "model")
+                or _VERSION.match(word)
             ):
                 break
-            saw_verb = saw_verb or token.lower_ in _VERBS
+            saw_verb = saw_verb or lower[i] in _VERBS
             i += 1
             steps += 1
         return -1, found
 
     def backward(self, start: int) -> tuple[int, list[str]]:
-        doc, found = self.doc, []
+        toks, found = self.toks, []
         i, steps = start - 1, 0
         while i >= 0 and steps < 7:
-            token = doc[i]
-            if _boundary(doc, i):
+            if toks.boundary[i]:
                 break
             if i in self.settings:
                 found.append(self.settings[i])
             elif self.is_number(i):
                 return (i, found) if self.number_ok(i, backward=True) else (-1, found)
-            elif token.text == ")" and (group := self._delta_group(i)) is not None:
+            elif toks.text[i] == ")" and (group := self._delta_group(i)) is not None:
                 # `(73.8%, +5.8%) on X`: the value beside its gain; `73.8% (+5.8%) on X`:
                 # the gain after the value, skipped
                 value, opening = group
@@ -391,7 +498,7 @@ class _Pairing:
                 i = opening - 1
                 steps += 1
                 continue
-            elif not (token.is_space or token.lower_ in _BWD or _PUNCT.match(token.text)):
+            elif not (toks.space[i] or toks.lower[i] in _BWD or _PUNCT.match(toks.text[i])):
                 break
             i -= 1
             steps += 1
@@ -400,11 +507,11 @@ class _Pairing:
     def _delta_group(self, close: int) -> tuple[int, int] | None:
         """A parenthesis holding a signed gain (`+5.8%`): (its one unsigned value or -1, the
         index of its opening parenthesis); None for any other parenthesis."""
-        opening = _paren_start(self.doc, close)
+        opening = _paren_start(self.toks, close)
         if opening < 0:
             return None
         inner = range(opening + 1, close)
-        if not any(_SIGNED.match(self.doc[j].text) for j in inner):
+        if not any(_SIGNED.match(self.toks.text[j]) for j in inner):
             return None
         values = [j for j in inner if self.is_number(j)]
         if len(values) == 1 and self.number_ok(values[0], backward=False):
@@ -430,47 +537,48 @@ class _Pairing:
         return pairs
 
 
-def _trailing_settings(doc: Doc, n: int, settings: dict[int, str]) -> list[str]:
+def _trailing_settings(toks: _Toks, n: int, settings: dict[int, str]) -> list[str]:
     """Settings right after a value: `70.7 pass@1`, `89.9% (0-shot, CoT)`."""
     found: list[str] = []
+    text, size = toks.text, toks.n
     i = n + 1
-    while i < len(doc) and i < n + 4 and doc[i].text in ("%", "*", "**"):
+    while i < size and i < n + 4 and text[i] in ("%", "*", "**"):
         i += 1
-    while i < len(doc) and i in settings:
+    while i < size and i in settings:
         found.append(settings[i])
         i += 1
-    if i < len(doc) and doc[i].text == "(":
-        close = _paren_end(doc, i)
+    if i < size and text[i] == "(":
+        close = _paren_end(toks, i)
         numbers = [j for j in range(i + 1, max(close, i)) if j not in settings]
         # `1820 (89th percentile)`: a second measurement, not a setting of this value
-        if close > 0 and not any(doc[j].text[:1].isdigit() for j in numbers):
-            found.extend(settings_norm.settings_in(doc[i + 1 : close].text))
+        if close > 0 and not any(text[j][:1].isdigit() for j in numbers):
+            found.extend(settings_norm.settings_in(toks.span_text(i + 1, close)))
     return found
 
 
-def _leading_settings(doc: Doc, start: int, settings: dict[int, str]) -> list[str]:
+def _leading_settings(toks: _Toks, start: int, settings: dict[int, str]) -> list[str]:
     found: list[str] = []
     i = start - 1
-    while i >= 0 and (i in settings or (doc[i].is_space and "\n" not in doc[i].text)):
+    while i >= 0 and (i in settings or (toks.space[i] and "\n" not in toks.text[i])):
         if i in settings:
             found.append(settings[i])
         i -= 1
     return found
 
 
-def _segment_ids(doc: Doc) -> list[int]:
+def _segment_ids(toks: _Toks) -> list[int]:
     ids, seg = [], 0
-    for token in doc:  # iterating is cheaper than doc[i]; same test as _boundary
-        if token.text in _BOUNDARY or (token.is_space and "\n" in token.text):
+    for edge in toks.boundary:
+        if edge:
             seg += 1
         ids.append(seg)
     return ids
 
 
-def _value(doc: Doc, n: int, bench: str, setting: str) -> float | None:
-    text = doc[n].text.replace(",", "")
+def _value(toks: _Toks, n: int, bench: str, setting: str) -> float | None:
+    text = toks.text[n].replace(",", "")
     value = float(text)
-    percent_sign = n + 1 < len(doc) and doc[n + 1].text == "%"
+    percent_sign = n + 1 < toks.n and toks.text[n + 1] == "%"
     if (
         registry.scale_of(bench) is registry.Scale.PERCENT
         and 0 < value < 1
@@ -484,21 +592,22 @@ def _value(doc: Doc, n: int, bench: str, setting: str) -> float | None:
 _LIST_SEP = frozenset({",", "/", "and", "&", "|", "、"})
 _LIST_BRIDGE_FWD = frozenset({":", "=", "-", "–", "—", "of", "are", "were", "at"})
 _LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at"})
+_PERCENT_ONLY = frozenset({"%"})
 
 
-def _skip(doc: Doc, i: int, step: int, words: frozenset[str]) -> int:
-    while 0 <= i < len(doc) and (doc[i].is_space or doc[i].lower_ in words):
+def _skip(toks: _Toks, i: int, step: int, words: frozenset[str]) -> int:
+    while 0 <= i < toks.n and (toks.space[i] or toks.lower[i] in words):
         i += step
     return i
 
 
-def _number_run(doc: Doc, i: int, pairing: _Pairing) -> list[int]:
+def _number_run(toks: _Toks, i: int, pairing: _Pairing) -> list[int]:
     """Numbers in a list starting at token i: `81.2 / 45.7`, `70.2, 65.1 and 80.3`."""
     run: list[int] = []
-    while i < len(doc) and pairing.is_number(i) and pairing.number_ok(i, backward=False):
+    while i < toks.n and pairing.is_number(i) and pairing.number_ok(i, backward=False):
         run.append(i)
-        i = _skip(doc, i + 1, 1, frozenset({"%"}))
-        after = _skip(doc, i, 1, _LIST_SEP)
+        i = _skip(toks, i + 1, 1, _PERCENT_ONLY)
+        after = _skip(toks, i, 1, _LIST_SEP)
         if after == i:
             break
         i = after
@@ -506,32 +615,34 @@ def _number_run(doc: Doc, i: int, pairing: _Pairing) -> list[int]:
 
 
 def _parallel(
-    doc: Doc, group: list[tuple[int, int, str]], pairing: _Pairing
+    toks: _Toks, group: list[tuple[int, int, str]], pairing: _Pairing
 ) -> list[tuple[int, int, list[str]]]:
     """Lists paired in order: `MMLU / GPQA: 81.2 / 45.7`, `68.9 and 52.3 on MMLU and MATH`."""
     runs: list[list[int]] = []
     for k, (start, _end, _bench) in enumerate(group):
         prev_end = group[k - 1][1] if k else -1
-        if runs and _skip(doc, prev_end, 1, _LIST_SEP) == start and prev_end < start:
+        if runs and _skip(toks, prev_end, 1, _LIST_SEP) == start and prev_end < start:
             runs[-1].append(k)
         else:
             runs.append([k])
     pairs: list[tuple[int, int, list[str]]] = []
     for run in (r for r in runs if len(r) >= 2):
         first, last = group[run[0]][0], group[run[-1]][1]
-        numbers = _number_run(doc, _skip(doc, last, 1, _LIST_BRIDGE_FWD), pairing)
+        numbers = _number_run(toks, _skip(toks, last, 1, _LIST_BRIDGE_FWD), pairing)
         if len(numbers) != len(run):
-            end = _skip(doc, first - 1, -1, _LIST_BRIDGE_BWD)
+            end = _skip(toks, first - 1, -1, _LIST_BRIDGE_BWD)
             numbers = []
             j = end
-            while j >= 0 and (doc[j].text == "%" or doc[j].is_space):
+            while j >= 0 and (toks.text[j] == "%" or toks.space[j]):
                 j -= 1
             begin = j
             while begin >= 0 and (
-                pairing.is_number(begin) or doc[begin].lower_ in _LIST_SEP or doc[begin].text == "%"
+                pairing.is_number(begin)
+                or toks.lower[begin] in _LIST_SEP
+                or toks.text[begin] == "%"
             ):
                 begin -= 1
-            numbers = [n for n in _number_run(doc, begin + 1, pairing) if n <= end]
+            numbers = [n for n in _number_run(toks, begin + 1, pairing) if n <= end]
         if len(numbers) == len(run):
             for k, n in zip(run, numbers, strict=True):
                 pairing.taken.add(n)
@@ -539,8 +650,10 @@ def _parallel(
     return pairs
 
 
-def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str]) -> list[Score]:
-    segments = _segment_ids(doc)
+def _pair(
+    toks: _Toks, benches: list[tuple[int, int, str]], settings: dict[int, str]
+) -> list[Score]:
+    segments = _segment_ids(toks)
     bench_tokens = frozenset(i for start, end, _ in benches for i in range(start, end))
     groups: dict[int, list[tuple[int, int, str]]] = {}
     for item in benches:
@@ -548,29 +661,29 @@ def _pair(doc: Doc, benches: list[tuple[int, int, str]], settings: dict[int, str
     scores: list[Score] = []
     used: set[int] = set()
     for group in groups.values():
-        listed = _parallel(doc, group, _Pairing(doc, settings, bench_tokens))
+        listed = _parallel(toks, group, _Pairing(toks, settings, bench_tokens))
         done = {k for k, _, _ in listed}
         rest = [item for k, item in enumerate(group) if k not in done]
         index = [k for k in range(len(group)) if k not in done]
         taken = frozenset(n for _, n, _ in listed)
-        fwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, True)
-        bwd = _Pairing(doc, settings, bench_tokens | taken).assign(rest, False)
+        fwd = _Pairing(toks, settings, bench_tokens | taken).assign(rest, True)
+        bwd = _Pairing(toks, settings, bench_tokens | taken).assign(rest, False)
         chosen = bwd if len(bwd) > len(fwd) else fwd
         pairs = [*listed, *((index[k], n, f) for k, n, f in chosen)]
         if not pairs:
-            pairs = _sentence_pair(doc, group, segments, settings, bench_tokens)
+            pairs = _sentence_pair(toks, group, segments, settings, bench_tokens)
         used.update(n for _, n, _ in pairs)
         for k, n, found in pairs:
             start, end, bench = group[k]
-            parts = [*_leading_settings(doc, start, settings), *found]
-            parts += _trailing_settings(doc, n, settings)
+            parts = [*_leading_settings(toks, start, settings), *found]
+            parts += _trailing_settings(toks, n, settings)
             if n < start:
-                parts += _trailing_settings(doc, end - 1, settings)
+                parts += _trailing_settings(toks, end - 1, settings)
             setting = settings_norm.join(parts)
-            value = _value(doc, n, bench, setting)
+            value = _value(toks, n, bench, setting)
             if value is not None and bench:
                 scores.append(Score(bench, value, setting))
-                more = _more_settings(doc, n, bench, setting, settings, bench_tokens | used)
+                more = _more_settings(toks, n, bench, setting, settings, bench_tokens | used)
                 used.update(n for n, _ in more)
                 scores += [score for _, score in more]
     return scores
@@ -605,7 +718,7 @@ _CLAIM_MARKS = _CLAIM_VERBS | frozenset(["elo", "score", "rating"])
 
 
 def _sentence_pair(
-    doc: Doc,
+    toks: _Toks,
     group: list[tuple[int, int, str]],
     segments: list[int],
     settings: dict[int, str],
@@ -624,28 +737,28 @@ def _sentence_pair(
     while lo > 0 and segments[lo - 1] == seg:
         lo -= 1
     hi = group[-1][1]
-    while hi < len(doc) and segments[hi] == seg:
+    while hi < toks.n and segments[hi] == seg:
         hi += 1
-    pairing = _Pairing(doc, settings, bench_tokens)
+    pairing = _Pairing(toks, settings, bench_tokens)
     marked: list[int] = []
     for n in range(lo, hi):
         if not pairing.is_number(n) or not pairing.number_ok(n, backward=False):
             continue
-        verb = any(doc[j].lower_ in _CLAIM_MARKS for j in range(max(lo, n - 3), n))
-        after = n + 1 < hi and (doc[n + 1].text == "%" or (n + 1) in settings)
+        verb = any(toks.lower[j] in _CLAIM_MARKS for j in range(max(lo, n - 3), n))
+        after = n + 1 < hi and (toks.text[n + 1] == "%" or (n + 1) in settings)
         if verb or after:
             marked.append(n)
     if len(marked) != 1 or len(group) > 3:
         return []
     # the sentence names the model it is about (`WizardCoder-Python-34B`, `Qwen2.5-Coder`)
     named = any(
-        _MODEL_TOKEN.match(doc[i].text) and i not in bench_tokens for i in range(lo, marked[0])
+        _MODEL_TOKEN.match(toks.text[i]) and i not in bench_tokens for i in range(lo, marked[0])
     )
     return [(0, marked[0], [])] if named else []
 
 
 def _more_settings(
-    doc: Doc, n: int, bench: str, setting: str, settings: dict[int, str], blocked: frozenset[int]
+    toks: _Toks, n: int, bench: str, setting: str, settings: dict[int, str], blocked: frozenset[int]
 ) -> list[tuple[int, Score]]:
     """Further values of one benchmark under other settings.
 
@@ -655,12 +768,12 @@ def _more_settings(
     out: list[tuple[int, Score]] = []
     seen = {setting}
     while len(out) < 3:
-        found = _next_value(doc, n, settings, blocked)
+        found = _next_value(toks, n, settings, blocked)
         if found is None:
             break
         n, parts = found
         extra = settings_norm.join(parts)
-        value = _value(doc, n, bench, extra)
+        value = _value(toks, n, bench, extra)
         if not extra or extra in seen or value is None:
             break
         seen.add(extra)
@@ -669,25 +782,26 @@ def _more_settings(
 
 
 def _next_value(
-    doc: Doc, n: int, settings: dict[int, str], blocked: frozenset[int]
+    toks: _Toks, n: int, settings: dict[int, str], blocked: frozenset[int]
 ) -> tuple[int, list[str]] | None:
     """The number after `n`'s own settings and a list separator, with its settings."""
+    text, size = toks.text, toks.n
     i = n + 1
-    while i < len(doc) and (doc[i].text in ("%", "*", "**") or i in settings):
+    while i < size and (text[i] in ("%", "*", "**") or i in settings):
         i += 1
-    if i < len(doc) and doc[i].text == "(":
-        i = _paren_end(doc, i) + 1
+    if i < size and text[i] == "(":
+        i = _paren_end(toks, i) + 1
         if i == 0:
             return None
-    if i >= len(doc) or doc[i].text not in (",", "/", ";"):
+    if i >= size or text[i] not in (",", "/", ";"):
         return None
     i += 1
     lead: list[str] = []
-    while i < len(doc) and (i in settings or (doc[i].is_space and "\n" not in doc[i].text)):
+    while i < size and (i in settings or (toks.space[i] and "\n" not in text[i])):
         if i in settings:
             lead.append(settings[i])
         i += 1
-    if i >= len(doc) or i in blocked or i in settings or not _NUMBER.match(doc[i].text):
+    if i >= size or i in blocked or i in settings or not toks.number[i]:
         return None
-    parts = [*lead, *_trailing_settings(doc, i, settings)]
+    parts = [*lead, *_trailing_settings(toks, i, settings)]
     return (i, parts) if parts else None

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LAUNCH = re.compile(
+from hypewatch.extractors import gates
+
+_LAUNCH = gates.compile(
     r"\b(?:introduc(?:ing|es)|announc(?:ing|es)|unveil(?:ing|s)|presenting|"
     r"we(?:'re| are)?\s+(?:(?:very|so|super)\s+)?(?:releasing|launching|open[- ]sourcing|"
     r"excited|thrilled|proud|happy|pleased)|"
@@ -25,7 +27,7 @@ _LAUNCH = re.compile(
     r"(?:new\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?\s+(?:models?|series|llms?|family)\b)",
     re.I,
 )
-_THIRD = re.compile(
+_THIRD = gates.compile_alternatives(
     r"\b(?:i|we)\s+(?:just\s+|also\s+|finally\s+)?(?:tested|ran|re-?ran|benchmarked|evaluated|"
     r"re-?evaluated|measured|reproduced|tried|checked|got|get)\b|"
     r"\bmy\s+(?:own\s+)?(?:evals?|results|tests?|testing|runs?|numbers|benchmarks?|harness)\b|"
@@ -46,11 +48,19 @@ _THIRD = re.compile(
     r"(?:cards?|papers?|blog\s*posts?|tech(?:nical)?\s+reports?)\b",
     re.I,
 )
+# `On Google-reported evaluations in the model card, X scores 67.5`, `5-shot Self-reported`:
+# the launcher's own numbers relayed, not a third party's; a first-person run still is one
+_RELAYED = re.compile(r"\b(?:self|[a-z]+)-reported\b|\breported by (?:the )?(?:lab|developers?)\b")
+_FIRST_PERSON_RUN = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+|also\s+)?(?:tested|ran|re-?ran|benchmarked|measured|reproduced|got)\b"
+)
+# `We evaluated phi-4 using ... our own internal benchmarks`: the owner's evaluation
+_OWN_INTERNAL = re.compile(r"\bour (?:own )?internal (?:benchmarks?|evals?|evaluations?)\b")
 # The launching party evaluates its own model: these are third-party cues only without a launch cue.
-_OUR_EVALS = re.compile(
+_OUR_EVALS = gates.compile(
     r"\bour (?:own )?(?:evals?|evaluations?|harness|testing|measurements?|runs?)\b", re.I
 )
-_DEBUNK = re.compile(
+_DEBUNK = gates.compile_alternatives(
     r"\b(?:does|did|do|is|was|were)\s?n[o']t\s+(?:really\s+|actually\s+)?(?:get|score|reach|hit|"
     r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
     r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|with|behind))|"
@@ -73,7 +83,7 @@ _QUESTION_START = re.compile(
     r"should|will|would|when|where|am i|thoughts)\b",
     re.I,
 )
-_SPEED_PRICE = re.compile(
+_SPEED_PRICE = gates.compile(
     r"\btok(?:en)?s?\s*/\s*s(?:ec)?\b|\bt/s\b|\btokens? (?:per|a) second\b|\btps\b|"
     r"\$\s?\d+(?:\.\d+)?\s*(?:/|per)\s*(?:1?m\b|million|1k|k\b|mtok|m tokens|hour|hr|month)|"
     r"\bper (?:million|1m|1k) tokens\b|\bttft\b|\bvram\b|\bq\d_k(?:_[ms])?\b|\bgguf\b",
@@ -81,30 +91,30 @@ _SPEED_PRICE = re.compile(
 )
 # Words that hint at a speed or price report but carry no measurement themselves: they
 # only count in a post that claims no scores ("a fraction of the cost" is launch talk).
-_SPEED_PRICE_WORDS = re.compile(
+_SPEED_PRICE_WORDS = gates.compile(
     r"\blatency\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|\bquant(?:ized|ization|s)?\b|"
     r"\bcost[s]?\b|\binference speed\b",
     re.I,
 )
 # `Zamba2-2.7B achieves leading and state-of-the-art performance`: a model's own performance
 # claim; its latency figures beside it do not make the text a speed report
-_PERFORMANCE = re.compile(
+_PERFORMANCE = gates.compile(
     r"\b(?:achieves|achieved|delivers|delivered)\s+(?:(?:a\s+)?new\s+)?(?:leading|"
     r"state[- ]of[- ]the[- ]art|sota|best[- ]in[- ]class)\b"
 )
-_FUNDING = re.compile(
+_FUNDING = gates.compile(
     r"\braised?\s+(?:a\s+)?\$|\bseries\s+[a-e]\b|\bseed (?:round|funding)\b|\bvaluation\b|"
     r"\bfunding\b|\binvestors?\b|\bipo\b|\bacqui(?:re[ds]?|ring|sition)\b|\bvalued at\b",
     re.I,
 )
-_RUMOR = re.compile(
+_RUMOR = gates.compile(
     r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b|"
     r"\bhearing (?:from|that)\b|\bgrain of salt\b|\bsources say\b|\bword is\b",
     re.I,
 )
 # "reportedly" is a hedge, not a rumour, in news that says the release happened ("Gemma 2
 # ... has released benchmark results ... is reportedly outperforming Llama 3 70B")
-_OWN = re.compile(
+_OWN = gates.compile_alternatives(
     r"\bour\s+(?:new\s+|latest\s+)?(?:model|release|weights|llm)\b|\bwe\s+(?:release|trained|built)|"
     # the launcher in the first person: "I am excited to announce", "we are proud to release"
     r"\b(?:i|we)(?:'m|'re|\s+am|\s+are)?\s+(?:(?:very|so|super|really)\s+)?"
@@ -245,10 +255,14 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
         or (("NOT" in head or "NOWHERE" in head) and _SHOUTED_NOT.search(head))
     ):
         return Signals(launch, "debunk")
+    if "internal" in low and _OWN_INTERNAL.search(low):
+        own = launch = True
+    relayed = "reported" in low and _RELAYED.search(low) is not None
     if (
         not own
         and _has(low, "third")
         and (_THIRD.search(low) or (not launch and _OUR_EVALS.search(low)))
+        and not (relayed and not _FIRST_PERSON_RUN.search(low))
     ):
         return Signals(launch, "third_party_measurement")
     if not own and (

@@ -93,6 +93,8 @@ def _rectangular(rows: list[list[Cell]]) -> list[list[Cell]]:
 
 def _inline(token: Any) -> Cell:
     raw = " ".join(token.content.split())
+    if "*" not in raw and "_" not in raw and "\\" not in raw:  # plain cells: most of them
+        return Cell(raw)
     bold = _BOLD.match(raw) is not None
     text = _ESCAPE.sub(r"\1", _EMPHASIS.sub("", raw))
     return Cell(" ".join(text.split()), bold=bold)

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from hypewatch.extractors import registry
+
 # The C (libyaml) safe loader when present: same results, several times faster.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -126,3 +128,24 @@ def yaml_block(body: str, key: str, warnings: list[str]) -> dict[str, Any]:
         warnings.append(f"`{key}:` in the text is not valid YAML; ignored")
         return {}
     return data if isinstance(data, dict) and key in data else {}
+
+
+# `HellaSwag\n5-shot Self-reported\n69.1%`: an aggregator page's benchmark, its setting and its
+# value each on a line of their own
+_VERTICAL = re.compile(r"^([^\n]{2,40})\n(?:([^\n]{0,400})\n)?(\d{1,3}(?:\.\d+)?%)[ \t]*$", re.M)
+
+
+def vertical_scores(prose: str) -> str:
+    """Prose with `name / setting / value%` line triples joined into `name (setting): value%`,
+    when the name is a known benchmark; anything else is left as it is."""
+    if "%\n" not in prose and not prose.rstrip().endswith("%"):
+        return prose
+
+    def join(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if registry.lookup(name) is None:
+            return match.group(0)
+        setting = (match.group(2) or "").strip()
+        return f"{name} ({setting}): {match.group(3)}" if setting else f"{name}: {match.group(3)}"
+
+    return _VERTICAL.sub(join, prose)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hypewatch.models import JSON, utcnow
+from hypewatch.models import JSON
 from hypewatch.storage.claims import CLEAR, TAKE, Claimant, Owner, holder
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
@@ -113,7 +113,7 @@ def register_destinations(
     `configured` is retired (no new rows; what it has waits). The channels subscribed by
     slash command stay registered while their platform's bot is on (`subscriptions`
     names those platforms); an unsubscribed channel stays retired."""
-    now = _ts(utcnow())
+    now = _ts(store.now())
     with write(store.db):
         for name, filters in configured.items():
             store.db.execute(
@@ -156,7 +156,7 @@ def is_active(store: Store, name: str) -> bool:
 
 def disable_destination(store: Store, name: str, reason: str) -> None:
     """Turn a destination off (its pending rows wait as `disabled`, nothing is dropped)."""
-    now = _ts(utcnow())
+    now = _ts(store.now())
     with write(store.db):
         store.db.execute(
             """INSERT INTO destinations (name, state, reason, updated_at)
@@ -177,7 +177,7 @@ def reactivate_destination(store: Store, name: str) -> int:
     with write(store.db):
         store.db.execute(
             "UPDATE destinations SET state = 'active', reason = '', updated_at = ? WHERE name = ?",
-            (_ts(utcnow()), name),
+            (_ts(store.now()), name),
         )
         cursor = store.db.execute(
             """UPDATE outbox SET state = 'pending', next_attempt_at = NULL
@@ -222,7 +222,7 @@ def add_outbox_row(
     store.db.execute(
         """INSERT INTO outbox (event_id, destination, state, created_at)
            VALUES (?, ?, ?, ?) ON CONFLICT (event_id, destination) DO NOTHING""",
-        (event_id, destination, str(state), _ts(utcnow())),
+        (event_id, destination, str(state), _ts(store.now())),
     )
 
 
@@ -285,7 +285,7 @@ def mark_sent(store: Store, row_id: int, message_id: str) -> None:
         store.db.execute(
             f"""UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL,
                next_attempt_at = NULL, {CLEAR} WHERE id = ?""",  # noqa: S608
-            (message_id, _ts(utcnow()), row_id),
+            (message_id, _ts(store.now()), row_id),
         )
 
 
@@ -355,7 +355,7 @@ def get_thread(store: Store, destination: str, launch_id: int) -> ThreadRow | No
 
 
 def save_thread(store: Store, thread: ThreadRow) -> None:
-    now = _ts(utcnow())
+    now = _ts(store.now())
     with write(store.db):
         store.db.execute(
             """INSERT INTO threads (destination, launch_id, root_message_id, thread_id,
@@ -411,7 +411,7 @@ def subscribe(
     store: Store, platform: str, channel: str, filters: JSON, created_by: str
 ) -> Subscription:
     """Create or replace the subscription of a channel (a Discord one is a destination)."""
-    now = _ts(utcnow())
+    now = _ts(store.now())
     with write(store.db):
         store.db.execute(
             """INSERT INTO subscriptions (platform, channel, filters, created_by, created_at)
@@ -519,7 +519,7 @@ def queue_digest(
 ) -> None:
     """Make the week's rows, once: a row that exists (any state) is left as it is; a week
     already recorded as sent gets none."""
-    now = _ts(utcnow())
+    now = _ts(store.now())
     with write(store.db):
         if digest_sent(store, iso_week):
             return
@@ -600,7 +600,7 @@ def digest_delivered(
             f"""UPDATE digest_outbox SET state = 'sent', message_id = ?, sent_at = ?,
                last_error = ?, {CLEAR}, next_attempt_at = NULL
                WHERE id = ?""",  # noqa: S608
-            (message_id, _ts(utcnow()), ", ".join(refused)[:1000] or None, row_id),
+            (message_id, _ts(store.now()), ", ".join(refused)[:1000] or None, row_id),
         )
         week = next(store.db.query("SELECT iso_week FROM digest_outbox WHERE id = ?", (row_id,)))
         rows = list(
@@ -616,7 +616,7 @@ def digest_delivered(
                VALUES (?, ?, ?, ?) ON CONFLICT (iso_week) DO NOTHING""",
             (
                 week["iso_week"],
-                _ts(utcnow()),
+                _ts(store.now()),
                 json.dumps(sorted(r["recipient"] for r in rows)),
                 " ".join(r["message_id"] for r in rows)[:1000],
             ),

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hypewatch.models import utcnow
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
@@ -63,7 +62,7 @@ def record_derivative(
         store.db.execute(
             """INSERT INTO derivatives (repo, base, relation, evidence, post_key, seen_at)
                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (repo) DO NOTHING""",
-            (repo, base, relation, evidence[:300], post_key, utcnow().astimezone(UTC).isoformat()),
+            (repo, base, relation, evidence[:300], post_key, store.now().isoformat()),
         )
     [row] = store.db.query("SELECT * FROM derivatives WHERE repo = ?", (repo,))
     return _row(row)
@@ -84,7 +83,7 @@ def mark_attached(store: Store, repo: str, launch_id: int) -> None:
     with write(store.db):
         store.db.execute(
             "UPDATE derivatives SET launch_id = ?, attached_at = ? WHERE repo = ?",
-            (launch_id, utcnow().astimezone(UTC).isoformat(), repo),
+            (launch_id, store.now().isoformat(), repo),
         )
 
 

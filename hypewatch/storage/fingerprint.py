@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hypewatch.models import JSON, utcnow
+from hypewatch.models import JSON
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
@@ -88,7 +88,7 @@ def record_probe(
             (
                 endpoint,
                 model,
-                utcnow().isoformat(),
+                store.now().isoformat(),
                 tokenizer_match,
                 verdict,
                 sig,
@@ -119,7 +119,7 @@ def enroll_reference(
     store: Store, *, label: str, endpoint: str, model: str, embedder: str, signature: Vectors
 ) -> EnrolledReference:
     """Store (or replace) the behavioural signature enrolled under `label`."""
-    now = utcnow()
+    now = store.now()
     with write(store.db):
         store.db.execute(
             """INSERT INTO fingerprint_references (label, endpoint, model, enrolled_at, signature)
@@ -175,7 +175,7 @@ def enroll_counts(
     counts: list[tuple[list[dict[str, str]], int]],
 ) -> EnrolledCounts:
     """Store (or replace) the usage counts enrolled under `label`."""
-    now = utcnow()
+    now = store.now()
     document = json.dumps([{"messages": m, "prompt_tokens": n} for m, n in counts])
     with write(store.db):
         store.db.execute(

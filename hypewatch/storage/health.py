@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hypewatch.models import utcnow
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
@@ -81,7 +80,7 @@ def record_success(store: Store, source: str, *, at: datetime | None = None) -> 
         store.db.execute(
             """UPDATE source_health SET last_success = ?, consecutive_failures = 0,
                backoff_until = NULL WHERE source = ?""",
-            ((at or utcnow()).isoformat(), source),
+            ((at or store.now()).isoformat(), source),
         )
 
 
@@ -101,7 +100,7 @@ def record_failure(
                consecutive_failures = consecutive_failures + 1 WHERE source = ?""",
             (
                 error[:MAX_ERROR_CHARS],
-                (at or utcnow()).isoformat(),
+                (at or store.now()).isoformat(),
                 backoff_until.isoformat() if backoff_until else None,
                 source,
             ),
@@ -113,7 +112,7 @@ def add_budget(store: Store, source: str, reads: int, *, at: datetime | None = N
     """Count `reads` billed reads against the period of `at`; returns the period's total.
 
     A new period starts the count again from zero."""
-    period = budget_period(at or utcnow())
+    period = budget_period(at or store.now())
     with write(store.db):
         _ensure(store, source)
         store.db.execute(

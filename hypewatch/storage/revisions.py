@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from hypewatch.models import JSON, utcnow
+from hypewatch.models import JSON
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
@@ -21,7 +21,7 @@ def record_revision(
             (
                 repo,
                 revision,
-                utcnow().isoformat(),
+                store.now().isoformat(),
                 committed_at.isoformat() if committed_at else None,
                 json.dumps(files, sort_keys=True),
             ),

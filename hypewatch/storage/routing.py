@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from hypewatch.config import Filters
 from hypewatch.events import Event
-from hypewatch.models import ClaimStatus, EventKind, utcnow
+from hypewatch.models import ClaimStatus, EventKind
 from hypewatch.storage import delivery
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
@@ -70,7 +70,7 @@ def over_budget(store: Store, destination: str, launch_id: int, filters: Filters
         return False
     if delivery.has_launch_rows(store, destination, launch_id):
         return False
-    since = utcnow() - timedelta(days=1)
+    since = store.now() - timedelta(days=1)
     return delivery.launches_routed_since(store, destination, since) >= filters.max_threads_per_day
 
 

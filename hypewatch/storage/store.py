@@ -27,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from hypewatch import lifecycle
+from hypewatch.clock import Clock, SystemClock
 from hypewatch.errors import NotFoundError as NotFoundError
 from hypewatch.events import (
     ClaimAdded,
@@ -194,13 +195,21 @@ class Store:
     appends it, so they commit or roll back together.
     """
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, clock: Clock | None = None) -> None:
         self.db = db
+        #: Where every timestamp this store writes, and "due now", comes from.
+        self.clock: Clock = clock or SystemClock()
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True) -> Store:
-        """Open (with `create`, making it when missing) the database at `path`."""
-        return cls(connect(path, create=create))
+    def open(cls, path: Path | str, *, create: bool = True, clock: Clock | None = None) -> Store:
+        """Open (with `create`, making it when missing) the database at `path`; `clock`:
+        the time it writes and compares with (default the wall clock; the demo's is
+        simulated)."""
+        return cls(connect(path, create=create), clock=clock)
+
+    def now(self) -> datetime:
+        """The current time on this store's clock (UTC)."""
+        return self.clock.now()
 
     def close(self) -> None:
         self.db.close()
@@ -248,7 +257,7 @@ class Store:
                     _ts(post.created_at),
                     _dumps(post.engagement),
                     _dumps(post.raw),
-                    _ts(utcnow()),
+                    _ts(self.now()),
                 ),
             )
         return existed is None
@@ -298,7 +307,7 @@ class Store:
         unknown = set(fields) - _LAUNCH_FIELDS - {"first_seen"}
         if unknown:
             raise TypeError(f"unknown launch fields: {sorted(unknown)}")
-        now = utcnow()
+        now = self.now()
         with write(self.db):
             cursor = self.db.execute(
                 "INSERT INTO launches (slug, name, first_seen) VALUES (?, ?, ?)",
@@ -427,7 +436,7 @@ class Store:
         )
         if existing is not None:
             return _claim(existing), False
-        now = _ts(utcnow())
+        now = _ts(self.now())
         with write(self.db):
             cursor = self.db.execute(
                 """INSERT INTO claims (launch_id, kind, key, benchmark, setting, value, subject,
@@ -503,7 +512,7 @@ class Store:
             lifecycle.check_transition(claim_id, claim.status, target)
             self.db.execute(
                 "UPDATE claims SET status = ?, updated_at = ? WHERE id = ?",
-                (str(target), _ts(utcnow()), claim_id),
+                (str(target), _ts(self.now()), claim_id),
             )
             self._refresh_status(claim.launch_id)
             change = StatusChanged(from_status=claim.status, to_status=target, reason=reason)
@@ -547,7 +556,7 @@ class Store:
             cursor = self.db.execute(
                 """INSERT INTO events (launch_id, claim_id, kind, payload, created_at)
                    VALUES (?, ?, ?, ?, ?)""",
-                (launch_id, claim_id, str(kind), _dumps(body), _ts(utcnow())),
+                (launch_id, claim_id, str(kind), _dumps(body), _ts(self.now())),
             )
             row = self._one("SELECT * FROM events WHERE id = ?", (cursor.lastrowid,))
             assert row is not None
@@ -608,7 +617,7 @@ class Store:
                     claim_id,
                     verifier,
                     priority,
-                    _ts(utcnow()),
+                    _ts(self.now()),
                     _ts(not_before) if not_before else None,
                 ),
             )
@@ -622,7 +631,7 @@ class Store:
             """SELECT * FROM verifications WHERE state = 'queued'
                AND (not_before IS NULL OR not_before <= ?)
                ORDER BY priority DESC, id LIMIT ?""",
-            (_ts(now or utcnow()), limit),
+            (_ts(now or self.now()), limit),
         )
         return [_queue_item(r) for r in rows]
 
@@ -668,7 +677,7 @@ class Store:
             """SELECT 1 AS x FROM verifications WHERE claim_id = ? AND id != ?
                AND (state = 'running' OR (state = 'queued'
                     AND (not_before IS NULL OR not_before <= ?))) LIMIT 1""",
-            (claim_id, verification_id, _ts(utcnow())),
+            (claim_id, verification_id, _ts(self.now())),
         )
         return row is not None
 
@@ -677,7 +686,7 @@ class Store:
             self.db.execute(
                 """UPDATE verifications SET state = 'running', attempts = attempts + 1,
                    started_at = ? WHERE id = ?""",
-                (_ts(utcnow()), verification_id),
+                (_ts(self.now()), verification_id),
             )
 
     def requeue_running(self) -> int:
@@ -697,7 +706,7 @@ class Store:
             self.db.execute(
                 """UPDATE verifications SET state = 'done', verdict = ?, finished_at = ?
                    WHERE id = ?""",
-                (_dumps(verdict.to_json()), _ts(utcnow()), verification_id),
+                (_dumps(verdict.to_json()), _ts(self.now()), verification_id),
             )
             for seq, artifact in enumerate(verdict.artifacts):
                 self.db.execute(
@@ -709,7 +718,7 @@ class Store:
         with write(self.db):
             self.db.execute(
                 "UPDATE verifications SET state = 'error', error = ?, finished_at = ? WHERE id = ?",
-                (error[:2000], _ts(utcnow()), verification_id),
+                (error[:2000], _ts(self.now()), verification_id),
             )
 
     def verdicts_for_claim(self, claim_id: int) -> list[tuple[str, Verdict]]:
@@ -752,7 +761,7 @@ class Store:
                 """INSERT INTO cursors (source, key, value, updated_at) VALUES (?, ?, ?, ?)
                    ON CONFLICT (source, key) DO UPDATE SET value = excluded.value,
                    updated_at = excluded.updated_at""",
-                (source, key, value, _ts(utcnow())),
+                (source, key, value, _ts(self.now())),
             )
 
     def clear_cursor(self, source: str, key: str) -> None:

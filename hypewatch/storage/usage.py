@@ -69,8 +69,8 @@ def add_usage(
                  requests = requests + excluded.requests,
                  prompt_tokens = prompt_tokens + excluded.prompt_tokens,
                  completion_tokens = completion_tokens + excluded.completion_tokens""",
-            (usage_day(at), route_kind, provider, model[:300], requests, prompt_tokens,
-             completion_tokens),
+            (usage_day(at or store.now()), route_kind, provider, model[:300], requests,
+             prompt_tokens, completion_tokens),
         )  # fmt: skip
 
 

@@ -38,7 +38,7 @@ from hypewatch.storage.store import VerdictRecord
 
 if TYPE_CHECKING:
     from hypewatch.access.budget import UsageLog
-    from hypewatch.verifiers.fingerprint.service import ProbeLog
+    from hypewatch.verifiers.fingerprint.service import ProbeHistory
 
 ENTRY_POINT_GROUP = "hypewatch.verifiers"
 
@@ -57,8 +57,9 @@ class VerifierContext:
     `api_key` describe an OpenAI-compatible server for the claim (the
     claimant's API or the user's own); `hf_repo`/`revision` the published
     weights. Network access goes through `http()`, the guarded client.
-    `probes` is the built-in fingerprint verifier's own probe log (None for
-    every other verifier); `usage` the model-access usage log the budgets read and
+    `probes` is the built-in fingerprint verifier's read-only probe history (None for
+    every other verifier): it returns its new probes in `Verdict.probes` and the
+    pipeline stores them; `usage` the model-access usage log the budgets read and
     add to (score claims; docs/access.md, "Budgets").
     """
 
@@ -74,7 +75,7 @@ class VerifierContext:
     model: str = ""
     api_key: Secret | None = None
     resolver: Resolver | None = None
-    probes: ProbeLog | None = None
+    probes: ProbeHistory | None = None
     usage: UsageLog | None = None
     extra: Mapping[str, Any] = field(default_factory=_frozen)
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from hypewatch.bot.clock import SimulatedClock
 from hypewatch.bot.logs import configure_logging
 from hypewatch.bot.scheduler import Daemon, Job, counts_of, each_item
 from hypewatch.config import parse_settings
+from hypewatch.models import ClaimKind
 from hypewatch.standins import hub_models as hm
 from hypewatch.standins.http import Fault, Standin
 from hypewatch.standins.hub import HubRepo, hub_standin
@@ -198,3 +200,60 @@ def test_a_job_run_by_name_on_a_simulated_clock(store: Store) -> None:
     assert daemon.state.last_error == {"busy": "1 item(s) failed; see the log"}
     with pytest.raises(ValueError, match="does not go back"):
         clock.set(datetime(2024, 9, 1, tzinfo=UTC))
+
+
+def test_the_daemons_own_triggers_decide_what_is_due_on_a_simulated_clock(store: Store) -> None:
+    """`run_due`: the jobs that run at start at the first call; then only the jobs whose
+    trigger (interval or cron, the scheduler's own) fired by the clock's now, once each
+    however many runs a jump of the clock passed over (coalesced, as the scheduler does)."""
+    settings = parse_settings({"extraction": {"use_embeddings": False}})
+    pipeline = build_pipeline(settings, store, registry={})
+    clock = SimulatedClock(datetime(2024, 9, 5, 15, tzinfo=UTC))
+    runs: list[str] = []
+
+    def job(name: str, **when: object) -> Job:
+        async def func() -> dict[str, int]:
+            runs.append(name)
+            return {"checked": 1}
+
+        return Job(name, func, **when)  # type: ignore[arg-type]
+
+    jobs = [
+        job("minutely", interval_seconds=60),
+        job("hourly", interval_seconds=3600, run_at_start=False),
+        job("at-16", cron={"hour": 16, "minute": 0}, run_at_start=False),
+    ]
+
+    async def main() -> list[list[str]]:
+        daemon = Daemon(pipeline, jobs, clock=clock, queue_interval=600)
+        seen = [sorted(await daemon.run_due())]
+        for step in (timedelta(seconds=30), timedelta(seconds=30), timedelta(minutes=59)):
+            clock.advance(step)
+            seen.append(sorted(await daemon.run_due()))
+        return seen
+
+    assert asyncio.run(main()) == [
+        ["minutely", "process-posts", "verification-queue"],  # 15:00, the start
+        [],  # 15:00:30
+        ["minutely"],  # 15:01
+        ["at-16", "hourly", "minutely", "process-posts", "verification-queue"],  # 16:00
+    ]
+    assert runs.count("minutely") == 3
+
+
+def test_the_store_reads_the_injected_clock(tmp_path: Path) -> None:
+    """Timestamps the store writes and what is due now come from its clock (the demo's
+    simulated one), not from the wall clock; the pipeline and the daemon use the store's."""
+    clock = SimulatedClock(datetime(2024, 9, 5, 15, tzinfo=UTC))
+    with Store.open(tmp_path / "clock.db", clock=clock) as store:
+        launch = store.create_launch("m", "M")
+        assert launch.first_seen == clock.now()
+        assert store.events(launch.id)[0].created_at == clock.now()
+        claim, _ = store.add_claim(launch.id, ClaimKind.SCORE, "score:mmlu", value=90.0)
+        store.enqueue_verification(
+            claim.id, "benchmark", not_before=clock.now() + timedelta(hours=1)
+        )
+        assert store.queued_verifications() == []
+        clock.advance(timedelta(hours=2))
+        assert [q.claim_id for q in store.queued_verifications()] == [claim.id]
+        assert store.now() == datetime(2024, 9, 5, 17, tzinfo=UTC)

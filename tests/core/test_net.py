@@ -268,3 +268,17 @@ def test_only_an_exact_entry_opens_a_metadata_address_and_config_check_warns() -
     assert opened_metadata(["169.254.169.254", "0.0.0.0/0", "10.0.0.0/8"]) == ["169.254.169.254"]
     wide = build_policy(NetConfig(allowlist=("0.0.0.0/0",)))
     assert wide.permits_address("10.1.2.3") and wide.permits_address("8.8.8.8")
+
+
+def test_policies_are_built_once_per_allowlist_and_never_shared_across_allowlists() -> None:
+    from hypewatch.net import build_policy, tls_context
+
+    base = NetConfig(allowlist=("10.0.0.0/8",))
+    # a retry or timeout setting does not change what may be reached: same policy object
+    assert build_policy(base) is build_policy(base.with_(retries=0, read_timeout=1.0))
+    private = build_policy(base.with_(allow_private=True))
+    assert private is not build_policy(base)
+    assert private.permits_address("127.0.0.1")
+    assert not build_policy(base).permits_address("127.0.0.1")
+    assert not build_policy(NetConfig()).permits_address("10.1.2.3")
+    assert tls_context() is tls_context()

@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from tokenizers import Tokenizer
 
+from hypewatch.bot.app import build_pipeline
 from hypewatch.config import Settings, parse_settings
 from hypewatch.models import ClaimKind, EventKind, VerdictStatus
 from hypewatch.net import NetConfig
 from hypewatch.standins.http import Standin
 from hypewatch.standins.openai_fp import Backend
 from hypewatch.storage import Store
+from hypewatch.storage.fingerprint import probe_history
 from hypewatch.verifiers.base import VerifierContext, build, discover, verifiers_for
-from hypewatch.verifiers.fingerprint.service import ProbeLog
+from hypewatch.verifiers.fingerprint.service import ProbeHistory
 from hypewatch.verifiers.fingerprint.verifier import FingerprintVerifier, claimed_family
 
 StartServer = Callable[..., Standin]
@@ -52,13 +54,16 @@ def test_claimed_family_is_the_longest_label_in_the_base_model() -> None:
     assert claimed_family("mistralai/Mistral-7B", labels) is None
 
 
-async def test_verify_endpoint_claim_stores_probes_and_reports_a_swap(
+async def test_verify_returns_its_probes_and_the_pipeline_stores_them(
     store: Store,
     make_server: StartServer,
     tokenizers: dict[str, Tokenizer],
     tokenizer_paths: dict[str, Path],
     net: NetConfig,
 ) -> None:
+    """The verifier reads the probe history (read-only) and returns its probe in the
+    verdict, writing nothing; the pipeline stores it, and a swap since the last probe is an
+    `endpoint_changed` event on the claim, appended with the verdict."""
     settings = _settings(tokenizer_paths)
     server = make_server(
         [Backend(tokenizers["unigram"]), Backend(tokenizers["bpe-a"], scrub=("Claude",))],
@@ -70,23 +75,51 @@ async def test_verify_endpoint_claim_stores_probes_and_reports_a_swap(
     )
     verifier = FingerprintVerifier(settings.verifiers.fingerprint)
     ctx = VerifierContext(
-        settings=settings, net=net, launch=launch, probes=ProbeLog(store), model="acme-70b"
+        settings=settings, net=net, launch=launch, probes=ProbeHistory(store), model="acme-70b"
     )
+    events = len(store.events(launch.id))
 
     first = await verifier.verify(claim, ctx)
     assert first.status == VerdictStatus.REPLICATED
     assert first.label == "consistent"
     assert first.evidence["claimed_tokenizer"] == "unigram"  # from the claimed base model
     assert first.cost.requests == first.sample_size > 0
+    [probe] = first.probes
+    assert (probe.endpoint, probe.model, probe.verdict) == (server.url, "acme-70b", "consistent")
+    assert probe.tokenizer_match == "unigram" and probe.result == first.evidence
+    assert probe.previous_id is None and probe.changes == ()
+    assert probe_history(store, server.url) == []  # the verifier wrote nothing
+    assert len(store.events(launch.id)) == events
+    assert "probes" not in first.to_json()  # stored in endpoint_probes, not in the verdict
+
+    pipeline = build_pipeline(
+        settings, store, registry=discover(settings, _entry_points), allow_private=True
+    )
+    outcome = await pipeline.run_verification(store.enqueue_verification(claim.id, "fingerprint"))
+    assert outcome.verdict.status == VerdictStatus.REPLICATED
+    [stored] = probe_history(store, server.url)
+    assert stored.tokenizer_match == "unigram"
 
     server.server.state["active"] = 1
     second = await verifier.verify(claim, ctx)
     assert second.status == VerdictStatus.FAILED
     assert second.evidence["tokenizer_match"] == "bpe-a"
     assert second.evidence["scrubbed"] == ["Claude"]
-    changed = [e for e in store.events(launch.id) if e.kind == EventKind.ENDPOINT_CHANGED]
+    [swapped] = second.probes
+    assert swapped.previous_id == stored.id
+    assert swapped.changes == ("tokenizer match changed: unigram -> bpe-a",)
+    assert len(probe_history(store, server.url)) == 1  # still only the pipeline's
+
+    outcome = await pipeline.run_verification(store.enqueue_verification(claim.id, "fingerprint"))
+    assert outcome.verdict.status == VerdictStatus.FAILED
+    assert [p.tokenizer_match for p in probe_history(store, server.url)] == ["bpe-a", "unigram"]
+    timeline = store.events(launch.id)
+    changed = [e for e in timeline if e.kind == EventKind.ENDPOINT_CHANGED]
     assert len(changed) == 1
     assert changed[0].claim_id == claim.id
+    assert changed[0].payload.before["probe_id"] == stored.id  # type: ignore[union-attr]
+    kinds = [e.kind for e in timeline[timeline.index(changed[0]) :]]
+    assert kinds[:2] == [EventKind.ENDPOINT_CHANGED, EventKind.VERDICT]  # with its verdict
 
 
 async def test_private_endpoint_is_unverifiable_without_permission(
@@ -99,7 +132,8 @@ async def test_private_endpoint_is_unverifiable_without_permission(
     server = make_server([Backend(tokenizers["unigram"])])
     launch = store.create_launch("b", "B")
     claim, _ = store.add_claim(launch.id, ClaimKind.ENDPOINT, "endpoint:x", subject=server.url)
-    ctx = VerifierContext(settings=settings, net=NetConfig(), launch=launch, probes=ProbeLog(store))
+    history = ProbeHistory(store)
+    ctx = VerifierContext(settings=settings, net=NetConfig(), launch=launch, probes=history)
     verdict = await FingerprintVerifier(settings.verifiers.fingerprint).verify(claim, ctx)
     assert verdict.status == VerdictStatus.UNVERIFIABLE
     assert "refused" in verdict.summary

@@ -27,6 +27,7 @@ from hypewatch.storage import health as health_db
 
 log = logging.getLogger(__name__)
 
+#: What tells a poll the time (a `hypewatch.clock.Clock`'s `now`; by default the store's).
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 
@@ -192,14 +193,15 @@ def poll_once(
     store: Store,
     watcher: Watcher,
     *,
-    clock: Clock = utcnow,
+    clock: Clock | None = None,
     ignore_backoff: bool = False,
 ) -> PollReport:
     """Run one pass of `watcher`, storing each batch with its cursors atomically.
 
     A source in backoff is skipped (unless `ignore_backoff`). Any failure of
     the fetch is recorded as health and reported, never raised; batches
-    stored before it stay stored."""
+    stored before it stay stored. `clock`: default the store's."""
+    clock = clock or store.now
     now = clock()
     report = PollReport(source=watcher.source, budget_limit=watcher.monthly_budget)
     health = health_db.get_health(store, watcher.source)

@@ -10,7 +10,6 @@ from typing import Any
 
 from hypewatch.bot.watchers import SOURCES, enabled_sources
 from hypewatch.config import Settings
-from hypewatch.models import utcnow
 from hypewatch.storage import Store
 from hypewatch.storage.health import SourceHealth, all_health, budget_period
 
@@ -24,7 +23,7 @@ def source_status(store: Store, settings: Settings | None = None) -> list[dict[s
 
     With `settings`, every known source is listed (enabled or not) with its
     budget limit; without, only the sources that have health rows."""
-    now = utcnow()
+    now = store.now()
     period = budget_period(now)
     health = {h.source: h for h in all_health(store)}
     names = list(SOURCES) if settings is not None else sorted(health)

@@ -90,7 +90,7 @@ async def _open_client(
     seed: int,
 ) -> ChatClient:
     # httpx's pool spends time per request that grows with its connection count, so
-    # many in-flight requests are spread over several small pools (see docs/benchmark.md)
+    # many in-flight requests are spread over several small pools (see docs/benchmarks.md)
     pools = [
         await stack.enter_async_context(async_client(config, resolver=resolver))
         for _ in range(max(1, -(-concurrency // CONNECTIONS_PER_POOL)))

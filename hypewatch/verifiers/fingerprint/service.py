@@ -5,6 +5,10 @@
     if outcome.event: ...   # an EndpointChanged event was appended with both results
 
 `http` is a guarded client from `hypewatch.net.async_client` (or `ctx.http()`).
+
+The verifier never writes: it reads the probe history through `ProbeHistory` (read-only)
+and returns its probe as an `EndpointProbe` (`observe`) in the verdict; the pipeline stores
+it with `store_probe`, the function the daemon's re-probe job (`reprobe`) stores through.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from hypewatch.config import FingerprintVerifierSettings, Secret, Settings, optional_secret
 from hypewatch.events import EndpointChanged, Event
+from hypewatch.models import EndpointProbe
 from hypewatch.net import NetConfig, async_client
 from hypewatch.storage import Store
 from hypewatch.storage.fingerprint import (
     ProbeRecord,
+    Vectors,
     enroll_reference,
     enrolled_references,
     enrolled_signatures,
@@ -192,9 +197,11 @@ async def fingerprint(
     embedder: Embedder | None = None,
     options: SessionOptions | None = None,
     notes: list[Evidence] | None = None,
+    enrolled: dict[str, Vectors] | None = None,
 ) -> FingerprintResult:
-    """Probe `target` once and judge it (enrolled signatures come from `store`)."""
-    enrolled = enrolled_signatures(store, embedder.name) if store and embedder else {}
+    """Probe `target` once and judge it (enrolled signatures: `enrolled`, else from `store`)."""
+    if enrolled is None:
+        enrolled = enrolled_signatures(store, embedder.name) if store and embedder else {}
     client = ChatClient(http, target.endpoint, target.model, target.api_key)
     return await probe_endpoint(
         client,
@@ -208,19 +215,64 @@ async def fingerprint(
     )
 
 
+def observe(
+    target: Target,
+    result: FingerprintResult,
+    previous: ProbeRecord | None,
+    embedder: Embedder | None,
+) -> EndpointProbe:
+    """A probe as a value to store, with what changed since the endpoint's `previous` one."""
+    return EndpointProbe(
+        endpoint=target.endpoint,
+        model=target.model,
+        verdict=result.verdict,
+        result=result.to_json(),
+        tokenizer_match=result.tokenizer_match,
+        signature=result.signature,
+        embedder=embedder.name if embedder and result.signature else None,
+        changes=tuple(changes_between(previous, result)) if previous else (),
+        previous_id=previous.id if previous else None,
+        previous_result=previous.result if previous else {},
+    )
+
+
+def store_probe(
+    store: Store, launch_id: int | None, probe: EndpointProbe, claim_id: int | None = None
+) -> tuple[ProbeRecord, Event | None]:
+    """Append the probe to `endpoint_probes` and, when it changed something (and belongs to
+    a launch), `endpoint_changed` with both results, in one transaction. The pipeline calls
+    this for a verdict's probes, `reprobe` for the daemon's re-probe job."""
+    with store.transaction():
+        record = record_probe(
+            store,
+            endpoint=probe.endpoint,
+            model=probe.model,
+            tokenizer_match=probe.tokenizer_match,
+            verdict=probe.verdict,
+            result=probe.result,
+            signature=probe.signature,
+            embedder=probe.embedder,
+        )
+        event = None
+        if probe.changes and probe.previous_id is not None and launch_id is not None:
+            payload = EndpointChanged(
+                endpoint=probe.endpoint,
+                changes=probe.changes,
+                before={"probe_id": probe.previous_id, **probe.previous_result},
+                after={"probe_id": record.id, **probe.result},
+            )
+            event = store.append_event(launch_id, payload, claim_id=claim_id)
+    return record, event
+
+
 def save_probe(
     store: Store, target: Target, result: FingerprintResult, embedder: str
 ) -> ProbeRecord:
-    return record_probe(
-        store,
-        endpoint=target.endpoint,
-        model=target.model,
-        tokenizer_match=result.tokenizer_match,
-        verdict=result.verdict,
-        result=result.to_json(),
-        signature=result.signature,
-        embedder=embedder if result.signature else None,
-    )
+    """Store one probe with no comparison (`hypewatch fingerprint --db`)."""
+    probe = observe(target, result, None, None)
+    if result.signature and embedder:
+        probe = replace(probe, embedder=embedder)
+    return store_probe(store, None, probe)[0]
 
 
 def changes_between(previous: ProbeRecord, result: FingerprintResult) -> list[str]:
@@ -309,19 +361,9 @@ def _record_reprobe(
     embedder: Embedder | None,
     claim_id: int | None,
 ) -> ReprobeOutcome:
-    changes = changes_between(previous, result) if previous else []
-    with store.transaction():
-        record = save_probe(store, target, result, embedder.name if embedder else "")
-        event = None
-        if changes and previous is not None:
-            payload = EndpointChanged(
-                endpoint=target.endpoint,
-                changes=tuple(changes),
-                before={"probe_id": previous.id, **previous.result},
-                after={"probe_id": record.id, **result.to_json()},
-            )
-            event = store.append_event(launch_id, payload, claim_id=claim_id)
-    return ReprobeOutcome(result, previous, record, changes, event)
+    probe = observe(target, result, previous, embedder)
+    record, event = store_probe(store, launch_id, probe, claim_id)
+    return ReprobeOutcome(result, previous, record, list(probe.changes), event)
 
 
 async def enroll(
@@ -382,12 +424,13 @@ async def enroll_url(
 
 
 @dataclass(frozen=True)
-class ProbeLog:
-    """The fingerprint verifier's one capability on the database: its own probe history.
+class ProbeHistory:
+    """The fingerprint verifier's read-only view of the fingerprint tables.
 
-    The pipeline hands this (not the Store) to the built-in fingerprint
-    verifier: it reads the enrolled references and records a re-probe in the
-    fingerprint tables, whose writer this module is. Nothing else is reachable.
+    The pipeline hands this (not the Store) to the built-in fingerprint verifier: the
+    enrolled usage counts and signatures, and an endpoint's latest probe to compare a new
+    one with. It writes nothing: the verifier returns its probe in the verdict
+    (`Verdict.probes`) and the pipeline stores it (`store_probe`).
     """
 
     _store: Store
@@ -395,5 +438,8 @@ class ProbeLog:
     def enrolled_counts(self) -> list[Reference]:
         return enrolled_count_references(self._store)
 
-    async def reprobe(self, launch_id: int, endpoint: str, **kwargs: Any) -> ReprobeOutcome:
-        return await reprobe(self._store, launch_id, endpoint, **kwargs)
+    def enrolled_signatures(self, embedder: str) -> dict[str, Vectors]:
+        return enrolled_signatures(self._store, embedder)
+
+    def latest(self, endpoint: str) -> ProbeRecord | None:
+        return latest_probe(self._store, endpoint)

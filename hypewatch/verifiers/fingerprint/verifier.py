@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import ClassVar
 
 from hypewatch.config import FingerprintVerifierSettings, Settings, optional_secret
@@ -17,6 +18,7 @@ from hypewatch.verifiers.fingerprint.service import (
     add_launch_tokenizer,
     fingerprint,
     infer_claimed_tokenizer,
+    observe,
     references_from_settings,
     session_options,
     skipped_notes,
@@ -42,7 +44,11 @@ def to_verdict(result: FingerprintResult) -> Verdict:
 
 
 class FingerprintVerifier:
-    """Probes an OpenAI-compatible endpoint: tokenizer, scrubbed words, signature."""
+    """Probes an OpenAI-compatible endpoint: tokenizer, scrubbed words, signature.
+
+    With the probe history (`ctx.probes`, read-only) and a launch, every verification is
+    also a re-probe: the verdict carries the probe (`Verdict.probes`) with what changed
+    since the endpoint's last one, and the pipeline stores it (and `endpoint_changed`)."""
 
     name: ClassVar[str] = "fingerprint"
     kinds: ClassVar[frozenset[ClaimKind]] = frozenset({ClaimKind.ENDPOINT})
@@ -95,23 +101,24 @@ class FingerprintVerifier:
             claimed,
             ctx.api_key or optional_secret(self.config.api_key_env),
         )
-        embedder = default_embedder()
-        options = session_options(self.config, want_signature=ctx.probes is not None)
+        history = ctx.probes if ctx.launch is not None else None
         async with ctx.http() as http:
-            if ctx.probes is not None and ctx.launch is not None:
-                outcome = await ctx.probes.reprobe(
-                    ctx.launch.id,
-                    endpoint,
-                    http=http,
-                    model=target.model,
-                    refs=refs,
-                    claimed_tokenizer=claimed,
-                    api_key=target.api_key,
+            if history is not None:
+                # watching: a signature whenever an embedder is available, to compare next time
+                embedder = default_embedder()
+                previous = history.latest(endpoint)
+                result = await fingerprint(
+                    http,
+                    target,
+                    refs,
                     embedder=embedder,
-                    options=options,
-                    claim_id=claim.id,
+                    enrolled=history.enrolled_signatures(embedder.name) if embedder else {},
+                    options=session_options(self.config, want_signature=embedder is not None),
                 )
-                return to_verdict(outcome.result)
+                return replace(
+                    to_verdict(result), probes=(observe(target, result, previous, embedder),)
+                )
+            options = session_options(self.config)
             result = await fingerprint(
                 http,
                 target,
