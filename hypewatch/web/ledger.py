@@ -183,7 +183,10 @@ def launch_list(store: Store, filters: Filters, *, page_size: int | None = PAGE_
     ]
     counts = {str(status): n for status, n in db.status_counts(store).items()}
     counts = {name: counts.get(name, 0) for name in BADGES}
-    orgs = tuple(sorted({clean_line(o, 80) for o in db.launch_orgs(store)}, key=str.lower))
+    # Case-insensitive order, ties broken by the exact text: a set's order varies per process.
+    orgs = tuple(
+        sorted({clean_line(o, 80) for o in db.launch_orgs(store)}, key=lambda o: (o.lower(), o))
+    )
     benchmarks = tuple(sorted({clean_line(b, 40) for b in db.claim_benchmarks(store)}))
     pages = 1 if page_size is None else max(1, -(-found.total // page_size))
     return LaunchList(filters, shown, found.total, pages, orgs, benchmarks, counts)
