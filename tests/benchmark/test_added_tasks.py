@@ -123,7 +123,8 @@ def _supergpqa(items: list[TaskItem]) -> None:
 
 def _race(items: list[TaskItem]) -> None:
     assert items[0].id == "middle0.txt" and _chosen(items[0]) == "On foot"
-    assert items[0].question.startswith("Stand-in passage 0") and "Question: How" in items[0].question
+    question = items[0].question
+    assert question.startswith("Stand-in passage 0") and "Question: How" in question
 
 
 def _sciq(items: list[TaskItem]) -> None:
