@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,36 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_runner import LATENCY, SLOTS, start_standin  # noqa: E402
 from hypewatch.net import NetConfig  # noqa: E402
 from hypewatch.verifiers.benchmark.runner import RunPlan  # noqa: E402
 from hypewatch.verifiers.benchmark.tasks import load_task  # noqa: E402
 from hypewatch.verifiers.benchmark.verifier import Target, measure_pool  # noqa: E402
 from tests.benchmark.conftest import make_rows, write_task  # noqa: E402
 
-LATENCY, SLOTS, MODEL = 0.05, 32, "stand-in-model"
-
-
-def start_standin(task: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hypewatch.standins.openai_bench_aio",
-            str(task),
-            "--latency",
-            str(LATENCY),
-            "--slots",
-            str(SLOTS),
-            "--p-correct",
-            "0.79",
-        ],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
+MODEL = "stand-in-model"
 
 
 async def throughput(task: Path, urls: list[str], count: int) -> float:
@@ -81,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         task = write_task(Path(tmp) / "bench.jsonl", make_rows(args.items, seed=7))
-        procs = [start_standin(task) for _ in range(args.endpoints)]
+        procs = [start_standin(task, 0.79) for _ in range(args.endpoints)]
         try:
             asyncio.run(throughput(task, [url for _, url in procs], args.items))
         finally:

@@ -4,7 +4,10 @@ code (hypewatch.errors), no traceback, and with --json one JSON error document."
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,20 @@ from hypewatch.errors import (
     exit_code_of,
 )
 from hypewatch.standins.http import StandinHandler, serve
+
+
+def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter (so `sys.modules` shows what a command imported)."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+
 
 runner = CliRunner()
 
@@ -150,9 +167,6 @@ def test_every_error_family_maps_to_its_documented_code() -> None:
 def test_extract_refuses_a_missing_file_before_loading_the_language_model(
     tmp_path: Path,
 ) -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -160,15 +174,7 @@ def test_extract_refuses_a_missing_file_before_loading_the_language_model(
         "r = CliRunner().invoke(app, ['extract', 'no-such-file.jsonl'])\n"
         "print(r.exit_code, 'spacy' in sys.modules)\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-        env={**__import__("os").environ, "PYTHONPATH": str(root)},
-    )
+    done = _python(code, tmp_path)
     assert done.stdout.split() == [str(EXIT_INPUT), "False"], done.stderr[-1000:]
 
 
@@ -209,10 +215,6 @@ def test_hostile_json_replies_are_bad_input_not_tracebacks(
 
 
 def test_verify_refuses_an_unknown_launch_before_loading_the_pipeline(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -223,13 +225,5 @@ def test_verify_refuses_an_unknown_launch_before_loading_the_pipeline(tmp_path: 
         " 'huggingface_hub') if m in sys.modules]\n"
         "print(r.exit_code, heavy or 'none', 'status' in r.output)\n"
     )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
+    done = _python(code, tmp_path)
     assert done.stdout.split() == [str(EXIT_NOT_FOUND), "none", "True"], done.stderr[-1000:]
