@@ -36,6 +36,13 @@ DEFAULT_DATA = (
 HELD_OUT = 15
 
 
+def load_posts(path: Path) -> list[dict[str, Any]]:
+    """The labelled texts of one JSONL file (exits naming the file when it is missing)."""
+    if not path.exists():
+        sys.exit(f"{path} not found: the real texts live in shared/realworld/ beside the repo")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def held_out_ids(posts: list[dict[str, Any]]) -> set[str]:
     order = sorted(posts, key=lambda p: hashlib.sha256(p["id"].encode()).hexdigest())
     return {p["id"] for p in order[:HELD_OUT]}
@@ -52,9 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.file is not None:
         args.data = args.file
-    if not args.data.exists():
-        sys.exit(f"{args.data} not found: the real texts live in shared/realworld/ beside the repo")
-    posts = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
+    posts = load_posts(args.data)
     held = held_out_ids(posts)
     extractor = Extractor()
     out: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "data": str(args.data.resolve())}

@@ -70,7 +70,8 @@ class Metered:
     def start(
         cls, inner: Completer, budget: BudgetSettings, route: Route, log: UsageLog | None
     ) -> Metered:
-        before = log.today() if log is not None else Usage(usage_day())
+        # without a usage log nothing is counted, so there is no day to count against
+        before = log.today() if log is not None else Usage("")
         metered = cls(inner, budget, route, log, before)
         metered.check()  # a day already spent stops the run before its first request
         return metered

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from hypewatch.bot.clock import Clock
@@ -22,7 +21,7 @@ from hypewatch.config import Settings, optional_secret
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.plausibility import priority
 from hypewatch.extractors.resolve import LaunchResolver
-from hypewatch.models import Claim, Launch, utcnow
+from hypewatch.models import Claim, Launch
 from hypewatch.net import NetConfig
 from hypewatch.storage import Store
 from hypewatch.storage.derivatives import prune_pending
@@ -162,14 +161,15 @@ def _reprobe_job(settings: Settings, pipeline: Pipeline) -> Job:
     return Job("endpoint-reprobes", reprobe_all, interval_seconds=hours * 3600, run_at_start=False)
 
 
-def _retention_job(settings: Settings, store: Store, now: Callable[[], datetime] = utcnow) -> Job:
+def _retention_job(settings: Settings, store: Store) -> Job:
     """Prune what only bookkeeping reads (`[retention]`): old Hub snapshots velocity no
-    longer reads, derivatives whose base never became a launch. `now`: the daemon's time."""
+    longer reads, derivatives whose base never became a launch, older than the store's
+    clock says (the daemon's time)."""
     cfg = settings.retention
     window = timedelta(minutes=settings.significance.velocity_window_minutes)
 
     def prune() -> dict[str, int]:
-        at = now()
+        at = store.now()
         counts = {"snapshots": 0, "derivatives": 0}
         if cfg.hub_snapshots_days:
             older = at - timedelta(days=cfg.hub_snapshots_days)
@@ -240,7 +240,7 @@ def build_application(
     sender = start_delivery(settings, store, notifiers)
     jobs = _poll_jobs(settings, store)
     jobs += _delivery_jobs(settings, store, sender)
-    jobs.append(_retention_job(settings, store, store.now))
+    jobs.append(_retention_job(settings, store))
     if settings.verifiers.weights.enabled:
         jobs.append(_revision_job(settings, pipeline))
     if settings.verifiers.fingerprint.enabled:

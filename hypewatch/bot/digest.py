@@ -22,7 +22,15 @@ import jinja2
 
 from hypewatch.bot.chart import png_chart
 from hypewatch.bot.email import check_addresses
-from hypewatch.bot.threads import ChartBar, clean, clean_line, fmt_num, render_event, safe_url
+from hypewatch.bot.threads import (
+    ChartBar,
+    clean,
+    clean_line,
+    fmt_num,
+    measured_as,
+    render_event,
+    safe_url,
+)
 from hypewatch.config import DigestSettings
 from hypewatch.events import Event, FirstSeen, StatusChanged
 from hypewatch.lifecycle import headline_verdict
@@ -95,6 +103,9 @@ class FailedClaim:
     items: str
     verifier: str
     summary: str
+    #: What `measured` is and what `items` counts, by claim kind (threads.measured_as).
+    quantity: str = "measured"
+    unit: str = "items"
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,7 @@ def _failed_claims(store: Store, launch_ids: set[int]) -> tuple[list[FailedClaim
                 )
             if str(claim.status) != "failed":
                 continue
+            quantity, unit = measured_as(claim.kind)
             interval = ""
             if verdict.ci_low is not None and verdict.ci_high is not None:
                 interval = f"{fmt_num(verdict.ci_low)}–{fmt_num(verdict.ci_high)}"
@@ -170,6 +182,8 @@ def _failed_claims(store: Store, launch_ids: set[int]) -> tuple[list[FailedClaim
                     items=str(verdict.sample_size) if verdict.sample_size is not None else "",
                     verifier=clean_line(verifier, 60),
                     summary=clean(verdict.summary, 400),
+                    quantity=quantity,
+                    unit=unit,
                 )
             )
     return failed, bars

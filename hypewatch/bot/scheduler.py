@@ -75,7 +75,8 @@ class Job:
 
 @dataclass
 class DaemonState:
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: When the daemon started, by its clock (no default: a wall-clock read would hide here).
+    started_at: datetime
     last_run: dict[str, str] = field(default_factory=dict)
     last_error: dict[str, str] = field(default_factory=dict)
     running_verifications: set[int] = field(default_factory=set)

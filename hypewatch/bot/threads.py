@@ -156,15 +156,34 @@ def claim_label(claim: Claim) -> str:
     return clean_line(f"{prefix} {claim.subject}".strip())
 
 
-def measured_text(verdict: Verdict) -> str:
-    """'measured 61.2 (95% CI 58.1–64.0), 500 items' or '' when nothing was measured."""
+#: What a verdict's number is, and what its sample counts, by the kind of claim checked:
+#: a score's accuracy over items; the weights' median per-tensor cosine with the claimed base,
+#: over the rows sampled (docs/verifiers.md, "Statistics"); the fingerprint's confidence over
+#: its probes. A kind not named here gets neutral words, never a score's.
+_MEASURED_AS: dict[ClaimKind, tuple[str, str]] = {
+    ClaimKind.SCORE: ("measured", "items"),
+    ClaimKind.BASE_MODEL: ("weight cosine with the claimed base", "rows sampled"),
+    ClaimKind.ENDPOINT: ("confidence", "probes"),
+}
+_NEUTRAL = ("value", "samples")
+
+
+def measured_as(kind: ClaimKind | None) -> tuple[str, str]:
+    """(what the number is, what its sample size counts) for a claim of `kind`."""
+    return _MEASURED_AS.get(kind, _NEUTRAL) if kind is not None else _NEUTRAL
+
+
+def measured_text(verdict: Verdict, kind: ClaimKind | None = ClaimKind.SCORE) -> str:
+    """'measured 61.2 (95% CI 58.1–64.0), 500 items' for a score, the quantity's own name for
+    other kinds ('confidence 1, 6 probes'), or '' when nothing was measured."""
     if verdict.measured is None:
         return ""
-    text = f"measured {fmt_num(verdict.measured)}"
+    quantity, unit = measured_as(kind)
+    text = f"{quantity} {fmt_num(verdict.measured)}"
     if verdict.ci_low is not None and verdict.ci_high is not None:
         text += f" (95% CI {fmt_num(verdict.ci_low)}–{fmt_num(verdict.ci_high)})"
     if verdict.sample_size is not None:
-        text += f", {verdict.sample_size} items"
+        text += f", {verdict.sample_size} {unit}"
     return text
 
 
@@ -231,8 +250,9 @@ def _claim_lines(view: LaunchView) -> list[Line]:
             Span(str(claim.status), "bold"),
         ]
         verdict = view.verdicts.get(claim.id)
-        if verdict and measured_text(verdict[1]):
-            spans.append(Span(f": {measured_text(verdict[1])}"))
+        measured = measured_text(verdict[1], claim.kind) if verdict else ""
+        if measured:
+            spans.append(Span(f": {measured}"))
         lines.append(tuple(spans))
     flags = sorted({clean_line(f, 80) for claim in view.claims for f in claim.flags})
     if flags:
@@ -319,8 +339,9 @@ def _verdict(claim: Claim | None, p: VerdictRecorded) -> tuple[list[Line], tuple
     numbers: list[str] = []
     if claim is not None and claim.value is not None:
         numbers.append(f"claimed {fmt_num(claim.value)}")
-    if measured_text(verdict):
-        numbers.append(measured_text(verdict))
+    measured = measured_text(verdict, claim.kind if claim is not None else None)
+    if measured:
+        numbers.append(measured)
     if numbers:
         lines.append((Span("; ".join(numbers)),))
     lines += _summary(verdict.summary)

@@ -55,9 +55,10 @@ def access_cmd(
 
 def _usage_today() -> dict[str, Any]:
     """Today's model-access usage (none without a database) and the budgets."""
+    from hypewatch.clock import SystemClock
     from hypewatch.storage.usage import Usage, day_total, usage_day, usage_on
 
-    day = usage_day()
+    day = usage_day(SystemClock().now())  # a command runs on the wall clock
     rows: list[Usage] = []
     total = Usage(day)
     if state.database.expanduser().exists():

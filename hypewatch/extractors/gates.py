@@ -148,11 +148,10 @@ def _usable(clause: Clause) -> bool:
 def required(pattern: re.Pattern[str]) -> tuple[Clause, ...]:
     """The gate of a pattern: its strongest clauses, lower-cased and folded."""
     clauses = _clauses(_sre_parse.parse(pattern.pattern, pattern.flags))
-    folded = {_minimal(frozenset(fold(word) for word in clause)) for clause in clauses}
-    # ties broken by the words themselves: the same order in every process (set order is not)
-    usable = sorted(
-        (c for c in folded if _usable(c)), key=lambda c: (_strength(c), sorted(c)), reverse=True
-    )
+    # In pattern order (not a set's, which varies per process): the sort is stable, so ties
+    # and the cut at _MAX_CLAUSES are the same in every run.
+    folded = dict.fromkeys(_minimal(frozenset(fold(word) for word in clause)) for clause in clauses)
+    usable = sorted((c for c in folded if _usable(c)), key=_strength, reverse=True)
     return tuple(usable[:_MAX_CLAUSES])
 
 

@@ -15,6 +15,8 @@ _STRICT = re.compile(
     re.I,
 )
 _PERCENTILE = re.compile(r"\bpercentile\b", re.I)
+#: `pass@1` as a benchmark-id slug writes it (`humaneval-pass-1`); only for `without_settings`.
+_AT_SLUG = re.compile(r"\b(maj|pass|cons|avg|best|mean)\s*[@-]\s*\d+\b", re.I)
 
 
 def settings_in(text: str) -> list[str]:
@@ -36,6 +38,15 @@ def settings_in(text: str) -> list[str]:
     if _PERCENTILE.search(text):
         found["percentile"] = "percentile"
     return [found[k] for k in _ORDER if k in found]
+
+
+def without_settings(text: str) -> str:
+    """The text with every n-shot, CoT, pass@k and strict/loose setting taken out
+    (`"MMLU (5-shot)"` -> `"MMLU ( )"`, `"bbh-cot"` -> `"bbh- "`): what is left names the
+    benchmark. The task registry uses it; the extractor keeps settings apart on its own."""
+    for pattern in (_SHOT, _NUM_FEW_SHOT, _COT, _AT, _AT_SLUG, _STRICT):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def join(settings: list[str]) -> str:

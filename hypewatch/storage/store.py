@@ -29,6 +29,7 @@ import sqlite_utils
 from hypewatch import lifecycle
 from hypewatch.clock import Clock, SystemClock
 from hypewatch.errors import NotFoundError as NotFoundError
+from hypewatch.errors import StorageError
 from hypewatch.events import (
     ClaimAdded,
     Event,
@@ -47,7 +48,6 @@ from hypewatch.models import (
     LaunchStatus,
     Post,
     Verdict,
-    utcnow,
 )
 from hypewatch.storage.db import connect, schema_version, write
 
@@ -57,7 +57,14 @@ def _ts(value: datetime) -> str:
 
 
 def _dt(value: str | None) -> datetime:
-    return datetime.fromisoformat(value) if value else utcnow()
+    """A required timestamp column read back (the schema has them NOT NULL). An empty one
+    is a damaged row: it is an error, never silently "now" (which clock's now?)."""
+    if not value:
+        raise StorageError(
+            "a stored row has no timestamp where the schema requires one; the database is "
+            "damaged (restore it from a backup)"
+        )
+    return datetime.fromisoformat(value)
 
 
 def _dumps(value: Any) -> str:

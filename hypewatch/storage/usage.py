@@ -5,10 +5,9 @@ and tokens per UTC day and route (kind, provider, model), counted from the OpenA
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from hypewatch.models import utcnow
 from hypewatch.storage.db import write
 from hypewatch.storage.store import Store
 
@@ -42,9 +41,9 @@ class Usage:
         }
 
 
-def usage_day(at: datetime | None = None) -> str:
-    """The day usage counts against: the UTC date."""
-    return (at or utcnow()).date().isoformat()
+def usage_day(at: datetime) -> str:
+    """The day usage counts against: the UTC date of `at` (a clock's now: the store's)."""
+    return at.astimezone(UTC).date().isoformat()
 
 
 def add_usage(

@@ -25,6 +25,7 @@ from hypewatch.bot.threads import (
     clean,
     clean_line,
     fmt_num,
+    measured_as,
     safe_url,
 )
 from hypewatch.bot.timeline import TimelineEntry, launch_timeline, plain
@@ -209,6 +210,9 @@ class ClaimRow:
     verifier: str
     when: str
     flags: tuple[str, ...]
+    #: What `measured` is and what `items` counts, by claim kind (threads.measured_as).
+    quantity: str = "measured"
+    unit: str = "items"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -233,6 +237,8 @@ class VerdictView:
     standing: bool
     evidence: dict[str, Any]
     raw: str
+    quantity: str = "measured"
+    unit: str = "items"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -326,6 +332,7 @@ def launch_page(store: Store, launch: Launch) -> LaunchPage:
         verdict = head[1] if head else None
         measured = verdict.measured if verdict else None
         items = verdict.sample_size if verdict else None
+        quantity, unit = measured_as(claim.kind)
         rows.append(
             ClaimRow(
                 id=claim.id,
@@ -340,6 +347,8 @@ def launch_page(store: Store, launch: Launch) -> LaunchPage:
                 verifier=clean_line(head[0], 60) if head else "",
                 when=head_record.finished_at.strftime("%Y-%m-%d %H:%M") if head_record else "",
                 flags=tuple(clean_line(f, 80) for f in claim.flags),
+                quantity=quantity,
+                unit=unit,
             )
         )
         for record in history:
@@ -360,6 +369,8 @@ def launch_page(store: Store, launch: Launch) -> LaunchPage:
                     standing=id(v) in kept,
                     evidence=evidence,
                     raw=raw,
+                    quantity=quantity,
+                    unit=unit,
                 )
             )
     posts = store.posts_for_launch(launch.id)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from hypewatch.access.budget import UsageLog
 from hypewatch.cli import app
+from hypewatch.clock import SystemClock
 from hypewatch.config import ConfigError, Settings, parse_settings
 from hypewatch.models import Claim, ClaimKind, Launch, Verdict, VerdictStatus
 from hypewatch.net import NetConfig
@@ -76,7 +77,7 @@ async def test_usage_is_counted_from_the_replies(items: Any, tmp_path: Path, sto
     usage = verdict.evidence["usage"]
     # a request cancelled in flight when the test decided is counted (it may be billed)
     assert sent <= usage["requests"] <= sent + 4 and usage["prompt_tokens"] > 0
-    (row,) = usage_on(store, usage_day())
+    (row,) = usage_on(store, usage_day(store.now()))
     assert (row.route_kind, row.model, row.requests) == ("own_server", MODEL, usage["requests"])
     assert (row.prompt_tokens, row.completion_tokens) == (
         usage["prompt_tokens"],
@@ -94,7 +95,9 @@ async def test_a_run_budget_stops_the_run(items: Any, tmp_path: Path, store: Sto
         "access.budget.run_requests = 12; raise access.budget.run_requests"
     )
     assert 1 <= sent <= 12 and verdict.evidence["usage"]["requests"] == 12
-    assert day_total(store, usage_day()).requests == 12  # what was spent is still counted
+    assert (
+        day_total(store, usage_day(store.now())).requests == 12
+    )  # what was spent is still counted
 
 
 async def test_a_spent_day_sends_nothing(items: Any, tmp_path: Path, store: Store) -> None:
@@ -131,7 +134,7 @@ async def test_the_day_budget_counts_this_run_too(items: Any, tmp_path: Path, st
     # requests still in flight when the budget stopped the run may be cancelled unsent
     assert verdict.status is VerdictStatus.UNVERIFIABLE and 1 <= sent <= 5
     assert "daily request budget is spent: 100 used today" in verdict.summary
-    assert day_total(store, usage_day()).requests == 100
+    assert day_total(store, usage_day(store.now())).requests == 100
 
 
 def test_budget_config_and_the_cli_shows_today(tmp_path: Path) -> None:
@@ -157,7 +160,7 @@ def test_budget_config_and_the_cli_shows_today(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--config", str(config), "access", REPO, "--json"])
     assert result.exit_code == 0, result.output
     usage = json.loads(result.output)["usage"]
-    assert usage["day"] == usage_day() and usage["budget"]["day_tokens"] == 5000
+    assert usage["day"] == usage_day(SystemClock().now()) and usage["budget"]["day_tokens"] == 5000
     assert usage["total"]["requests"] == 3 and usage["total"]["tokens"] == 42
     assert usage["routes"][0]["provider"] == "nebius"
     text = CliRunner().invoke(app, ["--config", str(config), "access", REPO])

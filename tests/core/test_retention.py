@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from hypewatch.bot.app import _retention_job
+from hypewatch.clock import SimulatedClock
 from hypewatch.config import ConfigError, parse_settings
 from hypewatch.significance import _growth
 from hypewatch.storage import Store
@@ -70,18 +72,21 @@ def test_prune_pending_derivatives_keeps_attached_ones(store: Store) -> None:
     assert again.launch_id == launch.id
 
 
-def test_the_retention_job_prunes_by_its_settings(store: Store) -> None:
+def test_the_retention_job_prunes_by_its_settings(tmp_path: Path) -> None:
+    """It prunes by the store's clock (the daemon's time), not the wall clock's."""
     settings = parse_settings(
         {"retention": {"hub_snapshots_days": 2, "pending_derivatives_days": 0}}
     )
-    record_snapshots(store, _follow("org/A", NOW - timedelta(days=3), 30, timedelta(minutes=5)))
-    derivatives_db.record_derivative(store, "q/A-GGUF", "org/Nobody", "quantized", "", "k")
-    job = _retention_job(settings, store, now=lambda: NOW)
+    with Store.open(tmp_path / "hw.db", clock=SimulatedClock(NOW)) as store:
+        start = NOW - timedelta(days=3)
+        record_snapshots(store, _follow("org/A", start, 30, timedelta(minutes=5)))
+        derivatives_db.record_derivative(store, "q/A-GGUF", "org/Nobody", "quantized", "", "k")
+        job = _retention_job(settings, store)
 
-    assert job.name == "retention" and job.interval_seconds == 24 * 3600
-    assert not job.run_at_start
-    assert asyncio.run(job.func()) == {"snapshots": 30 - 13, "derivatives": 0}
-    assert len(derivatives_db.pending_of(store, "org/Nobody")) == 1  # 0 days: kept
+        assert job.name == "retention" and job.interval_seconds == 24 * 3600
+        assert not job.run_at_start
+        assert asyncio.run(job.func()) == {"snapshots": 30 - 13, "derivatives": 0}
+        assert len(derivatives_db.pending_of(store, "org/Nobody")) == 1  # 0 days: kept
 
 
 @pytest.mark.parametrize("value", [0.5, -1, 40_000])

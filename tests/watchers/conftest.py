@@ -27,8 +27,8 @@ SHORT_NET = NET.with_(read_timeout=0.3)
 
 
 class Clock:
-    """A settable clock: `__call__` for poll_once (datetime), `epoch` for the X
-    watcher, `sleep` records waits and moves time instead of waiting."""
+    """A settable clock: `__call__` for poll_once (datetime; the watchers read the poll's
+    clock), `sleep` (the X watcher's) records waits and moves time instead of waiting."""
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC)
@@ -62,7 +62,7 @@ def x_client(standin: Standin, token: str = "test-bearer", net: NetConfig = NET)
 def x_watcher(standin: Standin, clock: Clock, net: NetConfig = NET, **options: Any) -> XWatcher:
     values: dict[str, Any] = {"queries": ["*"], "per_page": 10, "max_pages": 5}
     values.update(options)
-    return XWatcher(x_client(standin, net=net), sleep=clock.sleep, clock=clock.epoch, **values)
+    return XWatcher(x_client(standin, net=net), sleep=clock.sleep, **values)
 
 
 def reddit(standin: Standin, net: NetConfig = NET, secret: str = "standin-secret") -> praw.Reddit:

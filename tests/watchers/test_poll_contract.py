@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -36,8 +37,14 @@ class ScriptedSource:
             yield page
 
 
+#: When the scripted posts say they were posted.
+POSTED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
 def _page(n: int, cursor: str) -> Batch:
-    posts = [make_post("demo", f"{n}-{i}", f"post {i}", limit=100) for i in range(3)]
+    posts = [
+        make_post("demo", f"{n}-{i}", f"post {i}", limit=100, created_at=POSTED) for i in range(3)
+    ]
     return Batch(posts, {"c": cursor})
 
 
@@ -73,5 +80,7 @@ def test_clean_text_handles_bytes_surrogates_nul_and_caps() -> None:
     assert clean_text(b"caf\xe9", 10) == "caf\ufffd"
     assert clean_text("a\ud800b\x00c", 10) == "a?bc"
     assert clean_text("x" * 50, 7) == "x" * 7
-    post = make_post("demo", "1", "t", limit=5, raw={"k": "\ud800" * 3, "n": [b"\xff"]})
+    post = make_post(
+        "demo", "1", "t", limit=5, created_at=POSTED, raw={"k": "\ud800" * 3, "n": [b"\xff"]}
+    )
     assert post.raw == {"k": "???", "n": ["\ufffd"]}

@@ -4,11 +4,13 @@ through the guarded session, stored by `poll_once` with cursors, then extracted 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from hypewatch.bot.watchers import build_watcher, poll_once
+from hypewatch.clock import SimulatedClock
 from hypewatch.config import parse_settings
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.standins.http import Standin, StandinHandler, serve
@@ -97,3 +99,19 @@ def test_loopback_feeds_are_refused_unless_allowed(
     )
     assert report.error and report.stored == 0
     assert all(r.path != "/blog.atom" for r in standin.requests)
+
+
+def test_an_undated_entry_is_dated_by_the_poll_clock(
+    tmp_path: Path, feeds: tuple[Standin, dict[str, str]]
+) -> None:
+    """RSS lets an item go without a date: the post is dated by the store's clock (the one
+    clock the poll reads), not the wall clock."""
+    standin, state = feeds
+    state["/blog.rss"] = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Orca</title>'
+        "<item><guid>urn:orca:9</guid><title>Orca-9B is here</title></item></channel></rss>"
+    )
+    at = datetime(2031, 6, 1, 12, tzinfo=UTC)
+    with Store.open(tmp_path / "hw.db", clock=SimulatedClock(at)) as store:
+        assert poll_once(store, _watcher(f"{standin.url}/blog.rss")).stored == 1
+        assert store.get_post("web:urn:orca:9").created_at == at

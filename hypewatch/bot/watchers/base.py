@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from hypewatch.backoff import doubling_wait
-from hypewatch.models import JSON, Post, utcnow
+from hypewatch.models import JSON, Post
 from hypewatch.storage import Store
 from hypewatch.storage import health as health_db
 
@@ -271,11 +271,13 @@ def make_post(
     limit: int,
     author: str | None = "",
     url: str | None = "",
-    created_at: datetime | None = None,
+    created_at: datetime,
     engagement: Mapping[str, Any] | None = None,
     raw: Mapping[str, Any] | None = None,
 ) -> Post:
-    """A `Post` whose every field is cleaned and capped (`limit` characters of text)."""
+    """A `Post` whose every field is cleaned and capped (`limit` characters of text).
+    `created_at`: when the source says it was posted, else the poll's time (`ctx.clock()`):
+    the watcher decides, so no wall-clock read hides here."""
     full = clean_text(text, 10 * limit + 1)
     extra: JSON = {"truncated_from_chars": len(full)} if len(full) > limit else {}
     return Post(
@@ -284,7 +286,7 @@ def make_post(
         text=full[:limit],
         author=clean_text(author, 300),
         url=clean_text(url, 2000),
-        created_at=(created_at or utcnow()).astimezone(UTC),
+        created_at=created_at.astimezone(UTC),
         engagement={
             clean_text(k, 100): v
             for k, v in (engagement or {}).items()

@@ -42,7 +42,7 @@ from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_po
 from hypewatch.bot.watchers.hub_http import HubUnavailableError, configure_hub_http
 from hypewatch.config import Settings, optional_secret
 from hypewatch.jsonlimits import JsonLimitError
-from hypewatch.models import Post, Source, utcnow
+from hypewatch.models import Post, Source
 from hypewatch.net import NetConfig, NetError
 from hypewatch.storage import Store
 from hypewatch.storage.hub_snapshots import HubSnapshot, record_snapshots
@@ -123,7 +123,7 @@ class HuggingFaceWatcher:
         except SourceError:
             raise
         except Exception as error:
-            raise _classify(error) from None
+            raise _classify(error, ctx.clock()) from None
 
     # -- lists -------------------------------------------------------------------
 
@@ -180,7 +180,7 @@ class HuggingFaceWatcher:
             except RepositoryNotFoundError:
                 ctx.note(f"{listed.id} was listed but is gone (deleted or private)")
                 continue
-            posts.append(self._post(info))
+            posts.append(self._post(info, ctx.clock()))
         snaps = self._snapshots(ctx, infos, {p.native_id for p in posts})
         extra = _recorder(snaps) if snaps else None
         return Batch(posts, cursors, extra_writes=extra)
@@ -219,7 +219,8 @@ class HuggingFaceWatcher:
             )
         return out
 
-    def _post(self, info: ModelInfo) -> Post:
+    def _post(self, info: ModelInfo, now: datetime) -> Post:
+        """The repo's card as a post; `now` (the poll's time) dates a repo listed undated."""
         readme, card_error = self._readme(info)
         front: dict[str, Any] = {}
         body = readme
@@ -257,7 +258,7 @@ class HuggingFaceWatcher:
             limit=self.max_text_chars,
             author=info.author or info.id.split("/")[0],
             url=f"{self.api.endpoint}/{info.id}",
-            created_at=info.created_at or utcnow(),
+            created_at=info.created_at or now,
             engagement={
                 "downloads": info.downloads or 0,
                 "likes": info.likes or 0,
@@ -287,11 +288,12 @@ def _recorder(snaps: list[HubSnapshot]) -> Callable[[Store], None]:
     return record
 
 
-def _classify(error: Exception) -> SourceError:
+def _classify(error: Exception, now: datetime) -> SourceError:
+    """`error` as a SourceError; `now` (the poll's clock) dates a rate limit's end."""
     if isinstance(error, HubUnavailableError):
         if error.status == 429:
             wait = min(error.retry_after or 60.0, 3600.0)
-            retry_at = datetime.fromtimestamp(utcnow().timestamp() + wait, UTC)
+            retry_at = now + timedelta(seconds=wait)
             return SourceError(f"Hub rate limit: {error}", kind="rate_limited", retry_at=retry_at)
         kind = "timeout" if error.status is None else "server"
         return SourceError(str(error), kind="network" if error.unreachable else kind)

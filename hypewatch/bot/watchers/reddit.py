@@ -29,7 +29,7 @@ from hypewatch.bot.watchers.base import Batch, PollContext, SourceError, make_po
 from hypewatch.bot.watchers.session import WatcherSession
 from hypewatch.config import Settings, read_secret
 from hypewatch.jsonlimits import JsonLimitError
-from hypewatch.models import JSON, Post, Source, utcnow
+from hypewatch.models import JSON, Post, Source
 from hypewatch.net import NetConfig, NetError, retry_after_seconds
 
 BATCH_SIZE = 100
@@ -80,7 +80,7 @@ class RedditWatcher:
             except SourceError:
                 raise
             except Exception as error:
-                raise _classify(error, name) from None
+                raise _classify(error, name, ctx.clock()) from None
 
     def _subreddit(self, ctx: PollContext, name: str) -> Iterator[Batch]:
         key = name.lower()
@@ -155,11 +155,12 @@ class RedditWatcher:
         }
 
 
-def _classify(error: Exception, subreddit: str) -> SourceError:
+def _classify(error: Exception, subreddit: str, now: datetime) -> SourceError:
+    """`error` as a SourceError; `now` (the poll's clock) dates a rate limit's end."""
     where = f"reddit r/{subreddit}"
     if isinstance(error, prawcore.TooManyRequests):
         wait = retry_after_seconds(error.response.headers.get("retry-after"))
-        retry_at = None if wait is None else utcnow() + timedelta(seconds=min(wait, 3600.0))
+        retry_at = None if wait is None else now + timedelta(seconds=min(wait, 3600.0))
         return SourceError(f"{where}: rate limited", kind="rate_limited", retry_at=retry_at)
     if isinstance(error, prawcore.ServerError):
         return SourceError(f"{where}: server error {error}", kind="server")

@@ -109,7 +109,8 @@ class WebWatcher:
             if (stamp, ident) > seen:
                 fresh.append((stamp, ident, entry))
         fresh.sort(key=lambda item: (item[0], item[1]))
-        posts = [self._post(entry, ident, feed_title) for _, ident, entry in fresh]
+        now = ctx.clock()
+        posts = [self._post(entry, ident, feed_title, now) for _, ident, entry in fresh]
         if not fresh:
             return Batch()
         newest = fresh[-1]
@@ -117,14 +118,15 @@ class WebWatcher:
             posts=posts, cursors={key: json.dumps({"updated": newest[0], "id": newest[1]})}
         )
 
-    def _post(self, entry: Any, ident: str, feed_title: str) -> Post:
+    def _post(self, entry: Any, ident: str, feed_title: str, now: datetime) -> Post:
+        """The entry as a post; `now` (the poll's time) dates an entry the feed left undated."""
         return Post(
             source=self.source,
             native_id=ident[:500],
             text=_text(entry, self.max_text_chars),
             author=str(entry.get("author") or feed_title)[:200],
             url=str(entry.get("link") or "")[:2000],
-            created_at=_when(entry) or datetime.now(UTC),
+            created_at=_when(entry) or now,
             raw={"feed": feed_title[:200], "title": str(entry.get("title") or "")[:500]},
         )
 

@@ -95,7 +95,6 @@ class XWatcher:
         rate_limit_max_wait: float = 900.0,
         max_text_chars: int = 100_000,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         if client.return_type is not dict:
             raise TypeError("XWatcher needs a tweepy.Client(..., return_type=dict)")
@@ -110,7 +109,6 @@ class XWatcher:
         self.rate_limit_max_wait = rate_limit_max_wait
         self.max_text_chars = max_text_chars
         self.sleep = sleep
-        self.clock = clock
 
     def fetch(self, ctx: PollContext) -> Iterator[Batch]:
         for query in self.queries:
@@ -156,15 +154,15 @@ class XWatcher:
                 "tweet_fields": TWEET_FIELDS,
                 "user_fields": USER_FIELDS,
             }
-            page = self._call(method, arg, **params)
-            batch, token, newest = self._page(key, page, newest)
+            page = self._call(ctx, method, arg, **params)
+            batch, token, newest = self._page(ctx, key, page, newest)
             yield batch
             if not token:
                 return
         ctx.note(f"{key}: stopped after {self.max_pages} pages; the next pass continues")
 
     def _page(
-        self, key: str, page: Any, newest: str | None
+        self, ctx: PollContext, key: str, page: Any, newest: str | None
     ) -> tuple[Batch, str | None, str | None]:
         if not isinstance(page, Mapping):
             raise SourceError("X API sent a reply that is not a JSON object", kind="malformed")
@@ -178,14 +176,18 @@ class XWatcher:
         }
         newest = newest or (str(meta["newest_id"]) if meta.get("newest_id") else None)
         token = str(meta["next_token"]) if meta.get("next_token") else None
-        posts = [self._post(t, users) for t in data if isinstance(t, Mapping) and t.get("id")]
+        now = ctx.clock()
+        posts = [self._post(t, users, now) for t in data if isinstance(t, Mapping) and t.get("id")]
         if token:
             state = json.dumps({"next_token": token, "newest_id": newest})
             return Batch(posts, {key + RESUME: state}, (), reads=len(data)), token, newest
         cursors = {key: newest} if newest else {}
         return Batch(posts, cursors, (key + RESUME,), reads=len(data)), None, newest
 
-    def _post(self, tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> Post:
+    def _post(
+        self, tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]], now: datetime
+    ) -> Post:
+        """The tweet as a post; `now` (the poll's time) dates a tweet the API sent undated."""
         note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), Mapping) else {}
         assert isinstance(note, Mapping)
         text = str(note.get("text") or tweet.get("text") or "")
@@ -203,7 +205,7 @@ class XWatcher:
             limit=self.max_text_chars,
             author=username or author_id,
             url=f"https://x.com/{username or 'i'}/status/{tweet_id}",
-            created_at=_parse_time(tweet.get("created_at")),
+            created_at=_parse_time(tweet.get("created_at")) or now,
             engagement=metrics if isinstance(metrics, Mapping) else {},
             raw={"tweet": dict(tweet), "author": dict(user), "links": links},
         )
@@ -216,7 +218,7 @@ class XWatcher:
         missing = [n for n in self.accounts if not ids[n.lower()]]
         found: dict[str, str] = {}
         for start in range(0, len(missing), 100):
-            reply = self._call(self.client.get_users, usernames=missing[start : start + 100])
+            reply = self._call(ctx, self.client.get_users, usernames=missing[start : start + 100])
             for user in (reply.get("data") if isinstance(reply, Mapping) else None) or []:
                 if isinstance(user, Mapping) and user.get("id") and user.get("username"):
                     found[str(user["username"]).lower()] = str(user["id"])
@@ -231,14 +233,17 @@ class XWatcher:
 
     # -- one request, with the rate-limit policy -------------------------------
 
-    def _call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
+    def _call(self, ctx: PollContext, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
+        """One request; a 429 waits (`sleep`) for the reset once if it is near, by the
+        poll's clock (`ctx.clock`), else ends the pass with a `rate_limited` SourceError."""
         waited = False
         while True:
             try:
                 return method(*args, **params)
             except tweepy.TooManyRequests as error:
-                reset = float(error.reset_time or self.clock() + 60)
-                wait = reset - self.clock()
+                now = ctx.clock().timestamp()
+                reset = float(error.reset_time or now + 60)
+                wait = reset - now
                 retry_at = datetime.fromtimestamp(reset, UTC)
                 if waited or wait > self.rate_limit_max_wait:
                     raise SourceError(

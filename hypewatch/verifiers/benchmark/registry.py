@@ -15,9 +15,12 @@ a packaging mistake.
 
 Lookups go through the extractor's benchmark-id normaliser
 (`extractors.registry.benchmark_id`), so "GPQA Diamond", "gpqa_diamond" and
-"gpqa-diamond" find the same task. `availability()` says whether a task can
-run here and, if not, why (no family installed, the family's own reason, a
-gated dataset without a Hub token).
+"gpqa-diamond" find the same task; a name that still carries its evaluation
+setting ("MMLU (5-shot)", "BBH CoT", "humaneval-pass-1") is looked up again
+without it (`extractors.settings_norm.without_settings`), so aliases stay in one
+table (`extractors/registry.py`) and settings in one recogniser. `availability()`
+says whether a task can run here and, if not, why (no family installed, the
+family's own reason, a gated dataset without a Hub token).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from functools import cache
 from typing import Any
 
 from hypewatch.extractors.registry import BENCHMARKS, benchmark_id
+from hypewatch.extractors.settings_norm import without_settings
 from hypewatch.verifiers.benchmark.families import Environment, Family
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
@@ -45,6 +49,7 @@ CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.exact",
     "hypewatch.verifiers.benchmark.catalog.judged",
     "hypewatch.verifiers.benchmark.catalog.code",
+    "hypewatch.verifiers.benchmark.catalog.span_f1",
 )
 
 
@@ -125,8 +130,16 @@ class TaskRegistry:
         self._tasks[spec.id] = spec
 
     def get(self, benchmark: str) -> TaskSpec | None:
-        """The task for a benchmark name as claimed (any spelling the extractor knows)."""
-        return self._tasks.get(benchmark_id(benchmark)) if benchmark.strip() else None
+        """The task for a benchmark name as claimed (any spelling the extractor knows, with
+        or without an evaluation setting in the name)."""
+        if not benchmark.strip():
+            return None
+        found = self._tasks.get(benchmark_id(benchmark))
+        if found is None:
+            bare = without_settings(benchmark)
+            if bare != benchmark and bare.strip(" -_()[],:"):
+                found = self._tasks.get(benchmark_id(bare))
+        return found
 
     def family(self, name: str) -> Family | None:
         return self._families.get(name)

@@ -1,10 +1,13 @@
 """Multiple-choice tasks: MMLU, MMLU-Pro, MMLU-Redux, ARC, GPQA, HellaSwag, WinoGrande,
-TruthfulQA (MC1), OpenBookQA, CommonsenseQA, PIQA, SIQA, BoolQ, C-Eval, CMMLU.
+TruthfulQA (MC1), OpenBookQA, CommonsenseQA, PIQA, SIQA, BoolQ, C-Eval, CMMLU, SuperGPQA,
+RACE (middle, high), SciQ.
 
 Splits follow common practice where the test split has no public labels
 (HellaSwag, WinoGrande, CommonsenseQA, PIQA, SIQA, BoolQ: validation; C-Eval:
 val). GPQA and TruthfulQA list the right answer first, so options are shuffled
-in an order fixed by the item. MMLU-Redux leaves out the questions its
+in an order fixed by the item; so does SciQ (its right answer is a column of its own).
+SuperGPQA's only split is `train` (its test set, up to 10 options). RACE's passage
+goes before the question. MMLU-Redux leaves out the questions its
 annotators found erroneous (`error_type` other than "ok").
 """
 
@@ -117,6 +120,29 @@ def _cmmlu(row: Row, index: int) -> TaskItem:
     return mc_item(str(index), row["Question"], choices, letter_index(row["Answer"], _ABCD))
 
 
+def _supergpqa(row: Row, index: int) -> TaskItem:
+    options = [str(option) for option in row["options"]]
+    letters = [chr(ord("A") + i) for i in range(len(options))]
+    answer = letter_index(row["answer_letter"], letters)
+    return mc_item(row_id(row, "uuid", index), row["question"], options, answer)
+
+
+def _race(row: Row, index: int) -> TaskItem:
+    options = [str(option) for option in row["options"]]
+    answer = letter_index(row["answer"], _ABCD[: len(options)])
+    question = f"{str(row['article']).strip()}\n\nQuestion: {row['question']}"
+    return mc_item(row_id(row, "example_id", index), question, options, answer)
+
+
+def _sciq(row: Row, index: int) -> TaskItem:
+    wrong = [str(row[f"distractor{i}"]).strip() for i in (1, 2, 3)]
+    key = f"{index}:{row['question']}"
+    choices, answer = shuffled(str(row["correct_answer"]).strip(), wrong, key)
+    support = str(row.get("support") or "").strip()
+    question = f"{support}\n\nQuestion: {row['question']}" if support else str(row["question"])
+    return mc_item(str(index), question, choices, answer)
+
+
 def _converted(repo: str, config: str, split: str, **kwargs: object) -> DatasetRef:
     files = f"{config}/{split}/*.parquet"
     return DatasetRef(repo, config, split, files, branch=CONVERTED, **kwargs)  # type: ignore[arg-type]
@@ -161,6 +187,13 @@ SPECS: list[TaskSpec] = [
     TaskSpec("cmmlu", MC, DatasetRef("haonan-li/cmmlu", "(all subjects)", "test",
              "*/test/*.parquet", branch=CONVERTED, fewshot_files="*/dev/*.parquet"), _cmmlu,
              setting="5-shot"),
+    TaskSpec("supergpqa", MC, _converted("m-a-p/SuperGPQA", "default", "train"), _supergpqa,
+             setting="0-shot CoT", notes="26,529 questions, up to 10 options"),
+    TaskSpec("race-middle", MC, _converted("ehovy/race", "middle", "test"), _race,
+             setting="0-shot"),
+    TaskSpec("race-high", MC, _converted("ehovy/race", "high", "test"), _race, setting="0-shot"),
+    TaskSpec("sciq", MC, _converted("allenai/sciq", "default", "test"), _sciq, setting="0-shot",
+             notes="the support passage before the question; options shuffled per item"),
 ]  # fmt: skip
 
 

@@ -1,8 +1,14 @@
 """Math tasks: LaTeX answers checked by math-verify (MATH, MATH-500, Minerva MATH, MATH
-Level 5, AIME 2024/2025) and numeric answers (GSM8K, MGSM).
+Level 5, AIME 2024/2025 and 2025 I, AMC 2023, OlympiadBench, CMATH) and numeric answers
+(GSM8K, MGSM).
 
 MATH rows carry a worked `solution` whose last `\\boxed{...}` is the reference
-answer; MATH-500 and AIME carry an `answer` column.
+answer; MATH-500, AIME and AMC carry an `answer` column (AMC 2023's is a number),
+CMATH a `golden` one. OlympiadBench is its text-only English competition-maths
+subset (`OE_TO_maths_en_COMP`, the set launch posts report); its `final_answer` is a
+list of `$...$` answers, read as one set when there are several, and the unit, when
+the row has one, is named in the question ("give the answer in ..."), since the
+reference answer leaves it out.
 """
 
 from __future__ import annotations
@@ -58,6 +64,33 @@ def _aime_2025(row: Row, index: int) -> TaskItem:
     return _math_item(str(index), row["question"], row["answer"])
 
 
+def _number(value: object) -> str:
+    """A numeric answer as text: `27.0` -> `27`."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _amc(row: Row, index: int) -> TaskItem:
+    return _math_item(row_id(row, "id", index), row["question"], _number(row["answer"]))
+
+
+def _cmath(row: Row, index: int) -> TaskItem:
+    return _math_item(row_id(row, "id", index), row["question"], _number(row["golden"]))
+
+
+def _olympiadbench(row: Row, index: int) -> TaskItem:
+    answers = [str(answer).strip().strip("$").strip() for answer in row["final_answer"] or []]
+    question = str(row["question"])
+    unit = str(row.get("unit") or "").strip()
+    if unit:
+        question += f"\n\n(Give the answer in {unit}; leave the unit out of the box.)"
+    if len(answers) > 1 or row.get("is_multiple_answer"):
+        question += "\n\n(The problem has several answers: box them all, separated by commas.)"
+    solution = "\n".join(str(step) for step in row.get("solution") or [])
+    return _math_item(row_id(row, "id", index), question, ", ".join(answers), solution)
+
+
 def _gsm8k(row: Row, index: int) -> TaskItem:
     explanation, _, final = str(row["answer"]).rpartition("####")
     data = {
@@ -91,6 +124,19 @@ SPECS: list[TaskSpec] = [
              "data/train-*.parquet"), _aime_2024, setting="0-shot CoT"),
     TaskSpec("aime-2025", MATH, DatasetRef("opencompass/AIME2025", "AIME2025-I+II", "test",
              "*/test/*.parquet", branch=CONVERTED), _aime_2025, setting="0-shot CoT"),
+    TaskSpec("aime-2025-i", MATH, DatasetRef("opencompass/AIME2025", "AIME2025-I", "test",
+             "AIME2025-I/test/*.parquet", branch=CONVERTED), _aime_2025, setting="0-shot CoT",
+             notes="part I only (15 problems)"),
+    TaskSpec("amc-2023", MATH, DatasetRef("math-ai/amc23", "default", "test",
+             "default/test/*.parquet", branch=CONVERTED), _amc, setting="0-shot CoT",
+             notes="the 40 AMC 12 2023 problems of Qwen2.5-Math's evaluation"),
+    TaskSpec("olympiadbench", MATH, DatasetRef("Hothan/OlympiadBench", "OE_TO_maths_en_COMP",
+             "train", "OE_TO_maths_en_COMP/train/*.parquet", branch=CONVERTED),
+             _olympiadbench, setting="0-shot CoT",
+             notes="text-only English competition maths (OE_TO_maths_en_COMP)"),
+    TaskSpec("cmath", MATH, DatasetRef("weitianwen/cmath", "default", "test",
+             "default/test/*.parquet", branch=CONVERTED), _cmath, setting="0-shot CoT",
+             notes="Chinese primary-school maths word problems"),
     TaskSpec("gsm8k", Numeric.name, DatasetRef("openai/gsm8k", "main", "test",
              "main/test-*.parquet", fewshot_files="main/train-*.parquet"), _gsm8k,
              setting="8-shot CoT"),

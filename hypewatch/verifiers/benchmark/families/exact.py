@@ -6,11 +6,17 @@ answer is" (else "Answer:", else the last non-empty line); answer and target
 are normalised the same way: markdown and surrounding quotes removed, case and
 whitespace folded, a trailing full stop dropped, and an option written as a
 bare letter ("B") equal to the target "(B)".
+
+Open-domain QA items (TriviaQA, Natural Questions) list every accepted answer in
+`extra["aliases"]`; the final answer is right when it equals one of them after the
+SQuAD/TriviaQA answer normalisation (case, punctuation, the articles a/an/the and
+whitespace removed), as their official scripts compare.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from typing import ClassVar
 
 from hypewatch.verifiers.benchmark.families import Score, SimpleFamily
@@ -23,6 +29,8 @@ _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*(.+?)\s*$", re.IGNORECASE | re.MULT
 _ANSWER_COLON = re.compile(r"^\W*answer\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _MARKUP = re.compile(r"[*_`$]+|\\boxed\{|\\text\{")
 _OPTION = re.compile(r"^\(?([a-z])\)?$")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "‘’´`“”")
 
 
 def normalise(text: str) -> str:
@@ -31,6 +39,19 @@ def normalise(text: str) -> str:
     text = text.rstrip(".").strip().strip("\"'“”‘’").strip()
     option = _OPTION.match(text)
     return f"({option.group(1)})" if option else text
+
+
+def squad_normalise(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = _MARKUP.sub("", text).lower().translate(_PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def matches(answer: str, item: TaskItem) -> bool:
+    aliases = item.extra.get("aliases")
+    if aliases:
+        return squad_normalise(answer) in {squad_normalise(str(alias)) for alias in aliases}
+    return normalise(answer) == normalise(str(item.answer))
 
 
 def final_answer(reply: str) -> tuple[str | None, str]:
@@ -65,5 +86,4 @@ class ExactMatch(SimpleFamily):
         answer, rule = final_answer(reply)
         if answer is None:
             return Score(0.0, None, rule)
-        correct = normalise(answer) == normalise(str(item.answer))
-        return Score(1.0 if correct else 0.0, answer[:200], rule)
+        return Score(1.0 if matches(answer, item) else 0.0, answer[:200], rule)
