@@ -11,16 +11,17 @@ line or sentence; whichever direction pairs more benchmarks in a segment wins.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import spacy
-from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, filter_spans
-
+from hypewatch.extractors import nlp as spacy_import
 from hypewatch.extractors import registry, settings_norm
+
+if TYPE_CHECKING:  # spaCy is imported when a finder first needs it (hypewatch/extractors/nlp.py)
+    from spacy.language import Language
+    from spacy.matcher import Matcher, PhraseMatcher
+    from spacy.tokens import Doc, Span
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ _LEVEL_WORDS = frozenset({"prompt", "inst"})
 
 def _variants(nlp: Language, alias: str) -> list[Doc]:
     """The tokenisations an alias can take in running text (GSM8K vs GSM8 + K)."""
+    from spacy.tokens import Doc
+
     docs = [nlp.make_doc(alias)]
     words = [w for w in re.split(r"(\s+|-)", alias) if w and not w.isspace()]
     if words and [t.text for t in docs[0]] != words:
@@ -140,7 +143,10 @@ def _variants(nlp: Language, alias: str) -> list[Doc]:
 
 def build_nlp() -> Language:
     """A blank English pipeline whose tokenizer also splits `MMLU:89.9` and `IFEval(strict`."""
-    nlp = spacy.blank("en")
+    spacy = spacy_import.spacy()
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+    nlp: Language = spacy.blank("en")
     infixes = [*(nlp.Defaults.infixes or ()), r"[:=|()\[\];~≈→、，；]", r"(?<=\d)/(?=\d)"]
     prefixes = [*(nlp.Defaults.prefixes or ()), r"\|", r"~", r"≈", r"\*+"]
     suffixes = [*(nlp.Defaults.suffixes or ()), r"\|", r"\*+", r":", r"(?<=[A-Z0-9])\."]
@@ -152,10 +158,35 @@ def build_nlp() -> Language:
 
 
 class ScoreFinder:
-    """Finds (benchmark, value, setting) triples in prose. Build once; thread-compatible reads."""
+    """Finds (benchmark, value, setting) triples in prose. Build once; thread-compatible reads.
+
+    The spaCy pipeline and matchers are built when first used (a post with no digit needs
+    none, and a command that never extracts never imports spaCy)."""
+
+    nlp: Language
+    lower: PhraseMatcher
+    exact: PhraseMatcher
+    matcher: Matcher
+    _BUILT = frozenset({"nlp", "lower", "exact", "matcher"})
 
     def __init__(self, nlp: Language | None = None) -> None:
-        self.nlp = nlp or build_nlp()
+        self._given = nlp
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        # called only while an attribute is missing: the first use of the pipeline builds it
+        if name not in ScoreFinder._BUILT:
+            raise AttributeError(name)
+        with self._lock:
+            if "matcher" not in self.__dict__:
+                self._build()
+        return self.__dict__[name]
+
+    def _build(self) -> None:
+        spacy_import.spacy()  # first: spaCy imported without torch
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = self._given or build_nlp()
         self.lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         for bench_id, alias, case_sensitive in registry.prose_aliases():
@@ -205,6 +236,9 @@ class ScoreFinder:
     def _spans(
         self, doc: Doc, text: str
     ) -> tuple[list[tuple[int, int, str]], dict[int, str], _Toks | None]:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
         spans: list[Span] = []
         for match_id, start, end in [*self.lower(doc), *self.exact(doc)]:
             spans.append(Span(doc, start, end, label=match_id))
