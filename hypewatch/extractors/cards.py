@@ -242,6 +242,11 @@ _EVALPLUS_BASE = re.compile(r"\(base\)|\bbase(?:\s+version)?\b", re.I)
 
 
 _DATE_RANGE = re.compile(r"\b\d{4}\s*[-–]\s*\d{4}\b")
+# `XQuAD (th)`, `TAU-bench *(airline)*`: a language code or a domain in parentheses is part of
+# the benchmark's name (a subset reported on its own), not a setting like `(EM)` or `(5-shot)`
+_QUALIFIER = re.compile(
+    r"[*_]*\(\s*[*_]*((?!em\b)[a-z]{2}|airline|retail|telecom)[*_]*\s*\)[*_]*\s*$"
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -252,6 +257,11 @@ def _label(cell: str) -> tuple[str, str]:
         # EvalPlus reports the original tests ("base") and its extra ones ("plus"):
         # `MBPP EvalPlus (base)`, `MBPP ++ base version` are MBPP
         cell = " ".join(_EVALPLUS.sub(" ", _EVALPLUS_BASE.sub(" ", cell)).split())
+    qualifier = _QUALIFIER.search(cell) if "(" in cell else None
+    if qualifier:
+        head = cell[: qualifier.start()].strip(" *_")
+        if registry.lookup(head) is not None:
+            return f"{head} {qualifier.group(1)}", setting
     bare = re.sub(r"\([^)]*\)", " ", cell)
     # `LiveCodeBench 2408-2502`: the date range of a rolling benchmark's problems
     bare = _DATE_RANGE.sub(" ", bare) if "-" in bare or "–" in bare else bare
@@ -277,7 +287,7 @@ def _label_of(parts: list[str]) -> tuple[str, str]:
 
 def _is_bench_label(cell: str) -> bool:
     name, _ = _label(cell)
-    return registry.lookup(name) is not None
+    return registry.known(name) is not None
 
 
 # An unknown label with one of these words is an aggregate ("Average Score in English").
@@ -380,6 +390,17 @@ def _model_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Sc
     for j in range(1, view.width):
         if _is_meta(view.label(j)):
             continue
+        pair = _PLUS_PAIR.match(view.label(j))
+        if pair and registry.lookup(pair.group(1) + "+") is not None:
+            # `HumanEval (+)` over `76.8 (70.7)`: EvalPlus's base tests, then its plus tests
+            for k, bench in enumerate(
+                (registry.benchmark_id(pair.group(1)), registry.benchmark_id(pair.group(1) + "+"))
+            ):
+                every += [(bench, v) for r in view.rows if (v := _nth_number(r[j], k)) is not None]
+                pair_value = _nth_number(row[j], k)
+                if pair_value is not None:
+                    raw.append((bench, pair_value, ""))
+            continue
         name, setting = _label_of(view.header[j])
         if not _names_benchmark(name):
             continue
@@ -389,6 +410,19 @@ def _model_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Sc
         if found is not None:
             raw.append((bench, found[0], setting))
     return _finish(raw, every), choice
+
+
+_PLUS_PAIR = re.compile(r"^\s*(.+?)\s*\(\s*\+\s*\)\s*$")
+_BASE_PLUS_CELL = re.compile(
+    r"[*_\s]*(\d{1,3}(?:\.\d+)?)[*_\s]*\(\s*[*_]*(\d{1,3}(?:\.\d+)?)[*_]*\s*\)\s*"
+)
+
+
+def _nth_number(cell: str, k: int) -> float | None:
+    """The k-th number of a `76.8 (70.7)` cell (the one outside the parentheses, then the one
+    inside); None unless the cell is exactly that pair."""
+    pair = _BASE_PLUS_CELL.fullmatch(cell)
+    return float(pair.group(k + 1)) if pair else None
 
 
 _MODEL_HEADERS = frozenset(["model", "models"])

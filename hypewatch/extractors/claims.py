@@ -57,6 +57,8 @@ _BASE_CUE = (
     r"(?<!models )(?<!LLMs )(?<!ones )(?<!those )"
     r"(?i:(?:fine-?tuned?|fine tuned|finetuned|pre-?trained|trained)\s+from"
     r"|(?:built|based)\s+(?:on\s+top\s+of|upon|on|off(?:\s+of)?)"
+    # `Built from Qwen 1.5` (`built from scratch` names nothing: not a plausible name)
+    r"|built\s+from"
     r"|fine-?tuned\s+on\s+top\s+of"
     r"|(?:a|the)\s+(?:full[- ]parameter\s+)?(?:fine-?tuned?|finetuned?)\s+(?:version\s+)?of"
     r"|fine-?tuned\s+version\s+of"
@@ -69,10 +71,18 @@ _BASE_CUE = (
 )
 # `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
 _BASE_PRETRAINED_ON = re.compile(
-    r"(?i:(?:continued\s+|continually\s+)?pre-?trained\s+on"
+    r"(?i:(?:continued[\s-]+|continually[\s-]+)?pre-?trained\s+on(?:\s+top\s+of)?"
+    # `trained over the Mixtral 8x7B MoE LLM` (`trained over 1,000,000 entries` names data)
+    r"|(?:fine-?tuned|trained)\s+over"
     r"|(?:continued|continually|further)\s+trained\s+on(?:\s+top\s+of)?"
     # `fine-tuned on Qwen2.5-32B-Instruct` (a model's name: data names have no size)
     r"|fine-?tuned\s+on)\s+(?i:the\s+)?(" + NAME + r")"
+)
+# `we're above the gpt-4.1-nano base`, `compared to the base Mixtral model`: the model it was
+# trained from, named with the word base (a name with a size or version only, see base_model)
+_BASE_NAMED_BASE = gates.compile(
+    r"\b(?i:the)\s+(?:(" + NAME + r")\s+base\b(?!\s*(?:and|&|/|,|model\s+of))"
+    r"|base\s+(" + NAME + r")\s+model\b)"
 )
 # `on a Llama-3.1-70B-Instruct model as the initial policy`, `with X as the base model`
 _BASE_AS = re.compile(
@@ -383,6 +393,25 @@ def _title_word(name: str) -> bool:
     return acronym and len(words) <= 3 and all(w[:1].isupper() for w in words)
 
 
+# `Sailor: Open Language Models for South-East Asia`: a title whose description says it
+# names models makes its one plain word a name
+_MODEL_DESCRIPTION = re.compile(r"\b(?:language\s+models?|LLMs?|foundation\s+models?)\b", re.I)
+_ONE_WORD = re.compile(r"[A-Z][a-z]{2,}[0-9]*")
+
+
+def _described_name(parts: list[str]) -> str:
+    head = parts[0].strip()
+    if (
+        len(parts) == 2
+        and _ONE_WORD.fullmatch(head)
+        and head.lower() not in _NOT_A_NAME
+        and registry.lookup(head) is None
+        and _MODEL_DESCRIPTION.search(parts[1])
+    ):
+        return head
+    return ""
+
+
 # Title words that are a page's part, not a model (`# README`, `# FAQ`).
 _NOT_A_NAME = frozenset(
     ["readme", "faq", "news", "api", "license", "introduction", "overview", "changelog", "todo"]
@@ -462,7 +491,7 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
         ):
             return "", False
         head = parts[0]
-        name = _name_in(head, exclude, title_like=True)
+        name = _name_in(head, exclude, title_like=True) or _described_name(parts)
         return name, bool(name) and name == head.strip()
     return "", False
 
@@ -669,6 +698,11 @@ def _predecessor(name: str, model: str) -> bool:
     return bool(va and vb and va != vb and len(ta) == 2)
 
 
+def _group(match: re.Match[str]) -> str:
+    """The first group that matched (a pattern with alternative name groups)."""
+    return next((g for g in match.groups() if g), "")
+
+
 def base_model(text: str, model: str = "") -> str:
     """The model this one was trained from: `fine-tuned from X`, `built upon X`,
     `a fine-tuned version of X`, `Finetuned from model: X` (the card template's field)."""
@@ -682,12 +716,14 @@ def base_model(text: str, model: str = "") -> str:
         matches += _BASE_APPOSITIVE.finditer(head)
     if " as " in low and any(w in low for w in _AS_WORDS):
         matches += _BASE_AS.finditer(head)
-    if "trained on" in low or "tuned on" in low:
+    if "trained on" in low or "tuned on" in low or "trained over" in low or "tuned over" in low:
         matches += [m for m in _BASE_PRETRAINED_ON.finditer(head) if _model_like(m.group(1))]
+    if "base" in low:
+        matches += [m for m in _BASE_NAMED_BASE.finditer(head) if _model_like(_group(m))]
     for match in sorted(matches, key=lambda m: m.start()):
         if _ARCHITECTURE_AFTER.match(head, match.end()):
             continue
-        raw = match.group(1).strip(" .,:;\"”'’")
+        raw = _group(match).strip(" .,:;\"”'’")
         name = raw if "/" in raw else clip(_trim(_FOUNDATION.sub("", raw)))
         # a model is not its own base; `X-Base-2501` is the base of `X-Instruct-2501` though
         # their keys (noise words dropped) are the same

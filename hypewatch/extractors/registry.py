@@ -245,6 +245,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     _b("tau-bench", "TAU-bench", ("τ-Bench", "Tau Bench", "TauBench")),
     _b("tau2-bench", "τ²-Bench", ("Tau2-Bench", "Tau2 Bench", "tau^2-bench")),
     _b("hle", "Humanity's Last Exam", ("HLE",), case_sensitive=("HLE",)),
+    # multilingual reading and reasoning sets, reported per language (`XQuAD (th)`)
+    _b("xquad", "XQuAD"),
+    _b("tydiqa", "TyDi QA", ("TydiQA", "TyDiQA", "TyDi-QA")),
+    _b("xcopa", "XCOPA"),
+    _b("belebele", "Belebele"),
+    _b("m3exam", "M3Exam"),
 )
 
 _WORD = re.compile(r"[a-z0-9+]+")
@@ -291,6 +297,16 @@ def slug(name: str) -> str:
 
 # `LCBv2 All`, `AIME25 I`: a known name (here an alias) with a version or split after it
 _QUALIFIED = re.compile(r"^([A-Za-z][A-Za-z0-9'.-]*?)(?:\s+|(?<=[A-Za-z])(?=v\d))(\S.*)$")
+
+
+def known(name: str) -> Benchmark | None:
+    """The registry's benchmark for a name, or for the known name a qualifier follows
+    (`XQuAD th`, `TAU-bench airline`)."""
+    found = lookup(name)
+    if found is None:
+        qualified = _QUALIFIED.match(name.strip())
+        found = lookup(qualified.group(1)) if qualified else None
+    return found
 
 
 def benchmark_id(name: str) -> str:

@@ -15,6 +15,7 @@ from hypewatch.extractors.registry import benchmark_id
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.hub_datasets import HubDatasetsHandler, parquet_bytes
 from hypewatch.verifiers.benchmark.families.exact import ExactMatch
+from hypewatch.verifiers.benchmark.families.span_f1 import SpanF1, span_scores
 from hypewatch.verifiers.benchmark.hub_datasets import load_hub_task
 from hypewatch.verifiers.benchmark.registry import default_registry
 from hypewatch.verifiers.benchmark.tasks import TaskItem
@@ -77,6 +78,16 @@ TRIVIAQA = [
                 "normalized_value": "beatles", "type": "WikipediaEntity",
                 "value": "The Beatles"}},
 ]  # fmt: skip
+DROP = [
+    {"section_id": "nfl_1", "query_id": f"q{i}",
+     "passage": "Stand-in game: the Bears kicked a 32-yard field goal, then Smith and Jones "
+     "each ran for a touchdown.", "question": question,
+     "answers_spans": {"spans": spans, "types": types}}
+    for i, (question, spans, types) in enumerate([
+        ("How long was the field goal?", ["32"], ["number"]),
+        ("Who ran for touchdowns?", ["Smith", "Jones"], ["span", "span"]),
+    ])
+]  # fmt: skip
 NQ_OPEN = [{"question": "stand-in who wrote the stand-in novel", "answer": ["Jane Roe", "J. Roe"]}]
 
 
@@ -106,6 +117,10 @@ def hub() -> Iterator[Standin]:
         "google-research-datasets/nq_open": _converted(
             {"nq_open/validation/0000.parquet": NQ_OPEN}
         ),
+        "ucinlp/drop": {  # parquet files of its own on main
+            "sha": SHA,
+            "files": {"data/validation-00000-of-00001.parquet": parquet_bytes(DROP)},
+        },
     }
     with serve(HubDatasetsHandler, repos=repos) as server:
         yield server
@@ -162,6 +177,14 @@ def _nq(items: list[TaskItem]) -> None:
     assert items[0].extra["aliases"] == ["Jane Roe", "J. Roe"]
 
 
+def _drop(items: list[TaskItem]) -> None:
+    goal, both = items
+    assert (goal.id, goal.answer, goal.family) == ("q0", "32", "span_f1")
+    assert goal.question.startswith("Passage: Stand-in game")
+    assert goal.question.endswith("Question: How long was the field goal?")
+    assert both.extra["answers"] == [["Smith", "Jones"]]
+
+
 CASES: list[tuple[str, str, Callable[[list[TaskItem]], None]]] = [
     ("SuperGPQA", "supergpqa", _supergpqa),
     ("RACE-middle", "race-middle", _race),
@@ -172,6 +195,7 @@ CASES: list[tuple[str, str, Callable[[list[TaskItem]], None]]] = [
     ("CMATH", "cmath", _cmath),
     ("TriviaQA", "triviaqa", _triviaqa),
     ("Natural Questions", "naturalquestions", _nq),
+    ("DROP", "drop", _drop),
 ]
 
 
@@ -216,3 +240,31 @@ def test_a_name_with_its_setting_finds_the_task(name: str, task_id: str) -> None
 @pytest.mark.parametrize("name", ["BBH MC", "mt-bench-101", "CoT", "5-shot", "math-odyssey"])
 def test_a_different_benchmark_is_not_taken_for_its_prefix(name: str) -> None:
     assert default_registry().get(name) is None
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold", "expected"),
+    [(["2"], ["2.0"], (1.0, 1.0)),  # numbers compare as numbers
+     (["the Steelers"], ["Steelers"], (1.0, 1.0)),  # articles and case do not count
+     (["Tom Brady"], ["Brady"], (0.0, 0.67)),  # partial credit
+     (["Jones", "Smith"], ["Smith", "Jones"], (1.0, 1.0)),  # spans pair up in any order
+     (["Smith"], ["Smith", "Jones"], (0.0, 0.5)),  # a missing span scores 0
+     (["32 yards"], ["33 yards"], (0.0, 0.0)),  # a wrong number is wrong, words aside
+     (["4 yards"], ["4"], (0.0, 0.67))],
+)  # fmt: skip
+def test_drop_f1_follows_the_official_definition(
+    predicted: list[str], gold: list[str], expected: tuple[float, float]
+) -> None:
+    assert span_scores(predicted, gold) == expected
+
+
+async def test_drop_replies_score_their_f1_and_the_family_is_bounded() -> None:
+    family = SpanF1()
+    item = TaskItem("q1", "Passage: ...", "Smith | Jones", family="span_f1",
+                    extra={"answers": [["Smith", "Jones"]]})  # fmt: skip
+    both = await family.score("Both scored.\nSo the answer is **Jones | Smith**.", item)
+    one = await family.score("So the answer is Smith.", item)
+    none = await family.score("", item)
+    assert (both.value, both.values["em"], both.parsed) == (1.0, 1.0, "Jones | Smith")
+    assert (one.value, one.values["em"]) == (0.5, 0.0)
+    assert none.parsed is None and family.bounded

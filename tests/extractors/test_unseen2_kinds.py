@@ -5,10 +5,7 @@ Each text is short and synthetic, written in the shape of the real ones; none is
 from __future__ import annotations
 
 from hypewatch.extractors.extractor import Extractor
-
-
-def _scores(found: object) -> dict[str, float]:
-    return {s.benchmark: s.value for s in found.scores}  # type: ignore[attr-defined]
+from tests.extractors.helpers import scores_of
 
 
 def test_an_unversioned_predecessor_row_is_not_the_launched_release(
@@ -21,7 +18,7 @@ def test_an_unversioned_predecessor_row_is_not_the_launched_release(
         "| **Wren2-7B-Base** | 54.00 | 54.16 |\n"
     )
     found = extractor.extract(text, "huggingface", "u1")
-    assert _scores(found) == {"c-eval": 54.0, "mmlu": 54.16}
+    assert scores_of(found) == {"c-eval": 54.0, "mmlu": 54.16}
 
 
 def test_a_dataset_column_names_benchmarks_the_registry_lacks(extractor: Extractor) -> None:
@@ -32,7 +29,7 @@ def test_a_dataset_column_names_benchmarks_the_registry_lacks(extractor: Extract
         "| summarization | VCSUM | 11.3 | 16.0 |\n"
     )
     found = extractor.extract(text, "huggingface", "u2")
-    assert _scores(found) == {"hotpotqa": 58.3, "dureader": 28.9, "vcsum": 11.3}
+    assert scores_of(found) == {"hotpotqa": 58.3, "dureader": 28.9, "vcsum": 11.3}
     assert found.base_model == "Finch-13B-2"
 
 
@@ -59,7 +56,7 @@ def test_prose_scores_arena_elo_ranks_and_gaps(extractor: Extractor) -> None:
         "style controlled rank of 26 on Chatbot Arena leaderboard."
     )
     found = extractor.extract(text, "web", "u4")
-    assert _scores(found) == {"humaneval": 72.6, "chatbot-arena": 1267.0}
+    assert scores_of(found) == {"humaneval": 72.6, "chatbot-arena": 1267.0}
     gap = (
         "They compare their model against Sparrow 235B base, not the thinking version, which "
         "scores about 4 percent points higher in MMLU-Pro than the base version."

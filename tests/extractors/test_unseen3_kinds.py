@@ -7,10 +7,7 @@ from __future__ import annotations
 from hypewatch.extractors import claims, launched, names
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.extractors.launched import Candidate
-
-
-def _scores(found: object) -> dict[str, float]:
-    return {s.benchmark: s.value for s in found.scores}  # type: ignore[attr-defined]
+from tests.extractors.helpers import scores_of
 
 
 def test_a_model_header_over_benchmarks_the_registry_lacks_means_model_rows(
@@ -23,7 +20,7 @@ def test_a_model_header_over_benchmarks_the_registry_lacks_means_model_rows(
         "| **Heron-34B+SFT** | 65.6 | 73.3 | 16.7 |\n"
     )
     found = extractor.extract(text, "huggingface", "k1")
-    assert _scores(found) == {"puzzle-3": 43.3, "kinshipqa": 16.7}
+    assert scores_of(found) == {"puzzle-3": 43.3, "kinshipqa": 16.7}
 
 
 def test_a_model_header_over_a_models_make_up_is_no_score_table(extractor: Extractor) -> None:
@@ -32,7 +29,7 @@ def test_a_model_header_over_a_models_make_up_is_no_score_table(extractor: Extra
         "| Model | Seq Len | Layers |\n|---|---|---|\n"
         "| Heron-34B | 4 | 60 |\n| Heron-7B | 8 | 32 |\n"
     )
-    assert _scores(extractor.extract(text, "huggingface", "k2")) == {}
+    assert scores_of(extractor.extract(text, "huggingface", "k2")) == {}
 
 
 def test_a_repo_id_label_names_its_model_not_its_owner() -> None:
@@ -54,7 +51,7 @@ def test_a_later_tables_long_context_sibling_is_another_release(extractor: Extra
         "| Other-6B-32K | 41.5 | 24.8 | 47.7 |\n| Plover3-6B-32K | 50.2 | 26.6 | 65 |\n"
     )
     found = extractor.extract(text, "huggingface", "k3")
-    assert _scores(found) == {"gsm8k": 72.3, "mmlu": 61.4}
+    assert scores_of(found) == {"gsm8k": 72.3, "mmlu": 61.4}
 
 
 def test_an_html_title_and_a_repo_id_title_name_the_model() -> None:
@@ -89,7 +86,7 @@ def test_a_parenthesised_alias_names_the_same_model(extractor: Extractor) -> Non
     )
     found = extractor.extract(text, "huggingface", "k4")
     assert found.model == "Tern-Large"
-    assert _scores(found) == {"mmlu": 88.4, "gsm8k": 92.8}
+    assert scores_of(found) == {"mmlu": 88.4, "gsm8k": 92.8}
 
 
 def test_a_project_title_gives_way_to_the_tables_launched_model(extractor: Extractor) -> None:
@@ -100,7 +97,7 @@ def test_a_project_title_gives_way_to_the_tables_launched_model(extractor: Extra
     )
     found = extractor.extract(text, "huggingface", "k5")
     assert found.model == "Swift-T1-32B-Preview"
-    assert _scores(found) == {"math-500": 86.4, "gpqa-diamond": 56.8}
+    assert scores_of(found) == {"math-500": 86.4, "gpqa-diamond": 56.8}
 
 
 def test_a_value_beside_its_gain_in_prose(extractor: Extractor) -> None:
@@ -108,7 +105,7 @@ def test_a_value_beside_its_gain_in_prose(extractor: Extractor) -> None:
         "Kestrel-4.7 brings clear gains over Kestrel-4.6, including (73.8%, +5.8%) on SWE-bench "
         "and 41% (+16.5%) on Terminal Bench 2.0."
     )
-    assert _scores(extractor.extract(text, "web", "k6")) == {
+    assert scores_of(extractor.extract(text, "web", "k6")) == {
         "swe-bench": 73.8,
         "terminal-bench-2.0": 41.0,
     }
@@ -144,7 +141,7 @@ def test_a_footnote_mark_and_a_line_break_in_a_header(extractor: Extractor) -> N
         "<tr><td>Kite 3.5 32B</td><td>8.05</td><td>70.6</td></tr>"
         "<tr><td>Other 32B</td><td>7.75</td><td>60.1</td></tr></table>\n"
     )
-    assert _scores(extractor.extract(text, "huggingface", "k8")) == {
+    assert scores_of(extractor.extract(text, "huggingface", "k8")) == {
         "komt-bench": 8.05,
         "lambada": 70.6,
     }
@@ -161,7 +158,7 @@ def test_cells_stacking_several_rows_with_line_breaks(extractor: Extractor) -> N
         "| **Agent** | BFCL v3<br> τ-Bench | 67.8<br>60.4 | 78.3<br>54.7 |\n"
     )
     found = extractor.extract(text, "huggingface", "s1")
-    assert _scores(found) == {"aime-2024": 87.3, "math": 94.3, "bfcl-v3": 78.3, "tau-bench": 54.7}
+    assert scores_of(found) == {"aime-2024": 87.3, "math": 94.3, "bfcl-v3": 78.3, "tau-bench": 54.7}
 
 
 def test_a_later_table_of_another_size_is_another_model(extractor: Extractor) -> None:
@@ -173,7 +170,7 @@ def test_a_later_table_of_another_size_is_another_model(extractor: Extractor) ->
         "| Finch-7B | 31.3 | 83.0 |\n| Other-7B | 22.7 | 79.6 |\n"
     )
     found = extractor.extract(text, "huggingface", "s2")
-    assert _scores(found) == {"aime-2024": 66.0, "math-500": 90.6}
+    assert scores_of(found) == {"aime-2024": 66.0, "math-500": 90.6}
 
 
 def test_a_prose_number_repeating_a_tables_versioned_benchmark(extractor: Extractor) -> None:
@@ -182,7 +179,7 @@ def test_a_prose_number_repeating_a_tables_versioned_benchmark(extractor: Extrac
         "| Model | AIME 2024 | MATH 500 |\n|---|---|---|\n| Other-7B | 13.3 | 79.8 |\n"
         "| **Wren-1.5B** | **43.1** | **87.8** |\n"
     )
-    assert _scores(extractor.extract(text, "huggingface", "s3")) == {
+    assert scores_of(extractor.extract(text, "huggingface", "s3")) == {
         "aime-2024": 43.1,
         "math-500": 87.8,
     }
@@ -246,7 +243,7 @@ def test_a_project_title_yields_to_a_captions_model(extractor: Extractor) -> Non
     )
     found = extractor.extract(text, "huggingface", "t1")
     assert found.model == "AcmeR1-Distill-7B"
-    assert _scores(found) == {"aime-2024": 52.7, "math-500": 89.0}
+    assert scores_of(found) == {"aime-2024": 52.7, "math-500": 89.0}
 
 
 def test_the_first_sentences_subject_under_a_nameless_title(extractor: Extractor) -> None:
@@ -258,7 +255,7 @@ def test_the_first_sentences_subject_under_a_nameless_title(extractor: Extractor
     found = extractor.extract(text, "web", "t2")
     assert found.is_claim
     assert found.model == "Kite 3 27B"
-    assert _scores(found) == {"mmlu-pro": 67.5, "gpqa-diamond": 42.4}
+    assert scores_of(found) == {"mmlu-pro": 67.5, "gpqa-diamond": 42.4}
 
 
 def test_the_owners_internal_benchmarks_are_not_a_third_party(extractor: Extractor) -> None:
@@ -268,7 +265,7 @@ def test_the_owners_internal_benchmarks_are_not_a_third_party(extractor: Extract
     )
     found = extractor.extract(text, "web", "t3")
     assert found.is_claim
-    assert _scores(found) == {"mmlu": 84.8}
+    assert scores_of(found) == {"mmlu": 84.8}
 
 
 def test_benchmark_setting_and_value_on_lines_of_their_own(extractor: Extractor) -> None:
@@ -276,7 +273,7 @@ def test_benchmark_setting_and_value_on_lines_of_their_own(extractor: Extractor)
         "Kite 4 Mini\n\nKite 4 Mini is a 3.8B model.\n\nBenchmark Results\n"
         "HellaSwag\n5-shot Self-reported\n69.1%\nMMLU\n5-shot Self-reported\n67.3%\n"
     )
-    assert _scores(extractor.extract(text, "web", "t4")) == {"hellaswag": 69.1, "mmlu": 67.3}
+    assert scores_of(extractor.extract(text, "web", "t4")) == {"hellaswag": 69.1, "mmlu": 67.3}
 
 
 def test_a_tables_footnote_claims_nothing(extractor: Extractor) -> None:
@@ -285,4 +282,4 @@ def test_a_tables_footnote_claims_nothing(extractor: Extractor) -> None:
         "| MMLU | 84.8 | 86.3 |\n"
         "* Other-70B's scores are lower than its lab reports: it reports 77 for MATH.\n"
     )
-    assert _scores(extractor.extract(text, "huggingface", "t5")) == {"mmlu": 84.8}
+    assert scores_of(extractor.extract(text, "huggingface", "t5")) == {"mmlu": 84.8}

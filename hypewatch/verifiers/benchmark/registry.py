@@ -49,6 +49,7 @@ CATALOG_MODULES: tuple[str, ...] = (
     "hypewatch.verifiers.benchmark.catalog.exact",
     "hypewatch.verifiers.benchmark.catalog.judged",
     "hypewatch.verifiers.benchmark.catalog.code",
+    "hypewatch.verifiers.benchmark.catalog.span_f1",
 )
 
 
