@@ -235,6 +235,7 @@ _SETTING_TEXT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)  # a table's cells are read by several column tests
 def _number(cell: str) -> tuple[float, str] | None:
     # each alternative of _SETTING_TEXT needs `shot`, `@` or `(`: most cells have none
     if "@" in cell or "(" in cell or not cell.isascii() or "shot" in cell.lower():

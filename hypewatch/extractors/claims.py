@@ -25,7 +25,7 @@ NAME = (
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
 _NAME_RE = re.compile(NAME)
 _DET = r"(?:(?:the|our|its|their|a|an|new|latest|first|open|novel)\s+){0,3}"
-_CUE = re.compile(
+_CUE = gates.compile(
     r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
     r"meet|say hello to|welcome|we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
     r"launch(?:ed)?|open[- ]sourced?|unveil(?:ed)?)|introduces|announces|unveils|presents|"
@@ -33,12 +33,13 @@ _CUE = re.compile(
     r"present|release|launch|open[- ]source))"
     r"\s+" + _DET.replace("(?:", "(?i:", 1) + "(" + NAME + ")"
 )
-_IS_OUT = re.compile(
-    r"(" + NAME + r")\s+(?:is|are|has been|just)\s+(?:now\s+)?(?:out|here|live|available|"
-    r"released|launched|dropped|open[- ]sourced|open\b|public\b)"
+_IS_OUT = gates.compile_led(
+    NAME,
+    r"\s+(?:is|are|has been|just)\s+(?:now\s+)?(?:out|here|live|available|"
+    r"released|launched|dropped|open[- ]sourced|open\b|public\b)",
 )
 # "the recently released X" names an earlier release, not this one
-_RELEASES = re.compile(
+_RELEASES = gates.compile(
     r"(?<!recently )(?<!previously )(?<!already )(?<!earlier )"
     r"\b(?:releases|released|launches|launched|drops|dropped|open-sources)\s+"
     + _DET.replace("(?:", "(?i:", 1)
@@ -70,7 +71,7 @@ _BASE_CUE = (
     r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r",)"
 )
 # `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
-_BASE_PRETRAINED_ON = re.compile(
+_BASE_PRETRAINED_ON = gates.compile(
     r"(?i:(?:continued[\s-]+|continually[\s-]+)?pre-?trained\s+on(?:\s+top\s+of)?"
     # `trained over the Mixtral 8x7B MoE LLM` (`trained over 1,000,000 entries` names data)
     r"|(?:fine-?tuned|trained)\s+over"
@@ -85,20 +86,22 @@ _BASE_NAMED_BASE = gates.compile(
     r"|base\s+(" + NAME + r")\s+model\b)"
 )
 # `on a Llama-3.1-70B-Instruct model as the initial policy`, `with X as the base model`
-_BASE_AS = re.compile(
-    r"(" + NAME + r")\s+(?i:model\s+)?(?i:as\s+(?:the|its|our)\s+(?:initial\s+policy|"
-    r"base(?:\s+model)?|backbone|starting\s+point|foundation(?:\s+model)?|initiali[sz]ation))\b"
+_BASE_AS = gates.compile_led(
+    NAME,
+    r"\s+(?i:model\s+)?(?i:as\s+(?:the|its|our)\s+(?:initial\s+policy|"
+    r"base(?:\s+model)?|backbone|starting\s+point|foundation(?:\s+model)?|initiali[sz]ation))\b",
 )
 # `Built on the Llama 3.3 Transformer architecture`: an architecture, not a base model
 _ARCHITECTURE_AFTER = re.compile(r"\s*(?:transformer\s+)?(?:architecture|design|recipe)\b", re.I)
 # `a state of the art Mistral Fine-tune`, `a Llama 3 finetune`
-_BASE_BEFORE = re.compile(
+_BASE_BEFORE = gates.compile(
     r"\b(?i:a|an)\s+(?:[\w-]+\s+){0,5}?(" + NAME + r")\s+(?i:fine-?tune|finetune)\b"
 )
 # `DBRX Base, the pretrained base model which underlies it`
-_BASE_APPOSITIVE = re.compile(
-    r"(" + NAME + r"),?\s+(?i:the\s+(?:pre-?trained\s+)?base\s+model\s+(?:which|that)\s+"
-    r"(?:underlies|underpins|powers)\s+it)\b"
+_BASE_APPOSITIVE = gates.compile_led(
+    NAME,
+    r",?\s+(?i:the\s+(?:pre-?trained\s+)?base\s+model\s+(?:which|that)\s+"
+    r"(?:underlies|underpins|powers)\s+it)\b",
 )
 # Words between the cue and the name: `built upon the novel CodeLlama 34B`, `further
 # pre-trained from an intermediate checkpoint of DeepSeek-V2`, `Finetuned from model: X`.
@@ -106,7 +109,7 @@ _BASE_FILLER = (
     r"(?i:(?:the|a|an|novel|base|intermediate|checkpoint|of|version|pretrained|pre-trained|"
     r"open-source|model|powerful|strong|original|our|previous|earlier)\s+){0,5}"
 )
-_BASE = re.compile(
+_BASE = gates.compile(
     _BASE_CUE
     + r"\s+(?i:model\s*)?(?:\[optional\]\s*)?:?\s*"
     + _BASE_FILLER
@@ -194,6 +197,7 @@ class Comparison:
         return {"relation": self.relation, "model": self.model}
 
 
+@functools.lru_cache(maxsize=8192)
 def _trim(name: str) -> str:
     name = name.strip(" .,:;-")
     words = name.split()
@@ -238,6 +242,7 @@ _TRAILING = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 @functools.lru_cache(maxsize=8192)
 def _plausible_name(name: str) -> bool:
     if len(name) < 2 or len(name) > 80 or registry.lookup(name) is not None:
@@ -355,8 +360,10 @@ _THE_FAMILY = gates.compile(
 _OPENING_IS = gates.compile(r"\A(?:[^\n]{0,60}\n)?\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
 
 
+@functools.lru_cache(maxsize=32)
 def plain(text: str) -> str:
-    """Prose without emphasis markup, for name patterns (`**Qwen-72B**`)."""
+    """Prose without emphasis markup, for name patterns (`**Qwen-72B**`). Cached: the name
+    rules of one post ask for the same heads of its prose."""
     text = _MARKUP.sub("", text)
     return _MD_LINK.sub(r"\1", text) if "](" in text else text
 
@@ -520,7 +527,7 @@ _CALLED = re.compile(
 
 
 # Substrings a pattern cannot match without (every group must hit): most posts skip it.
-_LAUNCH_GATES: tuple[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+_LAUNCH_GATES: tuple[tuple[gates.Gated, tuple[tuple[str, ...], ...]], ...] = (
     (
         _CUE,
         (
@@ -595,8 +602,8 @@ def aliases(text: str, model: str) -> tuple[str, list[str]]:
     return model, []
 
 
-_PERFORMS = re.compile(
-    r"(" + NAME + r")\s+(?:achieves|achieved|scores|scored|reaches|reached|attains|attained)\b"
+_PERFORMS = gates.compile_led(
+    NAME, r"\s+(?:achieves|achieved|scores|scored|reaches|reached|attains|attained)\b"
 )
 _PERFORM_WORDS = ("achieve", "score", "reach", "attain")
 
@@ -784,8 +791,8 @@ def base_model(text: str, model: str = "") -> str:
             continue
         if model and _predecessor(name, model):
             continue
-        relaxed = match.re is _BASE_PRETRAINED_ON or (
-            match.re is _BASE_APPOSITIVE and _named_by_launch_verb(name)
+        relaxed = match.re is _BASE_PRETRAINED_ON.regex or (
+            match.re is _BASE_APPOSITIVE.regex and _named_by_launch_verb(name)
         )
         if "/" in name or _plausible_name(name) or relaxed:
             return name

@@ -9,6 +9,7 @@ never dropped.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -259,6 +260,7 @@ _WORD = re.compile(r"[a-z0-9+]+")
 _GREEK = str.maketrans({"τ": "tau", "²": "2"})  # `τ-Bench`, `τ²-Bench`
 
 
+@functools.lru_cache(maxsize=16384)  # the same few labels are looked up many times a post
 def norm_key(name: str) -> str:
     """Case, spaces, hyphens, underscores and quotes do not distinguish benchmark names."""
     lowered = name.lower()

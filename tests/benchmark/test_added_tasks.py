@@ -14,7 +14,9 @@ import pytest
 from hypewatch.extractors.registry import benchmark_id
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.hub_datasets import HubDatasetsHandler, parquet_bytes
+from hypewatch.verifiers.benchmark.catalog.choice import LONG_CONTEXT_CHARS
 from hypewatch.verifiers.benchmark.families.exact import ExactMatch
+from hypewatch.verifiers.benchmark.families.judged import judge_prompt, read_verdict
 from hypewatch.verifiers.benchmark.families.span_f1 import SpanF1, span_scores
 from hypewatch.verifiers.benchmark.hub_datasets import load_hub_task
 from hypewatch.verifiers.benchmark.registry import default_registry
@@ -88,6 +90,21 @@ DROP = [
         ("Who ran for touchdowns?", ["Smith", "Jones"], ["span", "span"]),
     ])
 ]  # fmt: skip
+LONGBENCH = [
+    {"_id": "66f36490821e116aacb2cc22", "domain": "Single-Document QA",
+     "sub_domain": "Financial", "difficulty": "easy", "length": "short",
+     "question": "Stand-in: what did the report forecast?", "choice_A": "Growth",
+     "choice_B": "Decline", "choice_C": "No change", "choice_D": "A merger", "answer": "B",
+     "context": "Stand-in annual report. " + "Filler sentence. " * 40_000 + "It forecasts decline."}
+]  # fmt: skip
+SIMPLEQA = [
+    {"metadata": "{'topic': 'Science', 'answer_type': 'Person', 'urls': []}",
+     "problem": "Stand-in: who first described the stand-in effect?", "answer": "Jane Roe"}
+]  # fmt: skip
+ALPACA = [
+    {"instruction": "Stand-in: name three colours.", "output": "Red, green and blue.",
+     "generator": "text_davinci_003", "dataset": "helpful_base"}
+]  # fmt: skip
 NQ_OPEN = [{"question": "stand-in who wrote the stand-in novel", "answer": ["Jane Roe", "J. Roe"]}]
 
 
@@ -117,6 +134,9 @@ def hub() -> Iterator[Standin]:
         "google-research-datasets/nq_open": _converted(
             {"nq_open/validation/0000.parquet": NQ_OPEN}
         ),
+        "zai-org/LongBench-v2": _converted({"default/train/0000.parquet": LONGBENCH}),
+        "basicv8vc/SimpleQA": _converted({"default/test/0000.parquet": SIMPLEQA}),
+        "tatsu-lab/alpaca_eval": _converted({"alpaca_eval/eval/0000.parquet": ALPACA}),
         "ucinlp/drop": {  # parquet files of its own on main
             "sha": SHA,
             "files": {"data/validation-00000-of-00001.parquet": parquet_bytes(DROP)},
@@ -185,6 +205,23 @@ def _drop(items: list[TaskItem]) -> None:
     assert both.extra["answers"] == [["Smith", "Jones"]]
 
 
+def _longbench(items: list[TaskItem]) -> None:
+    (item,) = items
+    assert (item.id, _chosen(item)) == ("66f36490821e116aacb2cc22", "Decline")
+    assert len(item.question) < LONG_CONTEXT_CHARS + 1000  # the 640k-character context is cut
+    assert "Stand-in annual report." in item.question and "It forecasts decline." in item.question
+    assert item.question.endswith("question: Stand-in: what did the report forecast?")
+
+
+def _simpleqa(items: list[TaskItem]) -> None:
+    (item,) = items
+    assert (item.answer, item.family, item.extra["mode"]) == ("Jane Roe", "judged", "graded")
+
+
+def _alpaca(items: list[TaskItem]) -> None:
+    assert items[0].extra["baseline_model"] == "text_davinci_003"
+
+
 CASES: list[tuple[str, str, Callable[[list[TaskItem]], None]]] = [
     ("SuperGPQA", "supergpqa", _supergpqa),
     ("RACE-middle", "race-middle", _race),
@@ -196,6 +233,9 @@ CASES: list[tuple[str, str, Callable[[list[TaskItem]], None]]] = [
     ("TriviaQA", "triviaqa", _triviaqa),
     ("Natural Questions", "naturalquestions", _nq),
     ("DROP", "drop", _drop),
+    ("LongBench v2", "longbench-v2", _longbench),
+    ("SimpleQA", "simpleqa", _simpleqa),
+    ("AlpacaEval 1.0", "alpacaeval", _alpaca),
 ]
 
 
@@ -268,3 +308,18 @@ async def test_drop_replies_score_their_f1_and_the_family_is_bounded() -> None:
     assert (both.value, both.values["em"], both.parsed) == (1.0, 1.0, "Jones | Smith")
     assert (one.value, one.values["em"]) == (0.5, 0.0)
     assert none.parsed is None and family.bounded
+
+
+def test_simpleqa_is_graded_correct_incorrect_or_not_attempted() -> None:
+    item = TaskItem("0", "Who first described it?", "Jane Roe", family="judged",
+                    extra={"mode": "graded"})  # fmt: skip
+    prompt = judge_prompt(item, "I believe it was Jane Roe.")
+    assert "[Gold Target]\nJane Roe" in prompt and "I believe it was Jane Roe." in prompt
+    grades = [read_verdict(item, f"Reasoning... [[{g}]]") for g in "ABC"]
+    assert [(g.value, g.parsed) for g in grades] == [
+        (1.0, "correct"),
+        (0.0, "incorrect"),
+        (0.0, "not_attempted"),
+    ]
+    unread = read_verdict(item, "I cannot grade this.")
+    assert unread.parsed is None  # an unread item, never a pass or a fail

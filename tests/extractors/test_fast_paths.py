@@ -146,3 +146,58 @@ def test_alternatives_answer_whether_the_whole_pattern_matches() -> None:
         for text in pieces:
             low = text.lower()
             assert (pattern.search(low) is None) == (whole.search(low) is None), (name, text)
+
+
+def starts(pattern: str, flags: int = 0) -> list[str]:
+    return list(gates.starts(re.compile(pattern, flags)))
+
+
+def test_starting_words_come_from_the_pattern() -> None:
+    # look-behinds and `\b` consume nothing; an optional part starts a match or is skipped
+    assert starts(r"(?<!recently )\b(?:releases|drops)\s+(\w+)") == ["drops", "releases"]
+    assert starts(r"(?:the\s+)?base\s+model|built\s+on") == ["base", "built", "the"]
+    # a word that begins with another adds nothing (`an` after `a`); case-sensitive in lower case
+    assert starts(r"\b(?i:a|an)\s+\w+|The\s+X") == ["a", "the"]
+    # a match that may start anywhere: no starting words
+    assert starts(r"(?:\w+)?\s+is out") == []
+    assert starts(r"[A-Z]\w+") == []
+    assert starts(r"µ-bench", re.I) == []  # an IGNORECASE partner (`Μ`) the lower case hides
+
+
+_LED_TEXTS = [
+    "Foo-7B achieves 81.2 and Bar 2 scored 3",
+    "xGranite 3.0 8B Instruct achieves",  # a name may start inside a word
+    "A B C D E F-7B achieves",  # at most four spaces inside a name
+    "Qwen2 7B  achieves",
+    "Llama 3,\nachieves; Zephyr-7B-β reached 5; ٣B achieved",
+    "",
+]
+
+
+def test_a_led_pattern_answers_like_the_pattern() -> None:
+    led = gates.compile_led(
+        r"[A-Za-z][A-Za-z0-9.\-]*(?:[ \-](?:\d+[BM]?|[A-Z][A-Za-z0-9]*|[α-ω])){0,4}",
+        r"\s+(?:achieves|achieved|scored|reached)\b",
+    )
+    for text in _LED_TEXTS:
+        assert [m.span(1) for m in led.finditer(text)] == [
+            m.span(1) for m in led.regex.finditer(text)
+        ], text
+        assert led.findall(text) == led.regex.findall(text)
+    with pytest.raises(ValueError, match="case-sensitive"):
+        gates.compile_led(r"\w+", r"\s+x", re.I)
+    with pytest.raises(ValueError, match="literals and classes"):
+        gates.compile_led(r".+", r"\s+x")
+
+
+def test_anchored_patterns_find_what_their_patterns_find() -> None:
+    """Every anchored pattern of the extractor finds the same matches, in the same order,
+    on every labeled text, as `re` running the pattern at every position."""
+    anchored = [(name, p) for name, p in _gated() if p.anchored]
+    assert len(anchored) >= 20
+    extra = ["ıntroducing Foo-7B", "İNTRODUCING Foo 2", "ſay hello to X-1", "X-1 ıs out"]
+    for name, pattern in anchored:
+        # where the gate fails both find nothing (the test above checks the gate)
+        for text in (t for t in [*_texts(), *extra] if pattern.could_match(t)):
+            want = [(m.span(), m.groups()) for m in pattern.regex.finditer(text)]
+            assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == want, (name, text)

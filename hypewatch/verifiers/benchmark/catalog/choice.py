@@ -1,14 +1,18 @@
 """Multiple-choice tasks: MMLU, MMLU-Pro, MMLU-Redux, ARC, GPQA, HellaSwag, WinoGrande,
 TruthfulQA (MC1), OpenBookQA, CommonsenseQA, PIQA, SIQA, BoolQ, C-Eval, CMMLU, SuperGPQA,
-RACE (middle, high), SciQ.
+RACE (middle, high), SciQ, LongBench v2.
 
 Splits follow common practice where the test split has no public labels
 (HellaSwag, WinoGrande, CommonsenseQA, PIQA, SIQA, BoolQ: validation; C-Eval:
 val). GPQA and TruthfulQA list the right answer first, so options are shuffled
 in an order fixed by the item; so does SciQ (its right answer is a column of its own).
 SuperGPQA's only split is `train` (its test set, up to 10 options). RACE's passage
-goes before the question. MMLU-Redux leaves out the questions its
-annotators found erroneous (`error_type` other than "ok").
+goes before the question. LongBench v2 (zai-org/LongBench-v2, formerly THUDM/; 503
+questions over contexts of 8k to 2M words) puts its context before the question as its own
+prompt does, cut in the middle like its harness cuts contexts over 128k tokens (here by
+characters, `LONG_CONTEXT_CHARS`, since the endpoint's tokenizer is not known).
+MMLU-Redux leaves out the questions its annotators found erroneous (`error_type` other
+than "ok").
 """
 
 from __future__ import annotations
@@ -143,6 +147,30 @@ def _sciq(row: Row, index: int) -> TaskItem:
     return mc_item(str(index), question, choices, answer)
 
 
+#: About 120k tokens of English at ~4 characters a token: LongBench v2's harness keeps the
+#: first and last halves of a context over 128k tokens.
+LONG_CONTEXT_CHARS = 480_000
+
+
+def middle_cut(text: str, limit: int = LONG_CONTEXT_CHARS) -> str:
+    """`text` with its middle left out when longer than `limit` characters."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[...]\n{text[-half:]}"
+
+
+def _longbench_v2(row: Row, index: int) -> TaskItem:
+    choices = [row[f"choice_{letter}"] for letter in _ABCD]
+    context = middle_cut(str(row["context"]))
+    question = (
+        "Please read the following text and answer the question below.\n\n<text>\n"
+        f"{context}\n</text>\n\nWhat is the correct answer to this question: {row['question']}"
+    )
+    answer = letter_index(row["answer"], _ABCD)
+    return mc_item(row_id(row, "_id", index), question, choices, answer)
+
+
 def _converted(repo: str, config: str, split: str, **kwargs: object) -> DatasetRef:
     files = f"{config}/{split}/*.parquet"
     return DatasetRef(repo, config, split, files, branch=CONVERTED, **kwargs)  # type: ignore[arg-type]
@@ -194,6 +222,9 @@ SPECS: list[TaskSpec] = [
     TaskSpec("race-high", MC, _converted("ehovy/race", "high", "test"), _race, setting="0-shot"),
     TaskSpec("sciq", MC, _converted("allenai/sciq", "default", "test"), _sciq, setting="0-shot",
              notes="the support passage before the question; options shuffled per item"),
+    TaskSpec("longbench-v2", MC, _converted("zai-org/LongBench-v2", "default", "train"),
+             _longbench_v2, setting="0-shot",
+             notes="503 long-context questions; contexts over ~120k tokens cut in the middle"),
 ]  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 """Judged tasks: MT-Bench (HuggingFaceH4/mt_bench_prompts: prompt, prompt_id, category,
-reference) and AlpacaEval 2 (tatsu-lab/alpaca_eval, alpaca_eval_gpt4_baseline: instruction,
-output, generator, dataset)."""
+reference), AlpacaEval 2 (tatsu-lab/alpaca_eval, alpaca_eval_gpt4_baseline: instruction,
+output, generator, dataset), AlpacaEval 1 (the same repo's `alpaca_eval` config, whose
+outputs are text-davinci-003's, AlpacaEval 1.0's baseline) and SimpleQA
+(basicv8vc/SimpleQA, the simple-evals test set as a CSV: problem, answer, metadata)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ def _alpaca_eval(row: Row, index: int) -> TaskItem:
     return TaskItem(str(index), instruction, "", family=JUDGED, extra=extra)
 
 
+def _simpleqa(row: Row, index: int) -> TaskItem:
+    problem, target = str(row["problem"]).strip(), str(row["answer"]).strip()
+    if not problem or not target:
+        raise TaskFormatError("empty problem or answer")
+    return TaskItem(str(index), problem, target, family=JUDGED, extra={"mode": "graded"})
+
+
 SPECS = [
     TaskSpec("mt-bench", JUDGED, DatasetRef("HuggingFaceH4/mt_bench_prompts", "default",
              "train", "data/train-*.parquet"), _mt_bench, setting="0-shot", claim_scale=10.0,
@@ -37,6 +46,12 @@ SPECS = [
              "alpaca_eval_gpt4_baseline", "eval", "alpaca_eval_gpt4_baseline/eval/*.parquet",
              branch=CONVERTED), _alpaca_eval, setting="0-shot",
              notes="raw win rate against the GPT-4 Turbo baseline; no length control"),
+    TaskSpec("alpacaeval", JUDGED, DatasetRef("tatsu-lab/alpaca_eval", "alpaca_eval", "eval",
+             "alpaca_eval/eval/*.parquet", branch=CONVERTED), _alpaca_eval, setting="0-shot",
+             notes="AlpacaEval 1.0: raw win rate against text-davinci-003's outputs"),
+    TaskSpec("simpleqa", JUDGED, DatasetRef("basicv8vc/SimpleQA", "default", "test",
+             "default/test/*.parquet", branch=CONVERTED), _simpleqa, setting="0-shot",
+             notes="the judge grades correct / incorrect / not attempted; the correct share"),
 ]  # fmt: skip
 
 

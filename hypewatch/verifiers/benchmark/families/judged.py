@@ -1,9 +1,9 @@
-"""Judged benchmarks (MT-Bench, AlpacaEval 2): another model grades each reply.
+"""Judged benchmarks (MT-Bench, AlpacaEval, SimpleQA): another model grades each reply.
 
 Only with a judge configured (`[verifiers.benchmark.judge]`: an OpenAI-compatible
 URL and model); otherwise the family is unavailable and such claims are
 `unverifiable: needs a judge`. The judge is recorded in every verdict's
-evidence and named in its summary. Two grading modes, from the item:
+evidence and named in its summary. Three grading modes, from the item:
 
 * `single` (MT-Bench): the judge rates the reply 1-10 in MT-Bench's
   single-answer format ("Rating: [[7]]"), with the reference answer when the
@@ -11,7 +11,10 @@ evidence and named in its summary. Two grading modes, from the item:
   and claims on MT-Bench's 0-10 scale are compared x 10;
 * `pairwise` (AlpacaEval): the judge compares the reply with the dataset's
   baseline output ("[[A]]", "[[B]]" or "[[C]]" for a tie), the reply shown
-  second; a win scores 1, a tie 1/2, a loss 0 (the raw win rate).
+  second; a win scores 1, a tie 1/2, a loss 0 (the raw win rate);
+* `graded` (SimpleQA): the judge grades the reply against the gold target as
+  correct ("[[A]]"), incorrect ("[[B]]") or not attempted ("[[C]]"), SimpleQA's
+  three grades; correct scores 1, the others 0 (SimpleQA's "correct" share).
 
 Limits, said in docs/benchmark.md: MT-Bench's second turn is not asked (the
 first turn is graded), AlpacaEval's length-controlled correction is not
@@ -60,6 +63,20 @@ PAIRWISE = (
     "[The End of Assistant A's Answer]\n\n[The Start of Assistant B's Answer]\n{answer}\n"
     "[The End of Assistant B's Answer]"
 )
+GRADED = (
+    "Please act as an impartial grader. Below are a factual question, its gold target answer "
+    "and a predicted answer. Grade the predicted answer as CORRECT if it states the gold "
+    "target (spelling, capitalisation and wording may differ, and a hedge is allowed as long "
+    "as it commits to the target) and contradicts it nowhere; as INCORRECT if it states an "
+    "answer that differs from or contradicts the target, even with a hedge, or lists several "
+    "candidates; as NOT_ATTEMPTED if it gives no answer to the question (a refusal, \"I don't "
+    'know", a request for more information) without contradicting the target. A number is '
+    "correct only to the precision the target gives. After a short explanation, output your "
+    'grade by strictly following this format: "[[A]]" for CORRECT, "[[B]]" for INCORRECT, '
+    '"[[C]]" for NOT_ATTEMPTED.\n\n[Question]\n{question}\n\n[Gold Target]\n{target}\n\n'
+    "[Predicted Answer]\n{answer}"
+)
+_GRADES = {"A": (1.0, "correct"), "B": (0.0, "incorrect"), "C": (0.0, "not_attempted")}
 
 
 def judge_of(env: Environment) -> BenchmarkJudge | None:
@@ -68,6 +85,8 @@ def judge_of(env: Environment) -> BenchmarkJudge | None:
 
 def judge_prompt(item: TaskItem, reply: str) -> str:
     answer = reply[-MAX_JUDGED_CHARS:]
+    if item.extra.get("mode") == "graded":
+        return GRADED.format(question=item.question, target=item.answer, answer=answer)
     if item.extra.get("mode") == "pairwise":
         baseline = str(item.extra.get("baseline", ""))[-MAX_JUDGED_CHARS:]
         return PAIRWISE.format(question=item.question, baseline=baseline, answer=answer)
@@ -83,6 +102,12 @@ def judge_prompt(item: TaskItem, reply: str) -> str:
 
 def read_verdict(item: TaskItem, text: str) -> Score:
     """The item's score from the judge's reply (the last verdict marker counts)."""
+    if item.extra.get("mode") == "graded":
+        grades = _CHOICE.findall(text)
+        if not grades:
+            return Score(0.0, None, "judge_unreadable")
+        value, grade = _GRADES[grades[-1]]
+        return Score(value, grade, "judge_graded")
     if item.extra.get("mode") == "pairwise":
         choices = _CHOICE.findall(text)
         if not choices:
@@ -107,6 +132,8 @@ class JudgedScorer:
         return [{"role": "user", "content": item.question}]
 
     def expected(self, item: TaskItem) -> str:
+        if item.extra.get("mode") == "graded":
+            return f"graded correct against {item.answer!s}"
         if item.extra.get("mode") == "pairwise":
             return "judged better than the baseline"
         return "judged 10/10"
@@ -125,7 +152,9 @@ class JudgedScorer:
 
 class JudgedFamily(SimpleFamily):
     name: ClassVar[str] = "judged"
-    description: ClassVar[str] = "graded by a configured judge model (MT-Bench, AlpacaEval)"
+    description: ClassVar[str] = (
+        "graded by a configured judge model (MT-Bench, AlpacaEval, SimpleQA)"
+    )
     bounded: ClassVar[bool] = True
 
     def unavailable(self, env: Environment) -> str | None:
