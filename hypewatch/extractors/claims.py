@@ -520,7 +520,7 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
 
 # News naming the launched model: `The program, known simply as Mixtral-8x7B, ...`,
 # `a new model called Smaug-72B`
-_CALLED = re.compile(
+_CALLED = gates.compile(
     r"(?i:\b(?:model|program|llm|system|release)s?,?\s+(?:known\s+(?:simply\s+)?as|called|dubbed)"
     r"\s+[\"“]?)(" + NAME + r")"
 )
