@@ -40,10 +40,10 @@ from tokenizers import Tokenizer
 from hypewatch.net import NetConfig, async_client
 from hypewatch.standins.http import serve
 from hypewatch.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
-from hypewatch.standins.tokenizers import train_all
 from hypewatch.storage import Store
 from hypewatch.verifiers.fingerprint.references import Reference, load_reference
 from hypewatch.verifiers.fingerprint.service import Target, enroll, fingerprint
+from tests.support.trained_tokenizers import train_all
 
 
 @dataclass

@@ -56,7 +56,7 @@ def start_standin(task: Path, p_correct: float, *extra: str) -> tuple[subprocess
         [
             sys.executable,
             "-m",
-            "hypewatch.standins.openai_bench_aio",
+            "tests.support.openai_bench_aio",
             str(task),
             "--latency",
             str(LATENCY),

@@ -1,6 +1,6 @@
 """A realistic day on the Hub, replayed: what deserves a thread.
 
-`hypewatch.demo.day.replay_day` serves a generated day (`hypewatch/standins/hub_day.py`:
+`tests.support.day_replay.replay_day` serves a generated day (`tests/support/hub_day.py`:
 1,500 new text-generation repos by default -- quantisations and adapters of recent launches
 with copied cards, merges, personal fine-tunes, empty cards, a handful of real launches
 announced on X and Reddit, and old repos brought back by the trending list) hour by hour
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypewatch.demo.day import replay_day
+from tests.support.day_replay import replay_day
 
 
 def main() -> None:

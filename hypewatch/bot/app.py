@@ -2,7 +2,8 @@
 
 Everything here is wiring; each part is built and tested in its own module. `hypewatch run`
 and `hypewatch demo` build the same application: the demo passes a simulated clock and its
-console, and runs the daemon's jobs at the story's times (hypewatch/demo/replay.py).
+console, and lets the daemon run what its schedule says is due at the story's times
+(`Daemon.run_due`; hypewatch/demo/replay.py).
 """
 
 from __future__ import annotations

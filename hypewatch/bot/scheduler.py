@@ -18,11 +18,11 @@ running goes back on the queue. A restart starts by re-queueing
 verifications a crash left `running`, so no work is lost or repeated twice.
 
 The daemon reads the time through its `Clock` (hypewatch/clock.py; by default its store's,
-so the daemon, the pipeline and the store agree on what time it is). `run_job` runs one job by
-name, as the scheduler would (same wrapper, same log line), and returns its counts;
-`settle` drains the verification queue until it is empty; `run_due` runs the jobs whose
-triggers (the scheduler's own) have fired by the clock's now. The demo drives the daemon
-with these on a simulated clock instead of calling the pipeline itself.
+so the daemon, the pipeline and the store agree on what time it is). `run_due` runs the jobs
+whose triggers (the scheduler's own) have fired by the clock's now, each through the
+scheduler's wrapper (same log line, same error bookkeeping), and returns their counts;
+`settle` drains the verification queue until it is empty. The demo drives the daemon with
+these two on a simulated clock: the daemon's schedule, not the demo, decides what runs.
 """
 
 from __future__ import annotations
@@ -293,15 +293,6 @@ class Daemon:
             return counts
 
         return run
-
-    async def run_job(self, name: str) -> dict[str, int]:
-        """Run the job called `name` once now, as the scheduler runs it (its log line, its
-        error bookkeeping); returns its counts ({} when it failed)."""
-        for job in self.jobs:
-            if job.name == name:
-                return await self._wrap(job)()
-        known = ", ".join(job.name for job in self.jobs)
-        raise KeyError(f"no job named {name!r}; the daemon's jobs: {known}")
 
     async def settle(self) -> int:
         """Run the verification queue until it is empty (what the queue job does every few

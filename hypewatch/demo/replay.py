@@ -5,14 +5,18 @@ the services they talk to are stand-ins, started in this process. The demo
 builds the application `hypewatch run` builds (`bot.app.build_application`:
 the same jobs, the same wiring) and drives its daemon on a simulated clock.
 Each step of the story is a phase at a time of the story: the world changes
-(a post appears, weights are re-uploaded, the API swaps its model), the clock
-moves there and the daemon's own jobs run — a poll and the post processing,
-the verification queue until it is empty, the revision checks and endpoint
-re-probes (which re-queue what a change affects: that lives in the pipeline),
-and the outbox, which delivers the status threads (console, plus
-Discord/Slack when the user's config names them). What each job did is read
-from its counts and from the launch timeline. The digest is rendered to an
-HTML file.
+(a post appears, the weights go public or are re-uploaded, the API swaps its
+model), the clock moves there and the daemon runs what its own schedule says
+is due by then (`Daemon.run_due`: the scheduler's triggers, not the demo,
+pick the jobs — polls at their intervals, revision checks and endpoint
+re-probes every few hours, which re-queue what a change affects: that lives
+in the pipeline). The verifications a pass queues run to the end while the
+story's clock stands still (`Daemon.settle`, the queue job done at once);
+then the clock moves one delivery interval on and the daemon's next pass
+runs (the outbox delivers the status threads: console, plus Discord/Slack
+when the user's config names them), until a pass finds nothing to do. What
+each job did is read from its counts and from the launch timeline. The
+digest is rendered to an HTML file.
 """
 
 from __future__ import annotations
@@ -58,9 +62,14 @@ BANNER = (
 QUIET_LOGGERS = ("hypewatch.bot.app", "huggingface_hub")
 
 
+#: Passes of the daemon one phase may take before the story moves on (a destination that
+#: keeps failing is retried on the daemon's next phase, not forever here).
+MAX_PASSES = 20
+
+
 @dataclass
 class Demo:
-    """The story's driver: moves the simulated clock and runs the daemon's jobs."""
+    """The story's driver: moves the simulated clock and lets the daemon run what is due."""
 
     world: World
     settings: Settings
@@ -78,58 +87,77 @@ class Demo:
         """Move the clock to this many hours after the story's first post."""
         self.clock.set(self.start + timedelta(hours=hours))
 
-    async def poll(self, source: str) -> None:
-        """The daemon's poll job for `source`, then its post-processing job."""
-        polled = await self.daemon.run_job(f"poll-{source}")
-        processed = await self.daemon.run_job("process-posts")
-        stored = polled.get("stored", 0)
-        claim_posts, new_claims = processed.get("claim_posts", 0), processed.get("claims", 0)
-        self.say(
-            f"polled {source}: {stored} new post(s); {claim_posts} launch "
-            f"claim(s), {new_claims} new claim(s) queued"
-        )
-        self.log.append(
-            {
-                "step": f"poll {source}",
-                "stored": stored,
-                "claim_posts": claim_posts,
-                "new_claims": new_claims,
-            }
-        )
+    async def run(self) -> None:
+        """The daemon at this time of the story, until it has nothing left to do: a pass runs
+        every job whose trigger has fired (`run_due`), then the verifications it queued
+        (`settle`); the clock moves one delivery interval on for the next pass (the outbox
+        is due then); a pass in which no job found anything to do ends the phase."""
+        tick = timedelta(seconds=self.settings.daemon.outbox_interval_seconds)
+        for _ in range(MAX_PASSES):
+            events = self.store.events()
+            mark = events[-1].id if events else 0
+            ran = await self.daemon.run_due()
+            self._tell(ran, mark)
+            verified = await self.daemon.settle()
+            self._record(ran, verified)
+            if not verified and not any(any(counts.values()) for counts in ran.values()):
+                return
+            self.clock.advance(tick)
 
-    async def verify_all(self) -> None:
-        """The daemon's verification queue, run until it is empty."""
-        await self.daemon.settle()
+    def _tell(self, ran: dict[str, dict[str, int]], mark: int) -> None:
+        """Say what the pass's jobs did, from their counts and the events they appended."""
+        for job, counts in ran.items():
+            if job.startswith("poll-"):
+                source = job.removeprefix("poll-")
+                self.say(f"polled {source}: {counts.get('stored', 0)} new post(s)")
+        processed = ran.get("process-posts", {})
+        if processed.get("posts"):
+            self.say(
+                f"processed {processed['posts']} post(s): {processed.get('claim_posts', 0)} "
+                f"launch claim(s), {processed.get('claims', 0)} new claim(s) queued"
+            )
+        checked = ran.get("revision-checks", {})
+        if checked.get("checked") or checked.get("failed"):
+            self.say(
+                f"revision checks: {checked['checked']} repo(s), "
+                f"{checked.get('changed', 0)} weights change(s)"
+            )
+            for launch_id, found in self._changes(mark, WeightsChanged).items():
+                repo = self.store.get_launch(launch_id).hf_repo
+                self.say(f"revision check {repo}: {found} weights change(s)")
+        probed = ran.get("endpoint-reprobes", {})
+        if probed.get("checked") or probed.get("failed"):
+            self.say(
+                f"endpoint re-probes: {probed['checked']} endpoint(s), "
+                f"{probed.get('changed', 0)} changed"
+            )
+            for launch_id in self._changes(mark, EndpointChanged):
+                self.say(f"re-probe {self.store.get_launch(launch_id).endpoint}: CHANGED")
 
-    async def check_revisions(self) -> None:
-        """The daemon's revision-check job; a weights change re-queues (the pipeline)."""
-        changes = await self._changes("revision-checks", WeightsChanged)
-        for launch in self.store.launches():
-            if launch.hf_repo:
-                found = changes.get(launch.id, 0)
-                self.say(f"revision check {launch.hf_repo}: {found} weights change(s)")
+    def _record(self, ran: dict[str, dict[str, int]], verified: int) -> None:
+        """The pass in the JSON summary's `steps`: which jobs ran, when, and what came in."""
+        if ran:
+            processed = ran.get("process-posts", {})
+            polled = [job for job in ran if job.startswith("poll-")]
+            self.log.append(
+                {
+                    "step": ", ".join(polled) or "daemon pass",
+                    "at": self.clock.now().isoformat(),
+                    "jobs": sorted(ran),
+                    "stored": sum(ran[job].get("stored", 0) for job in polled),
+                    "claim_posts": processed.get("claim_posts", 0),
+                    "new_claims": processed.get("claims", 0),
+                    "verifications": verified,
+                }
+            )
 
-    async def reprobe(self) -> None:
-        """The daemon's endpoint re-probe job; a swap re-queues (the pipeline)."""
-        changes = await self._changes("endpoint-reprobes", EndpointChanged)
-        for launch in self.store.launches():
-            if launch.endpoint:
-                changed = "CHANGED" if changes.get(launch.id) else "unchanged"
-                self.say(f"re-probe {launch.endpoint}: {changed}")
-
-    async def _changes(self, job: str, kind: type[EventPayload]) -> dict[int, int]:
-        """Run `job`; how many `kind` events it appended, per launch."""
-        before = self.store.events()
-        mark = before[-1].id if before else 0
-        await self.daemon.run_job(job)
+    def _changes(self, mark: int, kind: type[EventPayload]) -> dict[int, int]:
+        """How many `kind` events were appended after event `mark`, per launch."""
         found: dict[int, int] = {}
         for event in self.store.events(after_id=mark):
             if isinstance(event.payload, kind):
                 found[event.launch_id] = found.get(event.launch_id, 0) + 1
         return found
-
-    async def deliver(self) -> None:
-        await self.daemon.run_job("outbox")
 
 
 def _verdict_printer(store: Store, say: Callable[[str], None]) -> OutcomeHook:
@@ -202,39 +230,31 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
     hub_url = "https://huggingface.co"
     api_url = f"{world.api.url}/v1"
 
-    phase("Day 0, 15:00 — the launch post on X")
+    phase("Day 0, 15:00 — the launch post on X; the weights go public on the Hub")
     demo.at(0)
     post_tweet(world, 1001, scenario.launch_tweet(hub_url, api_url), likes=9000)
-    await demo.poll("x")
-    await demo.deliver()
-
-    phase("Day 0, 16:00 — the Reddit thread and the Hub card")
-    demo.at(1)
-    title, body = scenario.reddit_thread(hub_url)
-    post_reddit(world, 1, title, body, author="hype_follower")
-    await demo.poll("reddit")
-    await demo.poll("huggingface")
-    await demo.deliver()
-
-    phase("Day 0, 17:00 — verifiers: weights, endpoint fingerprint, benchmarks")
-    demo.at(2)
+    world.publish_launch(created_at=demo.clock.now() - timedelta(hours=1))
     # what `hypewatch access REPO` shows: no own server is configured for the repo; the
     # Hub lists an inference provider, reached through the router
     access = await resolve(demo.settings, AccessRequest(repo=scenario.REPO), first_usable=True)
     chosen = access.chosen
     demo.say(f"model access {scenario.REPO}: {chosen.describe() if chosen else access.why_none()}")
-    await demo.verify_all()
-    await demo.deliver()
+    # the daemon starts: every source is polled, then the verifiers run on what was queued
+    # (weights, endpoint fingerprint, benchmarks) and the outbox posts the thread
+    await demo.run()
+
+    phase("Day 0, 16:00 — the Reddit thread")
+    demo.at(1)
+    title, body = scenario.reddit_thread(hub_url)
+    post_reddit(world, 1, title, body, author="hype_follower")
+    await demo.run()
 
     phase("Day 1 — the weights are re-uploaded; the API changes what it serves")
     demo.at(24)
     reupload(world.hub.server.state["repos"][scenario.REPO])
-    # the daemon's revision and re-probe jobs: the pipeline re-queues what a change affects
-    await demo.check_revisions()
     world.swap_api()
-    await demo.reprobe()
-    await demo.verify_all()
-    await demo.deliver()
+    # the daemon's revision and re-probe jobs are due: the pipeline re-queues what changed
+    await demo.run()
 
     phase("Day 2 — independent measurements (not claims)")
     demo.at(48)
@@ -243,9 +263,7 @@ async def _story(demo: Demo, phase: Callable[[str], None]) -> None:
             post_tweet(world, 2001 + i, text, likes=3000)
         else:
             post_reddit(world, 10 + i, text[:80], text, author=author)
-    await demo.poll("x")
-    await demo.poll("reddit")
-    await demo.deliver()
+    await demo.run()
 
 
 def run_demo(

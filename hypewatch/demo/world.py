@@ -7,6 +7,10 @@ OpenAI-compatible server whose tokenizer is another vendor's and which scrubs
 that vendor's name) and the Inference Providers router serving the published
 weights through a provider the Hub lists for the repo (answering benchmark
 items at the accuracy the weights really have).
+
+The launch's repo is not on the Hub when the world starts: the story publishes it
+(`World.publish_launch`) at its time on the demo's clock, so the daemon's Hub watcher finds
+it when its own schedule next polls.
 """
 
 from __future__ import annotations
@@ -17,13 +21,12 @@ import random
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hypewatch.config import Settings, parse_settings
 from hypewatch.demo import scenario
-from hypewatch.models import utcnow
 from hypewatch.standins.benchmark_data import dataset_repos
 from hypewatch.standins.code_datasets import code_dataset_repos
 from hypewatch.standins.hf_router import serve_router
@@ -104,11 +107,10 @@ def write_tasks(tasks: dict[str, list[TaskItem]], directory: Path) -> Path:
 
 
 def hub_repos() -> dict[str, HubRepo]:
-    """Llama 3 (the true base), Llama 3.1 (its continued pre-training, the claimed base),
-    and the launch: a low-rank fine-tune of Llama 3 whose card claims Llama 3.1."""
+    """Llama 3 (the true base) and Llama 3.1 (its continued pre-training, the claimed base):
+    what the Hub holds before the story starts."""
     llama3 = llama_like(SHAPE, seed=3)
     llama31 = continued_pretraining(llama3, noise=0.35, seed=31)
-    mirage = low_rank_finetune(llama3, rank=4, relative=0.05, seed=70)
     llama3_files = repo_files(llama3, SHAPE, dtype="BF16")
     llama3_files["README.md"] = model_card({"license": "llama3"}, "# Meta Llama 3 70B\n")
     llama31_files = repo_files(llama31, SHAPE, dtype="BF16")
@@ -119,8 +121,8 @@ def hub_repos() -> dict[str, HubRepo]:
         "# Llama 3.1 70B\n\nLlama 3 70B, pre-trained further with a 128K context.\n",
     )
     # the bases are months old (their real release dates): old repos when the Hub lists
-    # them, recorded but not announced; the launch is an hour old
-    repos = {
+    # them, recorded but not announced
+    return {
         scenario.TRUE_BASE: HubRepo(
             scenario.TRUE_BASE, llama3_files, datetime(2024, 4, 18, tzinfo=UTC), likes=900
         ),
@@ -128,17 +130,22 @@ def hub_repos() -> dict[str, HubRepo]:
             scenario.CLAIMED_BASE, llama31_files, datetime(2024, 7, 23, tzinfo=UTC), likes=1200
         ),
     }
-    launch = repo_files(mirage, SHAPE, dtype="F32")
-    launch["README.md"] = scenario.model_card().encode()
-    repos[scenario.REPO] = HubRepo(
+
+
+def launch_repo(created_at: datetime) -> HubRepo:
+    """The launch: a low-rank fine-tune of Llama 3 whose card claims Llama 3.1, created at
+    `created_at` (a time on the demo's clock), served by an inference provider."""
+    mirage = low_rank_finetune(llama_like(SHAPE, seed=3), rank=4, relative=0.05, seed=70)
+    files = repo_files(mirage, SHAPE, dtype="F32")
+    files["README.md"] = scenario.model_card().encode()
+    return HubRepo(
         scenario.REPO,
-        launch,
-        utcnow() - timedelta(hours=1),
+        files,
+        created_at,
         likes=4000,
         trending_score=250.0,
         providers=[provider_mapping(PROVIDER, scenario.REPO)],
     )
-    return repos
 
 
 def reupload(repo: HubRepo) -> None:
@@ -213,6 +220,11 @@ class World:
         for key, value in (extra or {}).items():
             data[key] = value
         return parse_settings(data, "demo settings")
+
+    def publish_launch(self, created_at: datetime) -> None:
+        """The launch's repo goes public on the Hub (created at `created_at`, before the
+        announcement, private until now)."""
+        self.hub.server.state["repos"][scenario.REPO] = launch_repo(created_at)
 
     def swap_api(self) -> None:
         """The hosted API quietly switches to yet another vendor's model."""

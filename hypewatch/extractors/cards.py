@@ -50,6 +50,12 @@ _META = frozenset(
         "stderr",
         "std",
         "filter",
+        # how many items and how many right (`| Questions | Correct | Accuracy |`): counts
+        "questions",
+        "correct",
+        "samples",
+        "examples",
+        "items",
         # parameter counts beside the scores (`#TP`, `#AP`, `Params`)
         "tp",
         "ap",

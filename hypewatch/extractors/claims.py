@@ -438,9 +438,8 @@ def _named_by_launch_verb(name: str) -> bool:
     )
 
 
-def _recurring_word(name: str, text: str) -> bool:
-    """`thrilled to announce Jamba`: one capitalised word after a launch verb names the model
-    when the text repeats it (three times or more) and it is no common or benchmark word."""
+def _one_word(name: str) -> bool:
+    """One capitalised word that is no common, page-part or benchmark word."""
     return (
         " " not in name
         and len(name) >= 3
@@ -448,8 +447,24 @@ def _recurring_word(name: str, text: str) -> bool:
         and name.lower() not in _STOP
         and name.lower() not in _NOT_A_NAME
         and registry.lookup(name) is None
-        and len(re.findall(rf"\b{re.escape(name)}\b", text)) >= 3
     )
+
+
+def _recurring_word(name: str, text: str) -> bool:
+    """`thrilled to announce Jamba`: one capitalised word after a launch verb names the model
+    when the text repeats it (three times or more) and it is no common or benchmark word."""
+    return _one_word(name) and len(re.findall(rf"\b{re.escape(name)}\b", text)) >= 3
+
+
+# `We introduce Codex, a GPT language model ...`: the launch verb's one word, then an
+# apposition that says it is a model
+_APPOSITION = re.compile(
+    r"\s*,\s*(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:language\s+|foundation\s+)?(?:models?|LLMs?)\b"
+)
+
+
+def _described_by_apposition(name: str, text: str, end: int) -> bool:
+    return _one_word(name) and _APPOSITION.match(text, end) is not None
 
 
 def _name_in(text: str, exclude: set[str], title_like: bool = False) -> str:
@@ -503,6 +518,14 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
     return "", False
 
 
+# News naming the launched model: `The program, known simply as Mixtral-8x7B, ...`,
+# `a new model called Smaug-72B`
+_CALLED = gates.compile(
+    r"(?i:\b(?:model|program|llm|system|release)s?,?\s+(?:known\s+(?:simply\s+)?as|called|dubbed)"
+    r"\s+[\"“]?)(" + NAME + r")"
+)
+
+
 # Substrings a pattern cannot match without (every group must hit): most posts skip it.
 _LAUNCH_GATES: tuple[tuple[gates.Gated, tuple[tuple[str, ...], ...]], ...] = (
     (
@@ -530,6 +553,7 @@ _LAUNCH_GATES: tuple[tuple[gates.Gated, tuple[tuple[str, ...], ...]], ...] = (
         ),
     ),
     (_RELEASES, (("releas", "launch", "drop", "open-sources"),)),
+    (_CALLED, (("model", "program", "llm", "system", "release"), ("known", "called", "dubbed"))),
 )
 
 
@@ -544,7 +568,12 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
         for match in pattern.finditer(head):
             name = clip(_trim(match.group(1)))
             plausible = _plausible_name(name) or (
-                pattern is _CUE and (_named_by_launch_verb(name) or _recurring_word(name, head))
+                pattern is _CUE
+                and (
+                    _named_by_launch_verb(name)
+                    or _recurring_word(name, head)
+                    or _described_by_apposition(name, head, match.end(1))
+                )
             )
             if name and plausible and names.key(name) not in exclude:
                 found.append((match.start(1), name))
@@ -647,6 +676,27 @@ def _most_mentioned(text: str, exclude: set[str]) -> str:
     return first[key] if counts[key] >= 2 else ""
 
 
+# `Marvin scores well above baseline on ARC-Easy`: a sentence opened by one word and a
+# score verb; the word names the model when the text names it again
+_SCORING_SUBJECT = gates.compile(
+    r"(?:^|(?<=[.!?]\s))([A-Z][a-z]{2,}[0-9]*)\s+"
+    r"(?:scores|scored|achieves|achieved|reaches|reached|attains|attained)\b",
+    re.M,
+)
+
+
+def _scoring_subject(head: str, exclude: set[str]) -> str:
+    for match in _SCORING_SUBJECT.finditer(head):
+        name = match.group(1)
+        if (
+            _one_word(name)
+            and names.key(name) not in exclude
+            and len(re.findall(rf"\b{re.escape(name)}\b", head)) >= 2
+        ):
+            return name
+    return ""
+
+
 def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]) -> str:
     """The launched model's name, from launch cues, a heading, a leading name or a repo link."""
     head = plain(text[:4000])
@@ -660,6 +710,9 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     common = _most_mentioned(head, exclude)
     if common:
         return common
+    subject = _scoring_subject(head, exclude)
+    if subject:
+        return subject
     if repos:
         return repos[0].split("/", 1)[1]
     for match in _NAME_RE.finditer(head):

@@ -10,6 +10,7 @@ line or sentence; whichever direction pairs more benchmarks in a segment wins.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -489,7 +490,9 @@ class _Pairing:
                 close = _paren_end(toks, i)
                 if close < 0:
                     break
-                if close == i + 2 and self.is_number(i + 1):
+                # `MMLU (61.4)`, `ARC-Easy (92.5%)`: the value alone in parentheses
+                bare = close == i + 2 or (close == i + 3 and toks.lower[i + 2] == "%")
+                if bare and self.is_number(i + 1):
                     return i + 1, found
                 found.extend(settings_norm.settings_in(toks.span_text(i + 1, close)))
                 i = close
@@ -782,13 +785,26 @@ def _sentence_pair(
         after = n + 1 < hi and (toks.text[n + 1] == "%" or (n + 1) in settings)
         if verb or after:
             marked.append(n)
+    # `On HumanEval, ..., our model solves 28.8% of the problems, while GPT-3 solves 0%`:
+    # of several marked numbers, the one the owner speaks of (`our model`, `we`) is the claim
+    own = [n for n in marked if _owner_before(toks, lo, n)] if len(marked) > 1 else []
+    if len(own) == 1:
+        marked = own
     if len(marked) != 1 or len(group) > 3:
         return []
     # the sentence names the model it is about (`WizardCoder-Python-34B`, `Qwen2.5-Coder`)
-    named = any(
+    named = bool(own) or any(
         _MODEL_TOKEN.match(toks.text[i]) and i not in bench_tokens for i in range(lo, marked[0])
     )
     return [(0, marked[0], [])] if named else []
+
+
+def _owner_before(toks: _Toks, lo: int, n: int) -> bool:
+    """`our model solves 28.8`, `we reach 71.0`: the owner is the subject just before `n`."""
+    words = [toks.lower[j] for j in range(max(lo, n - 4), n) if not toks.space[j]]
+    return "we" in words or any(
+        a == "our" and b in ("model", "models", "system") for a, b in itertools.pairwise(words)
+    )
 
 
 def _more_settings(

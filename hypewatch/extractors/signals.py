@@ -19,7 +19,8 @@ _LAUNCH = gates.compile(
     r"(?:is|are)\s+(?:now\s+)?(?:out|live|here|available|open(?:[- ]sourced?)?\b|public\b)|"
     r"now available|available\s+(?:now|today)|\bout now\b|\bdrops?\s+today\b|"
     r"our\s+(?:new\s+|latest\s+|first\s+)?(?:open\s+)?(?:model|release|flagship|llm)|"
-    r"(?:new|latest)\s+(?:open\s+)?(?:model|release|llm)|just\s+(?:released|dropped|launched)|"
+    r"(?:new|latest)\s+(?:open\s+)?(?:(?:large\s+)?language\s+)?(?:model|release|llm)|"
+    r"just\s+(?:released|dropped|launched)|"
     r"(?:has|have)\s+(?:been\s+)?released|\breleases?\b|\blaunch(?:es|ed)?\b|model card|"
     r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks)|"
     # news relaying a launch: "TII introduced the Falcon 2 model series"
@@ -238,6 +239,12 @@ def _question(text: str) -> bool:
     return last.endswith("?") and len(sentences) <= 2 and _QUESTION_START.match(last) is not None
 
 
+_RESULTS_SHOWN = gates.compile(
+    r"\bbenchmarks?\b[^.]{0,60}\b(?:show|shows|showed|showing)\s+(?:that\s+)?[^.]{0,80}"
+    r"\b(?:performs|performed|scores|scored)\s+(?:better|higher)\s+than\b"
+)
+
+
 def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     """Launch cues and the first reason (if any) this post is not the launching party's claim."""
     head = text[:20000]
@@ -271,7 +278,14 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
         return Signals(launch, "rumor")
     if "?" in head and _question(head) and not own and not is_card:
         return Signals(launch, "question")
-    if not has_scores and _has(low, "funding") and _FUNDING.search(low):
+    if (
+        not has_scores
+        and _has(low, "funding")
+        and _FUNDING.search(low)
+        # news of a launch that mentions the maker's funding still relays its results:
+        # `Benchmarks published in that blog post show that ... performs better than GPT-3.5`
+        and not _RESULTS_SHOWN.search(low)
+    ):
         return Signals(launch, "funding_news")
     if (
         not launch

@@ -254,6 +254,12 @@ def test_race_high_reads_its_own_config(hub: Standin, tmp_path: Path) -> None:
     assert task.files == ("high/test/0000.parquet",) and len(task.items) == 1
 
 
+def test_aime_2025_ii_reads_part_two_only(hub: Standin, tmp_path: Path) -> None:
+    assert benchmark_id("AIME25 II") == "aime-2025-ii"
+    task = load_hub_task("AIME25 II", endpoint=hub.url, cache_dir=tmp_path)
+    assert [item.answer for item in task.items] == ["49"]
+
+
 async def test_open_qa_answers_match_any_alias_after_squad_normalisation() -> None:
     item = TaskItem("1", "q", "The Beatles", family="exact_match",
                     extra={"aliases": ["The Beatles", "Fab Four"]})  # fmt: skip

@@ -8,11 +8,11 @@ import pytest
 
 from hypewatch.net import NetConfig, async_client
 from hypewatch.standins.openai_bench import Behaviour, serve_bench
-from hypewatch.standins.openai_bench_aio import serve_bench_aio
 from hypewatch.verifiers.benchmark.client import ChatClient, EndpointError
 from hypewatch.verifiers.benchmark.runner import RunPlan, run_items
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 from tests.benchmark.conftest import MODEL
+from tests.support.openai_bench_aio import serve_bench_aio
 
 
 async def _run(url: str, items: list[TaskItem], net: NetConfig, slots: int) -> list[str]:

@@ -165,8 +165,10 @@ def test_changed_weights_counted(
     assert asyncio.run(job.func())["changed"] == 1
 
 
-def test_a_job_run_by_name_on_a_simulated_clock(store: Store) -> None:
-    """The demo's way in: a job run by name goes through the scheduler's wrapper (counts,
+def test_a_due_job_runs_through_the_schedulers_wrapper_on_a_simulated_clock(
+    store: Store,
+) -> None:
+    """The demo's way in: what `run_due` runs goes through the scheduler's wrapper (counts,
     error bookkeeping) and the daemon's times are the clock's, not the wall clock's."""
     settings = parse_settings({"extraction": {"use_embeddings": False}})
     pipeline = build_pipeline(settings, store, registry={})
@@ -176,26 +178,23 @@ def test_a_job_run_by_name_on_a_simulated_clock(store: Store) -> None:
         return {"checked": 2, "failed": 1}
 
     async def main() -> Daemon:
-        daemon = Daemon(pipeline, [Job("busy", busy)], clock=clock)
-        assert await daemon.run_job("busy") == {"checked": 2, "failed": 1}
-        clock.advance(timedelta(days=1))
-        assert await daemon.run_job("process-posts") == {
-            "posts": 0,
-            "claim_posts": 0,
-            "claims": 0,
-            "queued": 0,
-            "errors": 0,
+        daemon = Daemon(pipeline, [Job("busy", busy, interval_seconds=3600)], clock=clock)
+        assert await daemon.run_due() == {
+            "busy": {"checked": 2, "failed": 1},
+            "process-posts": {"posts": 0, "claim_posts": 0, "claims": 0, "queued": 0, "errors": 0},
+            "verification-queue": {"started": 0},
         }
+        clock.advance(timedelta(minutes=30))  # the queue jobs are due, `busy` is not
+        assert sorted(await daemon.run_due()) == ["process-posts", "verification-queue"]
         assert await daemon.settle() == 0  # nothing queued
-        with pytest.raises(KeyError, match="busy, process-posts, verification-queue"):
-            await daemon.run_job("nosuch")
         return daemon
 
     daemon = asyncio.run(main())
     assert daemon.state.started_at == datetime(2024, 9, 5, 15, tzinfo=UTC)
     assert daemon.state.last_run == {
         "busy": "2024-09-05T15:00:00+00:00",
-        "process-posts": "2024-09-06T15:00:00+00:00",
+        "process-posts": "2024-09-05T15:30:00+00:00",
+        "verification-queue": "2024-09-05T15:30:00+00:00",
     }
     assert daemon.state.last_error == {"busy": "1 item(s) failed; see the log"}
     with pytest.raises(ValueError, match="does not go back"):

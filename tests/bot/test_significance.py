@@ -14,7 +14,6 @@ from hypewatch.bot.app import build_pipeline
 from hypewatch.bot.digest import build_digest, render_text
 from hypewatch.bot.timeline import launch_timeline
 from hypewatch.config import parse_settings
-from hypewatch.demo.day import DESTINATIONS, replay_day
 from hypewatch.events import ArtifactAttached
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.models import (
@@ -28,9 +27,10 @@ from hypewatch.models import (
     utcnow,
 )
 from hypewatch.significance import thread_report
-from hypewatch.standins.hub_day import KINDS, NEW_LABS
 from hypewatch.storage import QueueState, Store, delivery
 from hypewatch.verifiers.base import RegisteredVerifier
+from tests.support.day_replay import DESTINATIONS, replay_day
+from tests.support.hub_day import KINDS, NEW_LABS
 
 CARD = """---
 license: apache-2.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,37 @@ def test_the_launch_gets_a_thread_and_its_old_base_models_do_not(summary: dict[s
     for base in bases:
         assert base["thread"] is False
         assert base["significance"] == 0
+
+
+def test_the_daemons_own_schedule_picks_the_jobs(summary: dict[str, Any]) -> None:
+    """The demo names no job: each step moves the clock and the daemon runs what its own
+    triggers say is due (`Daemon.run_due`). Over the story that is every job `hypewatch run`
+    has with the demo's settings (no digest), each only when its schedule allows."""
+    start = datetime.fromisoformat(summary["steps"][0]["at"])
+    runs: dict[str, list[float]] = {}  # job -> hours after the start, one per run
+    for step in summary["steps"]:
+        hours = (datetime.fromisoformat(step["at"]) - start).total_seconds() / 3600
+        for job in step["jobs"]:
+            runs.setdefault(job, []).append(hours)
+    assert set(runs) == {
+        "poll-x",
+        "poll-reddit",
+        "poll-huggingface",
+        "process-posts",
+        "verification-queue",
+        "outbox",
+        "revision-checks",
+        "endpoint-reprobes",
+        "retention",
+    }
+    for source in ("x", "reddit", "huggingface"):  # every 10-30 minutes: once per step
+        assert [round(h) for h in runs[f"poll-{source}"]] == [0, 1, 24, 48]
+    assert runs["revision-checks"][0] == 0  # at start, then every 6 hours
+    assert [round(h) for h in runs["revision-checks"][1:]] == [24, 48]
+    assert [round(h) for h in runs["endpoint-reprobes"]] == [24, 48]  # not at start
+    assert [round(h) for h in runs["retention"]] == [24, 48]  # daily, not at start
+    assert len(runs["outbox"]) > 4  # a pass after each step's verifications delivers them
+    assert sum(step["verifications"] for step in summary["steps"]) > 0
 
 
 def test_ctrl_c_says_interrupted_with_no_traceback(tmp_path: Path) -> None:

@@ -91,3 +91,44 @@ def test_an_evalplus_column_of_base_and_plus_pairs_gives_both(extractor: Extract
         "mbpp": 70.3,
         "mbpp-plus": 58.1,
     }
+
+
+def test_one_word_names_from_an_apposition_or_a_scoring_subject(extractor: Extractor) -> None:
+    text = (
+        "We introduce Wrenex, a GPT language model fine-tuned on public code. On HumanEval, a "
+        "new evaluation set we release to measure correctness, our model solves 31.4% of the "
+        "problems, while GPT-3 solves 0% and GPT-J solves 11.4%."
+    )
+    found = extractor.extract(text, "web", "u6-3")
+    assert (found.model, found.is_claim) == ("Wrenex", True)
+    assert scores_of(found) == {"humaneval": 31.4}  # the owner's number, not the rivals'
+    text = (
+        "Results\nMarlo scores well above baseline on ARC-Easy (91.0%). MMLU (60.2%) and "
+        "HellaSwag (63.3%) land in the generalist range. Marlo isn't a calculator."
+    )
+    found = extractor.extract(text, "web", "u6-4")
+    assert found.model == "Marlo"
+    assert scores_of(found) == {"arc-easy": 91.0, "mmlu": 60.2, "hellaswag": 63.3}
+
+
+def test_question_and_correct_counts_are_not_score_columns(extractor: Extractor) -> None:
+    text = (
+        "Marlo scores 54.0% on TruthfulQA, our top metric. Marlo is built for honesty.\n\n"
+        "| Benchmark | Questions | Correct | Accuracy |\n|---|---|---|---|\n"
+        "| HellaSwag | 10,042 | 6,240 | 62.1% |\n| GSM8K | 1,319 | 26 | 2.0% |\n"
+    )
+    found = extractor.extract(text, "web", "u6-5")
+    assert scores_of(found) == {"truthfulqa": 54.0, "hellaswag": 62.1, "gsm8k": 2.0}
+
+
+def test_launch_news_that_mentions_funding_still_relays_the_results(extractor: Extractor) -> None:
+    text = (
+        "The startup posted a torrent containing its latest large language model. It recently "
+        "raised $400 million in a series A round. The program, known simply as Wren-8x3B, got "
+        "a blog post on Monday. Benchmarks published in that blog post show that the model "
+        "performs better than some American rivals."
+    )
+    found = extractor.extract(text, "web", "u6-6")
+    assert (found.model, found.is_claim) == ("Wren-8x3B", True)
+    funding = "The startup behind Wren-8x3B raised $400 million in a series A round from investors."
+    assert "not_claim:funding_news" in extractor.extract(funding, "web", "u6-7").flags

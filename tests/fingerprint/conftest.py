@@ -10,8 +10,8 @@ from tokenizers import Tokenizer
 from hypewatch.net import NetConfig
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.openai_fp import Backend, OpenAIFingerprintHandler, Persona
-from hypewatch.standins.tokenizers import train_all
 from hypewatch.verifiers.fingerprint.references import Reference, load_reference
+from tests.support.trained_tokenizers import train_all
 
 
 @pytest.fixture(scope="session")

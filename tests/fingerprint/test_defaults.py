@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 from hypewatch.cli import app
 from hypewatch.net import NetConfig, async_client
-from hypewatch.standins.fingerprint_hub import HubFileHandler
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.openai_fp import Backend
 from hypewatch.verifiers.fingerprint.codecs import Codec, load_codec
@@ -47,6 +46,7 @@ from hypewatch.verifiers.fingerprint.references import (
     hub_fetcher,
 )
 from hypewatch.verifiers.fingerprint.service import Target, fingerprint
+from tests.support.fingerprint_hub import HubFileHandler
 
 StartServer = Callable[..., Standin]
 #: Groups a package ships: they must load with no network at all.

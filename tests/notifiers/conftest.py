@@ -10,9 +10,9 @@ from hypewatch.config import Secret
 from hypewatch.events import NewSource, VerdictRecorded, VerificationStarted
 from hypewatch.models import ClaimKind, ClaimStatus, Launch, Post, Verdict, VerdictStatus
 from hypewatch.net import NetConfig
-from hypewatch.standins import discord_api, slack_api
 from hypewatch.standins.http import Standin, serve
 from hypewatch.storage import Store
+from tests.support import discord_api, slack_api
 
 NET = NetConfig(allow_private=True, retries=0, connect_timeout=2, read_timeout=5, total_timeout=10)
 SLACK_CHANNEL = "C0123456789"

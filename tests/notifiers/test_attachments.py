@@ -20,10 +20,10 @@ from hypewatch.bot.outbox import Destination, OutboxSender, install_outbox
 from hypewatch.config import ChartAttachmentSettings, Secret
 from hypewatch.models import EventKind, utcnow
 from hypewatch.net import NetConfig
-from hypewatch.standins import discord_api
 from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from tests.notifiers.conftest import SLACK_CHANNEL
+from tests.support import discord_api
 
 CHARTS = ChartAttachmentSettings()
 VERDICT = str(EventKind.VERDICT)

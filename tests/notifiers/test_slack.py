@@ -9,11 +9,11 @@ from hypewatch.config import Secret
 from hypewatch.events import EndpointChanged, WeightsChanged
 from hypewatch.models import utcnow
 from hypewatch.net import NetConfig
-from hypewatch.standins import slack_api
 from hypewatch.standins.http import Standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 from tests.notifiers.conftest import SLACK_CHANNEL
+from tests.support import slack_api
 
 DEST = "slack:ml-news"
 

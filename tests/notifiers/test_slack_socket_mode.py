@@ -22,12 +22,12 @@ import pytest
 
 from hypewatch.bot.slack_app import CommandError, parse_subscribe_options
 from hypewatch.config import Settings
-from hypewatch.standins import slack_api
 from hypewatch.standins.http import Standin
 from hypewatch.standins.http import serve as serve_http
 from hypewatch.standins.x_api import make_user, x_standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
+from tests.support import slack_api
 from tests.support.chat_daemon import (
     chat_settings,
     daemon_with_bots,

@@ -28,11 +28,11 @@ from typing import Any
 import pytest
 
 from hypewatch.demo.world import demo_tasks, write_tasks
-from hypewatch.standins import discord_api
 from hypewatch.standins.http import Standin, serve
 from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
+from tests.support import discord_api
 from tests.support.smtp import Inbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]

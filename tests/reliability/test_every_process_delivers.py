@@ -17,13 +17,13 @@ import pytest
 
 from hypewatch.bot.threads import render_event
 from hypewatch.demo.world import demo_tasks, write_tasks
-from hypewatch.standins import discord_api, slack_api
 from hypewatch.standins.http import serve
 from hypewatch.standins.openai_bench import Behaviour, serve_bench
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 from hypewatch.storage import Store
 from hypewatch.storage import delivery as db
 from tests.reliability.test_crash import _toml
+from tests.support import discord_api, slack_api
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = (

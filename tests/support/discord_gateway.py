@@ -1,6 +1,6 @@
 """A Discord gateway and bot REST stand-in that discord.py's own client connects to.
 
-REST (`BotRestHandler`, on the threaded stand-in of hypewatch.standins.discord_api,
+REST (`BotRestHandler`, on the threaded stand-in of tests.support.discord_api,
 so the channel/thread routes the notifier uses are the same): `GET /users/@me`,
 `GET /oauth2/applications/@me`, `PUT /applications/{app}/commands` and
 `PUT /applications/{app}/guilds/{guild}/commands` (command sync; each command is
@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from hypewatch.standins.discord_api import DiscordHandler
+from tests.support.discord_api import DiscordHandler
 
 APPLICATION_ID = "1300000000000000001"
 BOT_USER_ID = "1300000000000000002"
@@ -168,7 +168,7 @@ class BotRestHandler(DiscordHandler):
 
 
 def bot_rest_state(**extra: Any) -> dict[str, Any]:
-    from hypewatch.standins.discord_api import new_state
+    from tests.support.discord_api import new_state
 
     return new_state(command_syncs=[], callbacks=[], interactions={}, **extra)
 

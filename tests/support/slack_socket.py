@@ -1,7 +1,7 @@
 """A Slack Socket Mode stand-in that slack_bolt's own Socket Mode handler connects to.
 
 Web API (`SocketWebApiHandler`, on the threaded stand-in of
-hypewatch.standins.slack_api, so chat.postMessage/chat.update are the same):
+tests.support.slack_api, so chat.postMessage/chat.update are the same):
 `apps.connections.open` (app-level token, answers a ws:// URL of `SocketModeServer`),
 `auth.test`, `users.info` (`is_admin` for ids in `admins`), `usergroups.users.list`
 (members from `usergroups`). Bearer tokens are checked (`invalid_auth`,
@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import WSMsgType, web
 
-from hypewatch.standins.slack_api import SlackHandler, new_state
+from tests.support.slack_api import SlackHandler, new_state
 
 APP_ID = "A0HYPEWATCH"
 TEAM_ID = "T0HYPEWATCH"

@@ -1,5 +1,5 @@
 """Math tasks: LaTeX answers checked by math-verify (MATH, MATH-500, Minerva MATH, MATH
-Level 5, AIME 2024/2025 and 2025 I, AMC 2023, OlympiadBench, CMATH) and numeric answers
+Level 5, AIME 2024/2025 and 2025 I / II, AMC 2023, OlympiadBench, CMATH) and numeric answers
 (GSM8K, MGSM).
 
 MATH rows carry a worked `solution` whose last `\\boxed{...}` is the reference
@@ -127,6 +127,9 @@ SPECS: list[TaskSpec] = [
     TaskSpec("aime-2025-i", MATH, DatasetRef("opencompass/AIME2025", "AIME2025-I", "test",
              "AIME2025-I/test/*.parquet", branch=CONVERTED), _aime_2025, setting="0-shot CoT",
              notes="part I only (15 problems)"),
+    TaskSpec("aime-2025-ii", MATH, DatasetRef("opencompass/AIME2025", "AIME2025-II", "test",
+             "AIME2025-II/test/*.parquet", branch=CONVERTED), _aime_2025, setting="0-shot CoT",
+             notes="part II only (15 problems)"),
     TaskSpec("amc-2023", MATH, DatasetRef("math-ai/amc23", "default", "test",
              "default/test/*.parquet", branch=CONVERTED), _amc, setting="0-shot CoT",
              notes="the 40 AMC 12 2023 problems of Qwen2.5-Math's evaluation"),

@@ -3,7 +3,7 @@
 Only with a judge configured (`[verifiers.benchmark.judge]`: an OpenAI-compatible
 URL and model); otherwise the family is unavailable and such claims are
 `unverifiable: needs a judge`. The judge is recorded in every verdict's
-evidence and named in its summary. Two grading modes, from the item:
+evidence and named in its summary. Three grading modes, from the item:
 
 * `single` (MT-Bench): the judge rates the reply 1-10 in MT-Bench's
   single-answer format ("Rating: [[7]]"), with the reference answer when the

@@ -1,4 +1,4 @@
-"""Replay a realistic day on the Hub (`standins/hub_day.py`) through the real watchers and
+"""Replay a realistic day on the Hub (`tests/support/hub_day.py`) through the real watchers and
 pipeline, and measure what deserves a thread.
 
 The Hub, X and Reddit stand-ins serve the day hour by hour: each hour's new repos join the
@@ -22,11 +22,11 @@ from hypewatch.bot.watchers import build_watcher, poll_once
 from hypewatch.config import Settings, parse_settings
 from hypewatch.extractors.extractor import Extractor
 from hypewatch.standins.hub import hub_standin
-from hypewatch.standins.hub_day import DayPost, HubDay, hub_day
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
 from hypewatch.storage import Store, delivery
 from hypewatch.storage import derivatives as derivatives_db
+from tests.support.hub_day import DayPost, HubDay, hub_day
 
 __all__ = ["DayResult", "replay_day"]
 

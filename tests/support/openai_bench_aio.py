@@ -7,7 +7,7 @@ the threaded server tops out near 400-470 req/s on 2 cores, below the
 `asyncio.sleep` while holding one of `slots`.
 
 Run alone (the bench does this):
-    python -m hypewatch.standins.openai_bench_aio TASK.jsonl [--latency S] [--slots N] ...
+    python -m tests.support.openai_bench_aio TASK.jsonl [--latency S] [--slots N] ...
 """
 
 from __future__ import annotations
