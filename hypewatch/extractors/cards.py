@@ -490,7 +490,23 @@ def table_scores(
     table: tables.Table, subjects: list[str], decided: str = ""
 ) -> tuple[list[Score], Choice]:
     """The launched model's scores in one table, and which column or row they came from
-    (`decided`: the label an earlier table was read from)."""
+    (`decided`: the label an earlier table was read from). A value reported on a
+    leaderboard's own scale carries that protocol as a setting (`settings_norm.protocol_of`)."""
+    scores, choice = _table_scores(table, subjects, decided)
+    context = f"{table.heading}\n{table.caption}\n{table.before}"
+    return [_with_protocol(score, context) for score in scores], choice
+
+
+def _with_protocol(score: Score, context: str) -> Score:
+    protocol = settings_norm.protocol_of(score.benchmark, context)
+    if not protocol:
+        return score
+    return Score(score.benchmark, score.value, settings_norm.join([score.setting, protocol]))
+
+
+def _table_scores(
+    table: tables.Table, subjects: list[str], decided: str
+) -> tuple[list[Score], Choice]:
     view = _view(table)
     if not view.rows or view.width < 2:
         return [], Choice(-1, reason="not a score table")
@@ -540,7 +556,11 @@ def _index_result(result: Any) -> Score | None:
         value = round(value * 100, 6)
     if not bench or not registry.value_in_range(bench, value, setting):
         return None
-    return Score(bench, value, setting)
+    source = result.get("source")
+    context = (
+        f"{source.get('name') or ''} {source.get('url') or ''}" if isinstance(source, dict) else ""
+    )
+    return _with_protocol(Score(bench, value, setting), context)
 
 
 def model_index(front: dict[str, Any], warnings: list[str]) -> tuple[str, list[Score]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_ORDER = ("shot", "cot", "at", "ifeval", "percentile")
+_ORDER = ("shot", "cot", "at", "ifeval", "percentile", "protocol")
 _WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 _SHOT = re.compile(r"\b(\d+|zero|one|two|three|four|five|few)[\s_-]*shots?\b", re.I)
 _NUM_FEW_SHOT = re.compile(r"\bnum_few_shot\s*[:=]?\s*(\d+)", re.I)
@@ -15,6 +15,13 @@ _STRICT = re.compile(
     re.I,
 )
 _PERCENTILE = re.compile(r"\bpercentile\b", re.I)
+#: The Open LLM Leaderboard v2 reports these six on its own scale: GPQA, MMLU-PRO, BBH and MuSR
+#: rescaled so that random guessing scores 0 (GPQA 3.47 is about 28 % correct), IFEval as the
+#: mean of two metrics, MATH on level 5 only. A value read from its results carries this
+#: setting, which no runner reproduces (`verifiers/benchmark/prompts.unreproduced`).
+LEADERBOARD_V2 = "open-llm-leaderboard-v2"
+LEADERBOARD_V2_BENCHMARKS = frozenset({"ifeval", "bbh", "math-lvl-5", "gpqa", "musr", "mmlu-pro"})
+_LEADERBOARD = re.compile(r"open[\s_-]*llm[\s_-]*leaderboard", re.I)
 #: `pass@1` as a benchmark-id slug writes it (`humaneval-pass-1`); only for `without_settings`.
 _AT_SLUG = re.compile(r"\b(maj|pass|cons|avg|best|mean)\s*[@-]\s*\d+\b", re.I)
 
@@ -38,6 +45,15 @@ def settings_in(text: str) -> list[str]:
     if _PERCENTILE.search(text):
         found["percentile"] = "percentile"
     return [found[k] for k in _ORDER if k in found]
+
+
+def protocol_of(benchmark: str, context: str) -> str:
+    """The scoring protocol of a value for `benchmark` reported under `context` (a table's
+    heading and the text before it, a model-index result's source): the leaderboard's own
+    scale, or "" when the value is the benchmark's plain score."""
+    if benchmark in LEADERBOARD_V2_BENCHMARKS and _LEADERBOARD.search(context):
+        return LEADERBOARD_V2
+    return ""
 
 
 def without_settings(text: str) -> str:
@@ -67,6 +83,8 @@ def join(settings: list[str]) -> str:
             return rank["at"]
         if piece == "percentile":
             return rank["percentile"]
+        if piece == LEADERBOARD_V2:
+            return rank["protocol"]
         return rank["ifeval"]
 
     return ", ".join(sorted(seen, key=order))

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from hypewatch.extractors.settings_norm import LEADERBOARD_V2
 from hypewatch.verifiers.benchmark.tasks import TaskItem, choice_letter
 
 Message = dict[str, str]
@@ -24,6 +25,8 @@ _COT = re.compile(r"\bcot\b|chain[\s-]*of[\s-]*thought|step[\s-]*by[\s-]*step", 
 _NO_COT = re.compile(r"\b(no[\s-]*cot|direct)\b", re.IGNORECASE)
 _METRIC = re.compile(r"\b(strict|loose)\b", re.IGNORECASE)
 MAX_SHOTS = 25
+#: settings that pick the best of, or vote over, several samples per item
+_SAMPLES = re.compile(r"\b(maj|cons|best|pass)\s*@\s*(\d+)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,24 @@ class PromptSetting:
     def describe(self) -> str:
         cot = {None: "default", True: "CoT", False: "direct"}[self.cot]
         return f"{self.shots}-shot, {cot}" + (f", {self.metric}" if self.metric else "")
+
+
+def unreproduced(setting: str) -> str | None:
+    """Why a value claimed under `setting` cannot be compared with what the runner measures
+    (one greedy sample per item, the benchmark's plain score), or None when it can. A claim
+    made under a kinder protocol than the one measured would otherwise read as `failed`."""
+    for match in _SAMPLES.finditer(setting):
+        if int(match.group(2)) > 1:
+            return (
+                f"the claim is {match.group(0)} (several samples per item); the runner scores"
+                " one sample per item, which is not the same measure"
+            )
+    if LEADERBOARD_V2 in setting:
+        return (
+            "the value is on the Open LLM Leaderboard v2's own scale (rescaled above random"
+            " guessing), not the benchmark's plain score the runner measures"
+        )
+    return None
 
 
 def parse_setting(setting: str) -> PromptSetting:

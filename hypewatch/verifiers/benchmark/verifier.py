@@ -45,7 +45,7 @@ from hypewatch.verifiers.benchmark.client import (
 )
 from hypewatch.verifiers.benchmark.families import Environment, Scorer
 from hypewatch.verifiers.benchmark.hub_datasets import HubDatasetError, load_hub_task
-from hypewatch.verifiers.benchmark.prompts import parse_setting
+from hypewatch.verifiers.benchmark.prompts import parse_setting, unreproduced
 from hypewatch.verifiers.benchmark.registry import TaskRegistry, default_registry
 from hypewatch.verifiers.benchmark.runner import Progress, RunPlan, RunResult, run_items
 from hypewatch.verifiers.benchmark.tasks import TaskFormatError, TaskItem, find_task_file, load_task
@@ -408,6 +408,9 @@ class BenchmarkVerifier:
             return _unverifiable("the claim has no benchmark score to re-measure")
         if not 0.0 <= claim.value <= 100.0:
             return _unverifiable(f"claimed value {claim.value:g} is not a percentage")
+        incomparable = unreproduced(claim.setting)
+        if incomparable:
+            return _unverifiable(f"not re-measured: {incomparable}")
         target, found, resolution = await resolve_target(ctx)
         if target is None or found is None:
             why = resolution.why_none() if resolution else "no endpoint"
