@@ -111,10 +111,12 @@ def test_an_old_model_back_on_the_trending_list_is_not_a_launch(
         report = poll_once(store, watcher, clock=clock)
         assert any("sort=trendingScore" in r.path for r in standin.requests)
         assert _read(standin) == ["lab/fresh-8b"]
+        clock.advance(4 * 24 * 3600)  # the repo stored as a launch is past the limit now
+        later = poll_once(store, watcher, clock=clock)
     assert report.stored_keys == ["huggingface:lab/fresh-8b"]
-    assert report.notes == [
-        "trending: 1 repo(s) created more than 72 h ago left out (history, not launches)"
-    ]
+    note = "trending: 1 repo(s) created more than 72 h ago left out (history, not launches)"
+    assert report.notes == [note]
+    assert (later.stored, later.notes) == (0, [note])  # stored already: not "left out"
 
 
 @pytest.mark.parametrize(

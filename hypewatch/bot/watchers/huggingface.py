@@ -178,10 +178,13 @@ class HuggingFaceWatcher:
         now = ctx.clock()
         trending = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
         listed = [info for info in trending if not self._old(info, now)]
-        if len(listed) < len(trending):
+        # old repos stored while they were young are not news left out: not counted
+        history = [i for i in trending if self._old(i, now) and not self._stored(ctx, i)]
+        if history:
+            hours = max(self.max_age, self.follow).total_seconds() / 3600
             ctx.note(
-                f"trending: {len(trending) - len(listed)} repo(s) created more than "
-                f"{self.max_age.total_seconds() / 3600:g} h ago left out (history, not launches)"
+                f"trending: {len(history)} repo(s) created more than {hours:g} h ago "
+                "left out (history, not launches)"
             )
         for start in range(0, len(listed), BATCH_SIZE):
             batch = self._batch(ctx, listed[start : start + BATCH_SIZE], {})
@@ -195,7 +198,7 @@ class HuggingFaceWatcher:
     ) -> Batch:
         posts: list[Post] = []
         for listed in infos:
-            if ctx.store.has_post(f"{self.source}:{listed.id}"):
+            if self._stored(ctx, listed):
                 continue  # a new revision of it is the revision check's to record
             try:
                 info = self.api.model_info(listed.id)
@@ -206,6 +209,9 @@ class HuggingFaceWatcher:
         snaps = self._snapshots(ctx, infos, {p.native_id for p in posts})
         extra = _recorder(snaps) if snaps else None
         return Batch(posts, cursors, extra_writes=extra)
+
+    def _stored(self, ctx: PollContext, info: ModelInfo) -> bool:
+        return ctx.store.has_post(f"{self.source}:{info.id}")
 
     # -- velocity ----------------------------------------------------------------
 
