@@ -49,7 +49,9 @@ def _serve(kind: str, posts: int, queue: Any) -> None:
     else:
         from hypewatch.standins.hub import HubRepo, hub_standin, model_card
 
-        base = datetime(2024, 9, 5, tzinfo=UTC)
+        # created within the last day (the poll runs on the wall clock): launches, not
+        # history the age rule (`max_age_hours`, 72 h) leaves out
+        base = datetime.now(UTC) - timedelta(days=1)
         card = {"base_model": "meta-llama/Meta-Llama-3-70B", "base_model_relation": "finetune"}
         repos = [
             HubRepo(

@@ -220,6 +220,7 @@ class HuggingFaceSourceSettings(Section):
     limit: int = Field(50, ge=1, le=1000)
     pipeline_tag: str = "text-generation"
     trending: bool = True
+    max_age_hours: float = Field(72.0, ge=1, le=8760)
 
 
 class WebSourceSettings(Section):

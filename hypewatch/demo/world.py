@@ -120,8 +120,9 @@ def hub_repos() -> dict[str, HubRepo]:
         {"license": "llama3.1"},
         "# Llama 3.1 70B\n\nLlama 3 70B, pre-trained further with a 128K context.\n",
     )
-    # the bases are months old (their real release dates): old repos when the Hub lists
-    # them, recorded but not announced
+    # the bases are months old (their real release dates): history when the Hub lists them,
+    # not launches (`sources.huggingface.max_age_hours`); the weights verifier still finds
+    # them on the Hub
     return {
         scenario.TRUE_BASE: HubRepo(
             scenario.TRUE_BASE, llama3_files, datetime(2024, 4, 18, tzinfo=UTC), likes=900

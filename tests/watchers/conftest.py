@@ -28,10 +28,11 @@ SHORT_NET = NET.with_(read_timeout=0.3)
 
 class Clock:
     """A settable clock: `__call__` for poll_once (datetime; the watchers read the poll's
-    clock), `sleep` (the X watcher's) records waits and moves time instead of waiting."""
+    clock), `sleep` (the X watcher's) records waits and moves time instead of waiting.
+    It starts at `start` (the wall clock's time by default)."""
 
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
         self.slept: list[float] = []
 
     def __call__(self) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hypewatch.cli import app
+from hypewatch.models import utcnow
 from hypewatch.standins.hub import HubRepo, hub_standin
 from hypewatch.standins.reddit_api import make_submission, reddit_standin
 from hypewatch.standins.x_api import make_tweet, make_user, x_standin
@@ -59,10 +61,17 @@ def _run(config: Path, *args: str, code: int = 0) -> Any:
 def test_poll_twice_then_status(tmp_path: Path, env: None, hub_http: Any) -> None:
     tweets = [make_tweet(i, f"Reflection {i}", "1") for i in range(1, 13)]
     subs = [make_submission(i, f"thread {i}") for i in range(1, 4)]
+    hour_ago = utcnow() - timedelta(hours=1)
     with (
         x_standin(tweets, [make_user("1", "mattshumer")]) as xs,
         reddit_standin(subs) as rs,
-        hub_standin([HubRepo("org/model-a"), HubRepo("org/model-b")]) as hs,
+        # created an hour before the poll (`hypewatch poll` runs on the wall clock): launches
+        hub_standin(
+            [
+                HubRepo("org/model-a", created_at=hour_ago),
+                HubRepo("org/model-b", created_at=hour_ago),
+            ]
+        ) as hs,
     ):
         config = _config(tmp_path, xs.url, rs.url, hs.url)
         first = _run(config, "poll", "--allow-private", "--json")

@@ -16,6 +16,8 @@ from hypewatch.storage.health import get_health
 from hypewatch.storage.revisions import revisions
 from tests.watchers.conftest import SHORT_NET, Clock, hub_watcher
 
+#: When the stand-in's repos were created; the polls run a day later (`clock`), so every
+#: repo is a launch still young enough (`max_age_hours`) to be stored.
 BASE = datetime(2024, 9, 5, tzinfo=UTC)
 CARD = {
     "base_model": "meta-llama/Meta-Llama-3-70B",
@@ -34,6 +36,11 @@ CARD = {
         }
     ],
 }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(BASE + timedelta(days=1))
 
 
 def _repos(count: int, start: int = 0, author: str = "org") -> list[HubRepo]:
@@ -87,7 +94,10 @@ def test_cursor_survives_restart_and_authors_are_watched(
     tmp_path: Path, clock: Clock, hub_http: Any
 ) -> None:
     path = tmp_path / "db.sqlite"
-    repos = [*_repos(6), HubRepo("watched/base-model", pipeline_tag="feature-extraction")]
+    repos = [
+        *_repos(6),
+        HubRepo("watched/base-model", pipeline_tag="feature-extraction", created_at=BASE),
+    ]
     with hub_standin(repos) as standin:
         hub_http(standin)
         store = Store.open(path)
@@ -173,7 +183,7 @@ def test_empty_listing_missing_card_oversized_and_non_utf8(
         assert (empty.stored, empty.error) == (0, "")
         standin.server.state["repos"].update(
             {
-                "a/no-card": HubRepo("a/no-card", {"config.json": b"{}"}),
+                "a/no-card": HubRepo("a/no-card", {"config.json": b"{}"}, created_at=BASE),
                 "b/huge": HubRepo(
                     "b/huge",
                     {"README.md": b"# Huge\n" + b"z" * 50_000},

@@ -30,9 +30,9 @@ def test_index_lists_mirage_failed_and_filters(ledger_url: str) -> None:
     assert {s["name"]: s["status"] for s in data["launches"]}["Mirage 70B"] == "failed"
     failed = _get(f"{ledger_url}/index.html?status=failed", Accept="application/json").json()
     assert [s["name"] for s in failed["launches"]] == ["Mirage 70B"]
-    replicated = _get(f"{ledger_url}/index.json?status=replicated").json()
-    assert replicated["launches"]
-    assert all(s["status"] == "replicated" for s in replicated["launches"])
+    # the demo's one launch failed (its months-old Llama bases are no launches): another
+    # status lists nothing (tests/web/test_index.py filters a mix of statuses)
+    assert _get(f"{ledger_url}/index.json?status=replicated").json()["launches"] == []
     assert _get(f"{ledger_url}/index.json?benchmark=gsm8k").json()["total"] == 1
     assert _get(f"{ledger_url}/index.json?q=mirage").json()["total"] == 1
     assert _get(f"{ledger_url}/index.json?q=nothing-like-it").json()["total"] == 0

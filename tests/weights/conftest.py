@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from hypewatch.net import NetConfig, async_client, origin_of
 from hypewatch.standins import hub_models as hm
 from hypewatch.standins.http import Standin
-from hypewatch.standins.hub import HubRepo, hub_standin, model_card
+from hypewatch.standins.hub import EPOCH, HubRepo, hub_standin, model_card
 from hypewatch.verifiers.weights.hub import HubClient
 from hypewatch.verifiers.weights.provenance import CheckOptions, WeightsReport, check_weights
 
@@ -41,12 +42,14 @@ class World:
         *,
         base_model: str | list[str] | None = None,
         ignore_range: bool = False,
+        created_at: datetime = EPOCH,
     ) -> HubRepo:
-        """A repo with `files` as its first commit; `base_model` goes into the card."""
+        """A repo with `files` as its first commit at `created_at`; `base_model` goes into
+        the card."""
         if base_model is not None:
             body = files.get("README.md", b"").decode()
             files = dict(files, **{"README.md": model_card({"base_model": base_model}, body)})
-        repo = HubRepo(name, files, ignore_range=ignore_range)
+        repo = HubRepo(name, files, created_at=created_at, ignore_range=ignore_range)
         self.repos[name] = repo
         return repo
 

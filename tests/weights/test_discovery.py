@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from typer.testing import CliRunner
 
 from hypewatch.cli import app
 from hypewatch.config import ConfigError, parse_settings
+from hypewatch.models import utcnow
 from hypewatch.standins import hub_models as hm
 from hypewatch.standins.hub import hub_standin
 from hypewatch.storage import Store
@@ -53,8 +55,11 @@ def build(world: World) -> None:
     world.add("solo/lone-1", hm.repo_files(lone, SHAPE, dtype="BF16"))
 
     def tune(name: str, base: hm.Tensors, claims: str, seed: int) -> None:
+        """A launch: created an hour before the test's polls (the CLI's wall clock), while
+        the bases are old repos the watcher leaves alone."""
         tuned = hm.low_rank_finetune(base, rank=4, relative=0.05, seed=seed)
-        world.add(name, hm.repo_files(tuned, SHAPE), base_model=claims)
+        created = utcnow() - timedelta(hours=1)
+        world.add(name, hm.repo_files(tuned, SHAPE), base_model=claims, created_at=created)
 
     tune("hype/tuned-a", orca3, "orca/orca-3.1", 1)  # claims the sibling of its base
     tune("hype/tuned-b", orca31, "orca/orca-3.1", 2)  # honest

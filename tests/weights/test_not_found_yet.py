@@ -64,7 +64,7 @@ async def test_tweet_before_repo_ends_with_verdicts_about_the_repo(
         base = hm.llama_like(SHAPE, seed=1)
         card = model_card({"base_model": "meta/base"}, "# Early 8B\nMMLU 71.2")
         hub.server.state["repos"][REPO] = HubRepo(
-            REPO, {**hm.repo_files(base, SHAPE), "README.md": card}
+            REPO, {**hm.repo_files(base, SHAPE), "README.md": card}, created_at=utcnow()
         )
         assert poll_once(store, hub_watcher(hub)).stored == 1
         pipeline.process_pending()

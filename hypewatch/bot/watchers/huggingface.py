@@ -8,6 +8,17 @@ cursor, then stores oldest first, each batch moving the cursor with it.
 The trending list has no order to keep a cursor on: a repo already stored
 at the same revision costs nothing more.
 
+Age (`max_age_hours`): a repo whose `createdAt` (the Hub's creation time;
+`ModelInfo.created_at`) is more than `max_age_hours` -- or `follow_hours`, if
+longer -- before the poll's clock when a list shows it unstored is history,
+not a launch, and is not stored: the `new` and author lists stop there (they
+are newest first), the trending list leaves it out with a note. Without this
+the first pass over a watched author reads its whole back catalogue, and the
+trending list its months-old favourites, as launches. A listing entry with no
+`createdAt` is kept: missing data is no evidence of age. `createdAt` is when
+the repo was created, not when it went public: a repo kept private for longer
+than `max_age_hours` before its launch is history to this rule too.
+
 Velocity (`follow_hours`, from `significance.velocity_follow_hours`): every
 repo either list shows whose `createdAt` is less than `follow_hours` before
 the poll's clock gets a snapshot of its listed likes, downloads and
@@ -102,9 +113,11 @@ class HuggingFaceWatcher:
         trending: bool = True,
         max_text_chars: int = 100_000,
         follow_hours: float = 0.0,
+        max_age_hours: float = 72.0,
     ) -> None:
         self.api = api
         self.follow = timedelta(hours=follow_hours)
+        self.max_age = timedelta(hours=max_age_hours)
         self._snapped: set[str] = set()  # repos snapshotted in this pass
         self.pipeline_tag = pipeline_tag
         self.limit = limit
@@ -148,6 +161,8 @@ class HuggingFaceWatcher:
                     break
                 known.append(info)
                 continue
+            if self._old(info, now):
+                break  # newest first: everything after it is older still
             fresh.append(info)
         fresh.reverse()
         for start in range(0, len(fresh), BATCH_SIZE):
@@ -160,7 +175,17 @@ class HuggingFaceWatcher:
             yield Batch(extra_writes=_recorder(snaps))
 
     def _trending(self, ctx: PollContext) -> Iterator[Batch]:
-        listed = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
+        now = ctx.clock()
+        trending = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
+        listed = [info for info in trending if not self._old(info, now)]
+        # old repos stored while they were young are not news left out: not counted
+        history = [i for i in trending if self._old(i, now) and not self._stored(ctx, i)]
+        if history:
+            hours = max(self.max_age, self.follow).total_seconds() / 3600
+            ctx.note(
+                f"trending: {len(history)} repo(s) created more than {hours:g} h ago "
+                "left out (history, not launches)"
+            )
         for start in range(0, len(listed), BATCH_SIZE):
             batch = self._batch(ctx, listed[start : start + BATCH_SIZE], {})
             if batch.posts or batch.extra_writes is not None:
@@ -173,7 +198,7 @@ class HuggingFaceWatcher:
     ) -> Batch:
         posts: list[Post] = []
         for listed in infos:
-            if ctx.store.has_post(f"{self.source}:{listed.id}"):
+            if self._stored(ctx, listed):
                 continue  # a new revision of it is the revision check's to record
             try:
                 info = self.api.model_info(listed.id)
@@ -185,7 +210,17 @@ class HuggingFaceWatcher:
         extra = _recorder(snaps) if snaps else None
         return Batch(posts, cursors, extra_writes=extra)
 
+    def _stored(self, ctx: PollContext, info: ModelInfo) -> bool:
+        return ctx.store.has_post(f"{self.source}:{info.id}")
+
     # -- velocity ----------------------------------------------------------------
+
+    def _old(self, info: ModelInfo, now: datetime) -> bool:
+        """Whether the repo was created too long ago to be a launch (`max_age_hours`); a repo
+        still followed for velocity never is, nor one listed without `createdAt`."""
+        return info.created_at is not None and now - info.created_at > max(
+            self.max_age, self.follow
+        )
 
     def _young(self, info: ModelInfo, now: datetime) -> bool:
         """Whether the repo is still in its followed first hours."""
@@ -327,4 +362,5 @@ def build_huggingface_watcher(
         trending=hf.trending,
         max_text_chars=settings.extraction.max_text_chars,
         follow_hours=settings.significance.velocity_follow_hours,
+        max_age_hours=hf.max_age_hours,
     )
