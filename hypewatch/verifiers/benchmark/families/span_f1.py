@@ -25,9 +25,8 @@ from typing import ClassVar
 
 from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
-from hypewatch.verifiers.benchmark.families import Score, SimpleFamily
-from hypewatch.verifiers.benchmark.families.exact import final_answer
-from hypewatch.verifiers.benchmark.prompts import Message, PromptSetting
+from hypewatch.verifiers.benchmark.families import Score
+from hypewatch.verifiers.benchmark.families.exact import ExactMatch, final_answer
 from hypewatch.verifiers.benchmark.tasks import TaskItem
 
 INSTRUCTION = (
@@ -111,24 +110,12 @@ def best_scores(reply_answer: str, answers: Sequence[Sequence[str]]) -> tuple[fl
     return max(r[0] for r in results), max(r[1] for r in results)
 
 
-class SpanF1(SimpleFamily):
+class SpanF1(ExactMatch):
+    """Prompted as exact match (the same instruction and exemplars); scored by span F1."""
+
     name: ClassVar[str] = "span_f1"
     description: ClassVar[str] = "DROP's F1 of the answer's words against the reference spans"
     bounded: ClassVar[bool] = True
-
-    def messages(
-        self, item: TaskItem, setting: PromptSetting, exemplars: list[TaskItem]
-    ) -> list[Message]:
-        instruction = DIRECT if setting.cot is False else INSTRUCTION
-        messages: list[Message] = []
-        for shot in exemplars[: setting.shots]:
-            messages.append({"role": "user", "content": f"{shot.question}\n\n{instruction}"})
-            messages.append({"role": "assistant", "content": f"So the answer is {shot.answer}."})
-        messages.append({"role": "user", "content": f"{item.question}\n\n{instruction}"})
-        return messages
-
-    def expected(self, item: TaskItem) -> str:
-        return str(item.answer)
 
     async def score(self, reply: str, item: TaskItem) -> Score:
         answer, rule = final_answer(reply)
