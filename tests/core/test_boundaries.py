@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import re
 from collections import defaultdict
@@ -18,9 +19,12 @@ SQL = re.compile(
 WRITE = re.compile(r"(?:INSERT\s+INTO|DELETE\s+FROM)\s+(\w+)|UPDATE\s+(\w+)\s+SET\b", re.I)
 
 
+@functools.cache
 def _strings(path: Path) -> list[str]:
-    gc.collect()
-    gc.disable()  # CPython 3.11.7: a finalizer during ast.parse breaks its recursion check
+    # CPython 3.11.7: a finalizer run by the collector during ast.parse breaks its recursion
+    # check, so no collection while parsing (a gc.collect() per file cost a minute late in
+    # a full run, with a large heap)
+    gc.disable()
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     finally:
