@@ -10,9 +10,9 @@ line or sentence; whichever direction pairs more benchmarks in a segment wins.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -158,68 +158,84 @@ def build_nlp() -> Language:
     return nlp
 
 
+@dataclass(frozen=True)
+class _Pipeline:
+    """The blank pipeline and the matchers built on it."""
+
+    nlp: Language
+    lower: PhraseMatcher  # aliases, by lower-case text
+    exact: PhraseMatcher  # ambiguous words (`MATH`, `ARC`), by exact text
+    matcher: Matcher  # settings
+
+
+def _build_pipeline(given: Language | None) -> _Pipeline:
+    spacy_import.spacy()  # first: spaCy imported without torch
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    nlp = given or build_nlp()
+    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+    exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+    for bench_id, alias, case_sensitive in registry.prose_aliases():
+        target = exact if case_sensitive else lower
+        target.add(bench_id, _variants(nlp, alias))
+    matcher = Matcher(nlp.vocab)
+    shot = {"LOWER": {"IN": ["shot", "shots"]}}
+    dash = {"ORTH": {"IN": ["-", "_"]}, "OP": "?"}
+    matcher.add(
+        "SETTING",
+        [
+            [{"IS_DIGIT": True}, dash, shot],
+            [{"LOWER": {"IN": _ONE_TOKEN_SHOTS}}],
+            [{"LOWER": {"IN": ["zero", "one", "few", "five", "three"]}}, dash, shot],
+            [{"LOWER": {"IN": ["cot", "chain-of-thought"]}}],
+            [{"LOWER": "chain"}, dash, {"LOWER": "of"}, dash, {"LOWER": "thought"}],
+            [{"LOWER": {"IN": _AT_K}}],
+            [
+                {"LOWER": {"IN": ["strict", "loose"]}},
+                dash,
+                {"LOWER": {"IN": ["prompt", "inst", "instruction"]}},
+            ],
+            [
+                {"LOWER": {"IN": ["prompt", "inst"]}},
+                dash,
+                {"LOWER": "level"},
+                dash,
+                {"LOWER": {"IN": ["strict", "loose"]}},
+            ],
+            [{"LOWER": "percentile"}],
+        ],
+    )
+    return _Pipeline(nlp, lower, exact, matcher)
+
+
 class ScoreFinder:
     """Finds (benchmark, value, setting) triples in prose. Build once; thread-compatible reads.
 
     The spaCy pipeline and matchers are built when first used (a post with no digit needs
     none, and a command that never extracts never imports spaCy)."""
 
-    nlp: Language
-    lower: PhraseMatcher
-    exact: PhraseMatcher
-    matcher: Matcher
-    _BUILT = frozenset({"nlp", "lower", "exact", "matcher"})
-
     def __init__(self, nlp: Language | None = None) -> None:
         self._given = nlp
-        self._lock = threading.Lock()
 
-    def __getattr__(self, name: str) -> Any:
-        # called only while an attribute is missing: the first use of the pipeline builds it
-        if name not in ScoreFinder._BUILT:
-            raise AttributeError(name)
-        with self._lock:
-            if "matcher" not in self.__dict__:
-                self._build()
-        return self.__dict__[name]
+    @functools.cached_property
+    def _pipeline(self) -> _Pipeline:
+        return _build_pipeline(self._given)
 
-    def _build(self) -> None:
-        spacy_import.spacy()  # first: spaCy imported without torch
-        from spacy.matcher import Matcher, PhraseMatcher
+    @property
+    def nlp(self) -> Language:
+        return self._pipeline.nlp
 
-        self.nlp = self._given or build_nlp()
-        self.lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        for bench_id, alias, case_sensitive in registry.prose_aliases():
-            target = self.exact if case_sensitive else self.lower
-            target.add(bench_id, _variants(self.nlp, alias))
-        self.matcher = Matcher(self.nlp.vocab)
-        shot = {"LOWER": {"IN": ["shot", "shots"]}}
-        dash = {"ORTH": {"IN": ["-", "_"]}, "OP": "?"}
-        self.matcher.add(
-            "SETTING",
-            [
-                [{"IS_DIGIT": True}, dash, shot],
-                [{"LOWER": {"IN": _ONE_TOKEN_SHOTS}}],
-                [{"LOWER": {"IN": ["zero", "one", "few", "five", "three"]}}, dash, shot],
-                [{"LOWER": {"IN": ["cot", "chain-of-thought"]}}],
-                [{"LOWER": "chain"}, dash, {"LOWER": "of"}, dash, {"LOWER": "thought"}],
-                [{"LOWER": {"IN": _AT_K}}],
-                [
-                    {"LOWER": {"IN": ["strict", "loose"]}},
-                    dash,
-                    {"LOWER": {"IN": ["prompt", "inst", "instruction"]}},
-                ],
-                [
-                    {"LOWER": {"IN": ["prompt", "inst"]}},
-                    dash,
-                    {"LOWER": "level"},
-                    dash,
-                    {"LOWER": {"IN": ["strict", "loose"]}},
-                ],
-                [{"LOWER": "percentile"}],
-            ],
-        )
+    @property
+    def lower(self) -> PhraseMatcher:
+        return self._pipeline.lower
+
+    @property
+    def exact(self) -> PhraseMatcher:
+        return self._pipeline.exact
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._pipeline.matcher
 
     def find(self, text: str) -> list[Score]:
         if not text or not any(c.isdigit() for c in text):

@@ -176,10 +176,12 @@ class HuggingFaceWatcher:
 
     def _trending(self, ctx: PollContext) -> Iterator[Batch]:
         now = ctx.clock()
-        trending = list(self._list("trending_score", {"pipeline_tag": self.pipeline_tag}))
-        listed = [info for info in trending if not self._old(info, now)]
+        listed: list[ModelInfo] = []
+        history: list[ModelInfo] = []
+        for info in self._list("trending_score", {"pipeline_tag": self.pipeline_tag}):
+            (history if self._old(info, now) else listed).append(info)
         # old repos stored while they were young are not news left out: not counted
-        history = [i for i in trending if self._old(i, now) and not self._stored(ctx, i)]
+        history = [info for info in history if not self._stored(ctx, info)]
         if history:
             hours = max(self.max_age, self.follow).total_seconds() / 3600
             ctx.note(
