@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from hypewatch.extractors import gates, names, registry
+from hypewatch.extractors.text import unlink
 
 _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[BbMm]"
@@ -300,7 +301,6 @@ _STOP = frozenset(
 
 
 _MARKUP = re.compile(r"\*\*|__|`")
-_MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\s]{0,400}\)")
 # Only variant words follow a size in a name: `Llama 3.1 8B Instruct`, not `Falcon 180B Shows`.
 _AFTER_SIZE = frozenset(
     [
@@ -365,7 +365,7 @@ def plain(text: str) -> str:
     """Prose without emphasis markup, for name patterns (`**Qwen-72B**`). Cached: the name
     rules of one post ask for the same heads of its prose."""
     text = _MARKUP.sub("", text)
-    return _MD_LINK.sub(r"\1", text) if "](" in text else text
+    return unlink(text)
 
 
 @functools.lru_cache(maxsize=8192)

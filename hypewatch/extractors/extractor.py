@@ -290,7 +290,7 @@ class Extractor:
         bases = cards.base_models(front)
         result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
         result.scores = _merge_scores(
-            [index_scores, table_scores], self.finder.find(text.vertical_scores(prose))
+            [index_scores, table_scores], self.finder.find(text.vertical_scores(text.unlink(prose)))
         )
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(
