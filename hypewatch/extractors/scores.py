@@ -91,6 +91,17 @@ _UNITS = _words(
     "a100s layers experts "
 )
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)  # `BFCL v3 63.1`
+_VERSUS = frozenset({"vs", "vs.", "versus", "v."})
+# `jumped from 48.2 to 72.6`: a change of score, whose new value is the claim
+_CHANGES = _words(
+    "from jumped jumps rose rises improved improves improving increased increases climbed "
+    "climbs went goes grew grows boosted boosts up"
+)
+# the subject of these is ahead of its rival: `X outperforms Y on MMLU (68.9 vs. 66.6)`
+_BEATS = _words(
+    "outperforms outperformed outperforming beats beating surpasses surpassed surpassing "
+    "tops topped exceeds exceeded outscores outscored edges"
+)
 _PERCENT_WORDS = frozenset({"percent", "percentage", "%"})
 _POINT_WORDS = frozenset({"point", "points", "pts"})
 _RANK = frozenset({"rank", "ranked", "ranks", "ranking", "place", "top", "top-"})
@@ -510,10 +521,16 @@ class _Pairing:
                 bare = close == i + 2 or (close == i + 3 and toks.lower[i + 2] == "%")
                 if bare and self.is_number(i + 1):
                     return i + 1, found
+                # `X outperforms Y on MMLU (68.9 vs. 66.6)`: the first is the subject's
+                ours = self._versus(i, close)
+                if ours >= 0:
+                    return ours, found
                 found.extend(settings_norm.settings_in(toks.span_text(i + 1, close)))
                 i = close
             elif self.is_number(i):
                 return (i, found) if self.number_ok(i, backward=False) else (-1, found)
+            elif lower[i] in _CHANGES and (to := self._from_to(i)) >= 0:
+                return to, found  # `HumanEval jumped from 48.2 to 72.6`: the new value
             elif word == "," and not saw_verb:
                 ahead = range(i + 1, min(toks.n, i + 4))
                 saw_verb = any(lower[j] in _VERBS for j in ahead)
@@ -531,6 +548,38 @@ class _Pairing:
             i += 1
             steps += 1
         return -1, found
+
+    def _from_to(self, i: int) -> int:
+        """M in `[rose] from N[%] to M`, starting at the verb or `from` (token i), else -1."""
+        toks = self.toks
+        words = [j for j in range(i, min(toks.n, i + 9)) if not toks.space[j]]
+        while words and toks.lower[words[0]] in _CHANGES - {"from"}:
+            words.pop(0)
+        if len(words) >= 4 and toks.text[words[2]] == "%":
+            words.pop(2)
+        if len(words) < 4 or toks.lower[words[0]] != "from" or toks.lower[words[2]] != "to":
+            return -1
+        before, after = words[1], words[3]
+        if not (toks.number[before] and self.is_number(after)):
+            return -1
+        return after if self.number_ok(after, backward=False) else -1
+
+    def _versus(self, opening: int, close: int) -> int:
+        """The first number of `(68.9 vs. 66.6)` when the sentence before it says its subject
+        beats someone (`X outperforms Y on MMLU (...)`), else -1."""
+        toks = self.toks
+        inner = [j for j in range(opening + 1, close) if not toks.space[j] and toks.text[j] != "%"]
+        if len(inner) != 3 or toks.lower[inner[1]] not in _VERSUS:
+            return -1
+        first, second = inner[0], inner[2]
+        if not (self.is_number(first) and toks.number[second]):
+            return -1
+        j = opening - 1
+        while j >= 0 and not toks.boundary[j]:
+            if toks.lower[j] in _BEATS:
+                return first if self.number_ok(first, backward=False) else -1
+            j -= 1
+        return -1
 
     def backward(self, start: int) -> tuple[int, list[str]]:
         toks, found = self.toks, []
@@ -643,7 +692,10 @@ def _value(toks: _Toks, n: int, bench: str, setting: str) -> float | None:
 
 
 _LIST_SEP = frozenset({",", "/", "and", "&", "|", "、"})
-_LIST_BRIDGE_FWD = frozenset({":", "=", "-", "–", "—", "of", "are", "were", "at"})
+_LIST_BRIDGE_FWD = frozenset(
+    # `MMLU / GPQA: 81.2 / 45.7`, `MMLU/GSM8K scores of 68.9/84.1`
+    {":", "=", "-", "–", "—", "of", "are", "were", "at", "scores", "score", "accuracies"}
+)
 _LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at"})
 _PERCENT_ONLY = frozenset({"%"})
 
@@ -669,8 +721,10 @@ def _number_run(toks: _Toks, i: int, pairing: _Pairing) -> list[int]:
 
 def _parallel(
     toks: _Toks, group: list[tuple[int, int, str]], pairing: _Pairing
-) -> list[tuple[int, int, list[str]]]:
-    """Lists paired in order: `MMLU / GPQA: 81.2 / 45.7`, `68.9 and 52.3 on MMLU and MATH`."""
+) -> tuple[list[tuple[int, int, list[str]]], set[int]]:
+    """Lists paired in order: `MMLU / GPQA: 81.2 / 45.7`, `68.9 and 52.3 on MMLU and MATH`;
+    with the benchmarks of a list followed by a list of another length (`MMLU/GSM8K/MATH:
+    68.9/84.1`), which no order pairs: they are left unpaired rather than guessed."""
     runs: list[list[int]] = []
     for k, (start, _end, _bench) in enumerate(group):
         prev_end = group[k - 1][1] if k else -1
@@ -679,9 +733,13 @@ def _parallel(
         else:
             runs.append([k])
     pairs: list[tuple[int, int, list[str]]] = []
+    unpaired: set[int] = set()
     for run in (r for r in runs if len(r) >= 2):
         first, last = group[run[0]][0], group[run[-1]][1]
         numbers = _number_run(toks, _skip(toks, last, 1, _LIST_BRIDGE_FWD), pairing)
+        if len(numbers) >= 2 and len(numbers) != len(run):
+            unpaired.update(run)
+            continue
         if len(numbers) != len(run):
             end = _skip(toks, first - 1, -1, _LIST_BRIDGE_BWD)
             numbers = []
@@ -700,7 +758,7 @@ def _parallel(
             for k, n in zip(run, numbers, strict=True):
                 pairing.taken.add(n)
                 pairs.append((k, n, []))
-    return pairs
+    return pairs, unpaired
 
 
 def _pair(
@@ -714,8 +772,8 @@ def _pair(
     scores: list[Score] = []
     used: set[int] = set()
     for group in groups.values():
-        listed = _parallel(toks, group, _Pairing(toks, settings, bench_tokens))
-        done = {k for k, _, _ in listed}
+        listed, unpaired = _parallel(toks, group, _Pairing(toks, settings, bench_tokens))
+        done = {k for k, _, _ in listed} | unpaired
         rest = [item for k, item in enumerate(group) if k not in done]
         index = [k for k in range(len(group)) if k not in done]
         taken = frozenset(n for _, n, _ in listed)

@@ -1,5 +1,5 @@
-"""Kinds of errors found on the eighth and ninth real held-out sets (issue 13), each pinned
-with a short synthetic text."""
+"""Kinds of errors found on fresh real texts and by probing the prose shapes launch posts
+use (issue 13), each pinned with a short synthetic text."""
 
 from __future__ import annotations
 
@@ -34,3 +34,41 @@ def test_a_benchmark_written_as_a_link_keeps_its_score(
     found = extractor.extract(text, "web", "t")
     assert found.is_claim
     assert scores_of(found) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Wren-7B outperforms Llama 3 8B on MMLU (68.9 vs. 66.6) and GSM8K (84.1% vs 79.6%).",
+            {"mmlu": 68.9, "gsm8k": 84.1},
+        ),
+        ("Wren-7B: HumanEval pass@1 jumped from 48.2 to 72.6.", {"humaneval": 72.6}),
+        ("Wren-7B is out. MMLU improved from 61% to 68.9%.", {"mmlu": 68.9}),
+        (
+            "Wren-7B achieves MMLU/GSM8K/HumanEval scores of 68.9/84.1/72.6.",
+            {
+                "mmlu": 68.9,
+                "gsm8k": 84.1,
+                "humaneval": 72.6,
+            },
+        ),
+    ],
+)
+def test_prose_shapes_of_launch_posts(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    assert scores_of(extractor.extract(text, "web", "t")) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # whose number comes first is not said: no beating verb
+        "Wren-7B and Llama 3 8B on MMLU (66.6 vs. 68.9).",
+        # three benchmarks, two numbers: no order pairs them, nothing is guessed
+        "Wren-7B achieves MMLU/GSM8K/HumanEval scores of 68.9/84.1.",
+    ],
+)
+def test_ambiguous_prose_gives_no_score(extractor: Extractor, text: str) -> None:
+    assert scores_of(extractor.extract(text, "web", "t")) == {}
