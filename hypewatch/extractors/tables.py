@@ -150,12 +150,26 @@ def _markdown(lines: list[str], found: Found, context: list[str]) -> None:
             while j < len(lines) and "|" in lines[j] and j - i <= MAX_ROWS:
                 j += 1
             block = "\n".join(lines[i - 1 : j])
-            for rows, start, end in _markdown_grid(block):
+            grids = _markdown_grid(block)
+            if not grids:  # GFM wants as many separator cells as header cells; pages slip
+                grids = _markdown_grid("\n".join(_mended(lines[i - 1 : j])))
+            for rows, start, end in grids:
                 found.tables.append(_with_context(rows, 1, i - 1 + start, i - 1 + end, context))
                 found.lines.update(range(i - 1 + start, i + end))
             i = j + 1
         else:
             i += 1
+
+
+_CELL_EDGE = re.compile(r"(?<!\\)\|")
+
+
+def _mended(block: list[str]) -> list[str]:
+    """A pipe table whose separator row has another number of cells than its header
+    (`| A | B | C |` over `|---|---|`), with the separator rewritten to the header's count."""
+    header = block[0].strip()
+    cells = len(_CELL_EDGE.split(header.strip("|")))
+    return [header, "|" + "---|" * cells, *block[2:]]
 
 
 def _flattened(lines: list[str], found: Found, context: list[str]) -> None:

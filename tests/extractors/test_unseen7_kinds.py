@@ -72,3 +72,14 @@ def test_prose_shapes_of_launch_posts(
 )
 def test_ambiguous_prose_gives_no_score(extractor: Extractor, text: str) -> None:
     assert scores_of(extractor.extract(text, "web", "t")) == {}
+
+
+def test_a_pipe_table_whose_separator_has_too_few_cells_is_read(extractor: Extractor) -> None:
+    text = (
+        "We release Wren-7B.\n\n"
+        "| Benchmark | Wren-7B | Llama-3-8B | Mistral 7B |\n"
+        "|---|---|---|\n"
+        "| MMLU | 66.1 | 65.0 | 62.5 |\n"
+        "| GSM8K | 80.2 | 79.6 | 52.1 |\n"
+    )
+    assert scores_of(extractor.extract(text, "web", "t")) == {"mmlu": 66.1, "gsm8k": 80.2}
