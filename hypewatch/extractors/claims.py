@@ -19,7 +19,8 @@ _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[BbMm]"
 # Greek letters name versions (`Zephyr-7B-β`)
 NAME = (
-    rf"(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
+    # never from inside a word: `128x3.66B MoE` holds no name `x3.66B MoE`
+    rf"(?<![\w.])(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
     rf"[a-z]+(?:-[a-z0-9.]+)*-[a-z]*[0-9][a-z0-9.]*(?:-[a-z0-9.]+)*(?:[BM](?![\w.]))?)"
     rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[α-ω])){{0,4}}"
 )
@@ -30,6 +31,7 @@ _CUE = gates.compile(
     r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
     r"meet|say hello to|welcome|we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
     r"launch(?:ed)?|open[- ]sourced?|unveil(?:ed)?)|introduces|announces|unveils|presents|"
+    r"(?:has|have)\s+(?:just\s+)?(?:introduced|announced|unveiled|launched)|"
     r"(?:excited|thrilled|proud|happy|pleased|delighted)\s+to\s+(?:introduce|announce|unveil|"
     r"present|release|launch|open[- ]source))"
     r"\s+" + _DET.replace("(?:", "(?i:", 1) + "(" + NAME + ")"
@@ -326,6 +328,76 @@ _AFTER_SIZE = frozenset(
         "moe",
     ]
 )
+# A headline's verb or preposition ends the name before it: `Granite 4.1 Redefines AI
+# Efficiency`, `ChatGPT Outclassed By OpenChat-3.5`.
+_HEADLINE_BREAK = frozenset(
+    [
+        "redefines",
+        "redefining",
+        "outclassed",
+        "outclasses",
+        "outperforms",
+        "outperformed",
+        "outperforming",
+        "beats",
+        "beat",
+        "beating",
+        "tops",
+        "topped",
+        "sets",
+        "takes",
+        "brings",
+        "launches",
+        "launched",
+        "achieves",
+        "achieved",
+        "delivers",
+        "challenges",
+        "rivals",
+        "surpasses",
+        "surpassed",
+        "crushes",
+        "dethrones",
+        "shows",
+        "is",
+        "are",
+        "was",
+        "were",
+        "gets",
+        "makes",
+        "hits",
+        "claims",
+        "leads",
+        "joins",
+        "arrives",
+        "debuts",
+        "lands",
+        "matches",
+        "released",
+        "releases",
+        "unveils",
+        "unveiled",
+        "introduces",
+        "announces",
+        "goes",
+        "comes",
+        "now",
+        "vs",
+        "vs.",
+        "versus",
+        "by",
+        "with",
+        "for",
+        "and",
+        "in",
+        "on",
+        "to",
+        "at",
+        "of",
+        "from",
+        "against",
+    ]
+)
 # Words that end a title but are not part of the name: `Phi-3 Technical Report`.
 _TITLE_TAIL = frozenset(
     [
@@ -375,7 +447,7 @@ def clip(name: str) -> str:
     sized = False
     for word in name.split()[:8]:
         variant = word.lower() in _AFTER_SIZE or re.match(r"v?\d|[α-ω]$", word, re.I)
-        if sized and not variant:
+        if (sized and not variant) or (out and word.lower() in _HEADLINE_BREAK):
             break
         out.append(word)
         sized = sized or bool(names.sizes(names.tokens(word)))
@@ -724,7 +796,11 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
             and names.sizes(names.tokens(name))
         ):
             return name
-    return ""
+    # last: `DBRX is an open large language model ...`, the opening's subject, one word the
+    # text keeps naming
+    opening = _OPENING_IS.search(head)
+    word = clip(_trim(opening.group(1))) if opening else ""
+    return word if word and _recurring_word(word, head) and names.key(word) not in exclude else ""
 
 
 _BASE_WORDS = (

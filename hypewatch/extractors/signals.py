@@ -36,7 +36,8 @@ _THIRD = gates.compile_alternatives(
     r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
     r"(?:reproduce|replicate|match|confirm)|\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
     # a launcher's own human evaluation "with an external third-party vendor" is not one
-    r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?)\b)|"
+    # nor is the `Third-Party Community Consideration` section of NVIDIA's model cards
+    r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?|community)\b)|"
     r"\b(?:we|i)\s+(?:found|measured)\b|\bi\s+(?:see|saw)\b|\baccording to (?:our|my)\b|"
     # news of someone else's evaluation: "The Center ... published an evaluation concluding"
     r"\bpublished\s+an?\s+(?:independent\s+)?(?:evaluation|audit|assessment)\b|\bthe audit\b|"
@@ -44,7 +45,13 @@ _THIRD = gates.compile_alternatives(
     r"\b(?:just|finally)\s+(?:tried|tested|ran|benchmarked|evaluated)\b|"
     r"\bon my (?:own )?(?:laptop|machine|rig|gpus?|setup|box|mac|hardware|server)\b|"
     r"\w['’]s\s+(?:independent\s+)?(?:evaluation|evals?|testing|benchmarking|measurements?)\s+of\b|"
-    r"\b(?:their|its|[a-z0-9]+['’]s)\s+own\s+(?:reported|claimed|published|official)\b|"
+    r"\b(?:their|its|[a-z0-9]+['’]s)\s+own\s+(?:reported|claimed|published|official)\b",
+    re.I,
+)
+# `88.4 vs 51.8 per the model cards`: numbers cited from someone's card or paper. Without a
+# launch cue that is a bystander quoting them; in news of the launch (`unveiled ... according
+# to the model card`) it relays the launcher's own claim.
+_CITATION = gates.compile(
     r"\b(?:per|according to|from|in)\s+(?:the|their|its|[\w.-]+['’]s)\s+(?:model\s+)?"
     r"(?:cards?|papers?|blog\s*posts?|tech(?:nical)?\s+reports?)\b",
     re.I,
@@ -131,6 +138,8 @@ _OWN = gates.compile_alternatives(
     re.I,
 )
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
+# a link's query string (`leaderboard?query=org/model`) asks nothing
+_URL = re.compile(r"\bhttps?://\S+")
 
 
 _GATES: dict[str, tuple[str, ...]] = {
@@ -227,6 +236,9 @@ class Signals:
 
 
 def _question(text: str) -> bool:
+    text = _URL.sub(" ", text) if "://" in text else text
+    if "?" not in text:
+        return False
     sentences = [s.strip() for s in _SENTENCE.findall(text[:3000]) if s.strip()]
     if not sentences:
         return False
@@ -268,7 +280,11 @@ def classify(text: str, *, has_scores: bool, is_card: bool) -> Signals:
     if (
         not own
         and _has(low, "third")
-        and (_THIRD.search(low) or (not launch and _OUR_EVALS.search(low)))
+        and (
+            _THIRD.search(low)
+            or (not launch and _OUR_EVALS.search(low))
+            or (_CITATION.search(low) and not _LAUNCH.search(_CITATION.sub(" ", low)))
+        )
         and not (relayed and not _FIRST_PERSON_RUN.search(low))
     ):
         return Signals(launch, "third_party_measurement")

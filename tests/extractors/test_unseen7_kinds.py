@@ -83,3 +83,62 @@ def test_a_pipe_table_whose_separator_has_too_few_cells_is_read(extractor: Extra
         "| GSM8K | 80.2 | 79.6 | 52.1 |\n"
     )
     assert scores_of(extractor.extract(text, "web", "t")) == {"mmlu": 66.1, "gsm8k": 80.2}
+
+
+def test_launch_news_citing_the_model_card_relays_the_claim(extractor: Extractor) -> None:
+    text = (
+        "Wren AI unveiled Wren-2, its new open model family, on Monday. The 236-billion-"
+        "parameter model supports commercial use, according to the model card. It scores "
+        "78.5 on MMLU and 79.2 on GSM8K."
+    )
+    found = extractor.extract(text, "web", "t")
+    assert found.is_claim
+    assert scores_of(found) == {"mmlu": 78.5, "gsm8k": 79.2}
+
+
+def test_a_bystander_citing_model_cards_still_claims_nothing(extractor: Extractor) -> None:
+    text = "Qwen's HumanEval is 88.4 vs Gemma's 51.8 per the model cards, and Qwen is better."
+    assert not extractor.extract(text, "reddit", "t").is_claim
+
+
+def test_nvidia_card_boilerplate_is_not_a_third_party(extractor: Extractor) -> None:
+    text = (
+        "Wrenstral is a 7B model for math reasoning.\n"
+        "Third-Party Community Consideration:\n"
+        "Wrenstral is developed by Wren AI. It scores 56.6% on MATH and 63.47% on MMLU."
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert found.is_claim
+    assert scores_of(found) == {"math": 56.6, "mmlu": 63.47}
+
+
+def test_a_links_query_string_is_not_a_question(extractor: Extractor) -> None:
+    board = "https://huggingface.co/spaces/open_llm_leaderboard?query=wren/Wren-10.7B"
+    text = f"Wren-10.7B-Instruct results: MMLU 66.2 {board} HellaSwag 88.2 {board}"
+    found = extractor.extract(text, "web", "t")
+    assert found.is_claim
+    assert scores_of(found) == {"mmlu": 66.2, "hellaswag": 88.2}
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        (
+            "IBM's Granite 4.1 Redefines AI Efficiency\nGranite 4.1 outperforms larger models "
+            "with 8B parameters, scoring 68.3 on MMLU.",
+            "Granite 4.1",
+        ),
+        (
+            "Snowflake has introduced Snowflake Arctic, a new large language model. Arctic "
+            "uses a 128x3.66B MoE MLP and scores 67.3 on MMLU.",
+            "Snowflake Arctic",
+        ),
+        (
+            "DBRX (Databricks open MoE model)\n\nDBRX is an open large language model released "
+            "by Databricks. DBRX uses 16 experts. DBRX scores 73.7 on MMLU.",
+            "DBRX",
+        ),
+    ],
+)
+def test_model_names_from_news_pages(extractor: Extractor, text: str, model: str) -> None:
+    assert extractor.extract(text, "web", "t").model == model
