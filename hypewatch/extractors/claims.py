@@ -26,7 +26,11 @@ NAME = (
 )
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
 _NAME_RE = re.compile(NAME)
-_DET = r"(?:(?:the|our|its|their|a|an|new|latest|first|open|novel)\s+){0,3}"
+_DET = (
+    r"(?:(?:the|our|its|their|a|an|new|latest|first|open|novel)\s+){0,3}"
+    # `We released the second update, OpenChat 3.5 0106`: the name in apposition
+    r"(?:(?:second|third|fourth|next|major|minor)\s+)?(?:(?:update|version|iteration),\s+)?"
+)
 _CUE = gates.compile(
     r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
     r"meet|say hello to|welcome|we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
@@ -973,3 +977,46 @@ def open_weights(text: str) -> bool:
 def license_in(text: str) -> str:
     match = _LICENSE.search(text[:20000])
     return re.sub(r"\s+", "-", match.group(1).lower()) if match else ""
+
+
+_SENTENCE_END = re.compile(r"[.!?](?!\d)\s|\n")
+# `It achieves ...`, `Under CoT and TIR settings, it achieves ...`: the model of the last sentence
+_BACK_REFERENCE = re.compile(r"\s*(?:[^.,\n]{0,60},\s*)?(?:it|this model|the model)\s", re.I)
+
+
+_SIBLING_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BM])\s+(?:model|version|variant)\b")
+
+
+def _sentence_at(text: str, at: int) -> tuple[int, int]:
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, at - 600), at)), default=0)
+    end = _SENTENCE_END.search(text, at)
+    return start, end.start() if end else len(text)
+
+
+def another_size(text: str, at: int, model: str) -> bool:
+    """The sentence holding offset `at` speaks of another size of the launched model's family
+    and not of the launched size: `Qwen2.5-Math-7B-Instruct surpasses ... it achieves MATH
+    scores of 83.6` is the 7B's number on a card launching the 72B. A sentence opening with
+    `it` or `this model` also looks at the sentence before."""
+    own = names.tokens(model)
+    own_sizes = names.sizes(own)
+    if at < 0 or not own_sizes:
+        return False
+    start, end = _sentence_at(text, at)
+    spans = [(start, end)]
+    if start > 1 and _BACK_REFERENCE.match(text, start):
+        spans.append(_sentence_at(text, start - 2))
+    other = False
+    for lo, hi in spans:
+        sized = [clip(m.group(0)) for m in _NAME_RE.finditer(text, lo, hi)]
+        sized = [name for name in sized if names.sizes(names.tokens(name))]
+        for name in sized:
+            if names.compatible(name, model):
+                return False
+            other = other or names.family(names.tokens(name)) == names.family(own)
+        # `our smallest 1.5B model`, when the sentence names no model
+        for match in [] if sized else _SIBLING_SIZE.finditer(text, lo, hi):
+            if names.size_b(match.group(1).lower()) in own_sizes:
+                return False
+            other = True
+    return other

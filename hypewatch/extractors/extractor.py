@@ -289,8 +289,14 @@ class Extractor:
         # sibling's base when the launched model is MiniCPM-2B
         bases = cards.base_models(front)
         result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
+        scanned = text.vertical_scores(text.unlink(prose))
         result.scores = _merge_scores(
-            [index_scores, table_scores], self.finder.find(text.vertical_scores(text.unlink(prose)))
+            [index_scores, table_scores],
+            [
+                score
+                for score, at in self.finder.find_at(scanned)
+                if not claims.another_size(scanned, at, result.model)
+            ],
         )
         result.params_b, result.active_params_b = claims.params(prose, result.model)
         is_card = source == "huggingface" and bool(

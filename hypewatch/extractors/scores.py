@@ -76,6 +76,8 @@ _FWD = _words(
 _BWD = _words(
     "on in at for the of percent pct pts points elo rating accuracy acc score the "
     "percentile win-rate winrate rate full entire whole "
+    # the passive: `a high score of 92.9 was achieved on MATH`
+    "was were achieved obtained attained reached "
 ) | frozenset("%(*_:")
 _VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit with at of is "
@@ -249,6 +251,10 @@ class ScoreFinder:
         return self._pipeline.matcher
 
     def find(self, text: str) -> list[Score]:
+        return [score for score, _ in self.find_at(text)]
+
+    def find_at(self, text: str) -> list[tuple[Score, int]]:
+        """Scores with the offset of each value in `text`."""
         if not text or not any(c.isdigit() for c in text):
             return []
         if _ARCH_HINT.search(text):
@@ -763,13 +769,13 @@ def _parallel(
 
 def _pair(
     toks: _Toks, benches: list[tuple[int, int, str]], settings: dict[int, str]
-) -> list[Score]:
+) -> list[tuple[Score, int]]:
     segments = _segment_ids(toks)
     bench_tokens = frozenset(i for start, end, _ in benches for i in range(start, end))
     groups: dict[int, list[tuple[int, int, str]]] = {}
     for item in benches:
         groups.setdefault(segments[item[0]], []).append(item)
-    scores: list[Score] = []
+    scores: list[tuple[Score, int]] = []
     used: set[int] = set()
     for group in groups.values():
         listed, unpaired = _parallel(toks, group, _Pairing(toks, settings, bench_tokens))
@@ -793,10 +799,10 @@ def _pair(
             setting = settings_norm.join(parts)
             value = _value(toks, n, bench, setting)
             if value is not None and bench:
-                scores.append(Score(bench, value, setting))
+                scores.append((Score(bench, value, setting), toks.idx[n]))
                 more = _more_settings(toks, n, bench, setting, settings, bench_tokens | used)
                 used.update(n for n, _ in more)
-                scores += [score for _, score in more]
+                scores += [(score, toks.idx[n]) for n, score in more]
     return scores
 
 

@@ -142,3 +142,52 @@ def test_a_links_query_string_is_not_a_question(extractor: Extractor) -> None:
 )
 def test_model_names_from_news_pages(extractor: Extractor, text: str, model: str) -> None:
     assert extractor.extract(text, "web", "t").model == model
+
+
+def test_a_later_release_in_a_dated_news_list_is_named_in_apposition(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "- [2024/01/06] We released the second update, [Wren 3.5 0106](wren/wren-3.5-0106), "
+        "further improved coding.\n"
+        "- [2023/11/01] We released the [Wren-3.5-7B](https://huggingface.co/wren/wren_3.5) "
+        "model.\n\n"
+        "| Model | MMLU | GSM8K |\n|---|---|---|\n| **Wren-3.5-0106** | 65.8 | 77.4 |\n"
+        "| ChatGPT | 67.3 | 74.9 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert scores_of(found) == {"mmlu": 65.8, "gsm8k": 77.4}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # the sibling named in the sentence before `it`
+            "Today we open-source Wren-Math-72B-Instruct and Wren-Math-7B-Instruct. "
+            "Wren-Math-7B-Instruct surpasses older 72B models. Under CoT, it achieves a MATH "
+            "score of 83.6. The flagship Wren-Math-72B-Instruct reaches 92.9 on GSM8K.",
+            {"gsm8k": 92.9},
+        ),
+        (  # a bare size of the family
+            "We release Wren-Math-72B-Instruct: 92.9 on GSM8K. Even our smallest 1.5B model "
+            "achieves a MATH score of 80.",
+            {"gsm8k": 92.9},
+        ),
+        (  # the launched size in the same sentence keeps its number
+            "We release Wren-Math-72B-Instruct. Wren-Math-72B-Instruct beats the 7B model "
+            "and achieves a MATH score of 83.6.",
+            {"math": 83.6},
+        ),
+    ],
+)
+def test_prose_numbers_of_another_size_are_not_the_launched_models(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    found = extractor.extract(text, "huggingface", "t")
+    assert found.model == "Wren-Math-72B-Instruct"
+    assert scores_of(found) == expected
+
+
+def test_a_score_in_the_passive(extractor: Extractor) -> None:
+    text = "We release Wren-72B. Under the TIR setting, a high score of 92.9 was achieved on MATH."
+    assert scores_of(extractor.extract(text, "web", "t")) == {"math": 92.9}
