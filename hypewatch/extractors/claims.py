@@ -70,8 +70,10 @@ _BASE_CUE = (
     r"|fine-?tuned\s+on\s+top\s+of"
     r"|(?:a|the)\s+(?:full[- ]parameter\s+)?(?:fine-?tuned?|finetuned?)\s+(?:version\s+)?of"
     r"|fine-?tuned\s+version\s+of"
-    # `the long-sequence version of model X`, `an upgraded version of X`
-    r"|(?:a|an|the)\s+(?:[\w-]+\s+){0,2}version\s+of"
+    # `the long-sequence version of model X`, `an upgraded version of X`; a distilled or
+    # smaller version of X was not trained from X's weights (a teacher, a sibling)
+    r"|(?:a|an|the)\s+(?:(?!(?:distilled|smaller|lighter|larger|bigger|compact|miniature)\b)"
+    r"[\w-]+\s+){0,2}version\s+of"
     r"|initiali[sz]ed\s+(?:with|from)"
     # `leveraging the X foundation` (the name is read up to the word foundation)
     r"|leverag(?:es|ing)\s+the"
@@ -869,7 +871,9 @@ def base_model(text: str, model: str = "") -> str:
         # their keys (noise words dropped) are the same
         if not name or (model and names.tokens(name) == names.tokens(model)):
             continue
-        if model and _predecessor(name, model):
+        if model and (_predecessor(name, model) or extends(name.replace("/", " "), model)):
+            # `SFT and DPO version based on MiniCPM-2B: MiniCPM-2B-SFT/DPO`: a model whose
+            # name grows the launched one's was made from it, not the other way round
             continue
         relaxed = match.re is _BASE_PRETRAINED_ON.regex or (
             match.re is _BASE_APPOSITIVE.regex and _named_by_launch_verb(name)

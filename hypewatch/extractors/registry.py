@@ -158,6 +158,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         items=30,
     ),
     _b("aime-2025", "AIME 2025", ("AIME25", "AIME 25", "AIME'25", "AIME-2025"), items=30),
+    _b("amc-2023", "AMC 2023", ("AMC23", "AMC 23", "AMC'23", "AMC-2023"), items=40),
     _b("livecodebench", "LiveCodeBench", ("Live Code Bench", "LCB")),
     _b(
         "swe-bench-verified",
@@ -351,8 +352,17 @@ def prose_aliases() -> list[tuple[str, str, bool]]:
     """(benchmark id, alias, case-sensitive) for every alias a matcher should find in prose."""
     out: list[tuple[str, str, bool]] = []
     for bench in BENCHMARKS:
+        written = {bench.name, *bench.aliases}
         for alias in (bench.name, *bench.aliases):
             if "/" in alias or "_" in alias:
                 continue
             out.append((bench.id, alias, alias in bench.case_sensitive))
+            # `AIME 2024` is also written `AIME2024`: one token the phrase matcher must know
+            glued = _YEAR_OR_COUNT.sub(r"\1\2", alias)
+            if glued not in written:
+                written.add(glued)
+                out.append((bench.id, glued, alias in bench.case_sensitive))
     return out
+
+
+_YEAR_OR_COUNT = re.compile(r"^([A-Za-z][A-Za-z\-]*[A-Za-z])[ \-](\d{2,4})$")

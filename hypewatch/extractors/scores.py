@@ -110,7 +110,7 @@ _RANK = frozenset({"rank", "ranked", "ranks", "ranking", "place", "top", "top-"}
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
 _UNKNOWN_BENCH = re.compile(
-    r"(?<![\w/.-])[A-Z][A-Za-z0-9]*(?:-?(?:Bench|Eval|QA|Arena|Hard))\+?(?![\w/])"
+    r"(?<![\w/.-])[A-Z][A-Za-z0-9]*(?:-?(?:Bench|bench|Eval|QA|Arena|Hard))\+?(?![\w/])"
 )
 _ONE_TOKEN_SHOTS = [
     f"{n}{d}{w}"
@@ -286,7 +286,14 @@ class ScoreFinder:
                 norm = settings_norm.normalize(toks.span_text(start, end))
                 for i in range(start, end):
                     settings[i] = norm
-        if "Bench" in text or "Eval" in text or "QA" in text or "Arena" in text or "Hard" in text:
+        if (
+            "Bench" in text
+            or "bench" in text
+            or "Eval" in text
+            or "QA" in text
+            or "Arena" in text
+            or "Hard" in text
+        ):
             for match in _UNKNOWN_BENCH.finditer(text):
                 span = doc.char_span(
                     match.start(), match.end(), label="UNKNOWN", alignment_mode="expand"
@@ -309,6 +316,9 @@ class ScoreFinder:
             ):
                 end += 2
             if end < size and words[end] == "+" and ws[end - 1] == "":
+                end += 1
+            # `BFCL V3`, `BFCL-v2`: the version is part of the benchmark's name
+            if end < size and _VERSION.match(words[end]) and ws[end - 1] in (" ", ""):
                 end += 1
             label = span.label_
             if end == span.end and label != "UNKNOWN":

@@ -191,3 +191,39 @@ def test_prose_numbers_of_another_size_are_not_the_launched_models(
 def test_a_score_in_the_passive(extractor: Extractor) -> None:
     text = "We release Wren-72B. Under the TIR setting, a high score of 92.9 was achieved on MATH."
     assert scores_of(extractor.extract(text, "web", "t")) == {"math": 92.9}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wren-7B reaches 43.1% Pass@1 accuracy on AIME2024.", {"aime-2024": 43.1}),
+        (
+            "Wren-7B scores 87.8 on MATH500 and 73.6 on AMC2023.",
+            {"math-500": 87.8, "amc-2023": 73.6},
+        ),
+        ("Wren-7B scores 7.91 on Alignbench.", {"alignbench": 7.91}),
+        ("Wren-7B outperforms Qwen on BFCL V3 (68.3 vs. 64.7).", {"bfcl-v3": 68.3}),
+        ("Wren-7B: BFCL v2 63.1, BFCL 55.0", {"bfcl-v2": 63.1, "bfcl": 55.0}),
+    ],
+)
+def test_benchmark_names_as_launch_posts_write_them(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    assert scores_of(extractor.extract(text, "web", "t")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "base"),
+    [
+        ("Wren 7B is a distilled version of the Gemini family.", ""),
+        ("Wren 7B is a smaller version of Llama 3 70B.", ""),
+        ("Wren 7B is an upgraded version of Qwen2-7B.", "Qwen2-7B"),
+        (  # the last line names a derivative's base, a model grown from the launched one
+            "We release Wren-2B.\n- SFT and DPO version based on Wren-2B: **Wren-2B-SFT/DPO**\n"
+            "- The INT4 quantized version **Wren-2B-SFT/DPO-Int4** based on Wren-2B-SFT/DPO",
+            "",
+        ),
+    ],
+)
+def test_what_a_base_is_not(extractor: Extractor, text: str, base: str) -> None:
+    assert extractor.extract(text, "huggingface", "t").base_model == base
