@@ -840,6 +840,17 @@ def _predecessor(name: str, model: str) -> bool:
     return bool(va and vb and va != vb and len(ta) == 2)
 
 
+def _grown_from(name: str, model: str) -> bool:
+    """`SFT and DPO version based on MiniCPM-2B: MiniCPM-2B-SFT/DPO`: a name that is the
+    launched model's plus words (not a date or version: `X-Base-2501` is `X-Instruct`'s base)
+    was made from the launched model, not the other way round."""
+    name = name.replace("/", " ")
+    if not extends(name, model):
+        return False
+    extra = set(names.tokens(name)) - set(names.tokens(model)) - names.NOISE
+    return all(token.isalpha() for token in extra)
+
+
 def _group(match: re.Match[str]) -> str:
     """The first group that matched (a pattern with alternative name groups)."""
     return next((g for g in match.groups() if g), "")
@@ -871,9 +882,7 @@ def base_model(text: str, model: str = "") -> str:
         # their keys (noise words dropped) are the same
         if not name or (model and names.tokens(name) == names.tokens(model)):
             continue
-        if model and (_predecessor(name, model) or extends(name.replace("/", " "), model)):
-            # `SFT and DPO version based on MiniCPM-2B: MiniCPM-2B-SFT/DPO`: a model whose
-            # name grows the launched one's was made from it, not the other way round
+        if model and (_predecessor(name, model) or _grown_from(name, model)):
             continue
         relaxed = match.re is _BASE_PRETRAINED_ON.regex or (
             match.re is _BASE_APPOSITIVE.regex and _named_by_launch_verb(name)

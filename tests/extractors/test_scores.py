@@ -28,7 +28,7 @@ def scores(extractor: Extractor, text: str) -> list[tuple[str, float, str]]:
         ("GPQA-Diamond 59.1%; MMLU-Pro 75.9", [("gpqa-diamond", 59.1, ""), ("mmlu-pro", 75.9, "")]),
         ("MMLU=89.9 MATH:79.7", [("mmlu", 89.9, ""), ("math", 79.7, "")]),
         ("C-Eval 70.1、CMMLU 72.5", [("c-eval", 70.1, ""), ("cmmlu", 72.5, "")]),
-        ("BFCL v2 55.0", [("bfcl", 55.0, "")]),
+        ("BFCL v2 55.0", [("bfcl-v2", 55.0, "")]),  # the version names the benchmark
         ("MMLU 70.1, 65.0", [("mmlu", 70.1, "")]),  # a second value needs its own setting
         ("it has a win rate of 40.2% on AlpacaEval 2.0", [("alpacaeval-2.0", 40.2, "")]),
         ("Codeforces 1650 (80th percentile)", [("codeforces-rating", 1650.0, "")]),
