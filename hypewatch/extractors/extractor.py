@@ -251,7 +251,8 @@ class Extractor:
         skip = found.lines | _footnotes(lines, found)
         prose = "\n".join("" if i in skip else line for i, line in enumerate(lines))
         if "model-index" not in front and "model-index:" in body:
-            front = {**front, **text.yaml_block(body, "model-index", result.warnings)}
+            block = text.yaml_block(body, "model-index", result.warnings)
+            front = {**front, **(block or text.flat_model_index(body))}
         index_name, index_scores = cards.model_index(front, result.warnings)
         result.links = claims.links(body)
         repos = [

@@ -137,6 +137,43 @@ def yaml_block(body: str, key: str, warnings: list[str]) -> dict[str, Any]:
     return data if isinstance(data, dict) and key in data else {}
 
 
+# A card's front matter as a page rendered it, newlines gone: `model-index: - name: X results:
+# - task: ... dataset: name: MMLU (5-Shot) type: cais/mmlu ... metrics: - type: acc value: 66.21`
+_FLAT_INDEX = re.compile(r"model-index:\s+-\s+name:\s+(\S{1,200})\s+results:")
+_FLAT_TASK = re.compile(r"-\s+task:\s")
+_FLAT_DATASET = re.compile(r"\bdataset:\s+name:\s+(.{1,120}?)\s+type:\s+(\S{1,120})")
+_FLAT_SHOTS = re.compile(r"\bnum_few_shot:\s+(\d{1,3})\b")
+_FLAT_VALUE = re.compile(r"\bmetrics:\s+-\s+type:\s+\S{1,60}\s+value:\s+(\d{1,5}(?:\.\d+)?)\b")
+_FLAT_SOURCE = re.compile(r"\bsource:\s+url:\s+(\S{1,400})(?:\s+name:\s+(.{1,80}?)(?=\s+-\s|$))?")
+_FLAT_BASE = re.compile(r"(?:^|\s)base_model:\s+(?:-\s+)?([\w.\-]{1,96}/[\w.\-]{1,96})")
+
+
+def flat_model_index(body: str) -> dict[str, Any]:
+    """A `model-index` (and `base_model`) written on one line, as pages that render a card's
+    metadata as text leave it, in the shape its YAML has; {} when there is none."""
+    head = body[:MAX_FRONT_MATTER_CHARS]
+    found = _FLAT_INDEX.search(head)
+    if found is None or "\n" in head[: found.end()].lstrip():
+        return {}
+    results: list[dict[str, Any]] = []
+    for chunk in _FLAT_TASK.split(head[found.end() :])[1:200]:
+        dataset, value = _FLAT_DATASET.search(chunk), _FLAT_VALUE.search(chunk)
+        if dataset is None or value is None:
+            continue
+        args = {"num_few_shot": int(m.group(1))} if (m := _FLAT_SHOTS.search(chunk)) else {}
+        result: dict[str, Any] = {
+            "dataset": {"name": dataset.group(1), "type": dataset.group(2), "args": args},
+            "metrics": [{"value": float(value.group(1))}],
+        }
+        if source := _FLAT_SOURCE.search(chunk):
+            result["source"] = {"url": source.group(1), "name": source.group(2) or ""}
+        results.append(result)
+    out: dict[str, Any] = {"model-index": [{"name": found.group(1), "results": results}]}
+    if base := _FLAT_BASE.search(head[: found.start()]):
+        out["base_model"] = base.group(1)
+    return out
+
+
 # `HellaSwag\n5-shot Self-reported\n69.1%`: an aggregator page's benchmark, its setting and its
 # value each on a line of their own
 _VERTICAL = re.compile(r"^([^\n]{2,40})\n(?:([^\n]{0,400})\n)?(\d{1,3}(?:\.\d+)?%)[ \t]*$", re.M)

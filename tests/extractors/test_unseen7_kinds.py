@@ -227,3 +227,25 @@ def test_benchmark_names_as_launch_posts_write_them(
 )
 def test_what_a_base_is_not(extractor: Extractor, text: str, base: str) -> None:
     assert extractor.extract(text, "huggingface", "t").base_model == base
+
+
+def test_a_model_index_flattened_onto_one_line(extractor: Extractor) -> None:
+    board = "https://huggingface.co/spaces/open_llm_leaderboard?query=wren/Wren-10.7B"
+    text = (
+        "--- language: - en license: apache-2.0 base_model: - wren/Wren-10.7B-v1.0 "
+        "model-index: - name: Wren-10.7B-Instruct results: - task: type: text-generation "
+        "name: Text Generation dataset: name: HellaSwag (10-Shot) type: hellaswag split: "
+        "validation args: num_few_shot: 10 metrics: - type: acc_norm value: 88.16 name: "
+        f"normalized accuracy source: url: {board} name: Open LLM Leaderboard - task: type: "
+        "text-generation name: Text Generation dataset: name: MMLU (5-Shot) type: cais/mmlu "
+        "config: all split: test args: num_few_shot: 5 metrics: - type: acc value: 66.21 name: "
+        f"accuracy source: url: {board} name: Open LLM Leaderboard --- # Wren-10.7B-Instruct"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert found.is_claim
+    assert found.model == "Wren-10.7B-Instruct"
+    assert found.base_model == "wren/Wren-10.7B-v1.0"
+    assert {(s.benchmark, s.value, s.setting) for s in found.scores} == {
+        ("hellaswag", 88.16, "10-shot"),
+        ("mmlu", 66.21, "5-shot"),
+    }
