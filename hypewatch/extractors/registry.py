@@ -159,6 +159,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     ),
     _b("aime-2025", "AIME 2025", ("AIME25", "AIME 25", "AIME'25", "AIME-2025"), items=30),
     _b("amc-2023", "AMC 2023", ("AMC23", "AMC 23", "AMC'23", "AMC-2023"), items=40),
+    _b("olympiadbench", "OlympiadBench", ("Olympiad Bench", "Olympiad-Bench")),
     _b("livecodebench", "LiveCodeBench", ("Live Code Bench", "LCB")),
     _b(
         "swe-bench-verified",

@@ -15,6 +15,7 @@ before it. Only the cheap line tests run on a post without tables.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
+
+from hypewatch.extractors import registry
 
 MAX_TABLES = 40
 MAX_ROWS = 400
@@ -232,6 +235,68 @@ def _rendered(lines: list[str], found: Found, context: list[str]) -> None:
             i += 1
 
 
+# --- tables copied as text with single spaces (`Model AIME 2024 MATH 500 Avg.`) ------------
+
+_VALUE = re.compile(r"^(?:[-–]|\d{1,4}(?:\.\d+)?%?)$")
+_VALUE_RUN = re.compile(r"(?:[ \t]+(?:[-–]|\d{1,4}(?:\.\d+)?%?)){3,}[ \t]*$", re.M)
+_AGGREGATE = frozenset({"avg", "avg.", "average", "overall", "mean"})
+
+
+def _header_columns(words: list[str]) -> list[str] | None:
+    """A header's column names when every part is a known benchmark of up to four words
+    (`AIME 2024`, `Minerva Math`) or an average; None when any part is neither."""
+    cols: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i].lower() in _AGGREGATE:
+            cols.append(words[i])
+            i += 1
+            continue
+        for n in (4, 3, 2, 1):
+            name = " ".join(words[i : i + n])
+            if i + n <= len(words) and registry.lookup(name) is not None:
+                cols.append(name)
+                i += n
+                break
+        else:
+            return None
+    return cols
+
+
+def _spaced_row(line: str, width: int) -> list[Cell] | None:
+    words = line.split()
+    if len(words) <= width or not all(_VALUE.match(w) for w in words[-width:]):
+        return None
+    return [Cell(" ".join(words[:-width])), *(Cell(w) for w in words[-width:])]
+
+
+def _spaced(lines: list[str], found: Found, context: list[str]) -> None:
+    """A table copied as text with its cells apart by single spaces: a header line that is
+    a row label's word and then known benchmark names only, and two or more lines of a label
+    and one value per column (`DeepScaleR-1.5B-Preview 43.1 87.8 73.6 ...`)."""
+    i = 1
+    while i < len(lines) and len(found.tables) < MAX_TABLES:
+        if i in found.lines or (i - 1) in found.lines or not _VALUE_RUN.search(lines[i]):
+            i += 1
+            continue
+        words = lines[i - 1].split()
+        cols = None
+        for skip in (1, 2):
+            cols = _header_columns(words[skip:]) if len(words) > skip + 2 else None
+            if cols:
+                break
+        rows = [_spaced_row(lines[j], len(cols)) for j in range(i, len(lines))] if cols else []
+        body = list(itertools.takewhile(lambda row: row is not None, rows[:MAX_ROWS]))
+        if cols and len(body) >= 2 and sum(c.lower() not in _AGGREGATE for c in cols) >= 3:
+            header = [Cell(" ".join(words[: len(words) - sum(len(c.split()) for c in cols)]))]
+            grid = [header + [Cell(c) for c in cols], *(r for r in body if r is not None)]
+            found.tables.append(_with_context(grid, 1, i - 1, i + len(body) - 1, context))
+            found.lines.update(range(i - 1, i + len(body)))
+            i += len(body)
+        else:
+            i += 1
+
+
 # --- HTML -----------------------------------------------------------------------------
 
 
@@ -357,7 +422,8 @@ def find(body: str) -> Found:
     """Every table in a post's body, and the body lines they take up."""
     found = Found()
     rendered = "\t" in body or "   " in body
-    if "|" not in body and "<t" not in body.lower() and not rendered:
+    spaced = "\n" in body and _VALUE_RUN.search(body) is not None
+    if "|" not in body and "<t" not in body.lower() and not rendered and not spaced:
         return found
     lines = body.splitlines()
     context = _context(lines)
@@ -367,6 +433,8 @@ def find(body: str) -> Found:
         _flattened(lines, found, context)
     if rendered:
         _rendered(lines, found, context)
+    if spaced:
+        _spaced(lines, found, context)
     for table in found.tables:
         table.before = _before(lines, table, found.lines)
         if "<br" in body.lower():

@@ -249,3 +249,30 @@ def test_a_model_index_flattened_onto_one_line(extractor: Extractor) -> None:
         ("hellaswag", 88.16, "10-shot"),
         ("mmlu", 66.21, "5-shot"),
     }
+
+
+def test_a_table_copied_as_text_with_single_spaces(extractor: Extractor) -> None:
+    text = (
+        "We introduce Wren-1.5B-Preview, finetuned with RL.\n\n"
+        "Model AIME 2024 MATH 500 AMC 2023 Minerva Math Olympiad Bench Avg.\n"
+        "Wren-1.5B-Preview 43.1 87.8 73.6 30.2 50.0 57.0\n"
+        "DeepSeek-R1-Distill-Qwen-1.5B 28.8 82.8 62.9 26.5 43.3 48.9\n"
+        "O1-Preview 40.0 81.4 - - - -\n"
+    )
+    assert scores_of(extractor.extract(text, "web", "t")) == {
+        "aime-2024": 43.1,
+        "math-500": 87.8,
+        "amc-2023": 73.6,
+        "minerva-math": 30.2,
+        "olympiadbench": 50.0,
+    }
+
+
+def test_a_header_with_an_unknown_column_is_not_guessed(extractor: Extractor) -> None:
+    text = (
+        "We introduce Wren-1.5B-Preview.\n\n"
+        "Model AIME 2024 Foo Score MATH 500 Avg.\n"
+        "Wren-1.5B-Preview 43.1 87.8 73.6 57.0\n"
+        "Other-1.5B 28.8 82.8 62.9 48.9\n"
+    )
+    assert scores_of(extractor.extract(text, "web", "t")) == {}
