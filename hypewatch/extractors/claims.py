@@ -75,6 +75,8 @@ _BASE_CUE = (
     r"|(?:a|an|the)\s+(?:(?!(?:distilled|smaller|lighter|larger|bigger|compact|miniature)\b)"
     r"[\w-]+\s+){0,2}version\s+of"
     r"|initiali[sz]ed\s+(?:with|from)"
+    # a mixture of experts made from a dense model: `upcycled from X`, `repurposing our X`
+    r"|upcycled\s+from|repurposing\s+(?:our|the)(?:\s+existing|\s+pretrained)?"
     # `leveraging the X foundation` (the name is read up to the word foundation)
     r"|leverag(?:es|ing)\s+the"
     r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r",)"
@@ -811,6 +813,7 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
 
 _BASE_WORDS = (
     "from",
+    "repurpos",
     "built",
     "based",
     "top of",

@@ -276,3 +276,14 @@ def test_a_header_with_an_unknown_column_is_not_guessed(extractor: Extractor) ->
         "Other-1.5B 28.8 82.8 62.9 48.9\n"
     )
     assert scores_of(extractor.extract(text, "web", "t")) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wren-MoE-A2.7B is upcycled from Wren-1.8B.",
+        "We built Wren-MoE-A2.7B by repurposing our existing Wren-1.8B into experts.",
+    ],
+)
+def test_a_mixture_of_experts_upcycled_from_a_dense_base(extractor: Extractor, text: str) -> None:
+    assert extractor.extract(text, "huggingface", "t").base_model == "Wren-1.8B"
