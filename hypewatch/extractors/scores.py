@@ -593,6 +593,9 @@ class _Pairing:
         j = opening - 1
         while j >= 0 and not toks.boundary[j]:
             if toks.lower[j] in _BEATS:
+                after = next((k for k in range(j + 1, opening) if not toks.space[k]), opening)
+                if toks.lower[after] == "by":  # `Y is outperformed by X`: the order turns
+                    return -1
                 return first if self.number_ok(first, backward=False) else -1
             j -= 1
         return -1

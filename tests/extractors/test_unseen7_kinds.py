@@ -66,6 +66,8 @@ def test_prose_shapes_of_launch_posts(
     [
         # whose number comes first is not said: no beating verb
         "Wren-7B and Llama 3 8B on MMLU (66.6 vs. 68.9).",
+        # the passive turns the order round
+        "Llama 3 8B is outperformed by Wren-7B on MMLU (66.6 vs. 68.9).",
         # three benchmarks, two numbers: no order pairs them, nothing is guessed
         "Wren-7B achieves MMLU/GSM8K/HumanEval scores of 68.9/84.1.",
     ],
