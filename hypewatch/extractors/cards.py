@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hypewatch.extractors import launched, registry, settings_norm, tables
+from hypewatch.extractors import launched, names, registry, settings_norm, tables
 from hypewatch.extractors.launched import Candidate, Choice
 from hypewatch.extractors.scores import Score
 
@@ -101,9 +101,13 @@ _CATEGORY_WORDS = frozenset(
         "agent",
         "agents",
         "science",
+        "sciences",
+        "social",
+        "humanities",
         "stem",
         "other",
         "others",
+        "hard",
     ]
 )
 
@@ -157,11 +161,13 @@ _NOT_BENCH = frozenset(
 
 
 _BREAK = re.compile(r"<br\s*/?>", re.I)
+# `Baichuan-7B<sup>0</sup>`, `Gaokao-Bench<sup>1</sup>`: a footnote mark, not part of a name
+_FOOTNOTE = re.compile(r"<sup>[^<]{0,12}</sup>", re.I)
 
 
 def _clean(text: str) -> str:
     if "<" in text:  # `LAMBADA<br>OpenAI` is two words
-        text = _BREAK.sub(" ", text)
+        text = _FOOTNOTE.sub("", _BREAK.sub(" ", text))
     return _MARKUP.sub("", text).strip()
 
 
@@ -314,6 +320,11 @@ def _names_benchmark(name: str) -> bool:
     return bool(name) and low not in _NOT_BENCH and not _is_meta(name) and not _is_category(name)
 
 
+def _sized_model(name: str) -> bool:
+    """`BLOOMZ-7B`, `LLaMA-7B`: a parameter count names a model; no benchmark has one."""
+    return registry.lookup(name) is None and bool(names.sizes(names.tokens(name)))
+
+
 def _numeric(cells: list[str]) -> bool:
     filled = [c for c in cells if c not in _EMPTY]
     return bool(filled) and sum(_number(c) is not None for c in filled) >= max(1, len(filled) // 2)
@@ -370,7 +381,7 @@ def _bench_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Sc
     every: list[tuple[str, float]] = []
     for row in view.rows:
         name, setting = _label(row[label_col])
-        if not _names_benchmark(name):
+        if not _names_benchmark(name) or _sized_model(name):
             continue
         bench = registry.benchmark_id(name)
         extra = [_meta_setting(view.label(j), row[j]) for j in meta]
@@ -382,9 +393,26 @@ def _bench_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Sc
     return _finish(raw, every), choice
 
 
+_SIZE_HEADERS = frozenset(["size", "params", "param", "parameters", "model size", "total params"])
+
+
+def _row_name(view: _View, row: list[str]) -> str:
+    """A row's model: its label, with the size from a `Size` column when the label is a bare
+    family, with no size or version (`| Yi-Coder | 9B |` is `Yi-Coder 9B`)."""
+    label = row[0]
+    toks = names.tokens(label)
+    if names.sizes(toks) or names.versions(toks):
+        return label
+    for j in range(1, min(view.width, 4)):
+        header = " ".join(re.findall(r"[a-z]+", view.label(j).lower()))
+        if header in _SIZE_HEADERS and names.sizes(names.tokens(row[j])):
+            return f"{label} {row[j]}"
+    return label
+
+
 def _model_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Score], Choice]:
     candidates = [
-        Candidate(i, row[0], view.bold[i][0])
+        Candidate(i, _row_name(view, row), view.bold[i][0])
         for i, row in enumerate(view.rows)
         if row and row[0] and any(_number(c) for c in row[1:])
     ]
@@ -486,6 +514,34 @@ def _score_headers(view: _View) -> int:
     return count
 
 
+def _topic_view(view: _View, topic: str) -> _View | None:
+    """`### Gaokao` over `| Model | Average |`, `### MMLU` over `| Model | Average | STEM |
+    Humanities |`: a table of models under a heading that names the benchmark, whose columns
+    are its average and its parts. The view keeps the label column and the average, named
+    by the heading; None for any other table."""
+    if not topic or any(
+        _is_bench_label(view.label(j)) or any(map(_is_bench_label, view.header[j]))
+        for j in range(view.width)
+    ):
+        return None
+    average = next(
+        (
+            j
+            for j in range(1, view.width)
+            if view.label(j).lower().strip(" .:") in _AGGREGATE_WORDS and _numeric(view.column(j))
+        ),
+        -1,
+    )
+    if average < 0 or not all(_is_category(view.label(j)) for j in range(1, view.width)):
+        return None
+    return _View(
+        [view.header[0], [topic]],
+        [view.header_bold[0], view.header_bold[average]],
+        [[row[0], row[average]] for row in view.rows],
+        [[bold[0], bold[average]] for bold in view.bold],
+    )
+
+
 def table_scores(
     table: tables.Table, subjects: list[str], decided: str = ""
 ) -> tuple[list[Score], Choice]:
@@ -510,6 +566,9 @@ def _table_scores(
     view = _view(table)
     if not view.rows or view.width < 2:
         return [], Choice(-1, reason="not a score table")
+    topical = _topic_view(view, table.topic)
+    if topical is not None:
+        return _model_rows(topical, subjects, decided)
     header_hits = sum(
         _is_bench_label(view.label(j)) or any(_is_bench_label(p) for p in view.header[j])
         for j in range(1, view.width)

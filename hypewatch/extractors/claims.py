@@ -909,6 +909,22 @@ def comparisons(text: str) -> list[Comparison]:
     return out
 
 
+# `ranging in scale from 7 billion to 70 billion parameters`: several sizes, none stated
+_SIZE_RANGE = re.compile(
+    r"\d\s*(?:B|billion|M|million)?\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?\s*(?:B|billion)", re.I
+)
+
+
+def stated_size(text: str) -> float | None:
+    """The one parameter count a text states (`comprising 67 billion parameters`), or None
+    when it states none, several, or a range."""
+    head = text[:20000]
+    found = {names.size_b((m.group(1) + m.group(2)[0]).lower()) for m in _PARAMS.finditer(head)}
+    if len(found) != 1 or _SIZE_RANGE.search(head):
+        return None
+    return found.pop()
+
+
 def params(text: str, model: str) -> tuple[float | None, float | None]:
     """(total, active) parameters in billions.
 

@@ -11,16 +11,21 @@ organisation prefix of a repo id is dropped and the noise words of `names.NOISE`
 are removed, the tokens of the name found and of the label are the same, or one
 holds the other plus at most one more token (`Meta-Llama-3-8B-Instruct` for
 `Llama 3 8B Instruct`; `Mistral 7B` for `Mistral NeMo` is wrong).
+
+`canonical=True` compares benchmark names after the extractor's own naming instead
+(a label written `ARC-C` matches `arc-challenge`): labels spelled as the text writes
+them then stop counting as misses, which separates spelling from extraction errors.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hypewatch.extractors import names
+from hypewatch.extractors import names, registry
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 TOLERANCE = 0.05
@@ -111,29 +116,39 @@ class Report:
         }
 
 
+def canonical_key(name: str) -> str:
+    """A label's key after the extractor's own naming (`ARC-C` -> `arc-challenge`,
+    `AIME 24` -> `aime-2024`): for reading label spelling apart from extraction errors."""
+    return bench_key(registry.benchmark_id(name))
+
+
 def _score_pairs(
-    got: list[dict[str, Any]], want: dict[str, float]
+    got: list[dict[str, Any]], want: dict[str, float], key: Callable[[str], str] = bench_key
 ) -> tuple[int, list[str], list[str]]:
     """(true positives, extra 'bench=value' strings, missing ones)."""
-    wanted = {bench_key(b): (b, float(v)) for b, v in want.items()}
+    wanted = {key(b): (b, float(v)) for b, v in want.items()}
     hit: set[str] = set()
     extra: list[str] = []
     for score in got:
-        key = bench_key(str(score["benchmark"]))
-        label = wanted.get(key)
-        if label and key not in hit and value_matches(float(score["value"]), label[1]):
-            hit.add(key)
+        name = key(str(score["benchmark"]))
+        label = wanted.get(name)
+        if label and name not in hit and value_matches(float(score["value"]), label[1]):
+            hit.add(name)
         else:
             extra.append(f"{score['benchmark']}={score['value']}")
     missing = [f"{b}={v}" for k, (b, v) in wanted.items() if k not in hit]
     return len(hit), extra, missing
 
 
-def score_text(report: Report, post: dict[str, Any], got: dict[str, Any]) -> None:
-    """Add one text's extraction to the report."""
+def score_text(
+    report: Report, post: dict[str, Any], got: dict[str, Any], canonical: bool = False
+) -> None:
+    """Add one text's extraction to the report (`canonical`: benchmark names compared after
+    the extractor's own naming, see `canonical_key`)."""
     want = post["expect"]
     pid = post["id"]
-    tp, extra, missing = _score_pairs(got["scores"], want.get("scores") or {})
+    key = canonical_key if canonical else bench_key
+    tp, extra, missing = _score_pairs(got["scores"], want.get("scores") or {}, key)
     report.triples.tp += tp
     report.triples.fp += len(extra)
     report.triples.fn += len(missing)
@@ -175,9 +190,9 @@ def score_text(report: Report, post: dict[str, Any], got: dict[str, Any]) -> Non
         report.misses.append(f"- {pid}: " + "; ".join(notes))
 
 
-def evaluate(extractor: _Extracts, posts: list[dict[str, Any]]) -> Report:
+def evaluate(extractor: _Extracts, posts: list[dict[str, Any]], canonical: bool = False) -> Report:
     report = Report()
     for post in posts:
         got = extractor.extract(post["text"], post["source"], post["id"]).to_json()
-        score_text(report, post, got)
+        score_text(report, post, got, canonical)
     return report

@@ -271,6 +271,11 @@ class Extractor:
         )
         table_scores: list[Score] = []
         decided = ""
+        stated = claims.stated_size(prose) if result.model else None
+        if stated and not names.sizes(names.tokens(result.model)):
+            # `DeepSeek LLM ... comprising 67 billion parameters`: the size the text states
+            # tells the launched row of a table of several sizes
+            subjects = [f"{result.model} {stated:g}B", *subjects]
         for table in found.tables:
             scores, choice = cards.table_scores(table, subjects, decided)
             local = claims.first_name(f"{table.caption}. {table.before}", exclude)

@@ -57,6 +57,7 @@ class Table:
     header_rows: int = 1
     caption: str = ""
     heading: str = ""
+    topic: str = ""  # the benchmark a heading above names, if one does
     before: str = ""
     first_line: int = 0
     last_line: int = 0
@@ -142,7 +143,7 @@ def _unflatten(line: str) -> list[str]:
     return ([lead] if lead else []) + rows
 
 
-def _markdown(lines: list[str], found: Found, context: list[str]) -> None:
+def _markdown(lines: list[str], found: Found, context: list[tuple[str, str]]) -> None:
     i = 1
     while i < len(lines) and len(found.tables) < MAX_TABLES:
         line = lines[i]
@@ -175,7 +176,7 @@ def _mended(block: list[str]) -> list[str]:
     return [header, "|" + "---|" * cells, *block[2:]]
 
 
-def _flattened(lines: list[str], found: Found, context: list[str]) -> None:
+def _flattened(lines: list[str], found: Found, context: list[tuple[str, str]]) -> None:
     for n, line in enumerate(lines):
         if len(found.tables) >= MAX_TABLES:
             return
@@ -206,7 +207,7 @@ def _split_rendered(line: str) -> list[str]:
     return [c for c in _GAP.split(line.strip()) if c]
 
 
-def _rendered(lines: list[str], found: Found, context: list[str]) -> None:
+def _rendered(lines: list[str], found: Found, context: list[tuple[str, str]]) -> None:
     """Tables a page rendered to text: columns separated by tabs or runs of spaces.
 
     At least three consecutive lines with the same number (2 or more) of cells, every line
@@ -270,7 +271,7 @@ def _spaced_row(line: str, width: int) -> list[Cell] | None:
     return [Cell(" ".join(words[:-width])), *(Cell(w) for w in words[-width:])]
 
 
-def _spaced(lines: list[str], found: Found, context: list[str]) -> None:
+def _spaced(lines: list[str], found: Found, context: list[tuple[str, str]]) -> None:
     """A table copied as text with its cells apart by single spaces: a header line that is
     a row label's word and then known benchmark names only, and two or more lines of a label
     and one value per column (`DeepScaleR-1.5B-Preview 43.1 87.8 73.6 ...`)."""
@@ -318,6 +319,9 @@ def _html_grid(fragment: str) -> tuple[list[list[Cell]], int, str]:
     table = tree.css_first("table")
     if table is None:
         return [], 0, ""
+    for mark in table.css("sup"):  # footnote marks (`Gaokao-Bench<sup>1</sup>`)
+        if len(mark.text(strip=True)) <= 12:
+            mark.decompose()
     caption_node = table.css_first("caption")
     caption = caption_node.text(strip=True) if caption_node is not None else ""
     grid: dict[tuple[int, int], Cell] = {}
@@ -352,7 +356,7 @@ def _html_grid(fragment: str) -> tuple[list[list[Cell]], int, str]:
     return rows, max(1, header_rows), caption
 
 
-def _html(body: str, lines: list[str], found: Found, context: list[str]) -> None:
+def _html(body: str, lines: list[str], found: Found, context: list[tuple[str, str]]) -> None:
     if "<table" not in body and "<TABLE" not in body:
         return
     starts = [0]
@@ -385,29 +389,48 @@ def _line_of(starts: list[int], offset: int) -> int:
 # --- context --------------------------------------------------------------------------
 
 
-def _context(lines: list[str]) -> list[str]:
-    """For each line, the nearest heading at or above it."""
-    out: list[str] = []
+_TOPIC_WORDS = re.compile(
+    r"\b(?:results?|evaluations?|performance|scores?|benchmarks?|on|of|the|in)\b", re.I
+)
+
+
+def _topic(heading: str) -> str:
+    """The benchmark a heading names (`MMLU`, `Results on MMLU`), or ""."""
+    for name in (heading, " ".join(_TOPIC_WORDS.sub(" ", heading).split())):
+        if name and registry.lookup(name) is not None:
+            return name
+    return ""
+
+
+def _context(lines: list[str]) -> list[tuple[str, str]]:
+    """For each line, the nearest heading at or above it, and the nearest one among the
+    headings it sits under that names a known benchmark (`### Gaokao` over `#### Results`)."""
+    out: list[tuple[str, str]] = []
     heading = ""
+    open_headings: list[tuple[int, str]] = []  # (level, text) of the headings a line is under
+    topic = ""
     for line in lines:
         if line.startswith(("#", " #", "  #")):
             match = _HEADING.match(line)
             if match:
                 heading = match.group(1)
-        out.append(heading)
+                level = len(line.lstrip()) - len(line.lstrip().lstrip("#"))
+                open_headings = [(lv, t) for lv, t in open_headings if lv < level]
+                open_headings.append((level, heading))
+                topic = next((n for _, t in reversed(open_headings) if (n := _topic(t))), "")
+        out.append((heading, topic))
     return out
 
 
 def _with_context(
-    rows: list[list[Cell]], header_rows: int, first: int, last: int, context: list[str]
+    rows: list[list[Cell]],
+    header_rows: int,
+    first: int,
+    last: int,
+    context: list[tuple[str, str]],
 ) -> Table:
-    return Table(
-        rows,
-        header_rows,
-        heading=context[first] if first < len(context) else "",
-        first_line=first,
-        last_line=last,
-    )
+    heading, topic = context[first] if first < len(context) else ("", "")
+    return Table(rows, header_rows, heading=heading, topic=topic, first_line=first, last_line=last)
 
 
 def _before(lines: list[str], table: Table, skip: set[int]) -> str:

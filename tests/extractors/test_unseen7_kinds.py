@@ -289,3 +289,42 @@ def test_a_header_with_an_unknown_column_is_not_guessed(extractor: Extractor) ->
 )
 def test_a_mixture_of_experts_upcycled_from_a_dense_base(extractor: Extractor, text: str) -> None:
     assert extractor.extract(text, "huggingface", "t").base_model == "Wren-1.8B"
+
+
+def test_tables_under_a_benchmark_heading_give_its_average(extractor: Extractor) -> None:
+    text = (
+        "Wren-7B is an open model with 7 billion parameters.\n\n"
+        "### Results on MMLU\n\n"
+        "| Model | Humanities | Social Sciences | STEM | Other | Average |\n"
+        "|---|---:|:-:|:-:|:-:|:-:|\n"
+        "| LLaMA-7B<sup>2</sup> | 34.0 | 38.3 | 30.5 | 38.1 | 35.1 |\n"
+        "| **Wren-7B<sup>0</sup>** | **38.4** | **48.9** | **35.6** | **48.1** | **42.3** |\n\n"
+        "### AGIEval\n\n#### Results\n\n"
+        "| Model | Average |\n|---|---|\n| BLOOMZ-7B | 30.27 |\n| **Wren-7B** | **34.44** |\n\n"
+        "### Our own eval\n\n"
+        "| Model | Average |\n|---|---|\n| BLOOMZ-7B | 28.72 |\n| **Wren-7B** | **36.24** |\n"
+    )
+    # the last table's heading names no benchmark: nothing, and no model read as a benchmark
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {
+        "mmlu": 42.3,
+        "agieval": 34.44,
+    }
+
+
+def test_a_size_column_and_a_stated_size_pick_the_launched_row(extractor: Extractor) -> None:
+    text = (
+        "We release Wren, a series of code models. The flagship has 9 billion parameters.\n\n"
+        "| Model | Size | GSM8k | MATH |\n|---|---|---|---|\n"
+        "| Wren | 1.5B | 25.5 | 11.4 |\n| Wren | 9B | 68.1 | 29.1 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert scores_of(found) == {"gsm8k": 68.1, "math": 29.1}
+    assert found.model == "Wren 9B"
+
+
+def test_a_range_of_sizes_states_none(extractor: Extractor) -> None:
+    text = (
+        "We release Wren, a family of models ranging from 7 billion to 70 billion parameters."
+        "\n\n| Model | Size | MMLU |\n|---|---|---|\n| Wren | 7B | 45.3 |\n| Wren | 70B | 68.9 |\n"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {"mmlu": 45.3}
