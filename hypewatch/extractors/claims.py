@@ -22,7 +22,9 @@ NAME = (
     # never from inside a word: `128x3.66B MoE` holds no name `x3.66B MoE`
     rf"(?<![\w.])(?:[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[a-z]+[0-9][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|"
     rf"[a-z]+(?:-[a-z0-9.]+)*-[a-z]*[0-9][a-z0-9.]*(?:-[a-z0-9.]+)*(?:[BM](?![\w.]))?)"
-    rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[α-ω])){{0,4}}"
+    rf"(?:[ \-](?:{_SIZE}|v?\d+(?:\.\d+)*|[A-Z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9α-ω]+)*|[α-ω]|"
+    # `Kimi k1.5`: a letter and a version
+    rf"[a-z]\d+(?:\.\d+)*(?![\w.]))){{0,4}}"
 )
 REPO = r"[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}"
 _NAME_RE = re.compile(NAME)
@@ -53,6 +55,11 @@ _RELEASES = gates.compile(
     + "("
     + NAME
     + ")"
+)
+# `the training practice of Kimi k1.5, our latest multi-modal LLM`: the owner's apposition
+_OUR_LATEST = gates.compile(
+    "(" + NAME + r"),\s+(?i:our|its|their)\s+(?i:latest|newest|new|next-generation|first)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?i:models?|LLMs?|language\s+models?)\b"
 )
 _HEADING = gates.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
 _LEAD = gates.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
@@ -95,6 +102,8 @@ _BASE_PRETRAINED_ON = gates.compile(
 _BASE_NAMED_BASE = gates.compile(
     r"\b(?i:the)\s+(?:(" + NAME + r")\s+base\b(?!\s*(?:and|&|/|,|model\s+of))"
     r"|base\s+(" + NAME + r")\s+model\b)"
+    # `# Qwythos-9B vs. base Qwen3.5-9B`: the model compared with the one it was tuned from
+    r"|\b(?i:vs\.?|versus|compared\s+(?:to|with))\s+(?i:the\s+|its\s+)?(?i:base)\s+(" + NAME + ")"
 )
 # `on a Llama-3.1-70B-Instruct model as the initial policy`, `with X as the base model`
 _BASE_AS = gates.compile_led(
@@ -406,6 +415,11 @@ _HEADLINE_BREAK = frozenset(
         "against",
     ]
 )
+# Words before a name in a headline: an organisation, its possessive `s` (the apostrophe
+# lost in a slug), an adjective.
+_LEADING_FILLER = frozenset(
+    [*names.ORGS, "s", "new", "latest", "lightweight", "powerful", "tiny", "massive", "the"]
+)
 # Words that end a title but are not part of the name: `Phi-3 Technical Report`.
 _TITLE_TAIL = frozenset(
     [
@@ -453,7 +467,11 @@ def clip(name: str) -> str:
     """A name, not a sentence: nothing after the size but variant words, no title tail."""
     out: list[str] = []
     sized = False
-    for word in name.split()[:8]:
+    words = name.split()[:8]
+    # `Google S Lightweight Gemma 3` (a headline slug of `Google's lightweight Gemma 3`)
+    while len(words) > 1 and words[0].lower() in _LEADING_FILLER:
+        words = words[1:]
+    for word in words:
         variant = word.lower() in _AFTER_SIZE or re.match(r"v?\d|[α-ω]$", word, re.I)
         if (sized and not variant) or (out and word.lower() in _HEADLINE_BREAK):
             break
@@ -633,6 +651,7 @@ _LAUNCH_GATES: tuple[tuple[gates.Gated, tuple[tuple[str, ...], ...]], ...] = (
         ),
     ),
     (_RELEASES, (("releas", "launch", "drop", "open-sources"),)),
+    (_OUR_LATEST, ((", our ", ", its ", ", their "),)),
     (_CALLED, (("model", "program", "llm", "system", "release"), ("known", "called", "dubbed"))),
 )
 
@@ -843,6 +862,17 @@ def _predecessor(name: str, model: str) -> bool:
     return bool(va and vb and va != vb and len(ta) == 2)
 
 
+def _another_subject(text: str, cue: int, base: str, model: str) -> bool:
+    """`Note that R1-Distill-32B ... was finetuned from Qwen-2.5-32B-Instruct`: the sentence
+    before the cue names another model (with a size or version), not the launched one, so
+    the base it gives is that model's."""
+    start = max(text.rfind(mark, 0, cue) for mark in (". ", "\n", "! ", "? "))
+    before = text[start + 1 : cue]
+    named = [clip(_trim(m.group(0))) for m in _NAME_RE.finditer(before)]
+    named = [n for n in named if n and _model_like(n) and names.key(n) != names.key(base)]
+    return bool(named) and not any(names.compatible(n, model) for n in named)
+
+
 def _grown_from(name: str, model: str) -> bool:
     """`SFT and DPO version based on MiniCPM-2B: MiniCPM-2B-SFT/DPO`: a name that is the
     launched model's plus words (not a date or version: `X-Base-2501` is `X-Instruct`'s base)
@@ -886,6 +916,8 @@ def base_model(text: str, model: str = "") -> str:
         if not name or (model and names.tokens(name) == names.tokens(model)):
             continue
         if model and (_predecessor(name, model) or _grown_from(name, model)):
+            continue
+        if model and _another_subject(head, match.start(), name, model):
             continue
         relaxed = match.re is _BASE_PRETRAINED_ON.regex or (
             match.re is _BASE_APPOSITIVE.regex and _named_by_launch_verb(name)

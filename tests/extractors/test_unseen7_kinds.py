@@ -328,3 +328,44 @@ def test_a_range_of_sizes_states_none(extractor: Extractor) -> None:
         "\n\n| Model | Size | MMLU |\n|---|---|---|\n| Wren | 7B | 45.3 |\n| Wren | 70B | 68.9 |\n"
     )
     assert scores_of(extractor.extract(text, "huggingface", "t")) == {"mmlu": 45.3}
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        (
+            "In light of this, we report on the training practice of Wren k1.5, our latest "
+            "multi-modal LLM trained with RL. It scores 77.5 on AIME 2024.",
+            "Wren k1.5",
+        ),
+        (
+            "Google S Lightweight Wren 3 Open Model Nearly Matches Deepseek R1\n"
+            "As for performance, Wren 3 achieved an Elo score of 1,338 on the Chatbot Arena.",
+            "Wren 3",
+        ),
+    ],
+)
+def test_model_names_in_abstracts_and_headline_slugs(
+    extractor: Extractor, text: str, model: str
+) -> None:
+    assert extractor.extract(text, "web", "t").model == model
+
+
+@pytest.mark.parametrize(
+    ("text", "base"),
+    [
+        ("# Wren-9B vs. base Qwen3.5-9B\n\nWren-9B scores 86.0 on GSM8K.", "Qwen3.5-9B"),
+        (  # the sentence is about a rival: its base is not the launched model's
+            "We release Wren-32B, scoring 66.0 on AIME 2024. Note that R1-Distill-32B, a "
+            "strong model, was finetuned from Qwen-2.5-32B-Instruct.",
+            "",
+        ),
+    ],
+)
+def test_base_models_beside_rivals(extractor: Extractor, text: str, base: str) -> None:
+    assert extractor.extract(text, "web", "t").base_model == base
+
+
+def test_a_percentage_called_a_benchmark(extractor: Extractor) -> None:
+    text = "Wren-1 is out, achieving a 63.2% benchmark on the HumanEval coding task."
+    assert scores_of(extractor.extract(text, "web", "t")) == {"humaneval": 63.2}
