@@ -869,7 +869,14 @@ def _another_subject(text: str, cue: int, base: str, model: str) -> bool:
     start = max(text.rfind(mark, 0, cue) for mark in (". ", "\n", "! ", "? "))
     before = text[start + 1 : cue]
     named = [clip(_trim(m.group(0))) for m in _NAME_RE.finditer(before)]
-    named = [n for n in named if n and _model_like(n) and names.key(n) != names.key(base)]
+    named = [
+        n
+        for n in named
+        if n
+        and _model_like(n)
+        and names.family(names.tokens(n))  # a name, not a bare size (`8B`)
+        and names.key(n) != names.key(base)
+    ]
     return bool(named) and not any(names.compatible(n, model) for n in named)
 
 

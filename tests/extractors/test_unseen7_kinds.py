@@ -369,3 +369,8 @@ def test_base_models_beside_rivals(extractor: Extractor, text: str, base: str) -
 def test_a_percentage_called_a_benchmark(extractor: Extractor) -> None:
     text = "Wren-1 is out, achieving a 63.2% benchmark on the HumanEval coding task."
     assert scores_of(extractor.extract(text, "web", "t")) == {"humaneval": 63.2}
+
+
+def test_the_launch_sentence_is_not_a_rivals(extractor: Extractor) -> None:
+    text = "Introducing Early 8B, open weights, fine-tuned from Llama 3 8B. MMLU 71.2."
+    assert extractor.extract(text, "x", "t").base_model == "Llama 3 8B"
