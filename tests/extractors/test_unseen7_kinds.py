@@ -372,5 +372,8 @@ def test_a_percentage_called_a_benchmark(extractor: Extractor) -> None:
 
 
 def test_the_launch_sentence_is_not_a_rivals(extractor: Extractor) -> None:
-    text = "Introducing Early 8B, open weights, fine-tuned from Llama 3 8B. MMLU 71.2."
+    text = (
+        "Introducing Early 8B, open weights, fine-tuned from Llama 3 8B. MMLU 71.2. "
+        "Weights: https://huggingface.co/early-lab/Early-8B"
+    )
     assert extractor.extract(text, "x", "t").base_model == "Llama 3 8B"
