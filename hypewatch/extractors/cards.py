@@ -287,8 +287,32 @@ def _label(cell: str) -> tuple[str, str]:
     return bare or cell.strip(), setting
 
 
+# `MT-bench Pairwise Comparison` over `Win | Loss | Tie`: outcome counts, not scores
+_OUTCOMES = frozenset(
+    [
+        "win",
+        "wins",
+        "loss",
+        "losses",
+        "lose",
+        "tie",
+        "ties",
+        "draw",
+        "draws",
+        "winrate",
+        "win rate",
+        "adjusted win rate",
+        "loss rate",
+        "tie rate",
+        "lose rate",
+    ]
+)
+
+
 def _label_of(parts: list[str]) -> tuple[str, str]:
     """The benchmark named by a column's header rows (`MT-Bench` over `Avg. Score`)."""
+    if parts and " ".join(re.findall(r"[a-z]+", parts[-1].lower())) in _OUTCOMES:
+        return "", ""
     setting = settings_norm.normalize(" ".join(parts))
     for part in reversed(parts):  # the lowest header row is the most specific
         name, _ = _label(part)
@@ -327,7 +351,9 @@ def _sized_model(name: str) -> bool:
 
 def _numeric(cells: list[str]) -> bool:
     filled = [c for c in cells if c not in _EMPTY]
-    return bool(filled) and sum(_number(c) is not None for c in filled) >= max(1, len(filled) // 2)
+    # `AIME-24 (pass@1)` holds a number but is a benchmark's name, not a score
+    numbers = sum(_number(c) is not None and not _is_bench_label(c) for c in filled)
+    return bool(filled) and numbers >= max(1, len(filled) // 2)
 
 
 def _fractions(values: list[tuple[str, float]]) -> bool:

@@ -251,9 +251,14 @@ class Extractor:
         skip = found.lines | _footnotes(lines, found)
         prose = "\n".join("" if i in skip else line for i, line in enumerate(lines))
         if "model-index" not in front and "model-index:" in body:
-            block = text.yaml_block(body, "model-index", result.warnings)
-            front = {**front, **(block or text.flat_model_index(body))}
+            front = {**front, **text.yaml_block(body, "model-index", result.warnings)}
         index_name, index_scores = cards.model_index(front, result.warnings)
+        if not index_scores and "model-index:" in body:
+            # the metadata as a page rendered it: on one line, or its indentation lost
+            flat = text.flat_model_index(body)
+            if flat:
+                front = {**front, **flat}
+                index_name, index_scores = cards.model_index(front, result.warnings)
         result.links = claims.links(body)
         repos = [
             link.url.removeprefix("https://huggingface.co/")

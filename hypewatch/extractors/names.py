@@ -39,6 +39,10 @@ def tokens(name: str) -> list[str]:
     return list(_tokens(name))
 
 
+# `Llama 3.2 1B bf16`: a number format names how weights are stored, not another model
+_PRECISION = re.compile(r"(?<![a-z0-9.])(?:bfloat|float|bf|fp|int)\d{1,2}(?![a-z0-9])")
+
+
 @functools.lru_cache(maxsize=4096)
 def _tokens(name: str) -> tuple[str, ...]:
     # one post compares the same few names many times (every table label with every subject)
@@ -47,6 +51,8 @@ def _tokens(name: str) -> tuple[str, ...]:
     lowered = name.lower().replace("_", " ").replace("/", " ")
     if not lowered.isascii():
         lowered = lowered.translate(_GREEK)
+    if "f" in lowered or "int" in lowered:
+        lowered = _PRECISION.sub(" ", lowered)
     return tuple(_TOKEN.findall(lowered))
 
 

@@ -94,14 +94,15 @@ _QUESTION_START = re.compile(
 _SPEED_PRICE = gates.compile(
     r"\btok(?:en)?s?\s*/\s*s(?:ec)?\b|\bt/s\b|\btokens? (?:per|a) second\b|\btps\b|"
     r"\$\s?\d+(?:\.\d+)?\s*(?:/|per)\s*(?:1?m\b|million|1k|k\b|mtok|m tokens|hour|hr|month)|"
-    r"\bper (?:million|1m|1k) tokens\b|\bttft\b|\bvram\b|\bq\d_k(?:_[ms])?\b|\bgguf\b",
+    r"\bper (?:million|1m|1k) tokens\b|\bttft\b",
     re.I,
 )
 # Words that hint at a speed or price report but carry no measurement themselves: they
 # only count in a post that claims no scores ("a fraction of the cost" is launch talk).
 _SPEED_PRICE_WORDS = gates.compile(
     r"\blatency\b|\bthroughput\b|\bpric(?:e|es|ing|ed)\b|\bquant(?:ized|ization|s)?\b|"
-    r"\bcost[s]?\b|\binference speed\b",
+    # file formats and memory: a launch page names its GGUF files beside its scores
+    r"\bcost[s]?\b|\binference speed\b|\bvram\b|\bq\d_k(?:_[ms])?\b|\bgguf\b",
     re.I,
 )
 # `Zamba2-2.7B achieves leading and state-of-the-art performance`: a model's own performance

@@ -54,7 +54,12 @@ def clean(text: str, max_chars: int, warnings: list[str]) -> str:
     text = _ZERO_WIDTH.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
+        # `Magistral‑Small‑2506`: hyphens a page wrote as U+2010/U+2011 (NFKC keeps them)
+        text = text.translate(_HYPHENS)
     return text
+
+
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
 def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
@@ -143,17 +148,19 @@ _FLAT_INDEX = re.compile(r"model-index:\s+-\s+name:\s+(\S{1,200})\s+results:")
 _FLAT_TASK = re.compile(r"-\s+task:\s")
 _FLAT_DATASET = re.compile(r"\bdataset:\s+name:\s+(.{1,120}?)\s+type:\s+(\S{1,120})")
 _FLAT_SHOTS = re.compile(r"\bnum_few_shot:\s+(\d{1,3})\b")
-_FLAT_VALUE = re.compile(r"\bmetrics:\s+-\s+type:\s+\S{1,60}\s+value:\s+(\d{1,5}(?:\.\d+)?)\b")
-_FLAT_SOURCE = re.compile(r"\bsource:\s+url:\s+(\S{1,400})(?:\s+name:\s+(.{1,80}?)(?=\s+-\s|$))?")
+_FLAT_VALUE = re.compile(r"\bmetrics:\s+-\s+type:\s+.{1,80}?\s+value:\s+(\d{1,5}(?:\.\d+)?)\b")
+_FLAT_SOURCE = re.compile(
+    r"\bsource:\s+url:\s+(?:>-?\s+)?(\S{1,400})(?:\s+name:\s+(.{1,80}?)(?=\s+-\s|$))?"
+)
 _FLAT_BASE = re.compile(r"(?:^|\s)base_model:\s+(?:-\s+)?([\w.\-]{1,96}/[\w.\-]{1,96})")
 
 
 def flat_model_index(body: str) -> dict[str, Any]:
-    """A `model-index` (and `base_model`) written on one line, as pages that render a card's
-    metadata as text leave it, in the shape its YAML has; {} when there is none."""
-    head = body[:MAX_FRONT_MATTER_CHARS]
+    """A `model-index` (and `base_model`) whose YAML a page flattened (on one line, or on
+    lines without their indentation), in the shape its YAML has; {} when there is none."""
+    head = " ".join(body[:MAX_FRONT_MATTER_CHARS].split())
     found = _FLAT_INDEX.search(head)
-    if found is None or "\n" in head[: found.end()].lstrip():
+    if found is None:
         return {}
     results: list[dict[str, Any]] = []
     for chunk in _FLAT_TASK.split(head[found.end() :])[1:200]:

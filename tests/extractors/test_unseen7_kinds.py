@@ -377,3 +377,66 @@ def test_the_launch_sentence_is_not_a_rivals(extractor: Extractor) -> None:
         "Weights: https://huggingface.co/early-lab/Early-8B"
     )
     assert extractor.extract(text, "x", "t").base_model == "Llama 3 8B"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "We introduce Wren-7B-v2.\n* Wren-7B-v2 achieves the **7B-SOTA** on the **Zero-shot "
+            "CoT GSM8K** task with **78.2** score.\n* It scores competitively, with **82.5, "
+            "68.3, 80.9** scores on Arc-C, Winogrande, and Hellaswag.\n* It achieves **7.54** "
+            "score on the 🇬🇧 **MT-bench**.\n* It scores **45.46** on the VMLU benchmark.",
+            {
+                "gsm8k": 78.2,
+                "arc-challenge": 82.5,
+                "winogrande": 68.3,
+                "hellaswag": 80.9,
+                "mt-bench": 7.54,
+                "vmlu": 45.46,
+            },
+        ),
+        (
+            "Wren 2.6 achieves higher scores than its predecessors, including MMLU (61.77 vs "
+            "61.9) and GSM-8k (54.97 vs 53.83).",
+            {"mmlu": 61.77, "gsm8k": 54.97},
+        ),
+        ("Wren Vision is out. olmOCR-Bench: 84.3% (surpassing rivals)", {"olmocr-bench": 84.3}),
+    ],
+)
+def test_bullets_of_community_launch_posts(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == expected
+
+
+def test_outcome_columns_are_not_benchmarks(extractor: Extractor) -> None:
+    text = (
+        "We release Wren-8B.\n\n<table><tr><th rowspan=2>Model</th><th rowspan=2>MMLU</th>"
+        "<th colspan=3>MT-bench Pairwise Comparison</th></tr>"
+        "<tr><th>Win</th><th>Loss Rate</th><th>Tie</th></tr>"
+        "<tr><td>Wren-8B</td><td>64.4</td><td>41</td><td>0.26</td><td>77</td></tr>"
+        "<tr><td>Other-8B</td><td>65.7</td><td>30</td><td>0.4</td><td>60</td></tr></table>"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {"mmlu": 64.4}
+
+
+def test_precision_words_do_not_make_another_model(extractor: Extractor) -> None:
+    text = (
+        "We release Wren 3.2 1B.\n\n"
+        "| Benchmark | Wren 3.2 1B bf16 | Wren 3.2 1B Vanilla PTQ | Wren 3.2 1B QLoRA |\n"
+        "|---|---|---|---|\n| MMLU | 49.3 | 43.3 | 47.3 |\n| GSM8K | 44.4 | 33.1 | 43.0 |\n"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {"mmlu": 49.3, "gsm8k": 44.4}
+
+
+def test_benchmark_names_with_numbers_in_a_table_of_two_columns(extractor: Extractor) -> None:
+    text = (
+        "Wren AI recently unveiled Wren‑Small‑2506, a 24‑billion‑parameter reasoning model. "
+        "Get the GGUF version on the Hub.\n\n"
+        "| Benchmark | Wren Medium | Wren Small |\n|---|---|---|\n"
+        "| AIME‑24 (pass@1) | 73.6% | 70.7% |\n| AIME‑25 | 64.9% | 62.8% |\n"
+    )
+    found = extractor.extract(text, "web", "t")
+    assert found.is_claim
+    assert scores_of(found) == {"aime-2024": 70.7, "aime-2025": 62.8}
