@@ -68,6 +68,9 @@ _FAMILIES = (
     "hermes|internlm|glm|baichuan|nemotron|granite|smollm|codestral|starcoder"
 )
 _BASE_CUE = (
+    # a smaller model cut from a larger one's weights (`small language models obtained by
+    # pruning Nemotron-4 15B`): whatever the subject, that model is the base
+    r"(?:(?i:(?:obtained|derived|created|made)\s+by\s+pruning|pruned\s+from)|"
     # "existing multimodal models built on Phi-2": other models' base, not this one's
     r"(?<!models )(?<!LLMs )(?<!ones )(?<!those )"
     r"(?i:(?:fine-?tuned?|fine tuned|finetuned|pre-?trained|trained)\s+from"
@@ -86,7 +89,7 @@ _BASE_CUE = (
     r"|upcycled\s+from|repurposing\s+(?:our|the)(?:\s+existing|\s+pretrained)?"
     # `leveraging the X foundation` (the name is read up to the word foundation)
     r"|leverag(?:es|ing)\s+the"
-    r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r",)"
+    r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r",))"
 )
 # `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
 _BASE_PRETRAINED_ON = gates.compile(
@@ -857,6 +860,7 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
 _BASE_WORDS = (
     "from",
     "repurpos",
+    "pruning",
     "built",
     "based",
     "top of",

@@ -99,6 +99,7 @@ _UNITS = _words(
 )
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)  # `BFCL v3 63.1`
 _VERSUS = frozenset({"vs", "vs.", "versus", "v."})
+_ARROWS = frozenset({"→", "->", "=>", "⟶", "⇒"})
 # `jumped from 48.2 to 72.6`: a change of score, whose new value is the claim
 _CHANGES = _words(
     "from jumped jumps rose rises improved improves improving increased increases climbed "
@@ -569,7 +570,9 @@ class _Pairing:
                 found.extend(settings_norm.settings_in(toks.span_text(i + 1, close)))
                 i = close
             elif self.is_number(i):
-                return (i, found) if self.number_ok(i, backward=False) else (-1, found)
+                if not self.number_ok(i, backward=False):
+                    return -1, found
+                return self._arrow_to(i), found
             elif lower[i] in _CHANGES and (to := self._from_to(i)) >= 0:
                 return to, found  # `HumanEval jumped from 48.2 to 72.6`: the new value
             elif word == "," and not saw_verb:
@@ -589,6 +592,23 @@ class _Pairing:
             i += 1
             steps += 1
         return -1, found
+
+    def _arrow_to(self, n: int) -> int:
+        """`MMLU-Pro: 75.9 → 81.2 (+5.3)`: the value after an arrow is the new one."""
+        toks = self.toks
+        j = n + 1
+        while j < toks.n and (toks.gap[j] or toks.text[j] == "%"):
+            j += 1
+        arrow = j < toks.n and toks.text[j] in _ARROWS
+        if j + 1 < toks.n and toks.text[j] in ("-", "=") and toks.text[j + 1] == ">":
+            arrow, j = True, j + 1  # `->`, `=>` written as two tokens
+        if arrow:
+            k = j + 1
+            while k < toks.n and toks.gap[k]:
+                k += 1
+            if k < toks.n and self.is_number(k) and self.number_ok(k, backward=False):
+                return k
+        return n
 
     def _from_to(self, i: int) -> int:
         """M in `[rose] from N[%] to M`, starting at the verb or `from` (token i), else -1."""

@@ -440,3 +440,20 @@ def test_benchmark_names_with_numbers_in_a_table_of_two_columns(extractor: Extra
     found = extractor.extract(text, "web", "t")
     assert found.is_claim
     assert scores_of(found) == {"aime-2024": 70.7, "aime-2025": 62.8}
+
+
+def test_an_arrow_gives_the_new_value(extractor: Extractor) -> None:
+    text = "Wren-V3-0324 is out.\nMMLU-Pro: 75.9 → 81.2 (+5.3)\nGPQA: 59.1 -> 68.4\nMMLU 88.1 > 80"
+    assert scores_of(extractor.extract(text, "web", "t")) == {
+        "mmlu-pro": 81.2,
+        "gpqa": 68.4,
+        "mmlu": 88.1,
+    }
+
+
+def test_a_model_obtained_by_pruning_names_its_base(extractor: Extractor) -> None:
+    text = (
+        "Wren-8B-Base is one of a family of small language models obtained by pruning "
+        "Nemotron-4 15B. It scores 63.8 on MMLU."
+    )
+    assert extractor.extract(text, "huggingface", "t").base_model == "Nemotron-4 15B"
