@@ -73,7 +73,7 @@ _BASE_CUE = (
     r"(?:(?i:(?:obtained|derived|created|made)\s+by\s+pruning|pruned\s+from)|"
     # "existing multimodal models built on Phi-2": other models' base, not this one's
     r"(?<!models )(?<!LLMs )(?<!ones )(?<!those )"
-    r"(?i:(?:fine-?tuned?|fine tuned|finetuned|pre-?trained|trained)\s+from"
+    r"(?i:(?:fine-?tuned?|fine tuned|finetuned|pre-?trained|trained|training)\s+from"
     r"|(?:built|based)\s+(?:on\s+top\s+of|upon|on|off(?:\s+of)?)"
     # `Built from Qwen 1.5` (`built from scratch` names nothing: not a plausible name)
     r"|built\s+from"
@@ -272,8 +272,8 @@ def _plausible_name(name: str) -> bool:
         return False
     if registry.lookup(name.split()[0]) is not None:  # `MT-Bench 7.9` is a score, not a name
         return False
-    if _BARE_VERSION.match(name):  # `v0.4.5 is out` names a software release, not a model
-        return False
+    if _BARE_VERSION.match(name) or _PRECISION_WORD.match(name):
+        return False  # `v0.4.5 is out` names a software release; `bfloat16` a number format
     first = name.split()[0].lower()
     if first in _STOP:
         return False
@@ -281,6 +281,7 @@ def _plausible_name(name: str) -> bool:
 
 
 _BARE_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$", re.I)
+_PRECISION_WORD = re.compile(r"^(?:b?float|bf|fp|int)\d{1,2}$", re.I)
 _STOP = frozenset(
     [
         "we",

@@ -34,7 +34,10 @@ _THIRD = gates.compile_alternatives(
     r"\bmy\s+(?:own\s+)?(?:evals?|results|tests?|testing|runs?|numbers|benchmarks?|harness)\b|"
     r"\bin my (?:testing|tests|experience|runs)\b|\bindependent(?:ly)?\b|"
     r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
-    r"(?:reproduce|replicate|match|confirm)|\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
+    # `pure text generation cannot match`: only matching the numbers someone published
+    r"(?:reproduce|replicate|confirm|match\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?"
+    r"(?:claimed|reported|published|official|advertised|numbers|scores|results))|"
+    r"\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
     # a launcher's own human evaluation "with an external third-party vendor" is not one
     # nor is the `Third-Party Community Consideration` section of NVIDIA's model cards
     r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?|community)\b)|"

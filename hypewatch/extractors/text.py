@@ -146,9 +146,12 @@ def yaml_block(body: str, key: str, warnings: list[str]) -> dict[str, Any]:
 # - task: ... dataset: name: MMLU (5-Shot) type: cais/mmlu ... metrics: - type: acc value: 66.21`
 _FLAT_INDEX = re.compile(r"model-index:\s+-\s+name:\s+(\S{1,200})\s+results:")
 _FLAT_TASK = re.compile(r"-\s+task:\s")
-_FLAT_DATASET = re.compile(r"\bdataset:\s+name:\s+(.{1,120}?)\s+type:\s+(\S{1,120})")
+_FLAT_DATASET = re.compile(
+    r"\bdataset:\s+(?:name:\s+(.{1,120}?)\s+type:\s+(\S{1,120})"
+    r"|type:\s+(\S{1,120})\s+name:\s+(.{1,120}?)(?=\s+(?:metrics|args|config|split|revision):))"
+)
 _FLAT_SHOTS = re.compile(r"\bnum_few_shot:\s+(\d{1,3})\b")
-_FLAT_VALUE = re.compile(r"\bmetrics:\s+-\s+type:\s+.{1,80}?\s+value:\s+(\d{1,5}(?:\.\d+)?)\b")
+_FLAT_VALUE = re.compile(r"\bmetrics:\s+-\s+.{1,120}?\bvalue:\s+(\d{1,5}(?:\.\d+)?)\b")
 _FLAT_SOURCE = re.compile(
     r"\bsource:\s+url:\s+(?:>-?\s+)?(\S{1,400})(?:\s+name:\s+(.{1,80}?)(?=\s+-\s|$))?"
 )
@@ -168,8 +171,9 @@ def flat_model_index(body: str) -> dict[str, Any]:
         if dataset is None or value is None:
             continue
         args = {"num_few_shot": int(m.group(1))} if (m := _FLAT_SHOTS.search(chunk)) else {}
+        name, kind = dataset.group(1) or dataset.group(4), dataset.group(2) or dataset.group(3)
         result: dict[str, Any] = {
-            "dataset": {"name": dataset.group(1), "type": dataset.group(2), "args": args},
+            "dataset": {"name": name, "type": kind, "args": args},
             "metrics": [{"value": float(value.group(1))}],
         }
         if source := _FLAT_SOURCE.search(chunk):

@@ -457,3 +457,37 @@ def test_a_model_obtained_by_pruning_names_its_base(extractor: Extractor) -> Non
         "Nemotron-4 15B. It scores 63.8 on MMLU."
     )
     assert extractor.extract(text, "huggingface", "t").base_model == "Nemotron-4 15B"
+
+
+def test_a_flattened_model_index_with_type_before_name(extractor: Extractor) -> None:
+    text = (
+        "model-index: - name: wren-3b-base results: - task: type: text-generation dataset: "
+        "type: human-exams name: MMLU metrics: - name: pass@1 type: pass@1 value: 48.64 "
+        "veriefied: false - task: type: text-generation dataset: type: commonsense name: "
+        "WinoGrande metrics: - name: pass@1 type: pass@1 value: 65.67 veriefied: false"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {
+        "mmlu": 48.64,
+        "winogrande": 65.67,
+    }
+
+
+def test_what_text_generation_cannot_match_is_no_third_party(extractor: Extractor) -> None:
+    text = (
+        "Digest: Wren-7B-TIR scores 68.2% on MATH. Tool use makes reasoning verifiable, "
+        "which pure text generation cannot match."
+    )
+    found = extractor.extract(text, "web", "t")
+    assert found.is_claim
+    assert scores_of(found) == {"math": 68.2}
+    doubt = "Wren-7B is out, but we cannot match the reported numbers: MATH 52.1 for us."
+    assert not extractor.extract(doubt, "reddit", "t").is_claim
+
+
+def test_training_from_names_a_base_and_a_number_format_is_no_model(
+    extractor: Extractor,
+) -> None:
+    text = "Wren-R1-32B achieves 76.6 on AIME24 training from Qwen2.5-32B-Instruct."
+    assert extractor.extract(text, "huggingface", "t").base_model == "Qwen2.5-32B-Instruct"
+    spec = "Model card\nPrecision bfloat16\nMMLU full 28.05%"
+    assert extractor.extract(spec, "huggingface", "t").model != "bfloat16"
