@@ -462,6 +462,7 @@ _TITLE_TAIL = frozenset(
         "blog",
         "model",
         "models",
+        "language",
         "card",
         "performance",
         "performances",
@@ -501,7 +502,9 @@ def clip(name: str) -> str:
         words = words[1:]
     for word in words:
         variant = word.lower() in _AFTER_SIZE or re.match(r"v?\d|[α-ω]$", word, re.I)
-        if (sized and not variant) or (out and word.lower() in _HEADLINE_BREAK):
+        # `Llama 3-70B 63.0`: a decimal after the size is a score in a row, not a version
+        score = sized and re.fullmatch(r"\d+\.\d+%?", word) is not None
+        if (sized and not variant) or score or (out and word.lower() in _HEADLINE_BREAK):
             break
         out.append(word)
         sized = sized or bool(names.sizes(names.tokens(word)))

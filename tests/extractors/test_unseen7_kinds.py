@@ -491,3 +491,11 @@ def test_training_from_names_a_base_and_a_number_format_is_no_model(
     assert extractor.extract(text, "huggingface", "t").base_model == "Qwen2.5-32B-Instruct"
     spec = "Model card\nPrecision bfloat16\nMMLU full 28.05%"
     assert extractor.extract(spec, "huggingface", "t").model != "bfloat16"
+
+
+def test_a_score_after_a_size_ends_the_name() -> None:
+    from hypewatch.extractors import claims
+
+    assert claims.clip("Llama 3-70B 63.0") == "Llama 3-70B"
+    assert claims.clip("Qwen2 Language Model Evaluation") == "Qwen2"
+    assert claims.clip("Llama 3.1 8B 2") == "Llama 3.1 8B 2"  # a version stays
