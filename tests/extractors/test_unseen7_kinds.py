@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hypewatch.extractors import claims
 from hypewatch.extractors.extractor import Extractor
 from tests.extractors.helpers import scores_of
 
@@ -494,8 +495,6 @@ def test_training_from_names_a_base_and_a_number_format_is_no_model(
 
 
 def test_a_score_after_a_size_ends_the_name() -> None:
-    from hypewatch.extractors import claims
-
     assert claims.clip("Llama 3-70B 63.0") == "Llama 3-70B"
     assert claims.clip("Qwen2 Language Model Evaluation") == "Qwen2"
     assert claims.clip("Llama 3.1 8B 2") == "Llama 3.1 8B 2"  # a version stays
