@@ -112,6 +112,9 @@ _BEATS = _words(
 )
 _PERCENT_WORDS = frozenset({"percent", "percentage", "%"})
 _POINT_WORDS = frozenset({"point", "points", "pts"})
+_GAP_WORDS = _words(
+    "above below higher lower ahead behind more less better worse over under up down"
+)
 _RANK = frozenset({"rank", "ranked", "ranks", "ranking", "place", "top", "top-"})
 _PUNCT = re.compile(r"^[:=|\-–—~≈→*_)]+$")
 _BOUNDARY = frozenset({".", "!", "?", "•", "·"})
@@ -519,9 +522,11 @@ class _Pairing:
             return False  # `4/30` problems solved is a count, not a percentage
         after = lower[n + 2] if n + 2 < size else ""
         if has_next and (
-            nxt_lower == "pp" or (nxt_lower in _PERCENT_WORDS and after in _POINT_WORDS)
+            nxt_lower == "pp"
+            or (nxt_lower in _PERCENT_WORDS and after in _POINT_WORDS)
+            or (nxt_lower in _POINT_WORDS and after in _GAP_WORDS)
         ):
-            return False  # `4 percent points higher`, `+3.1 pp`: a gap, not a score
+            return False  # `4 percent points higher`, `+3.1 pp`, `9.4 points above`: a gap
         if any(lower[j] in _RANK for j in range(max(0, n - 2), n)):
             return False  # `rank 9`, `ranked #2`, `style controlled rank of 26`
         if n == 0:

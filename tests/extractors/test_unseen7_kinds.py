@@ -498,3 +498,8 @@ def test_a_score_after_a_size_ends_the_name() -> None:
     assert claims.clip("Llama 3-70B 63.0") == "Llama 3-70B"
     assert claims.clip("Qwen2 Language Model Evaluation") == "Qwen2"
     assert claims.clip("Llama 3.1 8B 2") == "Llama 3.1 8B 2"  # a version stays
+
+
+def test_points_above_a_rival_are_a_gap(extractor: Extractor) -> None:
+    text = "Wren-7B-TIR at 68.2% on MATH — 9.4 points above DeepSeekMath-7B-RL."
+    assert scores_of(extractor.extract(text, "web", "t")) == {"math": 68.2}
