@@ -753,6 +753,25 @@ def performers(text: str, model: str) -> list[str]:
     return out[:3]
 
 
+_RIVALS_VERBS = gates.compile_led(
+    NAME,
+    r"\s+(?:now\s+)?(?:achieves|scores|reaches|attains|matches|exceeds|rivals|outperforms|"
+    r"surpasses|beats)\b",
+)
+
+
+def performing_families(text: str) -> set[str]:
+    """The families whose models the text says perform (`Llama 3.1 405B scores ...`,
+    `DeepSeek-V3 matches ...`, `Qwen 2.5 72B outperforms ...`): three or more is a roundup."""
+    head = plain(text[:8000])
+    found: set[str] = set()
+    for match in _RIVALS_VERBS.finditer(head):
+        name = clip(_trim(match.group(1)))
+        if name and _plausible_name(name):
+            found.add(names.family(names.tokens(name)))
+    return found - {""}
+
+
 def extends(name: str, base: str) -> bool:
     grown = {t for t in names.tokens(name) if t not in names.NOISE}
     core = {t for t in names.tokens(base) if t not in names.NOISE}

@@ -317,6 +317,15 @@ class Extractor:
             or _CARD_TEMPLATE.search(body[:20000])
         )
         verdict = signals.classify(prose, has_scores=bool(result.scores), is_card=is_card)
+        if (
+            not verdict.reason
+            and source != "huggingface"
+            and len(claims.performing_families(prose)) >= 3
+            and not claims.launch_names(prose, set())
+        ):
+            # `Llama 3.1 405B scores ..., DeepSeek-V3 matches ..., Qwen 2.5 outperforms ...`
+            # with nobody launching anything: a roundup of other people's numbers
+            verdict = signals.Signals(False, "roundup")
         if _DATASET_KEYS.intersection(front) and not _MODEL_ONLY_KEYS.intersection(front):
             verdict = signals.Signals(verdict.launch, "dataset_card")
         derivative = (

@@ -503,3 +503,16 @@ def test_a_score_after_a_size_ends_the_name() -> None:
 def test_points_above_a_rival_are_a_gap(extractor: Extractor) -> None:
     text = "Wren-7B-TIR at 68.2% on MATH — 9.4 points above DeepSeekMath-7B-RL."
     assert scores_of(extractor.extract(text, "web", "t")) == {"math": 68.2}
+
+
+def test_a_roundup_of_several_families_is_not_a_claim(extractor: Extractor) -> None:
+    text = (
+        "Open-Source AI Models Now Rival GPT-4\n- Wren 3.1 405B scores 88.6% on MMLU.\n"
+        "- DeepWren-V3 matches Claude 3.5 Sonnet on coding.\n- Mistwren Large 2 now rivals "
+        "GPT-4 Turbo on multilingual benchmarks."
+    )
+    found = extractor.extract(text, "web", "t")
+    assert not found.is_claim
+    assert "not_claim:roundup" in found.flags
+    launch = "We release Wren 3.1 405B: it scores 88.6% on MMLU. DeepWren-V3 matches Claude."
+    assert extractor.extract(launch, "web", "t").is_claim
