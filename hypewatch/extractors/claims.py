@@ -1106,6 +1106,16 @@ _SENTENCE_END = re.compile(r"[.!?](?!\d)\s|\n")
 _BACK_REFERENCE = re.compile(r"\s*(?:[^.,\n]{0,60},\s*)?(?:it|this model|the model)\s", re.I)
 
 
+_ANY_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BM])(?![\w.])")
+
+
+@functools.lru_cache(maxsize=16)
+def _other_sizes(text: str, own: frozenset[float]) -> bool:
+    """Does the text name any size but the launched model's? (Most texts do not: then no
+    sentence needs reading.)"""
+    return any(names.size_b(m.lower()) not in own for m in _ANY_SIZE.findall(text))
+
+
 _SIBLING_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BM])\s+(?:model|version|variant)\b")
 
 
@@ -1122,7 +1132,7 @@ def another_size(text: str, at: int, model: str) -> bool:
     `it` or `this model` also looks at the sentence before."""
     own = names.tokens(model)
     own_sizes = names.sizes(own)
-    if at < 0 or not own_sizes:
+    if at < 0 or not own_sizes or not _other_sizes(text, frozenset(own_sizes)):
         return False
     start, end = _sentence_at(text, at)
     spans = [(start, end)]

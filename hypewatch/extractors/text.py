@@ -55,11 +55,10 @@ def clean(text: str, max_chars: int, warnings: list[str]) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         # `Magistral‑Small‑2506`: hyphens a page wrote as U+2010/U+2011 (NFKC keeps them)
-        text = text.translate(_HYPHENS)
+        for hyphen in ("\u2010", "\u2011"):
+            if hyphen in text:
+                text = text.replace(hyphen, "-")
     return text
-
-
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
 def split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
