@@ -643,8 +643,25 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
             return "", False
         head = parts[0]
         name = _name_in(head, exclude, title_like=True) or _described_name(parts)
+        fused = _with_base_suffix(title, name)
+        if fused:
+            return fused, True
         return name, bool(name) and name == head.strip()
     return "", False
+
+
+# `Nous Hermes 2 - Yi-34B`, `OpenHermes 2.5 - Mistral 7B`: a fine-tune's name, then the
+# sized base model it was made from, is the whole name
+_BASE_SUFFIX = re.compile(r"\s+-\s+(" + NAME + r")\s*$")
+
+
+def _with_base_suffix(title: str, name: str) -> str:
+    if not name or names.sizes(names.tokens(name)) or not title.startswith(name):
+        return ""
+    suffix = _BASE_SUFFIX.match(title, len(name))
+    if suffix is None or not names.sizes(names.tokens(suffix.group(1))):
+        return ""
+    return f"{name} - {suffix.group(1)}"
 
 
 # News naming the launched model: `The program, known simply as Mixtral-8x7B, ...`,

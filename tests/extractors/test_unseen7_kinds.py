@@ -516,3 +516,18 @@ def test_a_roundup_of_several_families_is_not_a_claim(extractor: Extractor) -> N
     assert "not_claim:roundup" in found.flags
     launch = "We release Wren 3.1 405B: it scores 88.6% on MMLU. DeepWren-V3 matches Claude."
     assert extractor.extract(launch, "web", "t").is_claim
+
+
+@pytest.mark.parametrize(
+    ("title", "model"),
+    [
+        ("# Wren Hermes 2 - Yi-34B", "Wren Hermes 2 - Yi-34B"),
+        ("# Wren 2 - a new series of models", "Wren 2"),
+        ("# Wren 7B - Mistral 7B", "Wren 7B"),  # a sized name needs no base to tell it
+    ],
+)
+def test_a_fine_tunes_title_with_its_base_after_a_dash(
+    extractor: Extractor, title: str, model: str
+) -> None:
+    text = f"{title}\n\nWe fine-tuned it on 1M dialogues.\nIt scores 76.0 on MMLU.\nEnjoy."
+    assert extractor.extract(text, "huggingface", "t").model == model
