@@ -89,7 +89,9 @@ _BASE_CUE = (
     r"|upcycled\s+from|repurposing\s+(?:our|the)(?:\s+existing|\s+pretrained)?"
     # `leveraging the X foundation` (the name is read up to the word foundation)
     r"|leverag(?:es|ing)\s+the"
-    r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r",))"
+    r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r","
+    # a card's field: `- Base model: OpenChat 3.5`, `**Base Model**: X`
+    r"|(?m:^[ \t]*(?:[-*•][ \t]*)?)base[ \t]+model[ \t]*:))"
 )
 # `Pre-trained on DeepSeekMath-Base`: "trained on" names data unless a model's name follows
 _BASE_PRETRAINED_ON = gates.compile(
@@ -274,6 +276,8 @@ def _plausible_name(name: str) -> bool:
         return False
     if _BARE_VERSION.match(name) or _PRECISION_WORD.match(name):
         return False  # `v0.4.5 is out` names a software release; `bfloat16` a number format
+    if _NOT_MODEL_NAME.match(name):
+        return False  # `1B-Parameter`, `Mistral AI`: a size or a company, not a model
     first = name.split()[0].lower()
     if first in _STOP:
         return False
@@ -282,6 +286,10 @@ def _plausible_name(name: str) -> bool:
 
 _BARE_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$", re.I)
 _PRECISION_WORD = re.compile(r"^(?:b?float|bf|fp|int)\d{1,2}$", re.I)
+_NOT_MODEL_NAME = re.compile(
+    r"^\d+(?:\.\d+)?[BM]-?(?:param(?:eter)?s?)\b|^[A-Z][A-Za-z]+\s+(?:AI|Labs?|Inc\.?|Research)$",
+    re.I,
+)
 _STOP = frozenset(
     [
         "we",
@@ -899,6 +907,7 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
 
 _BASE_WORDS = (
     "from",
+    "base model",
     "repurpos",
     "pruning",
     "built",

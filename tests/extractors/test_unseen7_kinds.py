@@ -531,3 +531,25 @@ def test_a_fine_tunes_title_with_its_base_after_a_dash(
 ) -> None:
     text = f"{title}\n\nWe fine-tuned it on 1M dialogues.\nIt scores 76.0 on MMLU.\nEnjoy."
     assert extractor.extract(text, "huggingface", "t").model == model
+
+
+@pytest.mark.parametrize(
+    ("text", "base"),
+    [
+        (
+            "# Wren-7B-v1\n- Base model: OpenChat 3.5 (https://hf.co/openchat/openchat_3.5)",
+            "OpenChat 3.5",
+        ),
+        (
+            "# Wren-8B\n**Base Model**: meta-llama/Llama-3-8B\nIt scores 66 on MMLU.",
+            "meta-llama/Llama-3-8B",
+        ),
+    ],
+)
+def test_a_base_model_field(extractor: Extractor, text: str, base: str) -> None:
+    assert extractor.extract(text, "huggingface", "t").base_model == base
+
+
+@pytest.mark.parametrize("name", ["1B-Parameter", "Mistral AI", "Stability Labs"])
+def test_sizes_and_companies_are_not_model_names(name: str) -> None:
+    assert not claims._plausible_name(name)
