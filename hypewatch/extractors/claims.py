@@ -35,7 +35,8 @@ _DET = (
 )
 _CUE = gates.compile(
     r"(?i:introducing|announcing|presenting|unveiling|releasing|launching|open[- ]sourcing|"
-    r"meet|say hello to|welcome|we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
+    r"meet|say hello to|welcome|our\s+(?:new\s+|final\s+)?model,?|"
+    r"we\s+(?:are\s+|'re\s+)?(?:introduce|present|release[sd]?|"
     r"launch(?:ed)?|open[- ]sourced?|unveil(?:ed)?)|introduces|announces|unveils|presents|"
     r"(?:has|have)\s+(?:just\s+)?(?:introduced|announced|unveiled|launched)|"
     r"(?:excited|thrilled|proud|happy|pleased|delighted)\s+to\s+(?:introduce|announce|unveil|"
@@ -78,6 +79,8 @@ _BASE_CUE = (
     # `Built from Qwen 1.5` (`built from scratch` names nothing: not a plausible name)
     r"|built\s+from"
     r"|fine-?tuned\s+on\s+top\s+of"
+    # `After supervised finetuning the Qwen2.5-32B-Instruct language model on s1K`
+    r"|(?:fine-?tuning|finetuning)(?=\s+(?:the\s|[A-Z]))"
     r"|(?:a|the)\s+(?:full[- ]parameter\s+)?(?:fine-?tuned?|finetuned?)\s+(?:version\s+)?of"
     r"|fine-?tuned\s+version\s+of"
     # `the long-sequence version of model X`, `an upgraded version of X`; a distilled or
@@ -327,6 +330,10 @@ _STOP = frozenset(
         "cc",
         "cc-by",
         "mit",
+        # a page's header line: `Paper 2501.19393`
+        "paper",
+        "arxiv",
+        "abstract",
         # dates: `September 5, 2024 — DeepSeek-V2.5 released`
         "january",
         "february",
@@ -696,6 +703,9 @@ _LAUNCH_GATES: tuple[tuple[gates.Gated, tuple[tuple[str, ...], ...]], ...] = (
                 "meet",
                 "hello",
                 "welcome",
+                "our model",
+                "our new model",
+                "our final model",
             ),
         ),
     ),
@@ -908,6 +918,7 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
 _BASE_WORDS = (
     "from",
     "base model",
+    "tuning",
     "repurpos",
     "pruning",
     "built",

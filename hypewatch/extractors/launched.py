@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from hypewatch.extractors import names
 
-_OURS = re.compile(r"\bours\b|\(ours\)|\bour model\b", re.I)
+_OURS = re.compile(r"\bours\b|\(ours\)|\bour model\b|\(this model\)", re.I)
 
 
 @dataclass(frozen=True)

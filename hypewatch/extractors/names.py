@@ -31,7 +31,7 @@ _GREEK = str.maketrans({"α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": 
 
 
 # `stabilityai/stablelm-3b-4e1t`: a repo id's owner is no part of the model's name
-_REPO_ID = re.compile(r"^[\w.\-]+/(?=[\w.\-]+$)")
+_REPO_ID = re.compile(r"^[\w.\-]+/(?=[\w.\-]+(?:\s|$))")  # `org/Model (this model)` too
 
 
 def tokens(name: str) -> list[str]:
@@ -39,8 +39,9 @@ def tokens(name: str) -> list[str]:
     return list(_tokens(name))
 
 
-# `Llama 3.2 1B bf16`: a number format names how weights are stored, not another model
-_PRECISION = re.compile(r"(?<![a-z0-9.])(?:bfloat|float|bf|fp|int)\d{1,2}(?![a-z0-9])")
+# `Llama 3.2 1B bf16`: full precision names how weights are stored, not another model
+# (`int4`, `fp8`, `fp4` do: quantised weights are a derivative)
+_PRECISION = re.compile(r"(?<![a-z0-9.])(?:bfloat|float|bf|fp)(?:16|32)(?![a-z0-9])")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -51,7 +52,7 @@ def _tokens(name: str) -> tuple[str, ...]:
     lowered = name.lower().replace("_", " ").replace("/", " ")
     if not lowered.isascii():
         lowered = lowered.translate(_GREEK)
-    if "f" in lowered or "int" in lowered:
+    if "16" in lowered or "32" in lowered:
         lowered = _PRECISION.sub(" ", lowered)
     return tuple(_TOKEN.findall(lowered))
 

@@ -529,6 +529,8 @@ class _Pairing:
             return False  # `4 percent points higher`, `+3.1 pp`, `9.4 points above`: a gap
         if any(lower[j] in _RANK for j in range(max(0, n - 2), n)):
             return False  # `rank 9`, `ranked #2`, `style controlled rank of 26`
+        if n >= 3 and [lower[j] for j in range(n - 3, n)] == ["by", "up", "to"]:
+            return False  # `exceeds o1-preview by up to 27%`: a margin
         if n == 0:
             return True
         prev_lower = lower[n - 1]

@@ -37,7 +37,8 @@ _THIRD = gates.compile_alternatives(
     # `pure text generation cannot match`: only matching the numbers someone published
     r"(?:reproduce|replicate|confirm|match\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?"
     r"(?:claimed|reported|published|official|advertised|numbers|scores|results))|"
-    r"\breproduc(?:e|ed|ing|tion)\b|\breplicat(?:e|ed|ing|ion)\b|"
+    # `so anyone can reproduce the data mixture`: an offer to others, not someone's rerun
+    r"(?<!can )\breproduc(?:e|ed|ing|tion)\b|(?<!can )\breplicat(?:e|ed|ing|ion)\b|"
     # a launcher's own human evaluation "with an external third-party vendor" is not one
     # nor is the `Third-Party Community Consideration` section of NVIDIA's model cards
     r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?|community)\b)|"

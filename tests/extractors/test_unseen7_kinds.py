@@ -553,3 +553,34 @@ def test_a_base_model_field(extractor: Extractor, text: str, base: str) -> None:
 @pytest.mark.parametrize("name", ["1B-Parameter", "Mistral AI", "Stability Labs"])
 def test_sizes_and_companies_are_not_model_names(name: str) -> None:
     assert not claims._plausible_name(name)
+
+
+def test_a_column_marked_this_model_with_its_org(extractor: Extractor) -> None:
+    text = (
+        "# Wren-32B-FP4\n\n<table><tr><th>Benchmark</th><th>wren/Wren-32B</th>"
+        "<th>wrenai/Wren-32B-FP4 (this model)</th><th>Recovery (%)</th></tr>"
+        "<tr><td>MMLU</td><td>80.61</td><td>80.57</td><td>99.95</td></tr></table>"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "wrenai/Wren-32B-FP4")) == {
+        "mmlu": 80.57
+    }
+
+
+def test_an_abstracts_header_margin_and_finetuning_base(extractor: Extractor) -> None:
+    text = (
+        "Paper 2501.19393\nAfter supervised finetuning the Qwen2.5-32B-Instruct language model "
+        "on s1K, our model Wren-32B exceeds o1-preview on competition math by up to 27% (MATH "
+        "and AIME24). It reaches 57% on AIME24."
+    )
+    found = extractor.extract(text, "web", "t")
+    assert found.model == "Wren-32B"
+    assert found.base_model == "Qwen2.5-32B-Instruct"
+    assert scores_of(found) == {"aime-2024": 57.0}
+
+
+def test_an_offer_to_reproduce_is_no_third_party(extractor: Extractor) -> None:
+    text = (
+        "Wren2 scores 68.7 on HellaSwag. The team released the datasets, so anyone can "
+        "reproduce the data mixture."
+    )
+    assert extractor.extract(text, "web", "t").is_claim
