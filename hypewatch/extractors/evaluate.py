@@ -12,9 +12,10 @@ are removed, the tokens of the name found and of the label are the same, or one
 holds the other plus at most one more token (`Meta-Llama-3-8B-Instruct` for
 `Llama 3 8B Instruct`; `Mistral 7B` for `Mistral NeMo` is wrong).
 
-`canonical=True` compares benchmark names after the extractor's own naming instead
-(a label written `ARC-C` matches `arc-challenge`): labels spelled as the text writes
-them then stop counting as misses, which separates spelling from extraction errors.
+`triples_canonical` counts the same triples with benchmark names compared after the
+extractor's own naming (a label written `ARC-C` matches `arc-challenge`): labels spelled as
+the text writes them then stop counting as misses, which separates spelling from extraction
+errors.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Tally:
 @dataclass
 class Report:
     triples: Tally = field(default_factory=Tally)
+    triples_canonical: Tally = field(default_factory=Tally)
     claims: Tally = field(default_factory=Tally)
     model_right: int = 0
     model_total: int = 0
@@ -104,6 +106,7 @@ class Report:
         return {
             "texts": self.claims.tp + self.claims.fp + self.claims.fn + self.true_negatives,
             "triples": self.triples.to_json(),
+            "triples_canonical": self.triples_canonical.to_json(),
             "claims": self.claims.to_json(),
             "model_right": round(self.model_right / self.model_total, 4)
             if self.model_total
@@ -140,18 +143,19 @@ def _score_pairs(
     return len(hit), extra, missing
 
 
-def score_text(
-    report: Report, post: dict[str, Any], got: dict[str, Any], canonical: bool = False
-) -> None:
-    """Add one text's extraction to the report (`canonical`: benchmark names compared after
-    the extractor's own naming, see `canonical_key`)."""
+def score_text(report: Report, post: dict[str, Any], got: dict[str, Any]) -> None:
+    """Add one text's extraction to the report."""
     want = post["expect"]
     pid = post["id"]
-    key = canonical_key if canonical else bench_key
-    tp, extra, missing = _score_pairs(got["scores"], want.get("scores") or {}, key)
+    labels = want.get("scores") or {}
+    tp, extra, missing = _score_pairs(got["scores"], labels)
     report.triples.tp += tp
     report.triples.fp += len(extra)
     report.triples.fn += len(missing)
+    c_tp, c_extra, c_missing = _score_pairs(got["scores"], labels, canonical_key)
+    report.triples_canonical.tp += c_tp
+    report.triples_canonical.fp += len(c_extra)
+    report.triples_canonical.fn += len(c_missing)
     is_claim, want_claim = bool(got["is_claim"]), bool(want.get("is_claim"))
     report.claims.tp += is_claim and want_claim
     report.claims.fp += is_claim and not want_claim
@@ -190,9 +194,9 @@ def score_text(
         report.misses.append(f"- {pid}: " + "; ".join(notes))
 
 
-def evaluate(extractor: _Extracts, posts: list[dict[str, Any]], canonical: bool = False) -> Report:
+def evaluate(extractor: _Extracts, posts: list[dict[str, Any]]) -> Report:
     report = Report()
     for post in posts:
         got = extractor.extract(post["text"], post["source"], post["id"]).to_json()
-        score_text(report, post, got, canonical)
+        score_text(report, post, got)
     return report

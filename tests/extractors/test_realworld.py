@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hypewatch.extractors.evaluate import evaluate
+from hypewatch.extractors.evaluate import Report, evaluate, score_text
 from hypewatch.extractors.extractor import Extractor
 
 REAL = (
@@ -49,3 +49,22 @@ def test_web_source_is_accepted(extractor: Extractor) -> None:
     assert not [w for w in found.warnings if "unknown source" in w]
     assert found.is_claim and found.model == "Acme-7B"
     assert {(s.benchmark, s.value) for s in found.scores} == {("mmlu", 71.2), ("gsm8k", 80.1)}
+
+
+def test_label_spelling_is_told_apart_from_extraction_errors() -> None:
+    post = {"id": "t", "expect": {"is_claim": True, "scores": {"ARC-C": 60.0, "MMLU": 70.0}}}
+    got = {
+        "is_claim": True,
+        "scores": [
+            {"benchmark": "arc-challenge", "value": 60.0},
+            {"benchmark": "mmlu", "value": 71.0},
+        ],
+        "model": "",
+        "base_model": "",
+        "flags": [],
+    }
+    report = Report()
+    score_text(report, post, got)
+    as_written, canonical = report.triples, report.triples_canonical
+    assert (as_written.tp, as_written.fp, as_written.fn) == (0, 2, 2)
+    assert (canonical.tp, canonical.fp, canonical.fn) == (1, 1, 1)  # MMLU is a real miss
