@@ -1143,7 +1143,8 @@ _SENTENCE_END = re.compile(r"[.!?](?!\d)\s|\n")
 _BACK_REFERENCE = re.compile(r"\s*(?:[^.,\n]{0,60},\s*)?(?:it|this model|the model)\s", re.I)
 
 
-_ANY_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BM])(?![\w.])")
+_SIZE_WORD = r"(?<![\w.])(\d+(?:\.\d+)?[BM])"  # `72B`, `1.5B` standing alone
+_ANY_SIZE = re.compile(_SIZE_WORD + r"(?![\w.])")
 
 
 @functools.lru_cache(maxsize=16)
@@ -1153,7 +1154,7 @@ def _other_sizes(text: str, own: frozenset[float]) -> bool:
     return any(names.size_b(m.lower()) not in own for m in _ANY_SIZE.findall(text))
 
 
-_SIBLING_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[BM])\s+(?:model|version|variant)\b")
+_SIBLING_SIZE = re.compile(_SIZE_WORD + r"\s+(?:model|version|variant)\b")
 
 
 def _sentence_at(text: str, at: int) -> tuple[int, int]:
