@@ -51,6 +51,15 @@ async def throughput(task: Path, urls: list[str], count: int) -> float:
     return share
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a stand-in process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=4000)
@@ -60,7 +69,11 @@ def main() -> None:
         task = write_task(Path(tmp) / "bench.jsonl", make_rows(args.items, seed=7))
         procs = [start_standin(task, 0.79) for _ in range(args.endpoints)]
         try:
+            before = sum(cpu_seconds(proc.pid) for proc, _ in procs)
             asyncio.run(throughput(task, [url for _, url in procs], args.items))
+            served = sum(cpu_seconds(proc.pid) for proc, _ in procs) - before
+            # the warm-up run (200 items) is served too
+            print(f"stand-ins' CPU: {1000 * served / (args.items + 200):.2f} ms/item, all together")
         finally:
             for proc, _ in procs:
                 assert proc.stdin is not None
