@@ -31,7 +31,7 @@ def extract(
     file: Annotated[
         Path,
         typer.Argument(
-            help='JSONL of {"id","source","text"} (source x, reddit or huggingface); - for stdin.'
+            help='JSONL of {"id","source","text"}; source x, reddit, huggingface or web; - is stdin.'
         ),
     ],
     json_out: JsonOpt = False,
