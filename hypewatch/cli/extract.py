@@ -31,7 +31,8 @@ def extract(
     file: Annotated[
         Path,
         typer.Argument(
-            help='JSONL of {"id","source","text"}; source x, reddit, huggingface or web; - is stdin.'
+            help='JSONL of {"id","source","text"} (source x, reddit, huggingface or web); '
+            "- for stdin."
         ),
     ],
     json_out: JsonOpt = False,
