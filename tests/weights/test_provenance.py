@@ -124,6 +124,24 @@ async def test_byte_budget_bounds_the_reads(world: World) -> None:
     )
 
 
+async def test_a_tight_budget_drops_the_lowest_ranked_candidates_first(world: World) -> None:
+    """Candidates are read in rank order, so the budget, not reply timing, picks who is left out."""
+    statuses = set()
+    for _ in range(5):
+        report = await world.check(
+            "hype/finetune",
+            claimed_base="indie/other",
+            bases=["meta/base", "lab/sibling"],
+            options=CheckOptions(byte_budget=50_000, rows_per_tensor=12, seed=1),
+        )
+        found = report.evidence["discovery"]
+        statuses.add(tuple((d["repo"], d["status"]) for d in found))
+        assert "byte budget" in found[-1]["reason"]
+    assert statuses == {
+        (("indie/other", "compared"), ("meta/base", "compared"), ("lab/sibling", "dropped"))
+    }
+
+
 async def test_bytes_fetched_is_a_small_share_of_the_weights(world: World) -> None:
     big = hm.Shape(layers=4, hidden=512, intermediate=1024, vocab=2048)
     base = hm.llama_like(big, seed=11)

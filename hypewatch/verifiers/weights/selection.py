@@ -13,7 +13,6 @@ candidate ends `dropped` or `compared` with the reason, for the evidence.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from hypewatch.storage import NotFoundError
@@ -112,9 +111,11 @@ async def select(
     """Filter, probe and compare the discovered candidates (see the module doc)."""
     selection = Selection()
     kept = metadata_filter(found, target, max_candidates, tolerance)
-    results = await asyncio.gather(*(_load(inspector, target, c) for c in kept))
     ready: list[tuple[Candidate, RepoWeights]] = []
-    for candidate, result in zip(kept, results, strict=True):
+    for candidate in kept:
+        # One at a time, in rank order: concurrent loads would race for the byte budget, and
+        # which candidate a tight budget drops would depend on which reply came first.
+        result = await _load(inspector, target, candidate)
         if isinstance(result, CandidateStats):
             selection.stats.append(result)
         elif result is not None:
