@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from hypewatch.extractors import gates, names, registry
+from hypewatch.extractors.scores import SCORE_VERBS
 from hypewatch.extractors.text import unlink
 
 _W = r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*"
@@ -1190,3 +1191,28 @@ def another_size(text: str, at: int, model: str) -> bool:
                 return False
             other = True
     return other
+
+
+# `Llama-3-8B scores 66.6`: a name right before a scoring verb is the subject of its value
+_SUBJECT_VERB = re.compile(
+    r"\s+(?:also\s+|only\s+|now\s+|just\s+)?(?:" + "|".join(sorted(SCORE_VERBS)) + r")\b"
+)
+
+
+def rival_subject(text: str, at: int, model: str) -> bool:
+    """The value at offset `at` belongs to another model: in its sentence, the last name
+    before it that a scoring verb follows is not the launched model (`Llama-3-8B scores 66.6
+    on MMLU, while Wren-7B scores 71.2` gives Llama's 66.6 to nobody, Wren's 71.2 to Wren)."""
+    if at < 0 or not model:
+        return False
+    start, _ = _sentence_at(text, at)
+    subject = ""
+    for match in _NAME_RE.finditer(text, start, at):
+        if _SUBJECT_VERB.match(text, match.end()):
+            # `Our Sable-70B gets 87.1`: the owner speaks of its own model
+            before = text[max(start, match.start() - 4) : match.start()].lower()
+            owned = before == "our " or match.group(0).lower().startswith("our ")
+            subject = "" if owned else clip(_trim(match.group(0)))
+    if not subject or not _model_like(subject) or not names.family(names.tokens(subject)):
+        return False
+    return not names.compatible(subject, model)

@@ -307,6 +307,7 @@ class Extractor:
                 score
                 for score, at in self.finder.find_at(scanned)
                 if not claims.another_size(scanned, at, result.model)
+                and not claims.rival_subject(scanned, at, result.model)
             ],
         )
         result.params_b, result.active_params_b = claims.params(prose, result.model)

@@ -75,6 +75,9 @@ _FWD = _words(
     "achieving attains attained obtains "
     # `on the GSM8K task with 78.2`
     "task "
+    # `On HumanEval it showed a result of 72.5%`
+    "shows showed demonstrates demonstrated delivers delivered yields yielded posts posted "
+    "records recorded result results "
 ) | frozenset(":=-–—|~≈→*_")
 _BWD = _words(
     "on in at for the of percent pct pts points elo rating accuracy acc score the "
@@ -88,6 +91,12 @@ _VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit with at of is "
     "was around about approx get reach reaching achieve achieving attains attained obtains "
     "scoring hitting sota "
+)
+#: The verbs a model's name can be the subject of: `Wren-7B scored 71.2`.
+SCORE_VERBS = _words(
+    "scores scored gets got achieves achieved reaches reached hits hit attains attained obtains "
+    "obtained posts posted records recorded shows showed demonstrates demonstrated delivers "
+    "delivered yields yielded"
 )
 _NOT_OWNER = frozenset(
     {"vs", "vs.", "versus", "than", "from", "by", "+", "'s", "’s", "$", "€", "£", "#"}
@@ -583,8 +592,13 @@ class _Pairing:
             elif lower[i] in _CHANGES and (to := self._from_to(i)) >= 0:
                 return to, found  # `HumanEval jumped from 48.2 to 72.6`: the new value
             elif word == "," and not saw_verb:
+                verb = self._subject_verb(i + 1)
+                if verb >= 0:
+                    # `In the MMLU benchmark, Wren-7B scored 71.2`: past the subject to its
+                    # verb (whether the subject is another model is decided later, by name)
+                    i = verb
                 ahead = range(i + 1, min(toks.n, i + 4))
-                saw_verb = any(lower[j] in _VERBS for j in ahead)
+                saw_verb = verb >= 0 or any(lower[j] in _VERBS for j in ahead)
                 if not saw_verb:
                     break
             elif not (
@@ -599,6 +613,25 @@ class _Pairing:
             i += 1
             steps += 1
         return -1, found
+
+    def _subject_verb(self, i: int) -> int:
+        """The index of a scoring verb after a model's name starting at `i` (`Wren-7B
+        scored`, `Qwen2.5 72B achieves`), else -1."""
+        toks = self.toks
+        named = False
+        for j in range(i, min(toks.n, i + 9)):
+            word = toks.text[j]
+            if toks.lower[j] in SCORE_VERBS:
+                return j if named else -1
+            if toks.boundary[j] or j in self.bench_tokens:
+                return -1
+            if toks.space[j] or word in ("-", "."):
+                continue
+            plain = word.replace("-", "").replace(".", "")
+            if not (word[:1].isupper() or any(c.isdigit() for c in word)) or not plain.isalnum():
+                return -1
+            named = named or not toks.number[j]
+        return -1
 
     def _arrow_to(self, n: int) -> int:
         """`MMLU-Pro: 75.9 → 81.2 (+5.3)`: the value after an arrow is the new one."""
