@@ -92,6 +92,7 @@ _VERBS = _words(
     "was around about approx get reach reaching achieve achieving attains attained obtains "
     "scoring hitting sota "
 )
+_BENCH_NOUNS = _words("benchmark benchmarks test suite")
 #: The verbs a model's name can be the subject of: `Wren-7B scored 71.2`.
 SCORE_VERBS = _words(
     "scores scored gets got achieves achieved reaches reached hits hit attains attained obtains "
@@ -105,6 +106,9 @@ _UNITS = _words(
     "b m k t x bn billion million trillion tokens token tok/s t/s tps params "
     "parameters gb mb ms s sec seconds $ usd dollars hours days gpus gpu h100s h100 "
     "a100s layers experts "
+    # `MMLU ...: 57 subject areas`, `1,319 problems`: a count, not a score
+    "subjects subject areas categories domains disciplines tasks questions problems languages "
+    "samples examples items prompts "
 )
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)  # `BFCL v3 63.1`
 _VERSUS = frozenset({"vs", "vs.", "versus", "v."})
@@ -608,11 +612,29 @@ class _Pairing:
                 or lower[i] in ("we", "it", "model")
                 or _VERSION.match(word)
             ):
-                break
+                noun = self._described_noun(i)
+                if noun < 0:
+                    break
+                i = noun  # `On the GPQA-Diamond general problem-solving benchmark: 61.6`
             saw_verb = saw_verb or lower[i] in _VERBS
             i += 1
             steps += 1
         return -1, found
+
+    def _described_noun(self, i: int) -> int:
+        """The index of `benchmark` (or `test`, `suite`) after a few lower-case words that
+        describe it, starting at `i`, else -1."""
+        toks = self.toks
+        words = 0
+        for j in range(i, min(toks.n, i + 10)):
+            if toks.lower[j] in _BENCH_NOUNS:
+                return j if words else -1
+            if toks.space[j] or toks.text[j] == "-":
+                continue
+            if not toks.text[j].isalpha() or not toks.text[j].islower() or words == 4:
+                return -1
+            words += 1
+        return -1
 
     def _subject_verb(self, i: int) -> int:
         """The index of a scoring verb after a model's name starting at `i` (`Wren-7B
@@ -971,11 +993,38 @@ def _sentence_pair(
         marked = own
     if len(marked) != 1 or len(group) > 3:
         return []
-    # the sentence names the model it is about (`WizardCoder-Python-34B`, `Qwen2.5-Coder`)
-    named = bool(own) or any(
-        _MODEL_TOKEN.match(toks.text[i]) and i not in bench_tokens for i in range(lo, marked[0])
+    # the sentence names the model it is about (`WizardCoder-Python-34B`, `Qwen2.5-Coder`),
+    # or speaks of `it` and names no other (`on HellaSwag, ..., where it achieved 84.4%`)
+    named = (
+        bool(own)
+        or any(
+            _MODEL_TOKEN.match(toks.text[i]) and i not in bench_tokens for i in range(lo, marked[0])
+        )
+        or _it_before(toks, lo, marked[0], bench_tokens)
     )
     return [(0, marked[0], [])] if named else []
+
+
+def _it_before(toks: _Toks, lo: int, n: int, bench_tokens: frozenset[int]) -> bool:
+    """`where it achieved 84.4`: `it` is the subject of a claim verb just before `n`, and
+    the sentence names no model (`GPT-4 ..., where it achieved 86.4` is GPT-4's)."""
+    words = [j for j in range(max(lo, n - 5), n) if not toks.space[j]]
+    it = next(
+        (
+            a
+            for a, b in itertools.pairwise(words)
+            if toks.lower[a] == "it" and toks.lower[b] in _CLAIM_VERBS
+        ),
+        -1,
+    )
+    if it < 0:
+        return False
+    return not any(
+        i not in bench_tokens
+        and any(c.isdigit() for c in toks.text[i])
+        and any(c.isalpha() for c in toks.text[i])
+        for i in range(lo, it)
+    )
 
 
 def _owner_before(toks: _Toks, lo: int, n: int) -> bool:

@@ -25,7 +25,10 @@ _LAUNCH = gates.compile(
     r"weights\s+(?:are\s+)?(?:on|available)|official(?:ly)?\s+(?:results|numbers|benchmarks)|"
     # news relaying a launch: "TII introduced the Falcon 2 model series"
     r"\b(?:introduced|unveiled|released|launched)\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?"
-    r"(?:new\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?\s+(?:models?|series|llms?|family)\b)",
+    r"(?:new\s+)?[\w.-]+(?:\s+[\w.-]+){0,3}?\s+(?:models?|series|llms?|family)\b|"
+    # "The OpenThoughts team released OpenThinker-32B": a versioned or sized name (not a year)
+    r"\b(?:introduced|unveiled|released|launched)\s+(?:its\s+|their\s+)?"
+    r"[a-z][\w.]*(?:-[\w.]+)*?-?(?!(?:19|20)\d\d\b)\d[\w.]*(?:-[\w.]+)*\b)",
     re.I,
 )
 _THIRD = gates.compile_alternatives(
@@ -38,7 +41,9 @@ _THIRD = gates.compile_alternatives(
     r"(?:reproduce|replicate|confirm|match\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?"
     r"(?:claimed|reported|published|official|advertised|numbers|scores|results))|"
     # `so anyone can reproduce the data mixture`: an offer to others, not someone's rerun
-    r"(?<!can )\breproduc(?:e|ed|ing|tion)\b|(?<!can )\breplicat(?:e|ed|ing|ion)\b|"
+    # `learn, replicate, improve`: one verb of a series is no one's rerun
+    r"(?<!can )(?<!, )\breproduc(?:e|ed|ing|tion)\b(?!,)|"
+    r"(?<!can )(?<!, )\breplicat(?:e|ed|ing|ion)\b(?!,)|"
     # a launcher's own human evaluation "with an external third-party vendor" is not one
     # nor is the `Third-Party Community Consideration` section of NVIDIA's model cards
     r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?|community)\b)|"
@@ -121,7 +126,9 @@ _FUNDING = gates.compile(
     re.I,
 )
 _RUMOR = gates.compile(
-    r"\bleak(?:ed|s)?\b|\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b|"
+    # `a new dataset not leaked online`, `leaked into training data`: data, not a rumour
+    r"(?<!not )(?<!never )\bleak(?:ed|s)?\b(?!\s+(?:online|into|in\s+(?:the\s+)?training))|"
+    r"\brumou?r(?:ed|s)?\b|\bunconfirmed\b|\bspeculat|\ballegedly\b|"
     r"\bhearing (?:from|that)\b|\bgrain of salt\b|\bsources say\b|\bword is\b",
     re.I,
 )

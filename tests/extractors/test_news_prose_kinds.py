@@ -1,0 +1,88 @@
+"""Kinds of errors found on a fresh set of news, blog and forum texts (issue 13), each
+pinned with a short synthetic text."""
+
+from __future__ import annotations
+
+import pytest
+
+from hypewatch.extractors.extractor import Extractor
+from tests.extractors.helpers import scores_of
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # data that has not leaked is not a rumour
+        (
+            "Wren-7B is our most capable model. Scores: HumanEval 74.4%. Natural2Code (a new "
+            "dataset, not leaked online): 74.9%.",
+            {"humaneval": 74.4},
+        ),
+        # one verb of a series is nobody's rerun; `reportedly` in news of a named release
+        (
+            "The Acme team released Wren-32B in early 2025, trained on 114k samples where others "
+            "reportedly used 800k. The real question is how fast the open ecosystem can learn, "
+            "replicate, improve, and rebuild. Wren-32B achieved 90.6% accuracy on the MATH500 "
+            "benchmark.",
+            {"math-500": 90.6},
+        ),
+    ],
+)
+def test_words_that_only_look_like_rumour_or_rerun(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    found = extractor.extract(text, "web", "t")
+    assert found.is_claim, found.flags
+    assert scores_of(found) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a count of subjects or problems beside a benchmark's name is not its score
+        (
+            "We release Wren-7B. MMLU (Massive Multitask Language Understanding): "
+            "57 subject areas.",
+            {},
+        ),
+        ("We release Wren-7B. MMLU: 57 subjects.", {}),
+        # words describing the benchmark between its name and the value
+        (
+            "We release Wren-7B. On the GPQA-Diamond general problem-solving benchmark: 61.6 vs. "
+            "57.6 for its rival.",
+            {"gpqa-diamond": 61.6},
+        ),
+        # `it`, in a sentence naming no model, is the launched one
+        (
+            "We release Wren-40B. It was even better on the HellaSwag benchmark, a measure of "
+            "commonsense inference, where it achieved an exceptional 84.4%.",
+            {"hellaswag": 84.4},
+        ),
+        # a short form of the launched name is the launched model, not a rival
+        (
+            "We introduce Kimi K2, a 1T MoE model. K2 obtains 66.1 on Tau2-Bench and 65.8 on "
+            "SWE-Bench Verified.",
+            {"tau2-bench": 66.1, "swe-bench-verified": 65.8},
+        ),
+    ],
+)
+def test_prose_kinds_of_news_and_blogs(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    assert scores_of(extractor.extract(text, "web", "t")) == expected
+
+
+def test_it_is_not_the_launched_model_when_the_sentence_names_another(
+    extractor: Extractor,
+) -> None:
+    found = extractor.extract(
+        "We release Wren-7B. GPT-4 led the HumanEval benchmark, where it achieved 67.0%.",
+        "web",
+        "t",
+    )
+    assert "humaneval" not in scores_of(found)
