@@ -285,7 +285,12 @@ class Extractor:
             scores, choice = cards.table_scores(table, subjects, decided)
             local = claims.first_name(f"{table.caption}. {table.before}", exclude)
             names_given = subjects
-            if choice.index < 0 and local and choice.reason.startswith("no column or row"):
+            if (
+                choice.index < 0
+                and local
+                and choice.reason.startswith("no column or row")
+                and not names.other_version(local, result.model)
+            ):
                 scores, choice = cards.table_scores(table, [local], decided)  # "X compared with"
                 names_given = [*subjects, local]
             table_scores += scores
@@ -368,7 +373,10 @@ class Extractor:
             claims.aliases(claims.plain(prose), model) if not strong else (model, [])
         )
         performing = claims.performers(prose, model)
-        subjects = [n for n in (model, *other_names, strong, title, *launch[:3], *performing) if n]
+        # another launch sentence's name of another version (`OpenChat 3.5 1210` on the card
+        # of `OpenChat 3.5 0106`) is the older release, not another name of this one
+        others = [n for n in (*launch[:3], *performing) if not names.other_version(n, model)]
+        subjects = [n for n in (model, *other_names, strong, title, *others) if n]
         return model, subjects
 
     @staticmethod

@@ -87,7 +87,14 @@ def choose(candidates: list[Candidate], subjects: list[str], decided: str = "") 
     `decided`: the label an earlier table of the text was read from."""
     if not candidates:
         return Choice(-1, reason="no model column")
-    scores = [max((strength(c.label, s) for s in subjects if s), default=0) for c in candidates]
+    # another version of the launched model's family (`OpenChat 3.5 1210` when the text
+    # launches `OpenChat 3.5 0106`) is an earlier release, whatever other subject it matches
+    scores = [
+        0
+        if subjects and names.other_version(c.label, subjects[0])
+        else max((strength(c.label, s) for s in subjects if s), default=0)
+        for c in candidates
+    ]
     best = max(scores)
     if best == 0:
         ours = [c for c in candidates if _OURS.search(c.label)]

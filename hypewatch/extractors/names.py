@@ -104,8 +104,25 @@ def compatible(a: str, b: str) -> bool:
     sa, sb = sizes(ta), sizes(tb)
     if sa and sb and not (sa & sb):
         return False
-    va, vb = versions(ta), versions(tb)
-    return not (va and vb and va != vb)
+    return not versions_conflict(ta, tb)
+
+
+def versions_conflict(ta: list[str], tb: list[str]) -> bool:
+    """Both token lists name versions that cannot be one release's: `3.1` against `3`, or
+    `3.5 1210` against `3.5 0106`. One name's versions within the other's are not a conflict
+    (`Devstral 2` is short for `Devstral 2 123B Instruct 2512`); `3.0` is `3`."""
+    va, vb = _plain_versions(ta), _plain_versions(tb)
+    return bool(va and vb) and not (va <= vb or vb <= va)
+
+
+def other_version(a: str, b: str) -> bool:
+    """The same family with another version: `OpenChat 3.5 1210` beside `OpenChat 3.5 0106`."""
+    ta, tb = tokens(a), tokens(b)
+    return bool(ta and tb) and family(ta) == family(tb) and versions_conflict(ta, tb)
+
+
+def _plain_versions(toks: list[str]) -> set[str]:
+    return {v[:-2] if v.endswith(".0") else v for v in versions(toks)}
 
 
 def similarity(a: str, b: str) -> float:

@@ -1,0 +1,56 @@
+"""Kinds of naming errors found on fresh model cards of labs and community fine-tunes
+(issue 13): which versions are one release, which names are another release's."""
+
+from __future__ import annotations
+
+import pytest
+
+from hypewatch.extractors import names
+from hypewatch.extractors.extractor import Extractor
+from tests.extractors.helpers import scores_of
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        # a short form and the full name with its date tag are one release
+        ("Devstral 2", "Devstral 2 123B Instruct 2512", True),
+        # `3.0` is `3`
+        ("MiniCPM3-4B", "MiniCPM 3.0", True),
+        # two date tags of one family are two releases; so are 3 and 3.1
+        ("OpenChat 3.5 1210", "OpenChat 3.5 0106", False),
+        ("Llama 3", "Llama 3.1", False),
+    ],
+)
+def test_versions_of_one_release(a: str, b: str, same: bool) -> None:
+    assert names.compatible(a, b) is same
+    assert names.compatible(b, a) is same
+
+
+def test_a_row_named_short_of_a_dated_title_is_the_launched_one(extractor: Extractor) -> None:
+    text = (
+        "# Devstral 2 123B Instruct 2512\n\n"
+        "| Model | Size (B) | SWE-bench Verified |\n|---|---|---|\n"
+        "| **Devstral 2** | 123 | 72.2% |\n| Devstral Small 2 | 24 | 68.0% |\n"
+        "| GLM 4.6 | 355 | 68.0% |\n"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {"swe-bench-verified": 72.2}
+
+
+def test_an_older_release_named_in_news_is_not_a_table_subject(extractor: Extractor) -> None:
+    text = (
+        "# OpenChat\n\n"
+        "- [2024/01/06] We released the second update, OpenChat 3.5 0106, further improving "
+        "coding and overall performance.\n"
+        "- [2023/12/10] We released OpenChat 3.5 1210, improving coding by 15 points.\n\n"
+        "| Model | HumanEval | MATH |\n|---|---|---|\n"
+        "| OpenChat 3.5 1210 | 68.9 | 28.9 |\n| Grok-1 | 63.2 | 23.9 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert found.model == "OpenChat 3.5 0106"
+    assert scores_of(found) == {}
