@@ -209,6 +209,30 @@ def _names_row(table: tables.Table, r: int) -> bool:
     return hits >= 2 and hits > sum(map(_is_bench_label, above)) and not _numeric(row)
 
 
+_VALUE_CELL = re.compile(r"^[\s*~≈<>]*[+\-−]?\d[\d.,]*\s*%?[\s*†‡]*$")
+
+
+def _group_row(row: list[tables.Cell]) -> bool:
+    """A header that groups columns (`| Benchmark | Similar size | | | 2x size | |`):
+    half or more of its cells after the first are blank."""
+    cells = [c.text.strip() for c in row[1:]]
+    return len(cells) >= 3 and sum(1 for c in cells if c) * 2 <= len(cells)
+
+
+def _label_row(row: list[tables.Cell]) -> bool:
+    """A row under a grouping header that names the columns (`| | Phi-4 mini-Ins | Qwen2.5-3B
+    |`): a blank first cell, the rest filled with distinct labels, none of them a value."""
+    if not row or row[0].text.strip():
+        return False
+    cells = [c.text.strip() for c in row[1:]]
+    filled = [c for c in cells if c]
+    return (
+        len(filled) >= max(2, (len(cells) + 1) // 2)
+        and len(set(filled)) == len(filled)
+        and not any(_VALUE_CELL.match(c) for c in filled)
+    )
+
+
 def _view(table: tables.Table) -> _View:
     head = table.header_rows
     first_header = _clean(table.rows[0][0].text) if table.rows and table.rows[0] else ""
@@ -216,10 +240,15 @@ def _view(table: tables.Table) -> _View:
         _settings_row(table.rows[head], first_header) or _names_row(table, head)
     ):
         head += 1
+    # `| Benchmark | Similar size | | 2x size | |` over `| | Phi-4 mini-Ins | ... |`: the row
+    # under the groups names the models; a group's words are no part of a model's name
+    grouped = head == 1 < len(table.rows) - 1 and _group_row(table.rows[0])
+    grouped = grouped and _label_row(table.rows[1])
+    head += grouped
     header: list[list[str]] = []
     for j in range(table.width):
         parts: list[str] = []
-        for row in table.rows[:head]:
+        for row in table.rows[1 if grouped and j else 0 : head]:
             text = _clean(row[j].text) if j < len(row) else ""
             if text and text not in parts:
                 parts.append(text)

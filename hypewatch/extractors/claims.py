@@ -59,9 +59,13 @@ _RELEASES = gates.compile(
     + ")"
 )
 # `the training practice of Kimi k1.5, our latest multi-modal LLM`: the owner's apposition
+# `we trained Bespoke-Stratos-32B, our reasoning model distilled from ...`: `our` needs no
+# adjective (`its`, `their` do: `GPT-4o, their flagship model` is a rival's)
 _OUR_LATEST = gates.compile(
-    "(" + NAME + r"),\s+(?i:our|its|their)\s+(?i:latest|newest|new|next-generation|first)\s+"
-    r"(?:[\w-]+\s+){0,3}?(?i:models?|LLMs?|language\s+models?)\b"
+    "(" + NAME + r"),\s+(?:(?i:our|its|their)\s+(?i:latest|newest|new|next-generation|first)\s+"
+    r"|(?i:our)\s+)(?:[\w-]+\s+){0,3}?(?i:models?|LLMs?|language\s+models?)\b"
+    # `finetuning ... on s1K, our model Wren-32B`: the name after it is the model's
+    r"(?!\s+[A-Z0-9])"
 )
 _HEADING = gates.compile(r"^#{1,2}\s+(" + NAME + r")\s*$", re.M)
 _LEAD = gates.compile(r"\A\W{0,4}(" + NAME + r")\s*[:\-–—]")
@@ -504,6 +508,8 @@ def plain(text: str) -> str:
     """Prose without emphasis markup, for name patterns (`**Qwen-72B**`). Cached: the name
     rules of one post ask for the same heads of its prose."""
     text = _MARKUP.sub("", text)
+    if "<" in text:  # `<h1>STILL</h1>`: a tag's name (`h1`) is not a model's
+        text = _TAG.sub(" ", text)
     return unlink(text)
 
 
@@ -723,6 +729,9 @@ _LAUNCH_GATES: tuple[tuple[gates.Gated, tuple[tuple[str, ...], ...]], ...] = (
 )
 
 
+_DATA_NOUN = re.compile(r"\]?\s*(?:\([^)]{0,80}\)\s*)?(?i:data\s*sets?|data|corpus|corpora)\b")
+
+
 def launch_names(text: str, exclude: set[str]) -> list[str]:
     """Names that launch sentences give (`We release X`, `Introducing X`, `X is out`), in order."""
     head = plain(text[:8000])
@@ -732,6 +741,8 @@ def launch_names(text: str, exclude: set[str]) -> list[str]:
         if not all(any(w in low for w in words) for words in needs):
             continue
         for match in pattern.finditer(head):
+            if _DATA_NOUN.match(head, match.end(1)):
+                continue  # `We release our Bespoke-Stratos-17k dataset`: data, not a model
             name = clip(_trim(match.group(1)))
             plausible = _plausible_name(name) or (
                 pattern is _CUE

@@ -540,6 +540,11 @@ class _Pairing:
             or (nxt_lower in _POINT_WORDS and after in _GAP_WORDS)
         ):
             return False  # `4 percent points higher`, `+3.1 pp`, `9.4 points above`: a gap
+        if nxt_lower == "%" and [lower[j] for j in range(n + 2, min(size, n + 4))] in (
+            ["that", "of"],
+            ["the", "size"],
+        ):
+            return False  # `approximately 70% that of Qwen3-30B`: a ratio of sizes
         if any(lower[j] in _RANK for j in range(max(0, n - 2), n)):
             return False  # `rank 9`, `ranked #2`, `style controlled rank of 26`
         if n >= 3 and [lower[j] for j in range(n - 3, n)] == ["by", "up", "to"]:

@@ -32,7 +32,9 @@ MAX_COLS = 40
 MAX_SPAN = 40
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
 _INLINE_SEPARATOR = re.compile(r"\|\s*(?::?-{3,}:?\s*\|\s*)+")
-_HTML_TABLE = re.compile(r"<table\b.{0,200000}?</table\s*>", re.I | re.S)
+# a table runs to its closing tag, or (cut off, as pages trimmed or scraped are) to the next
+# table or the end of the text; the HTML parser closes what was left open
+_HTML_TABLE = re.compile(r"<table\b.{0,200000}?(?:</table\s*>|(?=<table\b)|\Z)", re.I | re.S)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 # Block rules only (the table rule finds rows and cells, escapes and code spans included);
 # a cell's inline markup is two patterns below, which is three times faster than

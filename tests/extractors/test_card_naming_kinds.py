@@ -54,3 +54,33 @@ def test_an_older_release_named_in_news_is_not_a_table_subject(extractor: Extrac
     found = extractor.extract(text, "huggingface", "t")
     assert found.model == "OpenChat 3.5 0106"
     assert scores_of(found) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        # a tag's name is no model's; the heading's sized name is
+        (
+            "<h1>STILL: Slow Thinking with LLMs</h1>\n\n"
+            "### STILL-3-1.5B-Preview: A 1.5B slow-thinking reasoning model.\n\n"
+            "The trained model, STILL-3-1.5B-Preview, reaches 39.33% on AIME.",
+            "STILL-3-1.5B-Preview",
+        ),
+        # `our` needs no adjective before `model` to mark the owner's apposition
+        (
+            "Using the data above, we trained Stratos-32B, our reasoning model distilled from "
+            "R1, which outperforms Sky-T1 and o1-preview.",
+            "Stratos-32B",
+        ),
+    ],
+)
+def test_names_from_tags_and_appositions(extractor: Extractor, text: str, model: str) -> None:
+    assert extractor.extract(text, "huggingface", "t").model == model
+
+
+def test_a_released_data_set_is_not_the_launched_model(extractor: Extractor) -> None:
+    text = (
+        "- We release our Stratos-17k dataset and the Stratos-32B model.\n\n"
+        "Stratos-32B scores 93.0 on MATH500."
+    )
+    assert extractor.extract(text, "huggingface", "t").model == "Stratos-32B"
