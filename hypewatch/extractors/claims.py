@@ -501,6 +501,13 @@ _THE_FAMILY = gates.compile(
 # the first sentence's subject, also under a title line that names nothing (`About this
 # model\nGemma 3 27B is the largest model ...`)
 _OPENING_IS = gates.compile(r"\A(?:[^\n]{0,60}\n)?\W{0,4}(" + NAME + r")\s+(?:is|was)\s")
+# `Llemma 34B is a language model for mathematics.`, a paragraph's opening under a logo, a
+# bar of links and the authors' names
+_PARAGRAPH_IS = gates.compile(
+    r"^\W{0,4}(" + NAME + r")\s+is\s+(?i:an?|the)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?i:(?:language\s+)?models?|LLM)\b",
+    re.M,
+)
 
 
 @functools.lru_cache(maxsize=32)
@@ -651,6 +658,8 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
             text = _TAG.sub("", text).strip()
         if not text:
             continue
+        if text.count("|") >= 2 and line.count("](") >= 3:
+            continue  # `[ArXiv](...) | [Models](...) | [Code](...)`: a bar of links, no title
         if _REPO_TITLE.match(text):  # a page titled by its repo id (`org/Model-7B-slerp`)
             return text, True
         heading = re.match(r"#\s+(.*)", text)
@@ -909,6 +918,10 @@ def model_name(text: str, repos: list[str], exclude: set[str], launch: list[str]
     subject = _scoring_subject(head, exclude)
     if subject:
         return subject
+    for match in _PARAGRAPH_IS.finditer(head):
+        name = clip(_trim(match.group(1)))
+        if name and _plausible_name(name) and names.key(name) not in exclude:
+            return name
     if repos:
         return repos[0].split("/", 1)[1]
     for match in _NAME_RE.finditer(head):

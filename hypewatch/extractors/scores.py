@@ -135,8 +135,10 @@ _UNKNOWN_BENCH = re.compile(
     r"(?<![\w/.-])(?:[A-Z][A-Za-z0-9]*(?:-?(?:Bench|bench|Eval|QA|Arena|Hard))"
     # `olmOCR-Bench`: a lower-case start with a capital suffix
     r"|[a-z]+[A-Z][A-Za-z0-9]*-?(?:Bench|Eval|QA|Arena)"
-    # `on the VMLU benchmark`: an acronym the text calls a benchmark
-    r"|[A-Z][A-Z0-9]{2,}(?=\s+benchmark\b))\+?(?![\w/])"
+    # `on the VMLU benchmark`, `the miniF2F benchmark`, `ProofNet benchmark`: a name with
+    # capitals or digits inside it that the text calls a benchmark
+    r"|[A-Z][A-Z0-9]{2,}(?=\s+benchmark\b)|[A-Za-z][a-z]*[A-Z0-9][A-Za-z0-9]*(?=\s+benchmark\b))"
+    r"\+?(?![\w/])"
 )
 _ONE_TOKEN_SHOTS = [
     f"{n}{d}{w}"

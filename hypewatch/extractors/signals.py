@@ -82,8 +82,9 @@ _DEBUNK = gates.compile_alternatives(
     r"achieve|match|beat|perform|hold up)|\bactually\s+(?:gets|scores|got|scored|is|was)\b|"
     r"\bfraud|\bscam\b|\bfake[ds]?\b|\blie[ds]?\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|with|behind))|"
     r"\blying\b(?!\s+(?:\w+ly\s+)?(?:in|within|at|on|behind))|\bmisleading\b|"
-    # "checked for contamination", "free of contamination": a launcher's claim of care
-    r"(?<!for )(?<!of )(?<!no )\bcontaminat|\bdebunk|"
+    # "checked for contamination", "free of contamination", "zipped to avoid contamination":
+    # a launcher's claim of care
+    r"(?<!for )(?<!of )(?<!no )(?<!avoid )(?<!prevent )(?<!against )\bcontaminat|\bdebunk|"
     r"\bclaimed\b.{0,120}?\b(?:but|actually|only|instead)\b|\bclaims?\b.{0,120}?\bbut\b|"
     r"\bturns out\b|\bgrift|\bsnake oil\b|\bthe real (?:scores?|numbers?)\b|"
     r"\bnot what (?:they|was)\b|\bwhere (?:is|are) the\b|\bdoesn'?t (?:replicate|hold)\b|"

@@ -84,3 +84,17 @@ def test_a_released_data_set_is_not_the_launched_model(extractor: Extractor) -> 
         "Stratos-32B scores 93.0 on MATH500."
     )
     assert extractor.extract(text, "huggingface", "t").model == "Stratos-32B"
+
+
+def test_a_bar_of_links_is_no_title_and_the_paragraph_names_the_model(
+    extractor: Extractor,
+) -> None:
+    text = (
+        '<img src="logo.png" width="400">\n\n'
+        "[ArXiv](http://arxiv.org/abs/1) | [Models](https://huggingface.co/acme/wren_34b) | "
+        "[Data](https://example.org/d) | [Code](https://example.org/c)\n\n"
+        "[Ann Lee](https://example.org/a), [Bo Chen](https://example.org/b)\n\n"
+        "**Wren 34B** is a language model for mathematics. It was initialized with Code Llama "
+        "34B weights.\n"
+    )
+    assert extractor.extract(text, "huggingface", "t").model == "Wren 34B"

@@ -86,3 +86,19 @@ def test_it_is_not_the_launched_model_when_the_sentence_names_another(
         "t",
     )
     assert "humaneval" not in scores_of(found)
+
+
+def test_a_benchmark_the_text_names_as_one_need_not_be_known(extractor: Extractor) -> None:
+    text = (
+        "We introduce Wren-Prover-7B. It achieves new results on the miniF2F benchmark (63.5%) "
+        "and the undergraduate level ProofNet benchmark (25.3%)."
+    )
+    assert scores_of(extractor.extract(text, "web", "t")) == {"minif2f": 63.5, "proofnet": 25.3}
+
+
+def test_proofs_zipped_to_avoid_contamination_are_no_debunk(extractor: Extractor) -> None:
+    text = (
+        "Introducing Wren-Prover, a formal reasoning model. It reaches 68.9% on miniF2F-test "
+        "at pass@32. All proofs are released (zipped to avoid contamination)."
+    )
+    assert extractor.extract(text, "web", "t").is_claim
