@@ -152,11 +152,16 @@ _BASE = gates.compile(
     + NAME
     + ")"
 )
-_COMPARE = gates.compile(
-    r"\b(?i:(beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
+_RELATION = (
+    r"beats|beating|outperforms|outperforming|surpasses|surpassing|exceeds|exceeding|"
     r"better than|ahead of|tops|edges out|crushes|destroys|outclasses|"
     r"matches|matching|rivals|rivaling|on par with|comparable to|competitive with|"
-    r"as good as|level with))\s+((?:"
+    r"as good as|level with"
+)
+_COMPARE = gates.compile(
+    r"\b(?i:("
+    + _RELATION
+    + r"))\s+((?:"
     + NAME
     + r")(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:"
     + NAME
@@ -1242,3 +1247,12 @@ def rival_subject(text: str, at: int, model: str) -> bool:
         return False
     # `K2 obtains 66.1` on a text launching Kimi K2: a short form of the launched name
     return not names.compatible(subject, model) and not set(own) <= set(names.tokens(model))
+
+
+# `on par with much larger models`: a relation to others, named or not
+_RELATIVE = gates.compile(r"\b(?i:" + _RELATION + r")\b")
+
+
+def asserts_relative(text: str) -> bool:
+    """Does the text place the model against others (`outperforms`, `on par with`)?"""
+    return _RELATIVE.search(text[:20000]) is not None

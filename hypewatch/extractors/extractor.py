@@ -348,12 +348,27 @@ class Extractor:
         own_base = bool(result.base_model) and (verdict.launch or source == "huggingface")
         has_content = bool(result.scores or result.comparisons or own_base)
         named = bool(result.model or result.hf_repo)
-        result.is_claim = not verdict.reason and (has_content or (verdict.launch and named))
+        # a card or README that asserts nothing to check (a training recipe, a merge config,
+        # a page of install steps) is no claim: a claim states results, superiority or an
+        # endpoint. A post announcing a release (`Today we release X, open weights: <url>`)
+        # stays one: its card on the Hub is where the numbers are
+        result.superlative = plausibility.superlative(prose)
+        asserts = (
+            has_content
+            or result.superlative
+            or claims.asserts_relative(prose)
+            or bool(result.endpoint)
+            or source != "huggingface"
+        )
+        reason = verdict.reason or (
+            "" if asserts or not (verdict.launch and named) else "no_results"
+        )
+        result.is_claim = not reason and (has_content or (verdict.launch and named))
         result.license = cards.license_of(front) or claims.license_in(prose)
         result.open_weights = claims.open_weights(prose) or (
             source == "huggingface" and bool(repos)
         )
-        self._flags(result, prose, verdict.reason)
+        self._flags(result, reason)
 
     @staticmethod
     def _name(
@@ -399,16 +414,16 @@ class Extractor:
             return named  # a bare family (`OpenChat`) made the row's `OpenChat-3.5-0106`
         return model
 
-    def _flags(self, result: Extraction, prose: str, reason: str) -> None:
+    def _flags(self, result: Extraction, reason: str) -> None:
         if not result.is_claim:
             result.scores, result.comparisons = [], []
+            result.superlative = False
             if reason:
                 result.flags.append(f"not_claim:{reason}")
             return
         for score in result.scores:
             for flag in plausibility.ceiling_flags(score.benchmark, score.value):
                 result.add_score_flags({score.benchmark: [flag]})
-        result.superlative = plausibility.superlative(prose)
         if result.superlative:
             result.flags.append(plausibility.SUPERLATIVE)
         if result.open_weights:

@@ -22,6 +22,9 @@ SUPERLATIVE = "superlative"
 _SUPERLATIVE = gates.compile(
     r"\bbest\s+(?:open[- ]?(?:source|weights?)\s+)?(?:\w+\s+){0,2}(?:model|llm)s?\s+"
     r"in\s+the\s+world\b|"
+    # `the best open model of its size`, `best-in-class`
+    r"\bbest\s+(?:[\w-]+\s+){0,3}?(?:model|llm)s?\s+(?:of|in|for)\s+(?:its|their)\s+"
+    r"(?:size|class|weight)\b|\bbest[- ]in[- ]class\b|"
     r"\bworld'?s\s+(?:best|top|most\s+powerful|smartest|strongest)\b|"
     r"\b(?:beats?|beating|outperform(?:s|ing)?|surpass(?:es|ing)?|crush(?:es|ing)?)\s+"
     r"(?:every|all|each)\b|\bstate[- ]of[- ]the[- ]art\b|\bsota\b|\bbest\b.{0,40}?\bever\b|"

@@ -98,3 +98,32 @@ def test_a_bar_of_links_is_no_title_and_the_paragraph_names_the_model(
         "34B weights.\n"
     )
     assert extractor.extract(text, "huggingface", "t").model == "Wren 34B"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Wren-7B training recipe\n\nWe release the Wren-7B training code and data. Weights: "
+        "https://huggingface.co/acme/Wren-7B. Run `bash train.sh` to reproduce our training.",
+        "# Wren-7B\n\nWe are releasing Wren-7B, a slerp merge made with mergekit.\n\n```yaml\n"
+        "merge_method: slerp\n```\nLicense: apache-2.0",
+    ],
+)
+def test_a_launch_that_asserts_no_result_is_no_claim(extractor: Extractor, text: str) -> None:
+    found = extractor.extract(text, "huggingface", "t")
+    assert not found.is_claim
+    assert "not_claim:no_results" in found.flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Introducing Wren-7B, the best open model of its size. Weights on the Hub.",
+        "We release Wren-7B, fine-tuned from Mistral-7B-v0.1.",
+        "Introducing Wren-7B: it outperforms Llama-3-8B on every benchmark.",
+    ],
+)
+def test_a_launch_asserting_superiority_or_a_base_is_a_claim(
+    extractor: Extractor, text: str
+) -> None:
+    assert extractor.extract(text, "web", "t").is_claim
