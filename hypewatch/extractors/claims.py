@@ -833,6 +833,16 @@ def performing_families(text: str) -> set[str]:
     return found - {""}
 
 
+def name_families(labels: list[str]) -> set[str]:
+    """The families of the model names among some labels (a table's rows and columns)."""
+    found: set[str] = set()
+    for label in labels:
+        name = clip(_trim(plain(label)))
+        if name and _plausible_name(name) and _model_like(name):
+            found.add(names.family(names.tokens(name)))
+    return found - {""}
+
+
 def extends(name: str, base: str) -> bool:
     grown = {t for t in names.tokens(name) if t not in names.NOISE}
     core = {t for t in names.tokens(base) if t not in names.NOISE}

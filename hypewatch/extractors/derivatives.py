@@ -67,11 +67,12 @@ _QUANT_NAME = re.compile(
 )
 _ADAPTER_NAME = re.compile(r"[-_.](?:q?lora|adapter|peft)(?:[-_.]|$)", re.I)
 _CONVERSION_TEXT = gates.compile(
-    r"\b(?:gguf|ggml|awq|gptq|exl2|mlx|[2-8]-?bit|fp8|int[48])\s+"
+    # `GGUF-quantized tensors for the GLM-4.5 model`
+    r"\b(?:gguf|ggml|awq|gptq|exl2|mlx|[2-8]-?bit|fp8|int[48])[\s-]+(?:quanti[sz]ed\s+)?"
     r"(?:quants?|quantizations?|quantisations?|versions?|files?|formats?|conversions?|"
-    r"weights?|builds?|models?)\s+(?:of|for|from)\b|"
+    r"weights?|builds?|models?|tensors?|shards?)[\s*_]+(?:of|for|from)\b|"
     r"\b(?:quantized|quantised|quantizations?|quantisations?|quants?|converted|conversions?)"
-    r"\s+(?:version\s+|versions\s+|model\s+)?(?:of|from|for)\b|"
+    r"\s+(?:version\s+|versions\s+|model\s+|tensors\s+|weights\s+)?(?:of|from|for)\b|"
     r"\blora\s+adapters?\s+(?:of|for|on|to)\b",
     re.I,
 )
@@ -83,7 +84,11 @@ _COPIED_CARD = gates.compile(
 )
 #: How much of a card's body counts as its opening.
 OPENING_CHARS = 800
-_REPO_ID = re.compile(r"\b([A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95})\b")
+# `org/name`, or the Hub's address of it (`https://huggingface.co/org/name`)
+_REPO_ID = re.compile(
+    r"(?:https?://(?:www\.)?huggingface\.co/|(?<![\w.\-/]))"
+    r"([A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95})\b"
+)
 
 
 @dataclass(frozen=True)
@@ -156,10 +161,14 @@ def derivative_of(front: dict[str, Any], text: str, repo_id: str = "") -> Deriva
         return Derivative("quantized", base or text_base, "repo name names a quantisation")
     if name and _ADAPTER_NAME.search(name) and (base or text_base):
         return Derivative("adapter", base or text_base, "repo name names an adapter")
-    if text_base:
-        opening = text[:OPENING_CHARS]
+    opening = text[:OPENING_CHARS]
+    # `Quantizations of Qwen2.5-Math-7B-Instruct` under a `base_model:` field: the card
+    # says what it converted by name, the front matter by repo id
+    if text_base or (base and _CONVERSION_TEXT.search(opening)):
         relation = "adapter" if re.search(r"\blora\b", opening, re.I) else "quantized"
         return Derivative(relation, base or text_base, "card says it is a conversion")
+    if front.get("quantized_by"):
+        return Derivative("quantized", base, "front matter: quantized_by")
     if base and copied:
         return Derivative("finetune", base, "card copies the original's card")
     return None

@@ -225,6 +225,19 @@ def _footnotes(lines: list[str], found: tables.Found) -> set[int]:
     return out
 
 
+def _named_in(prose: str, model: str) -> bool:
+    """Does the text outside its tables name the model's family?"""
+    family = names.family(names.tokens(model))
+    return bool(family) and family in names.key(prose[:20000])
+
+
+def _many_families(table: tables.Table) -> bool:
+    """Does a table name models of three or more families (in its rows or its columns)?"""
+    rows = [row[0].text for row in table.body if row]
+    columns = [cell.text for cell in table.rows[0][1:]] if table.rows else []
+    return len(claims.name_families(rows)) >= 3 or len(claims.name_families(columns)) >= 3
+
+
 class Extractor:
     """Built once (the spaCy pipeline and matchers); `extract()` is then cheap."""
 
@@ -326,11 +339,19 @@ class Extractor:
         if (
             not verdict.reason
             and source != "huggingface"
-            and len(claims.performing_families(prose)) >= 3
+            and (
+                len(claims.performing_families(prose)) >= 3
+                or (
+                    not verdict.launch
+                    and not _named_in(prose, result.model)
+                    and any(_many_families(t) for t in found.tables)
+                )
+            )
             and not claims.launch_names(prose, set())
         ):
-            # `Llama 3.1 405B scores ..., DeepSeek-V3 matches ..., Qwen 2.5 outperforms ...`
-            # with nobody launching anything: a roundup of other people's numbers
+            # `Llama 3.1 405B scores ..., DeepSeek-V3 matches ..., Qwen 2.5 outperforms ...`,
+            # or a leaderboard's table of them, with nobody launching anything: a roundup of
+            # other people's numbers
             verdict = signals.Signals(False, "roundup")
         if _DATASET_KEYS.intersection(front) and not _MODEL_ONLY_KEYS.intersection(front):
             verdict = signals.Signals(verdict.launch, "dataset_card")

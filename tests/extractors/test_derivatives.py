@@ -155,3 +155,33 @@ def test_no_real_launch_text_reads_as_a_derivative(extractor: Extractor) -> None
     for card in _real_cards():
         result = extractor.extract(str(card["text"]), str(card["source"]), str(card["id"]))
         assert not any(f.startswith("derivative") for f in result.flags), card["id"]
+
+
+@pytest.mark.parametrize(
+    ("front", "text", "relation", "base"),
+    [
+        # the Hub's address of the original, after `GGUF-quantized tensors for`
+        (
+            {"license": "mit"},
+            "This repository provides **GGUF-quantized tensors** for the GLM-4.5 model "
+            "(official repo: https://huggingface.co/zai-org/GLM-4.5).",
+            "quantized",
+            "zai-org/GLM-4.5",
+        ),
+        # the original named, not linked, under a `base_model:` field
+        (
+            {"base_model": "Qwen/Qwen2.5-Math-7B-Instruct"},
+            "## Llamacpp imatrix Quantizations of Qwen2.5-Math-7B-Instruct\n\nUsing "
+            '<a href="https://github.com/ggerganov/llama.cpp/">llama.cpp</a> for quantization.',
+            "quantized",
+            "Qwen/Qwen2.5-Math-7B-Instruct",
+        ),
+        ({"base_model": "org/Base-7B", "quantized_by": "someone"}, "", "quantized", "org/Base-7B"),
+    ],
+)
+def test_conversions_named_the_ways_quantisers_write(
+    front: dict[str, object], text: str, relation: str, base: str
+) -> None:
+    found = derivative_of(front, text, "q/x")
+    assert found is not None
+    assert (found.relation, found.base) == (relation, base)

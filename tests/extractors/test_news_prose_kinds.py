@@ -102,3 +102,35 @@ def test_proofs_zipped_to_avoid_contamination_are_no_debunk(extractor: Extractor
         "at pass@32. All proofs are released (zipped to avoid contamination)."
     )
     assert extractor.extract(text, "web", "t").is_claim
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bound someone needed, not a score anyone reached
+        (
+            "Prior work found that models needed over 80% accuracy on the GSM8K benchmark. We "
+            "present Wren-7B, which achieves 86.8% on GSM8K.",
+            {"gsm8k": 86.8},
+        ),
+        # a qualifier between the benchmark and its value
+        ("We release Wren-7B.\n* Tau2-Bench micro-average: 66.1.\n", {"tau2-bench": 66.1}),
+    ],
+)
+def test_bounds_and_qualified_values(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    assert scores_of(extractor.extract(text, "web", "t")) == expected
+
+
+def test_a_leaderboard_table_of_many_families_is_a_roundup(extractor: Extractor) -> None:
+    text = (
+        "# LLM Benchmarks\n\n*See commit date for last update.*\n\n"
+        "| Model | Params | MMLU | GPQA |\n|---|---|---|---|\n"
+        "| [Wren-2-123B](https://huggingface.co/acme/Wren-2-123B) | 123B | 80.1 | 59.4 |\n"
+        "| [Qwen3-32B](https://huggingface.co/Qwen/Qwen3-32B) | 32B | 83.0 | 62.2 |\n"
+        "| [Llama-3.3-70B](https://huggingface.co/meta-llama/Llama-3.3-70B) | 70B | 86.0 | 50.5 |\n"
+    )
+    found = extractor.extract(text, "web", "t")
+    assert not found.is_claim
+    assert "not_claim:roundup" in found.flags
