@@ -1082,10 +1082,22 @@ _SIZE_RANGE = re.compile(
 )
 
 
+# `This model card corresponds to the 7B instruct version of the Gemma model`
+_CARD_SIZE = re.compile(
+    r"\b(?:card|repo(?:sitory)?|page)\s+(?:corresponds\s+to|is\s+for|contains)\s+the\s+"
+    r"(\d+(?:\.\d+)?)\s*([BM])\b",
+    re.I,
+)
+
+
 def stated_size(text: str) -> float | None:
-    """The one parameter count a text states (`comprising 67 billion parameters`), or None
-    when it states none, several, or a range."""
+    """The one parameter count a text states (`comprising 67 billion parameters`, `this
+    model card corresponds to the 7B ... version`), or None when it states none, several,
+    or a range."""
     head = text[:20000]
+    card = _CARD_SIZE.search(head)
+    if card:
+        return names.size_b((card.group(1) + card.group(2)).lower())
     found = {names.size_b((m.group(1) + m.group(2)[0]).lower()) for m in _PARAMS.finditer(head)}
     if len(found) != 1 or _SIZE_RANGE.search(head):
         return None
@@ -1233,8 +1245,11 @@ def another_size(text: str, at: int, model: str) -> bool:
 
 
 # `Llama-3-8B scores 66.6`: a name right before a scoring verb is the subject of its value
+# (`Llama 3.3 70B outperformed both, with 71%`: the one ahead owns the value after it)
 _SUBJECT_VERB = re.compile(
-    r"\s+(?:also\s+|only\s+|now\s+|just\s+)?(?:" + "|".join(sorted(SCORE_VERBS)) + r")\b"
+    r"\s+(?:also\s+|only\s+|now\s+|just\s+)?(?:"
+    + "|".join(sorted(SCORE_VERBS))
+    + r"|outperform(?:s|ed)|surpass(?:es|ed)|beat|beats|exceed(?:s|ed)|top(?:s|ped)|led|leads)\b"
 )
 
 

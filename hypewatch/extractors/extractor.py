@@ -225,6 +225,14 @@ def _footnotes(lines: list[str], found: tables.Found) -> set[int]:
     return out
 
 
+def _variant_of(label: str, decided: str) -> bool:
+    """`InternLM2.5-20B-Chat` beside `InternLM2.5-20B`: the same name but for its variant
+    words (chat, instruct, base)."""
+    a = [t for t in names.tokens(_PAREN.sub("", label)) if t not in names.NOISE]
+    b = [t for t in names.tokens(_PAREN.sub("", decided)) if t not in names.NOISE]
+    return a == b and names.tokens(label) != names.tokens(decided)
+
+
 def _named_in(prose: str, model: str) -> bool:
     """Does the text outside its tables name the model's family?"""
     family = names.family(names.tokens(model))
@@ -296,7 +304,9 @@ class Extractor:
             subjects = [f"{result.model} {stated:g}B", *subjects]
         for table in found.tables:
             scores, choice = cards.table_scores(table, subjects, decided)
-            local = claims.first_name(f"{table.caption}. {table.before}", exclude)
+            # the model the table is about, named above it (`### Qwen2.5-72B Performance`,
+            # `X compared with:`), for a table whose columns the launch names cannot decide
+            local = claims.first_name(f"{table.caption}. {table.before}. {table.heading}", exclude)
             names_given = subjects
             if (
                 choice.index < 0
@@ -306,6 +316,11 @@ class Extractor:
             ):
                 scores, choice = cards.table_scores(table, [local], decided)  # "X compared with"
                 names_given = [*subjects, local]
+            if decided and choice.label and _variant_of(choice.label, decided):
+                # `InternLM2.5-20B-Chat` after the card's `InternLM2.5-20B` table: the chat
+                # variant's numbers stand only for benchmarks the launched one was not given
+                claimed = {s.benchmark for s in table_scores}
+                scores = [s for s in scores if s.benchmark not in claimed]
             table_scores += scores
             if scores and choice.label:
                 result.model = self._sized(result.model, choice.label, names_given)

@@ -63,7 +63,15 @@ def _kilo_variant(label: str, subject: str) -> bool:
 
 def strength(label: str, subject: str) -> int:
     """How well a column label names the subject: 0 (another model) to 3 (the same name)."""
-    if not label or not subject or not names.compatible(label, subject):
+    if not label or not subject:
+        return 0
+    label_tokens = names.tokens(label)
+    if label_tokens and not names.family(label_tokens) and names.sizes(label_tokens):
+        # `| Benchmark | 2B Params | 7B Params |` on the card of `Gemma 7B-it`: a column
+        # named by its size alone is the launched model's when the size is the one named
+        own = names.sizes(names.tokens(subject))
+        return 1 if own and names.sizes(label_tokens) == own else 0
+    if not names.compatible(label, subject):
         return 0
     if names.key(label) == names.key(subject):
         return 3

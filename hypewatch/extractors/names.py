@@ -18,7 +18,10 @@ _SIZE = re.compile(r"^(?:(\d+(?:\.\d+)?)x)?(\d+(?:\.\d+)?)([bmt])$")
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)([a-z]{0,3})$")
 # `MiniMax-M1-80K`, `Qwen-7B-Chat-32k`: a context length or thinking budget, not a version
 KILO = re.compile(r"^\d+k$")
-NOISE = frozenset({"instruct", "chat", "hf", "it", "model", "the", "gguf", "preview", "base"})
+NOISE = frozenset(
+    {"instruct", "chat", "hf", "it", "model", "the", "gguf", "preview", "base", "params"}
+    | {"parameters", "param"}
+)
 # Organisations that prefix a model's name (`Meta Llama 3`, `mistralai/Mistral-7B`): not a family.
 ORGS = frozenset(
     {"meta", "microsoft", "google", "mistralai", "nvidia", "alibaba", "openai", "anthropic", "ai"}

@@ -123,7 +123,9 @@ _PERFORMANCE = gates.compile(
 )
 _FUNDING = gates.compile(
     r"\braised?\s+(?:a\s+)?\$|\bseries\s+[a-e]\b|\bseed (?:round|funding)\b|\bvaluation\b|"
-    r"\bfunding\b|\binvestors?\b|\bipo\b|\bacqui(?:re[ds]?|ring|sition)\b|\bvalued at\b",
+    r"\bfunding\b|\binvestors?\b|\bipo\b|\bvalued at\b|\bacquisitions?\b|"
+    # a company bought, not a model that `has acquired significantly more knowledge`
+    r"\bacqui(?:re[ds]?|ring)\s+(?:by\b|(?:the\s+|a\s+)?(?:startup|company|firm|stake)\b)",
     re.I,
 )
 _RUMOR = gates.compile(

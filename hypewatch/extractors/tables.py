@@ -436,8 +436,12 @@ def _with_context(
 
 
 def _before(lines: list[str], table: Table, skip: set[int]) -> str:
+    """The line of text just above a table, within its section (a heading in between ends
+    the search: what stands above a section's heading is not about its table)."""
     for i in range(table.first_line - 1, max(-1, table.first_line - 12), -1):
         text = lines[i].strip()
+        if _HEADING.match(lines[i]):
+            return ""
         if text and i not in skip and not text.startswith(("<", "#", "|", "!", "[!")):
             return text[:400]
     return ""

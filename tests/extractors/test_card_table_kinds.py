@@ -45,3 +45,44 @@ def test_model_names_in_the_row_under_a_grouping_header(extractor: Extractor) ->
 )
 def test_a_ratio_of_sizes_is_not_a_score(extractor: Extractor, text: str) -> None:
     assert "bbh" not in scores_of(extractor.extract(text, "web", "t"))
+
+
+def test_size_columns_on_a_card_that_states_its_size(extractor: Extractor) -> None:
+    text = (
+        "# Gemma Model Card\n\nThis model card corresponds to the 7B instruct version of the "
+        "Gemma model. Gemma is a family of lightweight, open models.\n\n"
+        "| Benchmark | Metric | 2B Params | 7B Params |\n|---|---|---|---|\n"
+        "| [MMLU](https://arxiv.org/abs/2009.03300) | 5-shot | 42.3 | 64.3 |\n"
+        "| [HellaSwag](https://arxiv.org/abs/1905.07830) | 0-shot | 71.4 | 81.2 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert scores_of(found) == {"mmlu": 64.3, "hellaswag": 81.2}
+
+
+def test_a_heading_names_the_model_of_the_table_below(extractor: Extractor) -> None:
+    text = (
+        "# Introduction\n\nWe are open-sourcing Wren2-3B, Wren2-14B, and Wren2-32B. Wren2 has "
+        "acquired significantly more knowledge.\n\n### Wren2-72B Performance\n\n"
+        "| Datasets | Llama-3-70B | **Wren2-72B** |\n|---|---|---|\n| MMLU | 79.5 | 86.1 |\n"
+        "| GSM8K | 76.9 | 91.5 |\n"
+    )
+    found = extractor.extract(text, "web", "t")
+    assert found.is_claim, found.flags
+    assert scores_of(found) == {"mmlu": 86.1, "gsm8k": 91.5}
+
+
+def test_a_chat_variants_table_adds_only_what_the_launched_table_lacks(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "# Wren2.5-20B Model Card\n\n### Base Model\n\n| Benchmark | Wren2.5-20B | Wren2-20B |\n"
+        "|---|---|---|\n| MMLU | 74.25 | 67.58 |\n| BBH | 77.82 | 71.36 |\n\n### Chat Model\n\n"
+        "| Benchmark | Wren2.5-20B-Chat | Gemma2-27B-IT |\n|---|---|---|\n"
+        "| MMLU (5-shot) | 73.5 | 75.0 |\n| MT-Bench | 8.1 | 8.0 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert [(s.benchmark, s.value) for s in found.scores] == [
+        ("mmlu", 74.25),
+        ("bbh", 77.82),
+        ("mt-bench", 8.1),
+    ]

@@ -71,3 +71,11 @@ def test_of_two_subjects_in_one_sentence_only_the_rivals_value_is_dropped(
         "t",
     )
     assert 66.6 not in scores_of(found).values()
+
+
+def test_a_rival_ahead_of_others_owns_the_values_after_it(extractor: Extractor) -> None:
+    text = (
+        "Google announced Gemma 3 27B. Gemma 3 27B scored 67.5% on MMLU-Pro. Meta's Llama 3.3 "
+        "70B outperformed both, with 71% in MMLU-Pro and 50% in GPQA Diamond."
+    )
+    assert scores_of(extractor.extract(text, "web", "t")) == {"mmlu-pro": 67.5}
