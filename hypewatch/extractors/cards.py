@@ -108,6 +108,15 @@ _CATEGORY_WORDS = frozenset(
         "other",
         "others",
         "hard",
+        # `Popular aggregated benchmark`, `Code generation`, `Factual knowledge`, `Robustness`
+        "popular",
+        "aggregated",
+        "benchmark",
+        "benchmarks",
+        "generation",
+        "factual",
+        "robustness",
+        "tasks",
     ]
 )
 
@@ -307,7 +316,7 @@ def _label(cell: str) -> tuple[str, str]:
     bare = re.sub(r"\([^)]*\)", " ", cell)
     # `LiveCodeBench 2408-2502`: the date range of a rolling benchmark's problems
     bare = _DATE_RANGE.sub(" ", bare) if "-" in bare or "–" in bare else bare
-    bare = re.sub(r"\bcot\b", " ", _SETTING_TEXT.sub(" ", bare), flags=re.I)
+    bare = settings_norm.COT.sub(" ", _SETTING_TEXT.sub(" ", bare))
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
     joined = re.sub(r"[()]", " ", cell)
     for name in (joined, bare, cell):
@@ -357,7 +366,7 @@ def _is_bench_label(cell: str) -> bool:
 
 
 # An unknown label with one of these words is an aggregate ("Average Score in English").
-_AGGREGATE_WORDS = frozenset(["average", "avg", "mean", "overall"])
+_AGGREGATE_WORDS = frozenset(["average", "avg", "mean", "overall", "total"])
 
 
 def _is_category(name: str) -> bool:
@@ -424,6 +433,12 @@ def _bench_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Sc
             -j,
         ),
     )
+    labels = [_label(c)[0] for c in view.column(label_col)]
+    categories = sum(map(_is_category, labels))
+    if categories >= 3 and categories > sum(registry.lookup(n) is not None for n in labels):
+        # `| Reasoning | 84.1 |`, `| Code generation | 66.1 |`, `| Math | 52.8 |`: averages
+        # over categories of benchmarks (its `Math` is a category, not MATH)
+        return [], Choice(-1, reason="rows are categories of benchmarks, not benchmarks")
     meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(view.label(j)))]
     models = [j for j in numeric if j not in meta]
     choice = launched.choose(
@@ -597,6 +612,38 @@ def _topic_view(view: _View, topic: str) -> _View | None:
     )
 
 
+def _value_row(view: _View, topic: str) -> list[Score] | None:
+    """`#### MMLU` over `| MMLU 0-shot |` and `| 78.7 |`; `#### MT-Bench` over `| total |
+    writing | math | ... |` and one row of values: a table of one row of numbers and no label
+    column is the text's own model's. Under a heading that names a benchmark with an aggregate
+    column, that column is the benchmark's value and the others its parts (`math` there is an
+    MT-Bench category, not MATH); otherwise each column named by a benchmark gives its value.
+    None for any other table."""
+    if len(view.rows) != 1 or not view.rows[0]:
+        return None
+    row = view.rows[0]
+    values = [_number(c) for c in row]
+    if any(v is None for c, v in zip(row, values, strict=True) if c not in _EMPTY):
+        return None
+    raw: list[tuple[str, float, str]] = []
+    aggregate = next(
+        (j for j in range(view.width) if view.label(j).lower().strip(" .:") in _AGGREGATE_WORDS),
+        -1,
+    )
+    if topic and aggregate >= 0 and (found := values[aggregate]) is not None:
+        raw.append((registry.benchmark_id(topic), found[0], ""))
+    else:
+        for j in range(view.width):
+            name, setting = _label_of(view.header[j])
+            if registry.lookup(name) is not None and (found := values[j]) is not None:
+                raw.append((registry.benchmark_id(name), found[0], setting))
+    if not raw and topic and (first := values[0]) is not None:
+        # `#### IFEval` over `| Prompt-Strict Acc | Instruction-Strict Acc |`: the
+        # benchmark's first metric, as its card reports it first
+        raw.append((registry.benchmark_id(topic), first[0], ""))
+    return _finish(raw, [(bench, value) for bench, value, _ in raw])
+
+
 def table_scores(
     table: tables.Table, subjects: list[str], decided: str = ""
 ) -> tuple[list[Score], Choice]:
@@ -619,6 +666,9 @@ def _table_scores(
     table: tables.Table, subjects: list[str], decided: str
 ) -> tuple[list[Score], Choice]:
     view = _view(table)
+    own = _value_row(view, table.topic)
+    if own is not None:
+        return own, Choice(0, reason="one row of values, no model column")
     if not view.rows or view.width < 2:
         return [], Choice(-1, reason="not a score table")
     topical = _topic_view(view, table.topic)

@@ -8,7 +8,8 @@ _ORDER = ("shot", "cot", "at", "ifeval", "percentile", "protocol")
 _WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 _SHOT = re.compile(r"\b(\d+|zero|one|two|three|four|five|few)[\s_-]*shots?\b", re.I)
 _NUM_FEW_SHOT = re.compile(r"\bnum_few_shot\s*[:=]?\s*(\d+)", re.I)
-_COT = re.compile(r"\b(cot|chain[\s-]*of[\s-]*thoughts?)\b", re.I)
+#: Chain-of-thought, however written (`CoT`, `Chain of Thought`).
+COT = re.compile(r"\b(cot|chain[\s-]*of[\s-]*thoughts?)\b", re.I)
 _AT = re.compile(r"\b(maj|pass|cons|avg|best|mean)\s*@\s*(\d+)\b", re.I)
 _STRICT = re.compile(
     r"\b(?:(strict|loose)[\s_-]*(prompt|inst(?:ruction)?)|(prompt|inst(?:ruction)?)[\s_-]*level[\s_-]*(strict|loose))\b",
@@ -34,7 +35,7 @@ def settings_in(text: str) -> list[str]:
         found.setdefault("shot", f"{_WORDS.get(n, n)}-shot")
     for match in _NUM_FEW_SHOT.finditer(text):
         found.setdefault("shot", f"{match.group(1)}-shot")
-    if _COT.search(text):
+    if COT.search(text):
         found["cot"] = "cot"
     for match in _AT.finditer(text):
         found.setdefault("at", f"{match.group(1).lower()}@{match.group(2)}")
@@ -60,7 +61,7 @@ def without_settings(text: str) -> str:
     """The text with every n-shot, CoT, pass@k and strict/loose setting taken out
     (`"MMLU (5-shot)"` -> `"MMLU ( )"`, `"bbh-cot"` -> `"bbh- "`): what is left names the
     benchmark. The task registry uses it; the extractor keeps settings apart on its own."""
-    for pattern in (_SHOT, _NUM_FEW_SHOT, _COT, _AT, _AT_SLUG, _STRICT):
+    for pattern in (_SHOT, _NUM_FEW_SHOT, COT, _AT, _AT_SLUG, _STRICT):
         text = pattern.sub(" ", text)
     return text
 

@@ -398,7 +398,8 @@ _TOPIC_WORDS = re.compile(
 
 def _topic(heading: str) -> str:
     """The benchmark a heading names (`MMLU`, `Results on MMLU`), or ""."""
-    for name in (heading, " ".join(_TOPIC_WORDS.sub(" ", heading).split())):
+    bare = re.sub(r"\s*\([^)]*\)", "", heading)  # `MT-Bench (GPT-4-Turbo)`: its judge
+    for name in (heading, " ".join(_TOPIC_WORDS.sub(" ", heading).split()), bare):
         if name and registry.lookup(name) is not None:
             return name
     return ""

@@ -86,3 +86,38 @@ def test_a_chat_variants_table_adds_only_what_the_launched_table_lacks(
         ("bbh", 77.82),
         ("mt-bench", 8.1),
     ]
+
+
+def test_one_row_tables_under_benchmark_headings(extractor: Extractor) -> None:
+    text = (
+        "# Wren-340B-Instruct\n\n#### MT-Bench (GPT-4-Turbo)\n\n"
+        "| total | writing | roleplay | math | coding |\n|---|---|---|---|---|\n"
+        "| 8.22 | 8.70 | 8.70 | 8.40 | 6.70 |\n\n#### IFEval\n\n"
+        "| Prompt-Strict Acc | Instruction-Strict Acc |\n|---|---|\n| 79.9 | 86.1 |\n\n"
+        "#### MMLU\n\n|MMLU 0-shot |\n| :--- |\n| 78.7 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert scores_of(found) == {"mt-bench": 8.22, "ifeval": 79.9, "mmlu": 78.7}
+
+
+def test_rows_of_benchmark_categories_are_not_benchmarks(extractor: Extractor) -> None:
+    text = (
+        "# Wren-14B\n\nWe take a closer look at categories across 80 benchmarks:\n\n"
+        "|Benchmark|Wren-14B|Rival-104B|\n|---|---|---|\n"
+        "|Popular aggregated benchmark|75.4|69.9|\n|Reasoning|84.1|79.3|\n"
+        "|Code generation|66.1|68.6|\n|Math|52.8|45.3|\n|Factual knowledge|48.3|60.3|\n"
+    )
+    assert scores_of(extractor.extract(text, "huggingface", "t")) == {}
+
+
+def test_chain_of_thought_written_out_is_a_setting(extractor: Extractor) -> None:
+    text = (
+        "# Wren-14B\n\n|Benchmark|Wren-14B|Rival-104B|\n|---|---|---|\n"
+        "|GSM8K Chain of Thought<br>8-shot|91.0|78.3|\n|MMLU<br>5-shot|78.0|73.8|\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert (found.scores[0].benchmark, found.scores[0].value, found.scores[0].setting) == (
+        "gsm8k",
+        91.0,
+        "8-shot, cot",
+    )
