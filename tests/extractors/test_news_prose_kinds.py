@@ -134,3 +134,21 @@ def test_a_leaderboard_table_of_many_families_is_a_roundup(extractor: Extractor)
     found = extractor.extract(text, "web", "t")
     assert not found.is_claim
     assert "not_claim:roundup" in found.flags
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Google announced Wren 3 27B. Wren 3 27B scored 67.5% and 42.4 across standard "
+            "benchmarks like MMLU-Pro, GPQA Diamond, respectively.",
+            {"mmlu-pro": 67.5, "gpqa-diamond": 42.4},
+        ),
+        ("We release Wren-7B. It scores 81.2 and 45.7 on MMLU and GPQA respectively.", None),
+    ],
+)
+def test_respectively_pairs_two_lists_in_order(
+    extractor: Extractor, text: str, expected: dict[str, float] | None
+) -> None:
+    want = expected or {"mmlu": 81.2, "gpqa": 45.7}
+    assert scores_of(extractor.extract(text, "web", "t")) == want
