@@ -1253,6 +1253,9 @@ _SUBJECT_VERB = re.compile(
 )
 
 
+_SUBJECT_GATE = re.compile(_SUBJECT_VERB.pattern[len(r"\s+") :])
+
+
 def rival_subject(text: str, at: int, model: str) -> bool:
     """The value at offset `at` belongs to another model: in its sentence, the last name
     before it that a scoring verb follows is not the launched model (`Llama-3-8B scores 66.6
@@ -1260,6 +1263,8 @@ def rival_subject(text: str, at: int, model: str) -> bool:
     if at < 0 or not model:
         return False
     start, _ = _sentence_at(text, at)
+    if not _SUBJECT_GATE.search(text, start, at):
+        return False  # no scoring verb before the value: nobody is its subject
     subject = ""
     for match in _NAME_RE.finditer(text, start, at):
         if _SUBJECT_VERB.match(text, match.end()):

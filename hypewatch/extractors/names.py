@@ -114,7 +114,7 @@ def versions_conflict(ta: list[str], tb: list[str]) -> bool:
     """Both token lists name versions that cannot be one release's: `3.1` against `3`, or
     `3.5 1210` against `3.5 0106`. One name's versions within the other's are not a conflict
     (`Devstral 2` is short for `Devstral 2 123B Instruct 2512`); `3.0` is `3`."""
-    va, vb = _plain_versions(ta), _plain_versions(tb)
+    va, vb = _plain_versions(tuple(ta)), _plain_versions(tuple(tb))
     return bool(va and vb) and not (va <= vb or vb <= va)
 
 
@@ -124,8 +124,9 @@ def other_version(a: str, b: str) -> bool:
     return bool(ta and tb) and family(ta) == family(tb) and versions_conflict(ta, tb)
 
 
-def _plain_versions(toks: list[str]) -> set[str]:
-    return {v[:-2] if v.endswith(".0") else v for v in versions(toks)}
+@functools.lru_cache(maxsize=4096)
+def _plain_versions(toks: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v[:-2] if v.endswith(".0") else v for v in versions(list(toks)))
 
 
 def similarity(a: str, b: str) -> float:
