@@ -644,6 +644,14 @@ def _value_row(view: _View, topic: str) -> list[Score] | None:
     return _finish(raw, [(bench, value) for bench, value, _ in raw])
 
 
+def reports_benchmarks(table: tables.Table) -> bool:
+    """Does a table name two or more known benchmarks (in its header or first column)? A
+    card with such a table reports results, even when no column of it could be read."""
+    labels = [c.text for row in table.rows[: table.header_rows] for c in row]
+    labels += [row[0].text for row in table.body if row]
+    return sum(_is_bench_label(_clean(label)) for label in labels) >= 2
+
+
 def table_scores(
     table: tables.Table, subjects: list[str], decided: str = ""
 ) -> tuple[list[Score], Choice]:

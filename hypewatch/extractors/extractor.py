@@ -393,6 +393,7 @@ class Extractor:
             has_content
             or result.superlative
             or claims.asserts_relative(prose)
+            or any(cards.reports_benchmarks(t) for t in found.tables)
             or bool(result.endpoint)
             or source != "huggingface"
         )

@@ -102,12 +102,17 @@ def key(name: str) -> str:
 def compatible(a: str, b: str) -> bool:
     """Could two names be the same release? Same family, no conflicting size or version."""
     ta, tb = tokens(a), tokens(b)
-    if not ta or not tb or family(ta) != family(tb):
+    if not ta or not tb or (family(ta) != family(tb) and _squashed(ta) != _squashed(tb)):
         return False
     sa, sb = sizes(ta), sizes(tb)
     if sa and sb and not (sa & sb):
         return False
     return not versions_conflict(ta, tb)
+
+
+def _squashed(toks: list[str]) -> str:
+    """The name's words run together: `FalconMamba-7B` and `Falcon-Mamba-7B` are one name."""
+    return "".join(t for t in toks if t.isalpha() and t not in NOISE)
 
 
 def versions_conflict(ta: list[str], tb: list[str]) -> bool:

@@ -127,3 +127,19 @@ def test_a_launch_asserting_superiority_or_a_base_is_a_claim(
     extractor: Extractor, text: str
 ) -> None:
     assert extractor.extract(text, "web", "t").is_claim
+
+
+def test_a_name_run_together_is_the_hyphenated_one() -> None:
+    assert names.compatible("FalconMamba-7B", "Falcon-Mamba-7B")
+    assert not names.compatible("FalconMamba-7B", "Falcon-7B")
+
+
+def test_a_card_with_an_unread_benchmark_table_is_still_a_claim(extractor: Extractor) -> None:
+    text = (
+        "# Wren-Mamba-7B\n\nWe release Wren-Mamba-7B.\n\n"
+        "| `model name` | `IFEval` | `BBH` |\n|---|---|---|\n"
+        "| `Acme-SSM-7B` | 22.46 | 6.71 |\n| `Other-9B` | 30.76 | 14.80 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert found.is_claim
+    assert "not_claim:no_results" not in found.flags
