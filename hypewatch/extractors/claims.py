@@ -294,7 +294,17 @@ def _plausible_name(name: str) -> bool:
     first = name.split()[0].lower()
     if first in _STOP:
         return False
-    return any(c.isdigit() for c in name) or re.match(rf"(?:{_FAMILIES})\b", name, re.I) is not None
+    return (
+        any(c.isdigit() for c in name)
+        or re.match(rf"(?:{_FAMILIES})\b", name, re.I) is not None
+        or _TIERED.match(name) is not None
+    )
+
+
+# `Hunyuan-Large`, `ERNIE-Lite`: a capitalised name with a tier joined by a hyphen
+_TIERED = re.compile(
+    r"^[A-Z][A-Za-z]{2,}-(?:Large|Lite|Mini|Pro|Max|Turbo|Plus|Flash|Medium|Small|Tiny|Ultra|Nano)$"
+)
 
 
 _BARE_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$", re.I)

@@ -143,3 +143,15 @@ def test_a_card_with_an_unread_benchmark_table_is_still_a_claim(extractor: Extra
     found = extractor.extract(text, "huggingface", "t")
     assert found.is_claim
     assert "not_claim:no_results" not in found.flags
+
+
+def test_a_tiered_name_without_digits_is_a_name(extractor: Extractor) -> None:
+    text = (
+        "Tencent's Wren-Large uses a Mixture-of-Experts design, a pattern seen in models like "
+        "Mixtral 8x7B. Its training kept costs manageable.\n\n"
+        "| Benchmark | Wren-Large | Llama 3.1 405B |\n|---|---|---|\n| MMLU | 86.2 | 87.3 |\n"
+        "| GSM8K | 92.1 | 89.0 |\n"
+    )
+    found = extractor.extract(text, "web", "t")
+    assert found.model == "Wren-Large"
+    assert scores_of(found) == {"mmlu": 86.2, "gsm8k": 92.1}
