@@ -9,11 +9,6 @@ from hypewatch.extractors.extractor import Extractor
 from tests.extractors.helpers import scores_of
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor()
-
-
 def test_an_html_table_cut_off_before_its_closing_tags_is_read(extractor: Extractor) -> None:
     text = (
         "# Wren-7B\n\n<table>\n<thead>\n<tr>\n<th>Benchmark</th>\n<th>Llama-3-8B</th>\n"

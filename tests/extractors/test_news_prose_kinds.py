@@ -9,11 +9,6 @@ from hypewatch.extractors.extractor import Extractor
 from tests.extractors.helpers import scores_of
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor()
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
