@@ -300,9 +300,14 @@ _QUALIFIER = re.compile(
 )
 
 
+_METRIC_WORD = re.compile(r"\b(?:accuracy|acc|score|zero[\s-]?shot|few[\s-]?shot)\s*$", re.I)
+
+
 @functools.lru_cache(maxsize=4096)
 def _label(cell: str) -> tuple[str, str]:
     """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
+    if "_" in cell and " " not in cell.strip():
+        cell = cell.replace("_", " ")  # an lm-eval task id: `gpqa_diamond_cot_zeroshot`
     setting = settings_norm.normalize(cell)
     if _EVALPLUS_BASE.search(cell) and _EVALPLUS.search(cell):
         # EvalPlus reports the original tests ("base") and its extra ones ("plus"):
@@ -317,6 +322,7 @@ def _label(cell: str) -> tuple[str, str]:
     # `LiveCodeBench 2408-2502`: the date range of a rolling benchmark's problems
     bare = _DATE_RANGE.sub(" ", bare) if "-" in bare or "–" in bare else bare
     bare = settings_norm.COT.sub(" ", _SETTING_TEXT.sub(" ", bare))
+    bare = _METRIC_WORD.sub(" ", bare)  # `GSM8K Accuracy`: the metric, not the name
     bare = re.sub(r"\s+", " ", bare).strip(" -:,;")
     joined = re.sub(r"[()]", " ", cell)
     for name in (joined, bare, cell):

@@ -95,6 +95,11 @@ _BASE_CUE = (
     r"|initiali[sz]ed\s+(?:with|from)"
     # a mixture of experts made from a dense model: `upcycled from X`, `repurposing our X`
     r"|upcycled\s+from|repurposing\s+(?:our|the)(?:\s+existing|\s+pretrained)?"
+    # depth up-scaling: `scales a Phi-3-medium model with 14 billion parameters to 22`,
+    # `we integrated Mistral 7B weights into the upscaled layers`
+    r"|(?:up-?)?scal(?:es|ed|ing)(?=\s+(?:a|an|the)\s)|integrated(?=\s+[A-Z][^.]{0,40}\sweights\b)"
+    # `Mathstral stands on the shoulders of Mistral 7B`
+    r"|stands\s+on\s+the\s+shoulders\s+of"
     # `leveraging the X foundation` (the name is read up to the word foundation)
     r"|leverag(?:es|ing)\s+the"
     r"|(?:the\s+)?base\s+model\s+of\s+" + NAME + r","
@@ -310,7 +315,10 @@ _TIERED = re.compile(
 _BARE_VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$", re.I)
 _PRECISION_WORD = re.compile(r"^(?:b?float|bf|fp|int)\d{1,2}$", re.I)
 _NOT_MODEL_NAME = re.compile(
-    r"^\d+(?:\.\d+)?[BM]-?(?:param(?:eter)?s?)\b|^[A-Z][A-Za-z]+\s+(?:AI|Labs?|Inc\.?|Research)$",
+    r"^\d+(?:\.\d+)?[BM]-?(?:param(?:eter)?s?)\b|^[A-Z][A-Za-z]+\s+(?:AI|Labs?|Inc\.?|Research)$"
+    # hardware: `A40 GPUs`, `8x H100`, `RTX 4090`, `TPU v5e`
+    r"|^(?:\d+\s*x\s*)?(?:[AHLVB]\d{2,3}[A-Za-z]?|RTX\s?\d{4}|MI\d{3}X?|TPU\s?v\d\w?)"
+    r"(?:\s+(?:GPUs?|SXM|PCIe|80GB|40GB))*$",
     re.I,
 )
 _STOP = frozenset(
@@ -979,6 +987,9 @@ _BASE_WORDS = (
     "initiali",
     "leverag",
     "model of",
+    "scal",
+    "integrated",
+    "shoulders",
 )
 _AS_WORDS = ("initial policy", "base", "backbone", "starting point", "foundation", "initiali")
 _FOUNDATION = re.compile(r"\s+(?:foundation|Foundation)$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hypewatch.extractors import names
+from hypewatch.extractors import claims, names
 from hypewatch.extractors.extractor import Extractor
 from tests.extractors.helpers import scores_of
 
@@ -150,3 +150,35 @@ def test_a_tiered_name_without_digits_is_a_name(extractor: Extractor) -> None:
     found = extractor.extract(text, "web", "t")
     assert found.model == "Wren-Large"
     assert scores_of(found) == {"mmlu": 86.2, "gsm8k": 92.1}
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "base"),
+    [
+        (
+            "Wren Pro is developed with our depth up-scaling method, which scales a "
+            "Phi-3-medium model with 14 billion parameters to 22 billion parameters.",
+            "Wren Pro",
+            "Phi-3-medium",
+        ),
+        (
+            "We present Wren-10.7B. In other words, we integrated Mistral 7B weights into the "
+            "upscaled layers, and finally, continued pretraining.",
+            "Wren-10.7B",
+            "Mistral 7B",
+        ),
+        (
+            "Wrenstral 7B stands on the shoulders of Mistral 7B and specializes in STEM.",
+            "Wrenstral 7B",
+            "Mistral 7B",
+        ),
+        ("We scaled the training data of Wren-7B to 4T tokens.", "Wren-7B", ""),
+    ],
+)
+def test_bases_of_up_scaled_models(model: str, text: str, base: str) -> None:
+    assert claims.base_model(text, model) == base
+
+
+@pytest.mark.parametrize("name", ["A40 GPUs", "H100", "8x H100", "RTX 4090", "TPU v5e"])
+def test_hardware_is_no_model_name(name: str) -> None:
+    assert not claims._plausible_name(name)

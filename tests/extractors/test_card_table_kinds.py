@@ -116,3 +116,12 @@ def test_chain_of_thought_written_out_is_a_setting(extractor: Extractor) -> None
         91.0,
         "8-shot, cot",
     )
+
+
+def test_lm_eval_task_ids_and_metric_words_name_their_benchmark(extractor: Extractor) -> None:
+    text = (
+        "# Wren-9B\n\n| Task | Wren-9B | Base-9B |\n|---|---|---|\n"
+        "| gpqa_diamond_cot_zeroshot | 0.58 | 0.52 |\n| GSM8K Accuracy | 0.862 | 0.801 |\n"
+    )
+    found = extractor.extract(text, "huggingface", "t")
+    assert {s.benchmark for s in found.scores} == {"gpqa-diamond", "gsm8k"}
