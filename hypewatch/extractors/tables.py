@@ -238,6 +238,48 @@ def _rendered(lines: list[str], found: Found, context: list[tuple[str, str]]) ->
             i += 1
 
 
+# --- tables whose cells a page glued together (`MMLU84.8%86.3%87.2%`) ----------------------
+
+# a row: a label, then two or more percentages with nothing between them
+_GLUED_ROW = re.compile(
+    r"^\s*([A-Za-z][^%\d]*?(?:\d+[^%\d.]+?)*?)\s*((?:\d{1,3}(?:\.\d+)?%){2,})\s*$"
+)
+_GLUED_VALUE = re.compile(r"\d{1,3}(?:\.\d+)?%")
+# the header: `Benchmark` (or `Model`, `Task`), then the models' names run together
+_GLUED_HEAD = re.compile(r"^\s*(Benchmarks?|Models?|Tasks?|Metrics?)(?=[A-Z0-9])(.+)$")
+_GLUED_HEAD_ANYWHERE = re.compile(r"^\s*(?:Benchmarks?|Models?|Tasks?|Metrics?)[A-Z0-9]", re.M)
+# where one glued name ends and the next begins: `(14B)Llama`, `GPT-4oGPT-4o-mini`, `70BGPT`
+_NAME_SEAM = re.compile(r"(?<=[a-z)])(?=[A-Z])|(?<=\d[BMK])(?=[A-Z][A-Za-z]*[-\d])")
+
+
+def _glued(lines: list[str], found: Found, context: list[tuple[str, str]]) -> None:
+    """A table a page rendered with no space between its cells: a header of names run
+    together over rows of a label and percentages. Read only when the header splits into
+    exactly as many names as every row has values; anything else is left alone."""
+    i = 0
+    while i < len(lines) and len(found.tables) < MAX_TABLES:
+        head = _GLUED_HEAD.match(lines[i]) if i not in found.lines else None
+        if head is None:
+            i += 1
+            continue
+        columns = [c.strip() for c in _NAME_SEAM.split(head.group(2)) if c.strip()]
+        j = i + 1
+        rows: list[list[Cell]] = [[Cell(head.group(1)), *(Cell(c) for c in columns)]]
+        while j < len(lines) and j - i <= MAX_ROWS and j not in found.lines:
+            row = _GLUED_ROW.match(lines[j])
+            values = _GLUED_VALUE.findall(row.group(2)) if row else []
+            if row is None or len(values) != len(columns):
+                break
+            rows.append([Cell(row.group(1).strip()), *(Cell(v) for v in values)])
+            j += 1
+        if len(columns) >= 2 and len(rows) >= 3:
+            found.tables.append(_with_context(rows, 1, i, j - 1, context))
+            found.lines.update(range(i, j))
+            i = j
+        else:
+            i += 1
+
+
 # --- tables copied as text with single spaces (`Model AIME 2024 MATH 500 Avg.`) ------------
 
 _VALUE = re.compile(r"^(?:[-–]|\d{1,4}(?:\.\d+)?%?)$")
@@ -453,7 +495,8 @@ def find(body: str) -> Found:
     found = Found()
     rendered = "\t" in body or "   " in body
     spaced = "\n" in body and _VALUE_RUN.search(body) is not None
-    if "|" not in body and "<t" not in body.lower() and not rendered and not spaced:
+    glued = "%" in body and _GLUED_HEAD_ANYWHERE.search(body) is not None
+    if "|" not in body and "<t" not in body.lower() and not rendered and not spaced and not glued:
         return found
     lines = body.splitlines()
     context = _context(lines)
@@ -463,6 +506,8 @@ def find(body: str) -> Found:
         _flattened(lines, found, context)
     if rendered:
         _rendered(lines, found, context)
+    if glued:
+        _glued(lines, found, context)
     if spaced:
         _spaced(lines, found, context)
     for table in found.tables:

@@ -125,3 +125,26 @@ def test_lm_eval_task_ids_and_metric_words_name_their_benchmark(extractor: Extra
     )
     found = extractor.extract(text, "huggingface", "t")
     assert {s.benchmark for s in found.scores} == {"gpqa-diamond", "gsm8k"}
+
+
+GLUED = (
+    "Microsoft Wren-4: The Tiny Giant That Beats 70B Models at Math\n\nMicrosoft's Wren-4, at just "
+    "14 billion parameters, scores 80.4% on the MATH benchmark.\n\n"
+    "Benchmark comparison\n\n"
+    "BenchmarkWren-4 (14B)Llama 3.3 70BGPT-4oGPT-4o-mini\n"
+    "MMLU84.8%86.3%87.2%82.0%\nGPQA56.1%50.7%53.6%40.9%\nMATH80.4%77.9%74.6%70.2%\n"
+)
+
+
+def test_a_table_whose_cells_a_page_glued_together(extractor: Extractor) -> None:
+    found = extractor.extract(GLUED, "web", "t")
+    assert scores_of(found) == {"mmlu": 84.8, "gpqa": 56.1, "math": 80.4}
+
+
+def test_a_glued_table_whose_names_do_not_split_evenly_gives_nothing(
+    extractor: Extractor,
+) -> None:
+    # five values under four names: which value is whose cannot be told
+    text = GLUED.replace("MMLU84.8%86.3%87.2%82.0%", "MMLU84.8%86.3%87.2%82.0%80.1%")
+    found = extractor.extract(text, "web", "t")
+    assert "mmlu" not in scores_of(found)
