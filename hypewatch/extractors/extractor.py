@@ -246,6 +246,22 @@ def _many_families(table: tables.Table) -> bool:
     return len(claims.name_families(rows)) >= 3 or len(claims.name_families(columns)) >= 3
 
 
+def _asserts(result: Extraction, prose: str, found: tables.Found, source: str) -> bool:
+    """Does a text with no score, comparison or base assert anything to check? A card or
+    README that does not (a training recipe, a merge config, a page of install steps) is no
+    claim: a claim states results, superiority, a relation to other models, an endpoint, or
+    holds a table of known benchmarks it was not possible to read. A post announcing a
+    release (`Today we release X, open weights: <url>`) always does: its card on the Hub is
+    where the numbers are."""
+    return (
+        source != "huggingface"
+        or result.superlative
+        or bool(result.endpoint)
+        or claims.asserts_relative(prose)
+        or any(cards.reports_benchmarks(t) for t in found.tables)
+    )
+
+
 class Extractor:
     """Built once (the spaCy pipeline and matchers); `extract()` is then cheap."""
 
@@ -384,19 +400,8 @@ class Extractor:
         own_base = bool(result.base_model) and (verdict.launch or source == "huggingface")
         has_content = bool(result.scores or result.comparisons or own_base)
         named = bool(result.model or result.hf_repo)
-        # a card or README that asserts nothing to check (a training recipe, a merge config,
-        # a page of install steps) is no claim: a claim states results, superiority or an
-        # endpoint. A post announcing a release (`Today we release X, open weights: <url>`)
-        # stays one: its card on the Hub is where the numbers are
         result.superlative = plausibility.superlative(prose)
-        asserts = (
-            has_content
-            or result.superlative
-            or claims.asserts_relative(prose)
-            or any(cards.reports_benchmarks(t) for t in found.tables)
-            or bool(result.endpoint)
-            or source != "huggingface"
-        )
+        asserts = has_content or _asserts(result, prose, found, source)
         reason = verdict.reason or (
             "" if asserts or not (verdict.launch and named) else "no_results"
         )
