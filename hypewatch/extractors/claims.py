@@ -1283,7 +1283,14 @@ def rival_subject(text: str, at: int, model: str) -> bool:
     on MMLU, while Wren-7B scores 71.2` gives Llama's 66.6 to nobody, Wren's 71.2 to Wren)."""
     if at < 0 or not model:
         return False
-    start, _ = _sentence_at(text, at)
+    start, end = _sentence_at(text, at)
+    owner = _OWNER_AFTER.match(text, at, min(end, at + 80))
+    if owner is not None:
+        # `67.4/39.2 (MMLU/MMLU-PRO) for Falcon3-7B-Base`: the name after the values owns them
+        # (a sized name, when the launched one has no size, may be any of its sizes)
+        named = clip(_trim(owner.group(1)))
+        sized = bool(names.sizes(names.tokens(named))) and not names.sizes(names.tokens(model))
+        return _another_model(named, model) or (sized and _model_like(named))
     if not _SUBJECT_GATE.search(text, start, at):
         return False  # no scoring verb before the value: nobody is its subject
     subject = ""
@@ -1293,11 +1300,22 @@ def rival_subject(text: str, at: int, model: str) -> bool:
             before = text[max(start, match.start() - 4) : match.start()].lower()
             owned = before == "our " or match.group(0).lower().startswith("our ")
             subject = "" if owned else clip(_trim(match.group(0)))
-    own = names.tokens(subject)
-    if not subject or not _model_like(subject) or not names.family(own):
+    return _another_model(subject, model)
+
+
+def _another_model(name: str, model: str) -> bool:
+    """Is `name` a model other than the launched `model`? (`K2` for `Kimi K2` is not: a
+    short form of the launched name.)"""
+    own = names.tokens(name)
+    if not name or not _model_like(name) or not names.family(own):
         return False
-    # `K2 obtains 66.1` on a text launching Kimi K2: a short form of the launched name
-    return not names.compatible(subject, model) and not set(own) <= set(names.tokens(model))
+    return not names.compatible(name, model) and not set(own) <= set(names.tokens(model))
+
+
+# after a value, its settings and benchmarks in parentheses, `for X`: X owns the value
+_OWNER_AFTER = re.compile(
+    r"[\d.,%/]+\s*(?:\([^()]{0,60}\)\s*)?(?:on\s+[^,;()]{0,40}?\s+)?for\s+(?:the\s+)?(" + NAME + ")"
+)
 
 
 # `on par with much larger models`: a relation to others, named or not

@@ -834,7 +834,7 @@ _LIST_BRIDGE_FWD = frozenset(
     {":", "=", "-", "–", "—", "of", "are", "were", "at", "scores", "score", "accuracies"}
 )
 # `with 82.5, 68.3, 80.9 scores on Arc-C, Winogrande, and Hellaswag`
-_LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at", "scores", "score", "*", "**"})
+_LIST_BRIDGE_BWD = frozenset({"on", "in", "for", "across", "at", "scores", "score", "*", "**", "("})
 _PERCENT_ONLY = frozenset({"%"})
 
 
@@ -867,7 +867,10 @@ def _run_ending_at(toks: _Toks, end: int, pairing: _Pairing) -> list[int]:
         pairing.is_number(begin) or toks.lower[begin] in _LIST_SEP or toks.text[begin] == "%"
     ):
         begin -= 1
-    return [n for n in _number_run(toks, begin + 1, pairing) if n <= end]
+    begin += 1
+    while begin < j and not pairing.is_number(begin):  # `and 73.1/42.5`: from the first value
+        begin += 1
+    return [n for n in _number_run(toks, begin, pairing) if n <= end]
 
 
 def _respectively(toks: _Toks, last: int) -> bool:

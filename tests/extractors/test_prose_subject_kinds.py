@@ -74,3 +74,26 @@ def test_a_rival_ahead_of_others_owns_the_values_after_it(extractor: Extractor) 
         "70B outperformed both, with 71% in MMLU-Pro and 50% in GPQA Diamond."
     )
     assert scores_of(extractor.extract(text, "web", "t")) == {"mmlu-pro": 67.5}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the name after the values owns them; values before benchmarks in parentheses pair
+        (
+            "Wren3-10B-Base is out. It scores 67.4/39.2 (MMLU/MMLU-PRO) for Wren3-7B-Base and "
+            "73.1/42.5 (MMLU/MMLU-PRO) for Wren3-10B-Base.",
+            {"mmlu": 73.1, "mmlu-pro": 42.5},
+        ),
+        (
+            "We release Wren-7B. It scores 67.4/39.2 (MMLU/MMLU-Pro).",
+            {"mmlu": 67.4, "mmlu-pro": 39.2},
+        ),
+        # a sized name owning values on the post of a family with no size: whose, unknown
+        ("We release Wren 3. It scores 67.4 on MMLU for Wren-3-7B.", {}),
+    ],
+)
+def test_the_owner_named_after_the_values(
+    extractor: Extractor, text: str, expected: dict[str, float]
+) -> None:
+    assert scores_of(extractor.extract(text, "web", "t")) == expected
