@@ -54,11 +54,12 @@ QUANT_TAGS = frozenset(
         "hqq",
         "aqlm",
         "llamafile",
-        "onnx",
-        "openvino",
         "compressed-tensors",
     }
 )
+#: Formats a lab also ships beside its own weights (`onnx` on SmolLM2-1.7B-Instruct's card):
+#: a conversion only when the card also says what it converted.
+FORMAT_TAGS = frozenset({"onnx", "openvino"})
 ADAPTER_TAGS = frozenset({"lora", "peft", "adapter", "qlora"})
 _QUANT_NAME = re.compile(
     r"[-_.](?:gguf|ggml|awq|gptq|exl2|exl3|mlx|bnb|hqq|aqlm|fp8|int[48]|w[48]a16|"
@@ -153,8 +154,9 @@ def derivative_of(front: dict[str, Any], text: str, repo_id: str = "") -> Deriva
     name = repo_id.rsplit("/", 1)[-1]
     text_base = _base_in_text(text)
     text_base = "" if text_base.lower() == repo_id.lower() else text_base
-    if tags & QUANT_TAGS:
-        return Derivative("quantized", base or text_base, f"tags: {sorted(tags & QUANT_TAGS)}")
+    if tags & QUANT_TAGS or (tags & FORMAT_TAGS and (text_base or copied)):
+        found = sorted(tags & (QUANT_TAGS | FORMAT_TAGS))
+        return Derivative("quantized", base or text_base, f"tags: {found}")
     if tags & ADAPTER_TAGS and (base or text_base):
         return Derivative("adapter", base or text_base, f"tags: {sorted(tags & ADAPTER_TAGS)}")
     if name and _QUANT_NAME.search(name) and (base or text_base or copied):

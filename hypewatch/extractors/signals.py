@@ -35,15 +35,21 @@ _THIRD = gates.compile_alternatives(
     r"\b(?:i|we)\s+(?:just\s+|also\s+|finally\s+)?(?:tested|ran|re-?ran|benchmarked|evaluated|"
     r"re-?evaluated|measured|reproduced|tried|checked|got|get)\b|"
     r"\bmy\s+(?:own\s+)?(?:evals?|results|tests?|testing|runs?|numbers|benchmarks?|harness)\b|"
-    r"\bin my (?:testing|tests|experience|runs)\b|\bindependent(?:ly)?\b|"
+    r"\bin my (?:testing|tests|experience|runs)\b|"
+    # `independent testing by Artificial Analysis recorded a median output speed`: someone
+    # else timed it, nobody re-scored it
+    r"\bindependent(?:ly)?\b(?![^.]{0,80}\b(?:speed|latency|throughput|tokens per second|price)\b)|"
     r"(?:could\s?n[o']t|can\s?n[o']t|cannot|unable to|failed to|fails to|did\s?n[o']t)\s+"
     # `pure text generation cannot match`: only matching the numbers someone published
     r"(?:reproduce|replicate|confirm|match\s+(?:the|their|its|his|her)\s+(?:\w+\s+)?"
     r"(?:claimed|reported|published|official|advertised|numbers|scores|results))|"
     # `so anyone can reproduce the data mixture`: an offer to others, not someone's rerun
     # `learn, replicate, improve`: one verb of a series is no one's rerun
-    r"(?<!can )(?<!, )\breproduc(?:e|ed|ing|tion)\b(?!,)|"
-    r"(?<!can )(?<!, )\breplicat(?:e|ed|ing|ion)\b(?!,)|"
+    # `to enable others to reproduce their results`: an offer, not a rerun
+    r"(?<!can )(?<!, )(?<!others to )(?<!anyone to )(?<!you to )(?<!users to )"
+    r"\breproduc(?:e|ed|ing|tion)\b(?!,)|"
+    r"(?<!can )(?<!, )(?<!others to )(?<!anyone to )(?<!you to )(?<!users to )"
+    r"\breplicat(?:e|ed|ing|ion)\b(?!,)|"
     # a launcher's own human evaluation "with an external third-party vendor" is not one
     # nor is the `Third-Party Community Consideration` section of NVIDIA's model cards
     r"\bthird[- ]party\b(?!\s+(?:vendors?|annotators?|raters?|labell?ers?|community)\b)|"

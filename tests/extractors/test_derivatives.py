@@ -185,3 +185,11 @@ def test_conversions_named_the_ways_quantisers_write(
     found = derivative_of(front, text, "q/x")
     assert found is not None
     assert (found.relation, found.base) == (relation, base)
+
+
+def test_a_labs_own_card_with_an_onnx_tag_is_not_a_conversion() -> None:
+    front = {"base_model": "acme/Wren-1.7B", "tags": ["transformers", "onnx"]}
+    assert derivative_of(front, "# Wren-1.7B-Instruct\n\nScores 56.7 on IFEval.", "x/y") is None
+    converted = "This is an ONNX conversion of acme/Wren-1.7B-Instruct for transformers.js."
+    found = derivative_of({"tags": ["onnx"]}, converted, "x/y")
+    assert found is not None and found.relation == "quantized"

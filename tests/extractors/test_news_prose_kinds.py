@@ -147,3 +147,17 @@ def test_respectively_pairs_two_lists_in_order(
 ) -> None:
     want = expected or {"mmlu": 81.2, "gpqa": 45.7}
     assert scores_of(extractor.extract(text, "web", "t")) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OpenAI released Wren-4o mini, which scores 82.0% on MMLU and 87.0% on MGSM. "
+        "Independent testing by a benchmarking firm recorded a median output speed of 202 "
+        "tokens per second.",
+        "We release Wren-1.5B, which reaches 43.1% on AIME 2024. We open-sourced the data and "
+        "code to enable others to reproduce our results.",
+    ],
+)
+def test_a_timing_or_an_offer_to_reproduce_is_no_rerun(extractor: Extractor, text: str) -> None:
+    assert extractor.extract(text, "web", "t").is_claim
