@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypewatch.extractors import launched, names, registry, settings_norm, tables
-from hypewatch.extractors.launched import Candidate, Choice
+from hypewatch.extractors.launched import Candidate, Choice, Evidence
 from hypewatch.extractors.scores import Score
 
 _CELL_NUMBER = re.compile(r"(?<![\w./])(\d{1,4}(?:\.\d+)?)(?![\w./])")
@@ -56,6 +56,10 @@ _META = frozenset(
         "samples",
         "examples",
         "items",
+        # training compute beside the scores (`Train FLOPs` over `1.8·10²³`)
+        "flops",
+        "trainflops",
+        "trainingflops",
         # parameter counts beside the scores (`#TP`, `#AP`, `Params`)
         "tp",
         "ap",
@@ -300,6 +304,7 @@ _QUALIFIER = re.compile(
 )
 
 
+_ARC_MEAN = re.compile(r"[*_\s]*ARC\b[^\w]*\(?\s*(?:avg|average|mean)\b", re.I)
 _METRIC_WORD = re.compile(r"\b(?:accuracy|acc|score|zero[\s-]?shot|few[\s-]?shot)\s*$", re.I)
 
 
@@ -308,6 +313,8 @@ def _label(cell: str) -> tuple[str, str]:
     """Benchmark name and setting from a label like `GSM8K (8-shot, CoT)` or `MMLU (EM)`."""
     if "_" in cell and " " not in cell.strip():
         cell = cell.replace("_", " ")  # an lm-eval task id: `gpqa_diamond_cot_zeroshot`
+    if _ARC_MEAN.match(cell):
+        return "", ""  # `ARC (Average)`: the mean of ARC-Easy and ARC-Challenge, neither one
     setting = settings_norm.normalize(cell)
     if _EVALPLUS_BASE.search(cell) and _EVALPLUS.search(cell):
         # EvalPlus reports the original tests ("base") and its extra ones ("plus"):
@@ -373,6 +380,8 @@ def _is_bench_label(cell: str) -> bool:
 
 # An unknown label with one of these words is an aggregate ("Average Score in English").
 _AGGREGATE_WORDS = frozenset(["average", "avg", "mean", "overall", "total"])
+# The column of a table under a benchmark's heading that holds that benchmark's value
+_TOPIC_VALUE_WORDS = _AGGREGATE_WORDS | {"score"}
 
 
 def _is_category(name: str) -> bool:
@@ -425,7 +434,7 @@ def _meta_setting(header: str, cell: str) -> str:
     return settings_norm.normalize(cell)
 
 
-def _bench_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Score], Choice]:
+def _bench_rows(view: _View, evidence: Evidence) -> tuple[list[Score], Choice]:
     cols = list(range(view.width))
     numeric = [j for j in cols if _numeric(view.column(j))]
     text_cols = [j for j in cols if j not in numeric]
@@ -448,7 +457,7 @@ def _bench_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Sc
     meta = [j for j in cols if j != label_col and (j in text_cols or _is_meta(view.label(j)))]
     models = [j for j in numeric if j not in meta]
     choice = launched.choose(
-        [Candidate(j, view.label(j), view.header_bold[j]) for j in models], subjects, decided
+        [Candidate(j, view.label(j), view.header_bold[j]) for j in models], evidence
     )
     if choice.index < 0:
         return [], choice
@@ -486,13 +495,13 @@ def _row_name(view: _View, row: list[str]) -> str:
     return label
 
 
-def _model_rows(view: _View, subjects: list[str], decided: str) -> tuple[list[Score], Choice]:
+def _model_rows(view: _View, evidence: Evidence) -> tuple[list[Score], Choice]:
     candidates = [
         Candidate(i, _row_name(view, row), view.bold[i][0])
         for i, row in enumerate(view.rows)
         if row and row[0] and any(_number(c) for c in row[1:])
     ]
-    choice = launched.choose(candidates, subjects, decided)
+    choice = launched.choose(candidates, evidence)
     if choice.index < 0:
         return [], choice
     row = view.rows[choice.index]
@@ -604,11 +613,15 @@ def _topic_view(view: _View, topic: str) -> _View | None:
         (
             j
             for j in range(1, view.width)
-            if view.label(j).lower().strip(" .:") in _AGGREGATE_WORDS and _numeric(view.column(j))
+            if view.label(j).lower().strip(" .:") in _TOPIC_VALUE_WORDS and _numeric(view.column(j))
         ),
         -1,
     )
-    if average < 0 or not all(_is_category(view.label(j)) for j in range(1, view.width)):
+    if average < 0 or not all(
+        _is_category(view.label(j)) or _is_meta(view.label(j))
+        for j in range(1, view.width)
+        if j != average
+    ):
         return None
     return _View(
         [view.header[0], [topic]],
@@ -658,13 +671,11 @@ def reports_benchmarks(table: tables.Table) -> bool:
     return sum(_is_bench_label(_clean(label)) for label in labels) >= 2
 
 
-def table_scores(
-    table: tables.Table, subjects: list[str], decided: str = ""
-) -> tuple[list[Score], Choice]:
+def table_scores(table: tables.Table, evidence: Evidence) -> tuple[list[Score], Choice]:
     """The launched model's scores in one table, and which column or row they came from
-    (`decided`: the label an earlier table was read from). A value reported on a
+    (`evidence`: what the text says about which one is the launched model). A value reported on a
     leaderboard's own scale carries that protocol as a setting (`settings_norm.protocol_of`)."""
-    scores, choice = _table_scores(table, subjects, decided)
+    scores, choice = _table_scores(table, evidence)
     context = f"{table.heading}\n{table.caption}\n{table.before}"
     return [_with_protocol(score, context) for score in scores], choice
 
@@ -676,9 +687,7 @@ def _with_protocol(score: Score, context: str) -> Score:
     return Score(score.benchmark, score.value, settings_norm.join([score.setting, protocol]))
 
 
-def _table_scores(
-    table: tables.Table, subjects: list[str], decided: str
-) -> tuple[list[Score], Choice]:
+def _table_scores(table: tables.Table, evidence: Evidence) -> tuple[list[Score], Choice]:
     view = _view(table)
     own = _value_row(view, table.topic)
     if own is not None:
@@ -687,22 +696,22 @@ def _table_scores(
         return [], Choice(-1, reason="not a score table")
     topical = _topic_view(view, table.topic)
     if topical is not None:
-        return _model_rows(topical, subjects, decided)
+        return _model_rows(topical, evidence)
     header_hits = sum(
         _is_bench_label(view.label(j)) or any(_is_bench_label(p) for p in view.header[j])
         for j in range(1, view.width)
     )
     row_hits = sum(1 for row in view.rows for c in row[:2] if _is_bench_label(c))
     if header_hits > row_hits and header_hits >= 1:
-        return _model_rows(view, subjects, decided)
+        return _model_rows(view, evidence)
     first = view.label(0).lower()
     named_col = any(view.label(j).lower() in _BENCH_HEADERS for j in range(min(3, view.width)))
     if not row_hits and not named_col and first in _MODEL_HEADERS and _score_headers(view) >= 2:
         # `| Model | Avg. | bAbI#16 | CLUTRR |`: rows of models under benchmark names the
         # registry does not know
-        return _model_rows(view, subjects, decided)
+        return _model_rows(view, evidence)
     if row_hits >= 1 or first in _LABEL_HEADERS or named_col:
-        return _bench_rows(view, subjects, decided)
+        return _bench_rows(view, evidence)
     return [], Choice(-1, reason="no benchmark names in the table")
 
 

@@ -675,6 +675,13 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
     """The name in a text's title (an H1, or a first line that is not a sentence), and
     whether the title is that name and nothing else."""
     lines = body.splitlines()
+    template = _TEMPLATE_TITLE.search("\n".join(lines[:40]))
+    if template is not None:
+        # the Hub's card template (`# Model Card for OLMo 2 13B`), often below a section
+        # heading or a logo: the title wherever it sits near the top
+        name = _name_in(template.group(1), exclude, title_like=True)
+        if name:
+            return name, name == template.group(1).strip()
     for line in lines[:6]:
         text = plain(line).strip()
         if "<" in text:  # `<h1>`, `<div align="center">`: markup around a title, not one
@@ -703,6 +710,8 @@ def title_name(body: str, exclude: set[str]) -> tuple[str, bool]:
         return name, bool(name) and name == head.strip()
     return "", False
 
+
+_TEMPLATE_TITLE = re.compile(r"^#\s+Model Card for\s+(\S[^\n]{0,150})$", re.I | re.M)
 
 # `Nous Hermes 2 - Yi-34B`, `OpenHermes 2.5 - Mistral 7B`: a fine-tune's name, then the
 # sized base model it was made from, is the whole name

@@ -11,7 +11,7 @@ Never raises on bad text: problems become `warnings`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypewatch.config import ExtractionSettings
@@ -26,6 +26,7 @@ from hypewatch.extractors import (
     text,
 )
 from hypewatch.extractors.claims import Comparison, Link
+from hypewatch.extractors.launched import Evidence
 from hypewatch.extractors.scores import Score, ScoreFinder
 from hypewatch.extractors.text import prepare
 from hypewatch.models import ClaimKind
@@ -318,8 +319,16 @@ class Extractor:
             # `DeepSeek LLM ... comprising 67 billion parameters`: the size the text states
             # tells the launched row of a table of several sizes
             subjects = [f"{result.model} {stated:g}B", *subjects]
+        declared = tuple(cards.base_models(front))
         for table in found.tables:
-            scores, choice = cards.table_scores(table, subjects, decided)
+            evidence = Evidence(
+                subjects,
+                decided,
+                declared,
+                above=f"{table.heading}\n{table.caption}\n{table.before}",
+                prose=prose,
+            )
+            scores, choice = cards.table_scores(table, evidence)
             # the model the table is about, named above it (`### Qwen2.5-72B Performance`,
             # `X compared with:`), for a table whose columns the launch names cannot decide
             local = claims.first_name(f"{table.caption}. {table.before}. {table.heading}", exclude)
@@ -330,7 +339,7 @@ class Extractor:
                 and choice.reason.startswith("no column or row")
                 and not names.other_version(local, result.model)
             ):
-                scores, choice = cards.table_scores(table, [local], decided)  # "X compared with"
+                scores, choice = cards.table_scores(table, replace(evidence, subjects=[local]))
                 names_given = [*subjects, local]
             if decided and choice.label and _variant_of(choice.label, decided):
                 # `InternLM2.5-20B-Chat` after the card's `InternLM2.5-20B` table: the chat
@@ -347,8 +356,7 @@ class Extractor:
                 )
         # after the tables, which may name the size: `MiniCPM-V, based on MiniCPM-2B` is a
         # sibling's base when the launched model is MiniCPM-2B
-        bases = cards.base_models(front)
-        result.base_model = bases[0] if bases else claims.base_model(prose, result.model)
+        result.base_model = declared[0] if declared else claims.base_model(prose, result.model)
         scanned = text.vertical_scores(text.unlink(prose))
         result.scores = _merge_scores(
             [index_scores, table_scores],

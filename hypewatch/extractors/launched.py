@@ -14,6 +14,7 @@ attributing a competitor's number to the launcher is worse than missing it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hypewatch.extractors import names
@@ -90,9 +91,40 @@ def strength(label: str, subject: str) -> int:
     return 1
 
 
-def choose(candidates: list[Candidate], subjects: list[str], decided: str = "") -> Choice:
-    """The launched model's candidate, or index -1 with the reason it cannot be told.
-    `decided`: the label an earlier table of the text was read from."""
+@dataclass(frozen=True)
+class Evidence:
+    """What a text says about which column or row of a table is the launched model's."""
+
+    subjects: Sequence[str]  # every name the text gives the launched model
+    decided: str = ""  # the label an earlier table of the text was read from
+    # the models the card says the launched one was made from (`base_model:
+    # HuggingFaceTB/SmolLM2-1.7B` on the Instruct model's card): a column of exactly that
+    # name is the base's, never the launch's
+    bases: Sequence[str] = ()
+    above: str = ""  # the table's heading, caption and the line just above it
+    prose: str = ""  # the text outside its tables
+
+
+def _mentioned(label: str, text: str) -> bool:
+    """Is the label written out whole in the text (`MiMo-7B-RL` not inside
+    `MiMo-7B-RL-0530`)?"""
+    label = re.sub(r"\s*\([^)]*\)", "", label).strip(" *_")  # `AceMath-72B-RM (Ours)`
+    if not label or not text:
+        return False
+    return re.search(r"(?<![\w.\-/])" + re.escape(label) + r"(?![\w\-])", text) is not None
+
+
+def _only_mentioned(top: list[Candidate], text: str) -> Candidate | None:
+    named = [c for c in top if _mentioned(c.label, text)]
+    return named[0] if len(named) == 1 else None
+
+
+def choose(candidates: list[Candidate], evidence: Evidence) -> Choice:
+    """The launched model's candidate, or index -1 with the reason it cannot be told."""
+    subjects, decided = evidence.subjects, evidence.decided
+    base_names = {tuple(names.tokens(b.rsplit("/", 1)[-1])) for b in evidence.bases if b}
+    every = len(candidates)
+    candidates = [c for c in candidates if tuple(names.tokens(c.label)) not in base_names]
     if not candidates:
         return Choice(-1, reason="no model column")
     # another version of the launched model's family (`OpenChat 3.5 1210` when the text
@@ -108,7 +140,7 @@ def choose(candidates: list[Candidate], subjects: list[str], decided: str = "") 
         ours = [c for c in candidates if _OURS.search(c.label)]
         if len(ours) == 1:
             return Choice(ours[0].index, ours[0].label, "marked ours")
-        if len(candidates) == 1:
+        if every == 1:
             return Choice(candidates[0].index, candidates[0].label, "the only model column")
         shown = ", ".join(c.label or "(blank)" for c in candidates[:6])
         return Choice(-1, reason=f"no column or row names the launched model (labels: {shown})")
@@ -134,4 +166,10 @@ def choose(candidates: list[Candidate], subjects: list[str], decided: str = "") 
     ours = [c for c in top if _OURS.search(c.label)]
     if len(ours) == 1:
         return Choice(ours[0].index, ours[0].label, "marked ours")
+    # `MiMo-7B-RL` beside `MiMo-7B-RL-0530` under a line about the 0530 update; `AceMath-7B-RM`
+    # beside `AceMath-72B-RM` in a card whose prose names only the 72B one
+    for where, text in (("above the table", evidence.above), ("in the text", evidence.prose)):
+        named = _only_mentioned(top, text)
+        if named is not None:
+            return Choice(named.index, named.label, f"the one named {where}")
     return Choice(top[0].index, top[0].label, "the first of the launched family's sizes")

@@ -434,7 +434,9 @@ def _line_of(starts: list[int], offset: int) -> int:
 
 
 _TOPIC_WORDS = re.compile(
-    r"\b(?:results?|evaluations?|performance|scores?|benchmarks?|on|of|the|in)\b", re.I
+    r"\b(?:average\s+turn|results?|evaluations?|performance|scores?|benchmarks?|on|of|the|in"
+    r"|average|avg|overall)\b",
+    re.I,
 )
 
 
@@ -512,12 +514,16 @@ def find(body: str) -> Found:
         _spaced(lines, found, context)
     for table in found.tables:
         table.before = _before(lines, table, found.lines)
+        if not table.topic and _BOLD_LINE.fullmatch(table.before):
+            # `**MT-Bench Average Turn**` over `| model | score |`: a bold line as a heading
+            table.topic = _topic(table.before.strip("*_ "))
         if "<br" in body.lower():
             table.rows = _unstack(table.rows, table.header_rows)
     found.tables.sort(key=lambda t: t.first_line)
     return found
 
 
+_BOLD_LINE = re.compile(r"(\*\*|__)[^*_\n]{2,80}\1:?")
 _BR = re.compile(r"\s*<br\s*/?>\s*", re.I)
 
 

@@ -67,7 +67,7 @@ def test_an_html_title_and_a_repo_id_title_name_the_model() -> None:
 
 def test_the_named_variant_wins_a_tie_of_one_size() -> None:
     rows = [Candidate(0, "Kite-7B-Base"), Candidate(1, "Kite-7B-Chat")]
-    assert launched.choose(rows, ["Kite", "Kite-7B-Chat"]).index == 1
+    assert launched.choose(rows, launched.Evidence(["Kite", "Kite-7B-Chat"])).index == 1
     assert claims.performers(
         "Kite-7B-Chat achieves 72.7 on C-Eval; GPT-4 achieves 69.9.", "Kite"
     ) == ["Kite-7B-Chat"]
